@@ -1,0 +1,66 @@
+/*
+ * api.h: helpers shared by the API handlers (one file per resource).
+ */
+#ifndef Q_API_H
+#define Q_API_H
+
+#include "http/http.h"
+
+struct q_error;
+
+/* Roles, weakest first, as far as one SIG is concerned. */
+enum q_sig_level { Q_LEVEL_MEMBER = 1, Q_LEVEL_LEAD = 2 };
+
+/* Admin only. */
+int q_api_need_admin(struct q_request *r, const char *action, struct q_error *err);
+/* Admin or releng. */
+int q_api_need_releng(struct q_request *r, const char *action, struct q_error *err);
+/* Admin, releng, or a member of sig with at least level. */
+int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level,
+		   const char *action, struct q_error *err);
+
+/* Write an audit row for the authenticated user; steals detail. */
+int q_api_audit(struct q_request *r, const char *action, const char *target, json_t *detail,
+		struct q_error *err);
+
+/* An optional string field: absent → NULL; not a string → error naming it. */
+int q_api_str(json_t *body, const char *key, int required, size_t maxlen, const char **out,
+	      struct q_error *err);
+
+/* Create a token for a user (used by `quarry init` too); *token g_malloc'd. */
+int q_api_create_token_for(struct q_store *st, int64_t user_id, const char *desc, char **token,
+			   struct q_error *err);
+
+typedef void (*q_api_handler)(struct q_request *r, const char **caps);
+
+void q_api_users(struct q_request *r, const char **caps);
+void q_api_user_create(struct q_request *r, const char **caps);
+void q_api_whoami(struct q_request *r, const char **caps);
+void q_api_tokens(struct q_request *r, const char **caps);
+void q_api_token_create(struct q_request *r, const char **caps);
+void q_api_token_delete(struct q_request *r, const char **caps);
+void q_api_audit_list(struct q_request *r, const char **caps);
+
+void q_api_sigs(struct q_request *r, const char **caps);
+void q_api_sig_create(struct q_request *r, const char **caps);
+void q_api_sig_get(struct q_request *r, const char **caps);
+void q_api_sig_update(struct q_request *r, const char **caps);
+void q_api_sig_retire(struct q_request *r, const char **caps);
+void q_api_sig_key(struct q_request *r, const char **caps);
+void q_api_member_put(struct q_request *r, const char **caps);
+void q_api_member_delete(struct q_request *r, const char **caps);
+
+void q_api_projects(struct q_request *r, const char **caps);
+void q_api_project_create(struct q_request *r, const char **caps);
+void q_api_project_get(struct q_request *r, const char **caps);
+void q_api_repos(struct q_request *r, const char **caps);
+void q_api_repo_create(struct q_request *r, const char **caps);
+void q_api_repo_get(struct q_request *r, const char **caps);
+void q_api_repo_history(struct q_request *r, const char **caps);
+void q_api_repo_publish(struct q_request *r, const char **caps);
+void q_api_publish_all(struct q_request *r, const char **caps);
+
+void q_api_upload(struct q_request *r, const char **caps);
+void q_api_packages_add(struct q_request *r, const char **caps);
+
+#endif

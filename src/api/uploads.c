@@ -1,0 +1,316 @@
+/*
+ * uploads.c: staging uploads, then adding a batch of them to a repo.
+ *
+ * Step 1 (POST /uploads) only stages bytes under DATA/staging; nothing is
+ * part of any repo. Step 2 (POST …/packages) inspects every file of the
+ * batch with librpm before anything is stored: one bad file refuses the
+ * batch, and the batch's staged files are dropped. Accepted files are
+ * linked into the content-addressed store first, then one transaction adds
+ * them to the repo and marks it dirty, then the repo is published. A crash
+ * between those steps leaves at worst an unreferenced file in the store,
+ * or a dirty repo that the next start publishes.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "api/api.h"
+#include "hub/hub.h"
+#include "publish/rpm.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#define MAX_BATCH 1000
+
+static int check_filename(const char *s, struct q_error *err)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 255)
+		return q_error_set(err, Q_EINVAL, "file name must be 1 to 255 bytes long");
+	if (s[0] == '.')
+		return q_error_set(err, Q_EINVAL, "file name '%.64s' must not start with '.'", s);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("._+~^-", c)))
+			return q_error_set(err, Q_EINVAL,
+					   "file name '%.64s' contains '%c'; only letters, digits and . _ + ~ ^ - are allowed",
+					   s, c);
+	}
+	if (n < 5 || strcmp(s + n - 4, ".rpm"))
+		return q_error_set(err, Q_EINVAL, "file name '%.64s' does not end with '.rpm'", s);
+	return 0;
+}
+
+static int write_file(const char *path, const void *data, size_t len, struct q_error *err)
+{
+	const char *p = data;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return q_error_set(err, Q_EIO, "cannot create '%s': %s", path, strerror(errno));
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = errno;
+			close(fd);
+			unlink(path);
+			return q_error_set(err, Q_EIO, "cannot write '%s': %s", path, strerror(e));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		return q_error_set(err, Q_EIO, "cannot fsync '%s': %s", path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+void q_api_upload(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	char filename[300], want[80], sha[Q_SHA256_HEX], hex[33], id[40], path[1300];
+	const char *hdr;
+	h2o_iovec_t b = r->req->entity;
+	int found;
+
+	found = q_query_get(r->query, r->query_len, "filename", filename, sizeof(filename), &err);
+	if (found < 0)
+		goto fail;
+	if (!found) {
+		q_error_set(&err, Q_EINVAL, "query parameter 'filename' is required");
+		goto fail;
+	}
+	if (check_filename(filename, &err) < 0)
+		goto fail;
+	if (!b.base || b.len == 0) {
+		q_error_set(&err, Q_EINVAL, "upload '%s' is empty", filename);
+		goto fail;
+	}
+	q_hash_sha256_buf(b.base, b.len, sha);
+	hdr = q_http_header(r, "x-content-sha256");
+	if (hdr) {
+		snprintf(want, sizeof(want), "%s", hdr);
+		for (char *p = want; *p; p++)
+			if (*p >= 'A' && *p <= 'F')
+				*p = (char)(*p - 'A' + 'a');
+		if (strcmp(want, sha)) {
+			q_error_set(&err, Q_EINVAL,
+				    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 says "
+				    "%.70s; upload it again",
+				    filename, sha, hdr);
+			goto fail;
+		}
+	}
+	if (q_random_hex(hex, 16) < 0) {
+		q_error_set(&err, Q_EINTERNAL, "cannot get random bytes");
+		goto fail;
+	}
+	snprintf(id, sizeof(id), "u%s", hex);
+	snprintf(path, sizeof(path), "%s/%s", r->hub->staging_dir, id);
+	if (write_file(path, b.base, b.len, &err) < 0)
+		goto fail;
+	if (q_store_upload_put(r->st, id, r->who.user_id, filename, path, (int64_t)b.len, sha, &err) < 0) {
+		unlink(path);
+		goto fail;
+	}
+	q_http_send_json(r, 201, json_pack("{s:s,s:s,s:I,s:s}", "id", id, "filename", filename, "size",
+					   (json_int_t)b.len, "sha256", sha));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}
+
+/* Drop the staged files and rows of a batch. */
+static void drop_staged(struct q_request *r, json_t *staged)
+{
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(staged, i, u)
+	{
+		unlink(json_string_value(json_object_get(u, "path")));
+		q_store_upload_delete(r->st, json_string_value(json_object_get(u, "id")), NULL);
+	}
+}
+
+static int check_package(const struct q_rpm_info *info, const char *filename, json_t *repo,
+			 struct q_error *err)
+{
+	const char *dist = json_string_value(json_object_get(repo, "dist_tag"));
+	size_t rl = strlen(info->release), dl = strlen(dist);
+	json_t *arches = json_object_get(repo, "arches"), *a;
+	int ok = !strcmp(info->arch, "noarch");
+	size_t i;
+
+	if (info->is_source)
+		return q_error_set(err, Q_EINVAL,
+				   "'%s' is a source RPM; repos hold binary RPMs (build it with quarry build)",
+				   filename);
+	if (rl < dl || strcmp(info->release + rl - dl, dist))
+		return q_error_set(err, Q_EINVAL,
+				   "'%s' has release '%s', which does not end with the project's dist tag '%s'",
+				   filename, info->release, dist);
+	json_array_foreach(arches, i, a)
+		ok |= !strcmp(info->arch, json_string_value(a));
+	if (!ok) {
+		char *list = json_dumps(arches, JSON_COMPACT);
+		q_error_set(err, Q_EINVAL, "'%s' is built for '%s', which is not one of the repo's arches %s",
+			    filename, info->arch, list ? list : "");
+		free(list);
+		return -1;
+	}
+	return 0;
+}
+
+void q_api_packages_add(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array(), *accepted = json_array();
+	json_t *results = NULL;
+	struct q_rpm_info *infos = NULL;
+	size_t i, n = 0;
+	int64_t repo_id;
+	char target[300];
+
+	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
+	    q_name_check(Q_NAME_REPO, "repo name", caps[2], &err) < 0 ||
+	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "upload to this SIG's repos", &err) < 0)
+		goto fail;
+	repo_id = json_integer_value(json_object_get(repo, "id"));
+	snprintf(target, sizeof(target), "%s/%s/%s", caps[0], caps[1], caps[2]);
+	body = q_http_json_body(r, &err);
+	if (!body)
+		goto fail;
+	ids = json_object_get(body, "uploads");
+	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_BATCH) {
+		q_error_set(&err, Q_EINVAL, "field 'uploads' must be a list of 1 to %d upload ids", MAX_BATCH);
+		goto fail;
+	}
+	json_array_foreach(ids, i, v)
+	{
+		json_t *u = NULL;
+		const char *id = json_string_value(v);
+
+		if (!id || strlen(id) != 33 || id[0] != 'u' || !q_is_hex(id + 1, 32)) {
+			q_error_set(&err, Q_EINVAL, "upload id %zu is malformed", i + 1);
+			goto refuse;
+		}
+		if (q_store_upload_get(r->st, id, &u, &err) < 0)
+			goto refuse;
+		json_array_append_new(staged, u);
+		if (json_integer_value(json_object_get(u, "user_id")) != r->who.user_id) {
+			q_error_set(&err, Q_EPERM, "upload '%s' belongs to another user", id);
+			goto refuse;
+		}
+	}
+	n = json_array_size(staged);
+	infos = calloc(n, sizeof(*infos));
+	if (!infos) {
+		q_error_set(&err, Q_EINTERNAL, "out of memory");
+		goto refuse;
+	}
+	json_array_foreach(staged, i, v)
+	{
+		const char *fn = json_string_value(json_object_get(v, "filename"));
+
+		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")), fn, &infos[i], &err) < 0 ||
+		    check_package(&infos[i], fn, repo, &err) < 0)
+			goto refuse;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(infos[j].filename, infos[i].filename) &&
+			    strcmp(infos[j].sha256, infos[i].sha256)) {
+				q_error_set(&err, Q_EINVAL, "'%s' and another file of the batch are both %s "
+					    "with different contents", fn, infos[i].nevra);
+				goto refuse;
+			}
+	}
+	/* Everything checked: store the files, then record them in one transaction. */
+	for (i = 0; i < n; i++) {
+		char dst[1300], dir[1300];
+
+		q_hub_store_path(r->hub, infos[i].sha256, dst, sizeof(dst));
+		snprintf(dir, sizeof(dir), "%s/sha256/%.2s", r->hub->store_dir, infos[i].sha256);
+		if (q_fs_mkdirs(dir, 0755, &err) < 0)
+			goto fail_keep;
+		if (!q_fs_exists(dst)) {
+			const char *src = json_string_value(json_object_get(json_array_get(staged, i), "path"));
+			char tmp[1400];
+
+			snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dst, (int)getpid());
+			unlink(tmp);
+			if (q_fs_copy_file(src, tmp, 0644, &err) < 0)
+				goto fail_keep;
+			if (rename(tmp, dst) < 0) {
+				q_error_set(&err, Q_EIO, "cannot store '%s': %s", dst, strerror(errno));
+				unlink(tmp);
+				goto fail_keep;
+			}
+			if (q_fs_fsync_path(dir, &err) < 0)
+				goto fail_keep;
+		}
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail_keep;
+	for (i = 0; i < n; i++) {
+		int64_t pid;
+
+		if (q_store_package_put(r->st, &infos[i], &pid, &err) < 0 ||
+		    q_store_repo_add_package(r->st, repo_id, pid, &err) < 0 ||
+		    q_store_upload_delete(r->st, json_string_value(json_object_get(json_array_get(staged, i), "id")),
+					  &err) < 0 ||
+		    q_api_audit(r, "package.add", target,
+				json_pack("{s:s,s:s}", "nevra", infos[i].nevra, "sha256", infos[i].sha256),
+				&err) < 0) {
+			q_store_rollback(r->st);
+			goto fail_keep;
+		}
+		json_array_append_new(accepted, json_pack("{s:s,s:s,s:I}", "nevra", infos[i].nevra, "sha256",
+							  infos[i].sha256, "size", (json_int_t)infos[i].size));
+	}
+	if (q_store_repo_mark_dirty(r->st, repo_id, &err) < 0 || q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail_keep;
+	}
+	json_array_foreach(staged, i, v)
+		unlink(json_string_value(json_object_get(v, "path")));
+	atomic_fetch_add(&r->hub->metrics.uploads, n);
+	/* Publish now, with the repo as it is after our commit (its new dirty generation). */
+	json_decref(repo);
+	repo = NULL;
+	if (q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
+	    q_hub_publish_repo(r->hub, r->st, repo, &results, &err) < 0) {
+		q_error_prefix(&err, "the packages were stored, but publishing failed (it is retried "
+			       "at the next publish or hub start)");
+		goto fail_keep;
+	}
+	q_http_send_json(r, 200, json_pack("{s:o,s:o}", "packages", accepted, "published", results));
+	accepted = NULL;
+	goto out;
+refuse:
+	atomic_fetch_add(&r->hub->metrics.uploads_refused, 1);
+	drop_staged(r, staged);
+fail_keep:
+fail:
+	q_http_send_error(r, &err);
+out:
+	for (i = 0; infos && i < n; i++)
+		q_rpm_info_release(&infos[i]);
+	free(infos);
+	json_decref(accepted);
+	json_decref(staged);
+	json_decref(body);
+	json_decref(repo);
+}

@@ -1,0 +1,220 @@
+/*
+ * users.c: /whoami, /users, /tokens, /audit.
+ *
+ * A token is shown once, when created; the database keeps its SHA-256.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/names.h"
+#include "api/api.h"
+#include "hub/hub.h"
+
+#include <glib.h>
+
+/* Create a token for user_id; *token_out is g_malloc'd ("qk_" + 64 hex). */
+static int make_token(struct q_store *st, int64_t user_id, const char *desc, int64_t *id,
+		      char **token_out, struct q_error *err)
+{
+	char hex[65], hash[Q_SHA256_HEX];
+	char *tok;
+
+	if (q_random_hex(hex, 32) < 0)
+		return q_error_set(err, Q_EINTERNAL, "cannot get random bytes for a token");
+	tok = g_strdup_printf("qk_%s", hex);
+	q_hash_sha256_buf(tok, strlen(tok), hash);
+	if (q_store_token_create(st, user_id, hash, desc, id, err) < 0) {
+		g_free(tok);
+		return -1;
+	}
+	*token_out = tok;
+	return 0;
+}
+
+int q_api_create_token_for(struct q_store *st, int64_t user_id, const char *desc, char **token,
+			   struct q_error *err)
+{
+	int64_t id;
+
+	return make_token(st, user_id, desc, &id, token, err);
+}
+
+void q_api_whoami(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *o = json_object(), *sigs = NULL;
+
+	if (q_store_user_sigs(r->st, r->who.user_id, &sigs, &err) < 0) {
+		json_decref(o);
+		q_http_send_error(r, &err);
+		return;
+	}
+	json_object_set_new(o, "user", json_string(r->who.name));
+	json_object_set_new(o, "role", json_string(r->who.role));
+	json_object_set_new(o, "sigs", sigs);
+	q_http_send_json(r, 200, o);
+}
+
+void q_api_users(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *users = NULL;
+
+	if (q_api_need_admin(r, "list users", &err) < 0 ||
+	    q_store_user_list(r->st, &users, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200, json_pack("{s:o}", "users", users));
+}
+
+void q_api_user_create(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *user = NULL;
+	const char *name, *role;
+
+	if (q_api_need_admin(r, "create users", &err) < 0)
+		goto fail;
+	body = q_http_json_body(r, &err);
+	if (!body || q_api_str(body, "name", 1, 64, &name, &err) < 0 ||
+	    q_api_str(body, "role", 0, 16, &role, &err) < 0)
+		goto fail;
+	if (!role)
+		role = "user";
+	if (q_name_check(Q_NAME_USER, "user name", name, &err) < 0)
+		goto fail;
+	if (strcmp(role, "admin") && strcmp(role, "releng") && strcmp(role, "user")) {
+		q_error_set(&err, Q_EINVAL, "role '%.32s' is unknown; use admin, releng or user", role);
+		goto fail;
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_user_create(r->st, name, role, NULL, &err) < 0 ||
+	    q_api_audit(r, "user.create", name, json_pack("{s:s}", "role", role), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	if (q_store_user_get(r->st, name, &user, NULL, &err) < 0)
+		goto fail;
+	json_decref(body);
+	q_http_send_json(r, 201, user);
+	return;
+fail:
+	json_decref(body);
+	q_http_send_error(r, &err);
+}
+
+void q_api_tokens(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *list = NULL;
+	int64_t uid = !strcmp(r->who.role, "admin") ? -1 : r->who.user_id;
+
+	if (q_store_token_list(r->st, uid, &list, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200, json_pack("{s:o}", "tokens", list));
+}
+
+void q_api_token_create(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL;
+	const char *user = NULL, *desc = NULL;
+	int64_t uid = r->who.user_id, id = 0;
+	char *tok = NULL;
+
+	if (r->req->entity.len) {
+		body = q_http_json_body(r, &err);
+		if (!body || q_api_str(body, "user", 0, 64, &user, &err) < 0 ||
+		    q_api_str(body, "description", 0, 200, &desc, &err) < 0)
+			goto fail;
+	}
+	if (user && strcmp(user, r->who.name)) {
+		if (q_api_need_admin(r, "create tokens for other users", &err) < 0 ||
+		    q_store_user_get(r->st, user, NULL, &uid, &err) < 0)
+			goto fail;
+	} else {
+		user = r->who.name;
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (make_token(r->st, uid, desc ? desc : "", &id, &tok, &err) < 0 ||
+	    q_api_audit(r, "token.create", user, json_pack("{s:I}", "id", (json_int_t)id), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	q_http_send_json(r, 201, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "user", user,
+					   "description", desc ? desc : "", "token", tok));
+	g_free(tok);
+	json_decref(body);
+	return;
+fail:
+	g_free(tok);
+	json_decref(body);
+	q_http_send_error(r, &err);
+}
+
+void q_api_token_delete(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id, owner;
+	char *end;
+
+	errno = 0;
+	id = strtoll(caps[0], &end, 10);
+	if (errno || *end || id <= 0) {
+		q_error_set(&err, Q_EINVAL, "token id '%.32s' is not a positive integer", caps[0]);
+		goto fail;
+	}
+	if (q_store_token_owner(r->st, id, &owner, &err) < 0)
+		goto fail;
+	if (owner != r->who.user_id && q_api_need_admin(r, "revoke other users' tokens", &err) < 0)
+		goto fail;
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_token_delete(r->st, id, &err) < 0 ||
+	    q_api_audit(r, "token.revoke", caps[0], NULL, &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	q_http_send_json(r, 200, json_pack("{s:I}", "deleted", (json_int_t)id));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}
+
+void q_api_audit_list(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *list = NULL;
+	char buf[32];
+	int64_t limit = 100;
+	int found;
+
+	if (q_api_need_admin(r, "read the audit log", &err) < 0)
+		goto fail;
+	found = q_query_get(r->query, r->query_len, "limit", buf, sizeof(buf), &err);
+	if (found < 0)
+		goto fail;
+	if (found) {
+		char *end;
+		errno = 0;
+		limit = strtoll(buf, &end, 10);
+		if (errno || *end || limit < 1 || limit > 10000) {
+			q_error_set(&err, Q_EINVAL, "limit '%s' must be an integer from 1 to 10000", buf);
+			goto fail;
+		}
+	}
+	if (q_store_audit_list(r->st, limit, &list, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 200, json_pack("{s:o}", "entries", list));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}

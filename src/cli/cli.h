@@ -1,0 +1,26 @@
+/*
+ * cli.h: the entry points of the subcommands in main.c's table.
+ *
+ * Each takes argc/argv with argv[0] the command's own name, and returns the
+ * process exit status: 0 ok, 1 error, 2 usage.
+ */
+#ifndef Q_CLI_H
+#define Q_CLI_H
+
+/* Server-side commands (src/hub/). */
+int cmd_init(int argc, char **argv);
+int cmd_hub(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+/* Client commands over the API (src/cli/). */
+int cmd_sig(int argc, char **argv);
+int cmd_project(int argc, char **argv);
+int cmd_repo(int argc, char **argv);
+int cmd_upload(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_whoami(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+#endif

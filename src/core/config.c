@@ -1,0 +1,317 @@
+/*
+ * config.c: see config.h. The table below is the only place a key exists.
+ */
+#include "core/common.h"
+#include "core/config.h"
+#include "core/log.h"
+
+#include <ctype.h>
+#include <limits.h>
+
+enum key_type { T_STRING, T_INT, T_SIZE, T_DURATION, T_LEVEL, T_LISTEN, T_URL, T_ALGO };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	const char *def;	/* default, as it would be written in the file */
+	size_t offset;		/* into struct q_config */
+	size_t size;		/* for strings: buffer size */
+	int64_t min, max;	/* for numbers */
+	const char *help;
+};
+
+#define STR(field) offsetof(struct q_config, field), sizeof(((struct q_config *)0)->field)
+#define NUM(field) offsetof(struct q_config, field), 0
+
+static const struct key keys[] = {
+	{"hub", "listen", T_LISTEN, "127.0.0.1:8080", STR(listen), 0, 0,
+	 "address and port the hub listens on (HOST:PORT; [V6]:PORT)"},
+	{"hub", "data_dir", T_STRING, "/var/lib/quarry", STR(data_dir), 0, 0,
+	 "data directory: database, keys, package store, /pub tree"},
+	{"hub", "public_url", T_URL, "http://127.0.0.1:8080", STR(public_url), 0, 0,
+	 "the URL clients and mirrors use to reach the hub (http:// or https://)"},
+	{"hub", "threads", T_INT, "4", NUM(threads), 1, 64,
+	 "event-loop threads; a slow request blocks only its own thread"},
+	{"hub", "max_upload_size", T_SIZE, "1G", NUM(max_upload), 1024, (int64_t)1 << 40,
+	 "largest accepted upload (one RPM)"},
+	{"hub", "max_json_body", T_SIZE, "1M", NUM(max_json), 1024, 64 << 20,
+	 "largest accepted JSON request body"},
+	{"hub", "upload_ttl", T_DURATION, "1h", NUM(upload_ttl), 60, 30 * 86400,
+	 "how long a staged upload waits to be added to a repo"},
+	{"publish", "grace_period", T_DURATION, "1h", NUM(grace), 0, 30 * 86400,
+	 "how long old metadata and removed packages stay beside a new publish"},
+	{"publish", "history_keep", T_INT, "50", NUM(history_keep), 1, 100000,
+	 "publish history rows kept per repo and arch"},
+	{"signing", "key_algo", T_ALGO, "rsa3072", STR(key_algo), 0, 0,
+	 "algorithm of new SIG keys: rsa2048, rsa3072, rsa4096"},
+	{"log", "level", T_LEVEL, "info", STR(log_level), 0, 0,
+	 "error, warn, info or debug"},
+};
+
+int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_suffixed(const char *s, const char *suffixes, const int64_t *mult, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t m = 1;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || v < 0)
+		return -1;
+	if (*end) {
+		const char *p = strchr(suffixes, *end);
+		if (!p || end[1])
+			return -1;
+		m = mult[p - suffixes];
+	}
+	if (v > INT64_MAX / m)
+		return -1;
+	*out = v * m;
+	return 0;
+}
+
+int q_parse_size(const char *s, int64_t *out)
+{
+	static const int64_t mult[] = {1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30,
+				       (int64_t)1 << 40, (int64_t)1 << 40};
+
+	return parse_suffixed(s, "bkKmMgGtT", mult, out);
+}
+
+int q_parse_duration(const char *s, int64_t *out)
+{
+	static const int64_t mult[] = {1, 60, 3600, 86400, 604800};
+
+	return parse_suffixed(s, "smhdw", mult, out);
+}
+
+static int check_listen(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	int64_t port;
+
+	if (!colon || colon == v)
+		return -1;
+	if (v[0] == '[' && colon[-1] != ']')
+		return -1;
+	return q_parse_int(colon + 1, 1, 65535, &port);
+}
+
+/* Set one key; returns NULL or a static message. */
+static const char *apply(const struct key *k, const char *value, struct q_config *cfg)
+{
+	char *base = (char *)cfg;
+	int64_t n;
+
+	switch (k->type) {
+	case T_STRING:
+	case T_LISTEN:
+	case T_URL:
+	case T_ALGO:
+	case T_LEVEL:
+		if (strlen(value) >= k->size)
+			return "value is too long";
+		if (k->type == T_STRING && !*value)
+			return "value is empty";
+		if (k->type == T_LISTEN && check_listen(value) < 0)
+			return "expected HOST:PORT with a port from 1 to 65535";
+		if (k->type == T_URL && strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+			return "expected a URL starting with http:// or https://";
+		if (k->type == T_LEVEL && q_log_parse_level(value) < 0)
+			return "expected one of error, warn, info, debug";
+		if (k->type == T_ALGO && strcmp(value, "rsa2048") && strcmp(value, "rsa3072") &&
+		    strcmp(value, "rsa4096"))
+			return "expected one of rsa2048, rsa3072, rsa4096";
+		snprintf(base + k->offset, k->size, "%s", value);
+		return NULL;
+	case T_INT:
+		if (q_parse_int(value, k->min, k->max, &n) < 0)
+			return "expected an integer in range";
+		break;
+	case T_SIZE:
+		if (q_parse_size(value, &n) < 0)
+			return "expected a size such as 512k, 10M or 1G";
+		if (n < k->min || n > k->max)
+			return "size out of range";
+		break;
+	case T_DURATION:
+		if (q_parse_duration(value, &n) < 0)
+			return "expected a duration such as 30s, 15m, 2h or 4d";
+		if (n < k->min || n > k->max)
+			return "duration out of range";
+		break;
+	}
+	memcpy(base + k->offset, &n, sizeof(n));
+	return NULL;
+}
+
+void q_config_defaults(struct q_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++)
+		(void)apply(&keys[i], keys[i].def, cfg);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int q_config_parse(const char *name, const char *text, size_t len, struct q_config *cfg,
+		   FILE *errs)
+{
+	char section[64] = "";
+	char line[4096];
+	size_t pos = 0;
+	int lineno = 0, nerr = 0;
+
+	while (pos < len) {
+		size_t ll = 0;
+		char *s, *eq, *key, *value;
+		const struct key *k = NULL;
+		const char *msg;
+
+		lineno++;
+		while (pos < len && text[pos] != '\n') {
+			if (ll + 1 < sizeof(line))
+				line[ll++] = text[pos];
+			else if (ll + 1 == sizeof(line))
+				ll++;
+			pos++;
+		}
+		pos++;
+		if (ll >= sizeof(line)) {
+			fprintf(errs, "%s:%d: line is longer than %zu bytes\n", name, lineno,
+				sizeof(line) - 2);
+			nerr++;
+			continue;
+		}
+		line[ll] = '\0';
+		if (memchr(line, '\0', ll)) {
+			fprintf(errs, "%s:%d: line contains a NUL byte\n", name, lineno);
+			nerr++;
+			continue;
+		}
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || close[1] || close - s - 1 <= 0 ||
+			    (size_t)(close - s - 1) >= sizeof(section)) {
+				fprintf(errs, "%s:%d: malformed section header '%s'\n", name, lineno, s);
+				nerr++;
+				section[0] = '\0';
+				continue;
+			}
+			*close = '\0';
+			snprintf(section, sizeof(section), "%s", trim(s + 1));
+			int known = 0;
+			for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++)
+				if (!strcmp(keys[i].section, section))
+					known = 1;
+			if (!known) {
+				fprintf(errs, "%s:%d: unknown section '[%s]'\n", name, lineno, section);
+				nerr++;
+			}
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			fprintf(errs, "%s:%d: expected 'key = value', got '%s'\n", name, lineno, s);
+			nerr++;
+			continue;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (!*section) {
+			fprintf(errs, "%s:%d: key '%s' is outside any [section]\n", name, lineno, key);
+			nerr++;
+			continue;
+		}
+		for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++)
+			if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
+				k = &keys[i];
+		if (!k) {
+			fprintf(errs, "%s:%d: unknown key '%s' in [%s]\n", name, lineno, key, section);
+			nerr++;
+			continue;
+		}
+		msg = apply(k, value, cfg);
+		if (msg) {
+			fprintf(errs, "%s:%d: %s.%s = '%s': %s\n", name, lineno, section, key, value,
+				msg);
+			nerr++;
+		}
+	}
+	return nerr;
+}
+
+int q_config_load(const char *path, struct q_config *cfg, FILE *errs)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	size_t len;
+	int n;
+
+	if (!f) {
+		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
+		return -1;
+	}
+	buf = malloc(1 << 20);
+	if (!buf) {
+		fclose(f);
+		return -1;
+	}
+	len = fread(buf, 1, 1 << 20, f);
+	if (len == 1 << 20) {
+		fprintf(errs, "%s: file is larger than 1 MiB\n", path);
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = q_config_parse(path, buf, len, cfg, errs);
+	free(buf);
+	return n;
+}
+
+void q_config_print_reference(FILE *out)
+{
+	const char *last = "";
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++) {
+		if (strcmp(last, keys[i].section)) {
+			fprintf(out, "\n## [%s]\n\n| key | default | meaning |\n|---|---|---|\n",
+				keys[i].section);
+			last = keys[i].section;
+		}
+		fprintf(out, "| `%s` | `%s` | %s |\n", keys[i].name, keys[i].def, keys[i].help);
+	}
+}

@@ -1,0 +1,54 @@
+/*
+ * config.h: the hub's INI configuration.
+ *
+ * One table (config.c) names every key with its section, type, default,
+ * check and help; it drives parsing, defaults, `quarry config check` and
+ * docs/CONFIG.md. Errors are reported as "FILE:LINE: message", all of
+ * them, not just the first.
+ */
+#ifndef Q_CONFIG_H
+#define Q_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct q_config {
+	char listen[256];		/* hub.listen: HOST:PORT */
+	char data_dir[1024];		/* hub.data_dir */
+	char public_url[512];		/* hub.public_url: how clients reach the hub */
+	int64_t threads;		/* hub.threads: event-loop threads */
+	int64_t max_upload;		/* hub.max_upload_size, bytes */
+	int64_t max_json;		/* hub.max_json_body, bytes */
+	int64_t upload_ttl;		/* hub.upload_ttl, seconds a staged upload lives */
+	int64_t grace;			/* publish.grace_period, seconds */
+	int64_t history_keep;		/* publish.history_keep: rows kept per repo/arch */
+	char key_algo[32];		/* signing.key_algo */
+	char log_level[16];		/* log.level */
+};
+
+/* Fill every field with its default. */
+void q_config_defaults(struct q_config *cfg);
+
+/*
+ * Parse path over the defaults already in cfg. Every error is written to
+ * errs (one "FILE:LINE: message" per line); returns the number of errors,
+ * or -1 when the file cannot be read (also written to errs).
+ */
+int q_config_load(const char *path, struct q_config *cfg, FILE *errs);
+
+/* Parse from a memory buffer (used by the fuzz target); name is for messages. */
+int q_config_parse(const char *name, const char *text, size_t len,
+		   struct q_config *cfg, FILE *errs);
+
+/* Print the key table as Markdown (docs/CONFIG.md is generated from it). */
+void q_config_print_reference(FILE *out);
+
+/* Parse "10", "10k", "5M", "1G" (powers of 1024); -1 on error. */
+int q_parse_size(const char *s, int64_t *out);
+/* Parse "30", "30s", "15m", "2h", "4d"; seconds; -1 on error. */
+int q_parse_duration(const char *s, int64_t *out);
+/* Parse a decimal integer in [min,max]; -1 on error. */
+int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

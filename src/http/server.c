@@ -1,0 +1,272 @@
+/*
+ * server.c: the hub's HTTP server on libh2o's evloop.
+ *
+ * One listening socket, hub.threads event loops, each with its own
+ * h2o context and its own database connection; every loop watches the
+ * listening socket and accepts what it can. A handler runs to completion
+ * on its loop, so a slow one (an upload, a publish) delays only the
+ * connections of that loop. Paths:
+ *   /pub/…      h2o's file handler (content types, HEAD, conditional
+ *               requests, Range) over DATA/pub
+ *   everything else → our dispatcher: /healthz, /metrics, /api/v1/…
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "http/http.h"
+#include "hub/hub.h"
+
+#include <glib.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+struct loop_thread {
+	h2o_context_t ctx;	/* first: handlers find us from req->conn->ctx */
+	h2o_accept_ctx_t accept;
+	struct q_hub *hub;
+	struct q_store *st;
+	h2o_socket_t *listener;
+	pthread_t tid;
+};
+
+static volatile sig_atomic_t stopping;
+static h2o_globalconf_t globalconf;
+static struct q_hub *the_hub;
+static int listen_fd = -1;
+
+static void count_status(struct q_hub *hub, int status)
+{
+	int cls = status / 100;
+
+	if (cls >= 1 && cls <= 5)
+		atomic_fetch_add(&hub->metrics.requests[cls], 1);
+}
+
+static void send_metrics(struct q_request *r)
+{
+	struct q_metrics *m = &r->hub->metrics;
+	json_t *counts = NULL;
+	struct q_error err = {0};
+	GString *g = g_string_new(NULL);
+
+	g_string_append(g, "# HELP quarry_http_requests_total HTTP requests answered, by status class.\n"
+			   "# TYPE quarry_http_requests_total counter\n");
+	for (int c = 1; c <= 5; c++)
+		g_string_append_printf(g, "quarry_http_requests_total{class=\"%dxx\"} %" PRIuFAST64 "\n",
+				       c, atomic_load(&m->requests[c]));
+	g_string_append_printf(g,
+			       "# HELP quarry_publishes_total Repo publishes that wrote new metadata.\n"
+			       "# TYPE quarry_publishes_total counter\n"
+			       "quarry_publishes_total %" PRIuFAST64 "\n"
+			       "# HELP quarry_publishes_unchanged_total Publishes that found nothing to do.\n"
+			       "# TYPE quarry_publishes_unchanged_total counter\n"
+			       "quarry_publishes_unchanged_total %" PRIuFAST64 "\n"
+			       "# HELP quarry_publish_failures_total Publishes that failed.\n"
+			       "# TYPE quarry_publish_failures_total counter\n"
+			       "quarry_publish_failures_total %" PRIuFAST64 "\n"
+			       "# HELP quarry_publish_seconds_total Time spent publishing.\n"
+			       "# TYPE quarry_publish_seconds_total counter\n"
+			       "quarry_publish_seconds_total %.6f\n"
+			       "# HELP quarry_uploads_total Packages accepted.\n"
+			       "# TYPE quarry_uploads_total counter\n"
+			       "quarry_uploads_total %" PRIuFAST64 "\n"
+			       "# HELP quarry_uploads_refused_total Upload batches refused.\n"
+			       "# TYPE quarry_uploads_refused_total counter\n"
+			       "quarry_uploads_refused_total %" PRIuFAST64 "\n"
+			       "# HELP quarry_start_time_seconds When the hub started.\n"
+			       "# TYPE quarry_start_time_seconds gauge\n"
+			       "quarry_start_time_seconds %" PRId64 "\n",
+			       atomic_load(&m->publishes), atomic_load(&m->publishes_unchanged),
+			       atomic_load(&m->publish_failures),
+			       (double)atomic_load(&m->publish_usec) / 1e6, atomic_load(&m->uploads),
+			       atomic_load(&m->uploads_refused), r->hub->started);
+	if (q_store_counts(r->st, &counts, &err) == 0) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(counts, k, v)
+		{
+			g_string_append_printf(g, "# TYPE quarry_%s gauge\nquarry_%s %" JSON_INTEGER_FORMAT "\n",
+					       k, k, json_integer_value(v));
+		}
+		json_decref(counts);
+	}
+	q_http_send_text(r, 200, "text/plain; version=0.0.4", g->str, g->len);
+	g_string_free(g, TRUE);
+}
+
+static int on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct loop_thread *t = (struct loop_thread *)req->conn->ctx;
+	struct q_request *r = h2o_mem_alloc_pool(&req->pool, sizeof(*r));
+	struct q_error err = {0};
+	size_t qat = req->query_at;
+
+	memset(r, 0, sizeof(*r));
+	r->req = req;
+	r->hub = t->hub;
+	r->st = t->st;
+	r->query = qat != SIZE_MAX ? req->path.base + qat + 1 : "";
+	r->query_len = qat != SIZE_MAX ? req->path.len - qat - 1 : 0;
+	if (q_path_split(req->path.base, qat != SIZE_MAX ? qat : req->path.len, &r->path, &err) < 0)
+		q_http_send_error(r, &err);
+	else if (r->path.n == 1 && !strcmp(r->path.seg[0], "healthz")) {
+		if (q_store_ping(r->st) == 0)
+			q_http_send_text(r, 200, "text/plain", "ok\n", 3);
+		else
+			q_http_send_text(r, 503, "text/plain", "database unavailable\n", 21);
+	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics"))
+		send_metrics(r);
+	else if (q_api_dispatch(r) != 0) {
+		q_error_set(&err, Q_ENOTFOUND, "no such resource; the API is under /api/v1/, "
+			    "published files under /pub/");
+		q_http_send_error(r, &err);
+	}
+	count_status(t->hub, req->res.status);
+	return 0;
+}
+
+static void on_accept(h2o_socket_t *listener, const char *e)
+{
+	struct loop_thread *t = listener->data;
+	h2o_socket_t *sock;
+
+	if (e)
+		return;
+	if ((sock = h2o_evloop_socket_accept(listener)) == NULL)
+		return;
+	h2o_accept(&t->accept, sock);
+}
+
+static int open_listener(const char *addr, struct q_error *err)
+{
+	char host[256];
+	const char *colon = strrchr(addr, ':');
+	struct addrinfo hints = {0}, *res = NULL;
+	int fd, on = 1, rc;
+	size_t hl;
+
+	if (!colon)
+		return q_error_set(err, Q_EINVAL, "listen address '%s' has no port", addr);
+	hl = (size_t)(colon - addr);
+	if (hl >= sizeof(host))
+		return q_error_set(err, Q_EINVAL, "listen address '%s' is too long", addr);
+	memcpy(host, addr, hl);
+	host[hl] = '\0';
+	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(host[0] ? host : NULL, colon + 1, &hints, &res);
+	if (rc != 0)
+		return q_error_set(err, Q_EINVAL, "cannot resolve listen address '%s': %s", addr,
+				   gai_strerror(rc));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return q_error_set(err, Q_EIO, "cannot listen on '%s': %s", addr, strerror(e));
+	}
+	freeaddrinfo(res);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
+static void *loop_main(void *arg)
+{
+	struct loop_thread *t = arg;
+
+	while (!stopping)
+		h2o_evloop_run(t->ctx.loop, 200);
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+int q_server_run(struct q_hub *hub, struct q_error *err)
+{
+	h2o_hostconf_t *host;
+	h2o_pathconf_t *pc;
+	h2o_handler_t *h;
+	h2o_mimemap_t *mm;
+	struct loop_thread *threads;
+	int n = (int)hub->cfg.threads;
+	char pubroot[1200];
+
+	the_hub = hub;
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+
+	h2o_config_init(&globalconf);
+	globalconf.max_request_entity_size = (size_t)hub->cfg.max_upload;
+	globalconf.server_name = h2o_iovec_init(H2O_STRLIT("quarry"));
+	host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+
+	mm = h2o_mimemap_create();
+	h2o_mimemap_define_mimetype(mm, "rpm", "application/x-rpm", NULL);
+	h2o_mimemap_define_mimetype(mm, "asc", "application/pgp-signature", NULL);
+	h2o_mimemap_define_mimetype(mm, "gz", "application/gzip", NULL);
+	h2o_mimemap_define_mimetype(mm, "xml", "text/xml", NULL);
+	h2o_mimemap_define_mimetype(mm, "bz2", "application/x-bzip2", NULL);
+	h2o_mimemap_define_mimetype(mm, "xz", "application/x-xz", NULL);
+	h2o_mimemap_define_mimetype(mm, "zst", "application/zstd", NULL);
+	h2o_mimemap_define_mimetype(mm, "sqlite", "application/vnd.sqlite3", NULL);
+	h2o_mimemap_set_default_type(mm, "application/octet-stream", NULL);
+	snprintf(pubroot, sizeof(pubroot), "%s/", hub->pub_dir);
+	pc = h2o_config_register_path(host, "/pub", 0);
+	h2o_file_register(pc, pubroot, NULL, mm, H2O_FILE_FLAG_DIR_LISTING);
+	h2o_mem_release_shared(mm);
+
+	pc = h2o_config_register_path(host, "/", 0);
+	h = h2o_create_handler(pc, sizeof(*h));
+	h->on_req = on_req;
+
+	listen_fd = open_listener(hub->cfg.listen, err);
+	if (listen_fd < 0)
+		return -1;
+
+	threads = calloc((size_t)n, sizeof(*threads));
+	if (!threads)
+		return q_error_set(err, Q_EINTERNAL, "out of memory");
+	for (int i = 0; i < n; i++) {
+		struct loop_thread *t = &threads[i];
+
+		t->hub = hub;
+		t->st = q_store_open(hub->db_path, err);
+		if (!t->st)
+			return -1;
+		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
+		t->accept.ctx = &t->ctx;
+		t->accept.hosts = globalconf.hosts;
+		t->listener = h2o_evloop_socket_create(t->ctx.loop, listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+		t->listener->data = t;
+		h2o_socket_read_start(t->listener, on_accept);
+	}
+	q_info("hub listening on %s (%d threads), public URL %s", hub->cfg.listen, n,
+	       hub->cfg.public_url);
+	for (int i = 1; i < n; i++)
+		pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]);
+	loop_main(&threads[0]);
+	for (int i = 1; i < n; i++)
+		pthread_join(threads[i].tid, NULL);
+	q_info("hub stopping");
+	for (int i = 0; i < n; i++)
+		q_store_close(threads[i].st);
+	/* h2o contexts are not torn down: the process exits next. */
+	return 0;
+}

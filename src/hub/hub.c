@@ -1,0 +1,276 @@
+/*
+ * hub.c: the hub's state and its publishing service (see hub.h).
+ *
+ * Publishing one repo arch: lock DATA/locks/repo-ID-ARCH.lock (flock, so
+ * threads of this hub and other processes on the same data directory
+ * serialise), read the package set and the last set digest, hand them to
+ * q_publish_repo (which writes and swaps atomically), record the history
+ * row. The order matters for crash safety: the tree is swapped before the
+ * history row is written, so the history never names a repomd.xml that was
+ * not published; a crash between the two leaves the repo marked dirty and
+ * the next start publishes it again.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "hub/hub.h"
+#include "publish/publish.h"
+#include "sign/sign.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+
+static int path_join(char *out, size_t size, const char *a, const char *b)
+{
+	return snprintf(out, size, "%s/%s", a, b) >= (int)size ? -1 : 0;
+}
+
+int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *err)
+{
+	const char *dd = cfg->data_dir;
+	struct {
+		char *dst;
+		const char *name;
+		mode_t mode;
+	} dirs[] = {
+		{hub->keys_dir, "keys", 0700},	   {hub->store_dir, "packages", 0755},
+		{hub->staging_dir, "staging", 0700}, {hub->locks_dir, "locks", 0755},
+		{hub->pub_dir, "pub", 0755},
+	};
+
+	memset(hub, 0, sizeof(*hub));
+	hub->cfg = *cfg;
+	hub->started = (int64_t)time(NULL);
+	if (q_fs_mkdirs(dd, 0755, err) < 0)
+		return -1;
+	if (path_join(hub->db_path, sizeof(hub->db_path), dd, "quarry.db") < 0)
+		return q_error_set(err, Q_EINVAL, "data_dir '%s' is too long", dd);
+	for (size_t i = 0; i < Q_ARRAY_LEN(dirs); i++) {
+		if (path_join(dirs[i].dst, sizeof(hub->pub_dir), dd, dirs[i].name) < 0)
+			return q_error_set(err, Q_EINVAL, "data_dir '%s' is too long", dd);
+		if (q_fs_mkdirs(dirs[i].dst, dirs[i].mode, err) < 0)
+			return -1;
+		chmod(dirs[i].dst, dirs[i].mode);
+	}
+	return 0;
+}
+
+int q_hub_open_signer(struct q_hub *hub, struct q_error *err)
+{
+	hub->signer = q_signer_open(hub->keys_dir, err);
+	return hub->signer ? 0 : -1;
+}
+
+void q_hub_release(struct q_hub *hub)
+{
+	if (hub->signer) {
+		q_signer_close(hub->signer);
+		hub->signer = NULL;
+	}
+}
+
+void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, size_t size)
+{
+	snprintf(out, size, "%s/sha256/%.2s/%s.rpm", hub->store_dir, sha256, sha256);
+}
+
+int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err)
+{
+	char dir[1200], path[1400];
+	char *armored = NULL;
+	size_t len = 0;
+	int rc;
+
+	snprintf(dir, sizeof(dir), "%s/sig/keys", hub->pub_dir);
+	if (q_fs_mkdirs(dir, 0755, err) < 0)
+		return -1;
+	if (q_signer_export_public(hub->signer, fpr, &armored, &len, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/RPM-GPG-KEY-quarry-%s", dir, sig);
+	rc = q_fs_write_atomic(path, armored, len, 0644, err);
+	free(armored);
+	return rc;
+}
+
+static int64_t now_usec(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Open and flock DATA/locks/repo-ID-ARCH.lock; returns the fd or -1. */
+static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch,
+			  struct q_error *err)
+{
+	char path[1300];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/repo-%" PRId64 "-%s.lock", hub->locks_dir, repo_id, arch);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return q_error_set(err, Q_EIO, "cannot open lock '%s': %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path, strerror(errno));
+		}
+	}
+	return fd;
+}
+
+static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, const char *arch,
+			json_t *results, struct q_error *err)
+{
+	int64_t repo_id = json_integer_value(json_object_get(repo, "id"));
+	const char *sig = json_string_value(json_object_get(repo, "sig"));
+	const char *name = json_string_value(json_object_get(repo, "name"));
+	const char *fpr = json_string_value(json_object_get(repo, "key_fingerprint"));
+	int64_t major = json_integer_value(json_object_get(repo, "major"));
+	struct q_publish_pkg *pkgs = NULL;
+	struct q_publish_req req;
+	struct q_publish_result res;
+	char arch_dir[1400], last[65], (*paths)[1300] = NULL;
+	json_t *set = NULL, *v;
+	size_t i, n;
+	int fd, rc = -1;
+	int64_t t0 = now_usec();
+
+	snprintf(arch_dir, sizeof(arch_dir), "%s/sig/%" PRId64 "/%s/%s/%s", hub->pub_dir, major, sig,
+		 arch, name);
+	fd = lock_repo_arch(hub, repo_id, arch, err);
+	if (fd < 0)
+		return -1;
+	if (q_store_repo_publish_set(st, repo_id, arch, &set, err) < 0 ||
+	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0)
+		goto out;
+	n = json_array_size(set);
+	pkgs = calloc(n ? n : 1, sizeof(*pkgs));
+	paths = calloc(n ? n : 1, sizeof(*paths));
+	if (!pkgs || !paths) {
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		goto out;
+	}
+	json_array_foreach(set, i, v)
+	{
+		pkgs[i].sha256 = json_string_value(json_object_get(v, "sha256"));
+		pkgs[i].filename = json_string_value(json_object_get(v, "filename"));
+		pkgs[i].primary_xml = json_string_value(json_object_get(v, "primary"));
+		pkgs[i].filelists_xml = json_string_value(json_object_get(v, "filelists"));
+		pkgs[i].other_xml = json_string_value(json_object_get(v, "other"));
+		q_hub_store_path(hub, pkgs[i].sha256, paths[i], sizeof(paths[i]));
+		pkgs[i].store_path = paths[i];
+	}
+	if (q_fs_mkdirs(arch_dir, 0755, err) < 0)
+		goto out;
+	memset(&req, 0, sizeof(req));
+	req.arch_dir = arch_dir;
+	req.pkgs = pkgs;
+	req.n_pkgs = n;
+	req.last_digest = last[0] ? last : NULL;
+	req.signer = hub->signer;
+	req.key_fpr = fpr;
+	req.grace_seconds = hub->cfg.grace;
+	memset(&res, 0, sizeof(res));
+	if (q_publish_repo(&req, &res, err) < 0) {
+		q_error_prefix(err, "cannot publish '%s/%s' for %s", sig, name, arch);
+		atomic_fetch_add(&hub->metrics.publish_failures, 1);
+		goto out;
+	}
+	if (res.changed) {
+		struct q_publish_row row = {
+			.repo_id = repo_id,
+			.arch = arch,
+			.time = (int64_t)time(NULL),
+			.set_digest = res.set_digest,
+			.repomd_size = (int64_t)res.repomd_size,
+			.revision = res.timestamp,
+			.md5 = res.repomd.md5,
+			.sha1 = res.repomd.sha1,
+			.sha256 = res.repomd.sha256,
+			.sha512 = res.repomd.sha512,
+			.n_packages = (int64_t)n,
+		};
+		if (q_store_publish_add(st, &row, hub->cfg.history_keep, err) < 0)
+			goto out;
+		atomic_fetch_add(&hub->metrics.publishes, 1);
+		q_info("published %s/%s %s: %zu packages, repomd sha256 %s", sig, name, arch, n,
+		       res.repomd.sha256);
+	} else {
+		atomic_fetch_add(&hub->metrics.publishes_unchanged, 1);
+	}
+	{
+		char path[600];
+		json_t *o = json_object();
+
+		snprintf(path, sizeof(path), "/pub/sig/%" PRId64 "/%s/%s/%s/", major, sig, arch, name);
+		json_object_set_new(o, "arch", json_string(arch));
+		json_object_set_new(o, "changed", json_boolean(res.changed));
+		json_object_set_new(o, "sha256", json_string(res.repomd.sha256));
+		json_object_set_new(o, "packages", json_integer((json_int_t)n));
+		json_object_set_new(o, "path", json_string(path));
+		json_array_append_new(results, o);
+	}
+	rc = 0;
+out:
+	atomic_fetch_add(&hub->metrics.publish_usec, (uint64_t)(now_usec() - t0));
+	close(fd);
+	free(pkgs);
+	free(paths);
+	json_decref(set);
+	return rc;
+}
+
+int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, json_t **results,
+		       struct q_error *err)
+{
+	json_t *arches = json_object_get(repo, "arches"), *a;
+	int64_t seen = json_integer_value(json_object_get(repo, "dirty"));
+	json_t *out = json_array();
+	size_t i;
+
+	json_array_foreach(arches, i, a)
+	{
+		if (publish_arch(hub, st, repo, json_string_value(a), out, err) < 0) {
+			json_decref(out);
+			return -1;
+		}
+	}
+	if (seen > 0 &&
+	    q_store_repo_clear_dirty(st, json_integer_value(json_object_get(repo, "id")), seen,
+				     err) < 0) {
+		json_decref(out);
+		return -1;
+	}
+	if (results)
+		*results = out;
+	else
+		json_decref(out);
+	return 0;
+}
+
+int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *err)
+{
+	json_t *repos = NULL, *r;
+	size_t i;
+	int rc = 0;
+
+	if (q_store_repo_list_all(st, 1, &repos, err) < 0)
+		return -1;
+	json_array_foreach(repos, i, r)
+	{
+		q_info("repo %s/%s/%s changed before the last stop; publishing it",
+		       json_string_value(json_object_get(r, "sig")),
+		       json_string_value(json_object_get(r, "project")),
+		       json_string_value(json_object_get(r, "name")));
+		if (q_hub_publish_repo(hub, st, r, NULL, err) < 0)
+			rc = -1;
+	}
+	json_decref(repos);
+	return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * hub.h: the hub's shared state and the services its API calls.
+ *
+ * One struct q_hub per process, shared read-only by the event-loop threads
+ * (the signer serialises itself; counters are atomic). The data directory:
+ *
+ *   DATA/quarry.db            the database (store.h)
+ *   DATA/keys/                GnuPG home with every SIG's key (0700)
+ *   DATA/packages/sha256/AB/  the content-addressed RPM store
+ *   DATA/staging/             uploads waiting to be added to a repo
+ *   DATA/locks/               one lock file per repo and arch
+ *   DATA/pub/                 the published tree, served at /pub/
+ */
+#ifndef Q_HUB_H
+#define Q_HUB_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "store/store.h"
+
+struct q_error;
+struct q_signer;
+
+struct q_metrics {
+	atomic_uint_fast64_t requests[6];	/* by status class: [1]=1xx … [5]=5xx */
+	atomic_uint_fast64_t publishes;		/* repo/arch publishes that wrote */
+	atomic_uint_fast64_t publishes_unchanged;
+	atomic_uint_fast64_t publish_failures;
+	atomic_uint_fast64_t publish_usec;	/* total time spent publishing */
+	atomic_uint_fast64_t uploads;		/* packages accepted */
+	atomic_uint_fast64_t uploads_refused;	/* batches refused */
+};
+
+struct q_hub {
+	struct q_config cfg;
+	char db_path[1100];
+	char keys_dir[1100];
+	char store_dir[1100];
+	char staging_dir[1100];
+	char locks_dir[1100];
+	char pub_dir[1100];
+	struct q_signer *signer;	/* NULL until q_hub_open_signer */
+	struct q_metrics metrics;
+	int64_t started;		/* time(NULL) at start */
+};
+
+/* Fill paths from cfg.data_dir and create the directories. */
+int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *err);
+int q_hub_open_signer(struct q_hub *hub, struct q_error *err);
+void q_hub_release(struct q_hub *hub);
+
+/* DATA/packages/sha256/AB/HASH.rpm */
+void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, size_t size);
+
+/*
+ * Publish every arch of a repo (repo as q_store_repo_get returns it). Takes
+ * a lock per repo and arch (DATA/locks) around reading the package set,
+ * writing the tree and recording history, so concurrent publishes of one
+ * repo never interleave. *results: [{"arch","changed","sha256","packages",
+ * "path"}], owned by the caller.
+ */
+int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, json_t **results,
+		       struct q_error *err);
+
+/* Publish every repo marked dirty (after a crash between commit and publish). */
+int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *err);
+
+/* Write DATA/pub/sig/keys/RPM-GPG-KEY-quarry-SIG from the signer. */
+int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err);
+
+/* Serve until SIGINT/SIGTERM (http/server.c). */
+int q_server_run(struct q_hub *hub, struct q_error *err);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * main.c: the command table. Every role of Quarry (hub, client commands,
+ * maintenance) is a subcommand of this one binary, as in git.
+ */
+#include "core/common.h"
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"init", cmd_init, "create the data directory, the database and the first admin"},
+	{"hub", cmd_hub, "run the hub: API, web, /pub, metrics"},
+	{"config", cmd_config, "check a configuration file (config check FILE)"},
+	{"sig", cmd_sig, "create, list, show, update, retire SIGs; manage members"},
+	{"project", cmd_project, "create, list, show projects of a SIG"},
+	{"repo", cmd_repo, "create, list, show repositories; publish history"},
+	{"upload", cmd_upload, "upload RPMs to a repository (SIG/PROJECT/REPO FILE...)"},
+	{"publish", cmd_publish, "publish a repository (or every repository)"},
+	{"whoami", cmd_whoami, "show who the token belongs to"},
+	{"token", cmd_token, "create, list, revoke API tokens"},
+	{"user", cmd_user, "create and list users (admin)"},
+	{"audit", cmd_audit, "read the audit log (admin)"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: quarry COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < Q_ARRAY_LEN(commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nRun 'quarry COMMAND -h' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("quarry 0.1.0\n");
+		return 0;
+	}
+	for (size_t i = 0; i < Q_ARRAY_LEN(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "quarry: '%s' is not a command; see 'quarry --help'\n", argv[1]);
+	return 2;
+}

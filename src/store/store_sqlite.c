@@ -1,0 +1,1175 @@
+/*
+ * store_sqlite.c: the SQLite driver of store.h.
+ *
+ * WAL mode, foreign keys on, a busy timeout so that the hub's threads (one
+ * connection each) wait for each other instead of failing. Migrations are
+ * numbered and applied in one transaction each. Every statement is
+ * prepared with bound parameters; none is built by string formatting.
+ * Reads map rows to JSON objects by column name (row_json), so a column
+ * aliased in SQL becomes the API's field name.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "publish/rpm.h"
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <time.h>
+
+struct q_store {
+	sqlite3 *db;	/* one connection, used by one thread at a time */
+	char path[1024];	/* for messages */
+};
+
+static const char *migrations[] = {
+	/* 1: the ground schema */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin','releng','user')),"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE sigs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  short_name TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL,"
+	"  purpose TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL CHECK (status IN ('proposed','active','community-interest','retired')),"
+	"  wiki TEXT NOT NULL DEFAULT '',"
+	"  chat TEXT NOT NULL DEFAULT '',"
+	"  mailing_list TEXT NOT NULL DEFAULT '',"
+	"  key_fpr TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE TABLE sig_members ("
+	"  sig_id INTEGER NOT NULL REFERENCES sigs(id) ON DELETE CASCADE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('lead','member')),"
+	"  PRIMARY KEY (sig_id, user_id));"
+	"CREATE TABLE projects ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sig_id INTEGER NOT NULL REFERENCES sigs(id),"
+	"  name TEXT NOT NULL,"
+	"  major INTEGER NOT NULL,"
+	"  variant TEXT NOT NULL,"
+	"  arches TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (sig_id, name));"
+	"CREATE TABLE repos ("
+	"  id INTEGER PRIMARY KEY,"
+	"  project_id INTEGER NOT NULL REFERENCES projects(id),"
+	"  name TEXT NOT NULL,"
+	"  channel TEXT NOT NULL CHECK (channel IN ('testing','release')),"
+	"  arches TEXT NOT NULL,"
+	"  dirty INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (project_id, name));"
+	"CREATE TABLE packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL, epoch TEXT NOT NULL, version TEXT NOT NULL,"
+	"  release TEXT NOT NULL, arch TEXT NOT NULL,"
+	"  nevra TEXT NOT NULL, filename TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  primary_xml TEXT NOT NULL, filelists_xml TEXT NOT NULL, other_xml TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE repo_packages ("
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  package_id INTEGER NOT NULL REFERENCES packages(id),"
+	"  added INTEGER NOT NULL,"
+	"  PRIMARY KEY (repo_id, package_id));"
+	"CREATE TABLE uploads ("
+	"  id TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  filename TEXT NOT NULL, path TEXT NOT NULL,"
+	"  size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE publishes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+	"  arch TEXT NOT NULL,"
+	"  time INTEGER NOT NULL,"
+	"  set_digest TEXT NOT NULL,"
+	"  repomd_size INTEGER NOT NULL,"
+	"  revision INTEGER NOT NULL,"
+	"  md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL, sha512 TEXT NOT NULL,"
+	"  n_packages INTEGER NOT NULL);"
+	"CREATE INDEX publishes_repo_arch ON publishes(repo_id, arch, id);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  user TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');",
+};
+
+static int db_error(struct q_store *st, struct q_error *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(st->db);
+	enum q_code code = Q_EINTERNAL;
+
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		code = Q_ECONFLICT;
+	else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		code = Q_ECONFLICT;
+	return q_error_set(err, code, "database error while %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static sqlite3_stmt *prep(struct q_store *st, const char *sql, struct q_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		db_error(st, err, "preparing a statement");
+		return NULL;
+	}
+	return stmt;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+/* Execute a statement that returns no rows; finalizes it. */
+static int run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, what);
+	return 0;
+}
+
+static json_t *split_arches(const char *csv)
+{
+	json_t *a = json_array();
+	const char *p = csv;
+
+	while (p && *p) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		json_array_append_new(a, json_stringn(p, n));
+		p = c ? c + 1 : NULL;
+	}
+	return a;
+}
+
+/* One row to an object; columns named "arches" become arrays. */
+static json_t *row_json(sqlite3_stmt *s)
+{
+	json_t *o = json_object();
+	int n = sqlite3_column_count(s);
+
+	for (int i = 0; i < n; i++) {
+		const char *name = sqlite3_column_name(s, i);
+		json_t *v;
+
+		switch (sqlite3_column_type(s, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(s, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default:
+			if (!strcmp(name, "arches"))
+				v = split_arches((const char *)sqlite3_column_text(s, i));
+			else
+				v = json_stringn((const char *)sqlite3_column_text(s, i),
+						 (size_t)sqlite3_column_bytes(s, i));
+			if (!v)	/* not UTF-8: never let a bad byte kill a response */
+				v = json_string("?");
+			break;
+		}
+		json_object_set_new(o, name, v);
+	}
+	return o;
+}
+
+/* All rows as an array; finalizes. */
+static int rows_json(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *what,
+		     struct q_error *err)
+{
+	json_t *a;
+	int rc;
+
+	if (!s)
+		return -1;
+	a = json_array();
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		json_array_append_new(a, row_json(s));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		return db_error(st, err, what);
+	}
+	*out = a;
+	return 0;
+}
+
+/* The first row as an object, Q_ENOTFOUND with notfound_msg otherwise; finalizes. */
+static int row_one(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *notfound_msg,
+		   struct q_error *err)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*out = row_json(s);
+		sqlite3_finalize(s);
+		return 0;
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
+		return q_error_set(err, Q_ENOTFOUND, "%s", notfound_msg);
+	return db_error(st, err, "reading");
+}
+
+struct q_store *q_store_open(const char *path, struct q_error *err)
+{
+	struct q_store *st = calloc(1, sizeof(*st));
+	char *msg = NULL;
+
+	if (!st) {
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		return NULL;
+	}
+	snprintf(st->path, sizeof(st->path), "%s", path);
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		q_error_set(err, Q_EIO, "cannot open database '%s': %s", path,
+			    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		q_store_close(st);
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->db, 30000);
+	if (sqlite3_exec(st->db,
+			 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+			 "PRAGMA synchronous=FULL;",
+			 NULL, NULL, &msg) != SQLITE_OK) {
+		q_error_set(err, Q_EIO, "cannot configure database '%s': %s", path,
+			    msg ? msg : "?");
+		sqlite3_free(msg);
+		q_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+void q_store_close(struct q_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int q_store_ping(struct q_store *st)
+{
+	return sqlite3_exec(st->db, "SELECT 1", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int q_store_begin(struct q_store *st, struct q_error *err)
+{
+	/* IMMEDIATE: take the write lock now, so that a busy database makes us
+	 * wait here (busy timeout) rather than fail at the first write. */
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(st, err, "starting a transaction");
+	return 0;
+}
+
+int q_store_commit(struct q_store *st, struct q_error *err)
+{
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(st, err, "committing");
+		q_store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void q_store_rollback(struct q_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int q_store_migrate(struct q_store *st, struct q_error *err)
+{
+	sqlite3_stmt *s;
+	int64_t version = 0;
+	char *msg = NULL;
+
+	if (q_store_begin(st, err) < 0)
+		return -1;
+	if (sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	s = prep(st, "SELECT COALESCE(MAX(version), 0) FROM schema_version", err);
+	if (!s)
+		goto fail_set;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (version > (int64_t)Q_ARRAY_LEN(migrations)) {
+		q_store_rollback(st);
+		return q_error_set(err, Q_EINVAL,
+				   "database '%s' has schema version %" PRId64
+				   ", newer than this quarry knows (%zu); upgrade quarry",
+				   st->path, version, Q_ARRAY_LEN(migrations));
+	}
+	for (int64_t v = version; v < (int64_t)Q_ARRAY_LEN(migrations); v++) {
+		if (sqlite3_exec(st->db, migrations[v], NULL, NULL, &msg) != SQLITE_OK) {
+			q_store_rollback(st);
+			q_error_set(err, Q_EINTERNAL, "migration %" PRId64 " failed: %s", v + 1,
+				    msg ? msg : "?");
+			sqlite3_free(msg);
+			return -1;
+		}
+		s = prep(st, "INSERT INTO schema_version (version) VALUES (?)", err);
+		if (!s)
+			goto fail_set;
+		sqlite3_bind_int64(s, 1, v + 1);
+		if (run(st, s, "recording a migration", err) < 0)
+			goto fail_set;
+		q_info("database '%s' migrated to schema version %" PRId64, st->path, v + 1);
+	}
+	return q_store_commit(st, err);
+fail:
+	db_error(st, err, "migrating");
+fail_set:
+	q_store_rollback(st);
+	return -1;
+}
+
+/* --- users and tokens --- */
+
+int q_store_user_create(struct q_store *st, const char *name, const char *role, int64_t *id,
+			struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO users (name, role, created) VALUES (?, ?, ?)", err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, role);
+	sqlite3_bind_int64(s, 3, now_s());
+	if (run(st, s, "creating a user", err) < 0) {
+		if (err && err->code == Q_ECONFLICT)
+			q_error_set(err, Q_ECONFLICT, "user '%s' already exists", name);
+		return -1;
+	}
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int q_store_user_get(struct q_store *st, const char *name, json_t **out, int64_t *id,
+		     struct q_error *err)
+{
+	char msg[256];
+	json_t *o = NULL;
+	sqlite3_stmt *s = prep(st, "SELECT id, name, role, created FROM users WHERE name = ?", err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name);
+	snprintf(msg, sizeof(msg), "user '%.80s' not found", name);
+	if (row_one(st, s, &o, msg, err) < 0)
+		return -1;
+	if (id)
+		*id = json_integer_value(json_object_get(o, "id"));
+	json_object_del(o, "id");
+	if (out)
+		*out = o;
+	else
+		json_decref(o);
+	return 0;
+}
+
+int q_store_user_list(struct q_store *st, json_t **out, struct q_error *err)
+{
+	return rows_json(st, prep(st, "SELECT name, role, created FROM users ORDER BY name", err),
+			 out, "listing users", err);
+}
+
+int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT COUNT(*) FROM users", err);
+
+	if (!s)
+		return -1;
+	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
+			 const char *description, int64_t *id, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO tokens (user_id, hash, description, created) "
+			       "VALUES (?, ?, ?, ?)",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_text(s, 2, hash);
+	bind_text(s, 3, description);
+	sqlite3_bind_int64(s, 4, now_s());
+	if (run(st, s, "creating a token", err) < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principal *who,
+			 struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT u.id, u.name, u.role FROM tokens t JOIN users u "
+			       "ON u.id = t.user_id WHERE t.hash = ?",
+			       err);
+	int rc;
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, hash);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (rc == SQLITE_DONE)
+			return q_error_set(err, Q_EAUTH, "the token is not valid; ask an admin for "
+					   "a new one (quarry token create)");
+		return db_error(st, err, "checking a token");
+	}
+	who->user_id = sqlite3_column_int64(s, 0);
+	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(s, 1));
+	snprintf(who->role, sizeof(who->role), "%s", (const char *)sqlite3_column_text(s, 2));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT t.id AS id, u.name AS user, t.description AS description, "
+			       "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
+			       "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	return rows_json(st, s, out, "listing tokens", err);
+}
+
+int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id,
+			struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "SELECT user_id FROM tokens WHERE id = ?", err);
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, token_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*user_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return q_error_set(err, Q_ENOTFOUND, "token %" PRId64 " not found", token_id);
+	return 0;
+}
+
+int q_store_token_delete(struct q_store *st, int64_t token_id, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM tokens WHERE id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, token_id);
+	return run(st, s, "deleting a token", err);
+}
+
+/* --- SIGs --- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+int q_store_sig_create(struct q_store *st, json_t *f, const char *key_fpr, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO sigs (name, short_name, title, purpose, status, wiki, "
+			       "chat, mailing_list, key_fpr, created, updated) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, jstr(f, "name"));
+	bind_text(s, 2, jstr(f, "short_name"));
+	bind_text(s, 3, jstr(f, "title"));
+	bind_text(s, 4, jstr(f, "purpose"));
+	bind_text(s, 5, jstr(f, "status"));
+	bind_text(s, 6, jstr(f, "wiki"));
+	bind_text(s, 7, jstr(f, "chat"));
+	bind_text(s, 8, jstr(f, "mailing_list"));
+	bind_text(s, 9, key_fpr);
+	sqlite3_bind_int64(s, 10, now_s());
+	sqlite3_bind_int64(s, 11, now_s());
+	if (run(st, s, "creating a SIG", err) < 0) {
+		if (err && err->code == Q_ECONFLICT)
+			q_error_set(err, Q_ECONFLICT,
+				    "a SIG named '%s' or with short name '%s' already exists",
+				    jstr(f, "name"), jstr(f, "short_name"));
+		return -1;
+	}
+	return 0;
+}
+
+#define SIG_COLUMNS                                                                       \
+	"name, short_name, title, purpose, status, wiki, chat, mailing_list, "             \
+	"key_fpr AS key_fingerprint, '/api/v1/sigs/' || name || '/key' AS key_url, created, " \
+	"updated"
+
+int q_store_sig_get(struct q_store *st, const char *name, int with_members, json_t **out,
+		    struct q_error *err)
+{
+	char msg[256];
+	json_t *o, *members;
+	sqlite3_stmt *s = prep(st, "SELECT " SIG_COLUMNS " FROM sigs WHERE name = ?", err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, name);
+	snprintf(msg, sizeof(msg), "sig '%.64s' not found", name);
+	if (row_one(st, s, &o, msg, err) < 0)
+		return -1;
+	if (with_members) {
+		s = prep(st,
+			 "SELECT u.name AS user, m.role AS role FROM sig_members m "
+			 "JOIN users u ON u.id = m.user_id JOIN sigs g ON g.id = m.sig_id "
+			 "WHERE g.name = ? ORDER BY m.role, u.name",
+			 err);
+		if (s)
+			bind_text(s, 1, name);
+		if (rows_json(st, s, &members, "listing members", err) < 0) {
+			json_decref(o);
+			return -1;
+		}
+		json_object_set_new(o, "members", members);
+	}
+	*out = o;
+	return 0;
+}
+
+int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err)
+{
+	return rows_json(st, prep(st, "SELECT " SIG_COLUMNS " FROM sigs ORDER BY name", err), out,
+			 "listing SIGs", err);
+}
+
+int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err)
+{
+	/* Column names come from this fixed list, never from the request. */
+	static const char *updatable[] = {"title", "purpose", "status", "wiki", "chat",
+					  "mailing_list"};
+	static const char *sql[] = {
+		"UPDATE sigs SET title = ?, updated = ? WHERE name = ?",
+		"UPDATE sigs SET purpose = ?, updated = ? WHERE name = ?",
+		"UPDATE sigs SET status = ?, updated = ? WHERE name = ?",
+		"UPDATE sigs SET wiki = ?, updated = ? WHERE name = ?",
+		"UPDATE sigs SET chat = ?, updated = ? WHERE name = ?",
+		"UPDATE sigs SET mailing_list = ?, updated = ? WHERE name = ?",
+	};
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(updatable); i++) {
+		json_t *v = json_object_get(fields, updatable[i]);
+		sqlite3_stmt *s;
+
+		if (!v)
+			continue;
+		s = prep(st, sql[i], err);
+		if (!s)
+			return -1;
+		bind_text(s, 1, json_string_value(v));
+		sqlite3_bind_int64(s, 2, now_s());
+		bind_text(s, 3, name);
+		if (run(st, s, "updating a SIG", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id,
+			    char role_out[16], struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
+			       "WHERE g.name = ? AND m.user_id = ?",
+			       err);
+
+	role_out[0] = '\0';
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	sqlite3_bind_int64(s, 2, user_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(role_out, 16, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user,
+			   const char *role, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO sig_members (sig_id, user_id, role) "
+			       "SELECT g.id, u.id, ? FROM sigs g, users u WHERE g.name = ? AND u.name = ? "
+			       "ON CONFLICT (sig_id, user_id) DO UPDATE SET role = excluded.role",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, role);
+	bind_text(s, 2, sig);
+	bind_text(s, 3, user);
+	if (run(st, s, "setting a member", err) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return q_error_set(err, Q_ENOTFOUND, "user '%s' not found", user);
+	return 0;
+}
+
+int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *user,
+			      struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "DELETE FROM sig_members WHERE sig_id = (SELECT id FROM sigs WHERE name = ?) "
+			       "AND user_id = (SELECT id FROM users WHERE name = ?)",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	bind_text(s, 2, user);
+	if (run(st, s, "removing a member", err) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return q_error_set(err, Q_ENOTFOUND, "user '%s' is not a member of sig '%s'", user,
+				   sig);
+	return 0;
+}
+
+int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err)
+{
+	json_t *o = json_object();
+	sqlite3_stmt *s = prep(st,
+			       "SELECT g.name, m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
+			       "WHERE m.user_id = ? ORDER BY g.name",
+			       err);
+
+	if (!s) {
+		json_decref(o);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, user_id);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		json_object_set_new(o, (const char *)sqlite3_column_text(s, 0),
+				    json_string((const char *)sqlite3_column_text(s, 1)));
+	sqlite3_finalize(s);
+	*out = o;
+	return 0;
+}
+
+/* --- projects and repos --- */
+
+static char *join_arches(json_t *arr)
+{
+	size_t i;
+	json_t *v;
+	char *out;
+	size_t cap = 1;
+
+	json_array_foreach(arr, i, v)
+		cap += strlen(json_string_value(v)) + 1;
+	out = calloc(1, cap);
+	if (!out)
+		return NULL;
+	json_array_foreach(arr, i, v)
+	{
+		if (i)
+			strncat(out, ",", cap - strlen(out) - 1);
+		strncat(out, json_string_value(v), cap - strlen(out) - 1);
+	}
+	return out;
+}
+
+#define PROJECT_COLUMNS                                                                  \
+	"g.name AS sig, p.name AS name, p.major AS major, p.variant AS variant, "          \
+	"'r' || p.major || '-sig-' || g.name || '-' || p.variant AS branch, "               \
+	"'.el' || p.major || '.' || g.short_name AS dist_tag, p.arches AS arches, "         \
+	"p.created AS created"
+
+int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
+{
+	char *arches = join_arches(json_object_get(f, "arches"));
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
+			       "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
+			       err);
+	int rc;
+
+	if (!s || !arches) {
+		free(arches);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bind_text(s, 1, jstr(f, "name"));
+	sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(f, "major")));
+	bind_text(s, 3, jstr(f, "variant"));
+	bind_text(s, 4, arches);
+	sqlite3_bind_int64(s, 5, now_s());
+	bind_text(s, 6, sig);
+	free(arches);
+	rc = run(st, s, "creating a project", err);
+	if (rc < 0 && err && err->code == Q_ECONFLICT)
+		q_error_set(err, Q_ECONFLICT, "project '%s/%s' already exists", sig,
+			    jstr(f, "name"));
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return q_error_set(err, Q_ENOTFOUND, "sig '%s' not found", sig);
+	return rc;
+}
+
+int q_store_project_get(struct q_store *st, const char *sig, const char *project, json_t **out,
+			struct q_error *err)
+{
+	char msg[256];
+	sqlite3_stmt *s = prep(st,
+			       "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+			       "WHERE g.name = ? AND p.name = ?",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	bind_text(s, 2, project);
+	snprintf(msg, sizeof(msg), "project '%.64s/%.64s' not found", sig, project);
+	return row_one(st, s, out, msg, err);
+}
+
+int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+			       "WHERE g.name = ? ORDER BY p.name",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	return rows_json(st, s, out, "listing projects", err);
+}
+
+int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *f,
+			struct q_error *err)
+{
+	char *arches = join_arches(json_object_get(f, "arches"));
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO repos (project_id, name, channel, arches, created) "
+			       "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
+			       "WHERE g.name = ? AND p.name = ?",
+			       err);
+	int rc;
+
+	if (!s || !arches) {
+		free(arches);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bind_text(s, 1, jstr(f, "name"));
+	bind_text(s, 2, jstr(f, "channel"));
+	bind_text(s, 3, arches);
+	sqlite3_bind_int64(s, 4, now_s());
+	bind_text(s, 5, sig);
+	bind_text(s, 6, project);
+	free(arches);
+	rc = run(st, s, "creating a repo", err);
+	if (rc < 0 && err && err->code == Q_ECONFLICT)
+		q_error_set(err, Q_ECONFLICT, "repo '%s/%s/%s' already exists", sig, project,
+			    jstr(f, "name"));
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		return q_error_set(err, Q_ENOTFOUND, "project '%s/%s' not found", sig, project);
+	return rc;
+}
+
+#define REPO_COLUMNS                                                                     \
+	"r.id AS id, g.name AS sig, p.name AS project, r.name AS name, r.channel AS channel, " \
+	"r.arches AS arches, '/pub/sig/' || p.major || '/' || g.name || '/ARCH/' || r.name || '/' " \
+	"AS path, p.major AS major, '.el' || p.major || '.' || g.short_name AS dist_tag, "   \
+	"g.key_fpr AS key_fingerprint, r.dirty AS dirty, r.created AS created"
+#define REPO_FROM " FROM repos r JOIN projects p ON p.id = r.project_id JOIN sigs g ON g.id = p.sig_id "
+
+int q_store_repo_get(struct q_store *st, const char *sig, const char *project, const char *repo,
+		     json_t **out, struct q_error *err)
+{
+	char msg[300];
+	sqlite3_stmt *s = prep(st,
+			       "SELECT " REPO_COLUMNS REPO_FROM
+			       "WHERE g.name = ? AND p.name = ? AND r.name = ?",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	bind_text(s, 2, project);
+	bind_text(s, 3, repo);
+	snprintf(msg, sizeof(msg), "repo '%.64s/%.64s/%.64s' not found", sig, project, repo);
+	return row_one(st, s, out, msg, err);
+}
+
+int q_store_repo_list(struct q_store *st, const char *sig, const char *project, json_t **out,
+		      struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT " REPO_COLUMNS REPO_FROM
+			       "WHERE g.name = ? AND p.name = ? ORDER BY r.name",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, sig);
+	bind_text(s, 2, project);
+	return rows_json(st, s, out, "listing repos", err);
+}
+
+int q_store_repo_list_all(struct q_store *st, int only_dirty, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT " REPO_COLUMNS REPO_FROM
+			       "WHERE ? = 0 OR r.dirty > 0 ORDER BY g.name, p.name, r.name",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int(s, 1, only_dirty);
+	return rows_json(st, s, out, "listing repos", err);
+}
+
+int q_store_repo_mark_dirty(struct q_store *st, int64_t repo_id, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE repos SET dirty = dirty + 1 WHERE id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	return run(st, s, "marking a repo", err);
+}
+
+int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen,
+			     struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE repos SET dirty = 0 WHERE id = ? AND dirty = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, seen);
+	return run(st, s, "marking a repo clean", err);
+}
+
+/* --- packages --- */
+
+int q_store_package_put(struct q_store *st, const struct q_rpm_info *in, int64_t *id,
+			struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO packages (sha256, name, epoch, version, release, arch, "
+			       "nevra, filename, size, primary_xml, filelists_xml, other_xml, created) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, in->sha256);
+	bind_text(s, 2, in->name);
+	bind_text(s, 3, in->epoch);
+	bind_text(s, 4, in->version);
+	bind_text(s, 5, in->release);
+	bind_text(s, 6, in->arch);
+	bind_text(s, 7, in->nevra);
+	bind_text(s, 8, in->filename);
+	sqlite3_bind_int64(s, 9, (int64_t)in->size);
+	bind_text(s, 10, in->primary_xml);
+	bind_text(s, 11, in->filelists_xml);
+	bind_text(s, 12, in->other_xml);
+	sqlite3_bind_int64(s, 13, now_s());
+	if (run(st, s, "storing a package", err) < 0)
+		return -1;
+	s = prep(st, "SELECT id FROM packages WHERE sha256 = ?", err);
+	if (!s)
+		return -1;
+	bind_text(s, 1, in->sha256);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return db_error(st, err, "finding a package");
+	}
+	*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t package_id,
+			     struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO repo_packages (repo_id, package_id, added) VALUES (?,?,?) "
+			       "ON CONFLICT DO NOTHING",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	sqlite3_bind_int64(s, 3, now_s());
+	return run(st, s, "adding a package to a repo", err);
+}
+
+int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT k.nevra AS nevra, k.arch AS arch, k.sha256 AS sha256, "
+			       "k.size AS size, k.filename AS filename FROM repo_packages rp "
+			       "JOIN packages k ON k.id = rp.package_id WHERE rp.repo_id = ? "
+			       "ORDER BY k.nevra",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	return rows_json(st, s, out, "listing packages", err);
+}
+
+int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *arch, json_t **out,
+			     struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT k.sha256 AS sha256, k.filename AS filename, "
+			       "k.primary_xml AS \"primary\", k.filelists_xml AS filelists, "
+			       "k.other_xml AS other FROM repo_packages rp "
+			       "JOIN packages k ON k.id = rp.package_id "
+			       "WHERE rp.repo_id = ? AND (k.arch = ? OR k.arch = 'noarch') "
+			       "ORDER BY k.filename",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	bind_text(s, 2, arch);
+	return rows_json(st, s, out, "reading a repo's packages", err);
+}
+
+/* --- staged uploads --- */
+
+int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, const char *filename,
+		       const char *path, int64_t size, const char *sha256, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
+			       "VALUES (?,?,?,?,?,?,?)",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, user_id);
+	bind_text(s, 3, filename);
+	bind_text(s, 4, path);
+	sqlite3_bind_int64(s, 5, size);
+	bind_text(s, 6, sha256);
+	sqlite3_bind_int64(s, 7, now_s());
+	return run(st, s, "staging an upload", err);
+}
+
+int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err)
+{
+	char msg[200];
+	sqlite3_stmt *s = prep(st,
+			       "SELECT id, user_id, filename, path, size, sha256, created FROM uploads "
+			       "WHERE id = ?",
+			       err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, id);
+	snprintf(msg, sizeof(msg), "upload '%.64s' not found (expired or never staged)", id);
+	return row_one(st, s, out, msg, err);
+}
+
+int q_store_upload_delete(struct q_store *st, const char *id, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM uploads WHERE id = ?", err);
+
+	if (!s)
+		return -1;
+	bind_text(s, 1, id);
+	return run(st, s, "deleting an upload", err);
+}
+
+int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM uploads WHERE created < ? RETURNING path", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, before);
+	return rows_json(st, s, paths, "expiring uploads", err);
+}
+
+/* --- publish history --- */
+
+int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64_t keep,
+			struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO publishes (repo_id, arch, time, set_digest, repomd_size, "
+			       "revision, md5, sha1, sha256, sha512, n_packages) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->repo_id);
+	bind_text(s, 2, r->arch);
+	sqlite3_bind_int64(s, 3, r->time);
+	bind_text(s, 4, r->set_digest);
+	sqlite3_bind_int64(s, 5, r->repomd_size);
+	sqlite3_bind_int64(s, 6, r->revision);
+	bind_text(s, 7, r->md5);
+	bind_text(s, 8, r->sha1);
+	bind_text(s, 9, r->sha256);
+	bind_text(s, 10, r->sha512);
+	sqlite3_bind_int64(s, 11, r->n_packages);
+	if (run(st, s, "recording a publish", err) < 0)
+		return -1;
+	s = prep(st,
+		 "DELETE FROM publishes WHERE repo_id = ? AND arch = ? AND id NOT IN "
+		 "(SELECT id FROM publishes WHERE repo_id = ? AND arch = ? ORDER BY id DESC LIMIT ?)",
+		 err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->repo_id);
+	bind_text(s, 2, r->arch);
+	sqlite3_bind_int64(s, 3, r->repo_id);
+	bind_text(s, 4, r->arch);
+	sqlite3_bind_int64(s, 5, keep);
+	return run(st, s, "pruning publish history", err);
+}
+
+int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch,
+				char out[65], struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
+			       "ORDER BY id DESC LIMIT 1",
+			       err);
+
+	out[0] = '\0';
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	bind_text(s, 2, arch);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,
+			    struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT arch, time, repomd_size, revision AS timestamp, md5, sha1, "
+			       "sha256, sha512, n_packages AS packages FROM publishes WHERE repo_id = ? "
+			       "ORDER BY id DESC LIMIT ?",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, limit);
+	return rows_json(st, s, out, "reading publish history", err);
+}
+
+/* --- audit --- */
+
+int q_store_audit(struct q_store *st, const char *user, const char *action, const char *target,
+		  const char *detail, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "INSERT INTO audit (time, user, action, target, detail) VALUES (?,?,?,?,?)",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, now_s());
+	bind_text(s, 2, user);
+	bind_text(s, 3, action);
+	bind_text(s, 4, target);
+	bind_text(s, 5, detail);
+	return run(st, s, "writing the audit log", err);
+}
+
+int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT id, time, user, action, target, detail FROM audit "
+			       "ORDER BY id DESC LIMIT ?",
+			       err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, limit);
+	return rows_json(st, s, out, "reading the audit log", err);
+}
+
+int q_store_counts(struct q_store *st, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = prep(st,
+			       "SELECT (SELECT COUNT(*) FROM sigs) AS sigs, "
+			       "(SELECT COUNT(*) FROM projects) AS projects, "
+			       "(SELECT COUNT(*) FROM repos) AS repos, "
+			       "(SELECT COUNT(*) FROM packages) AS packages, "
+			       "(SELECT COUNT(*) FROM publishes) AS publishes",
+			       err);
+
+	return row_one(st, s, out, "no counts", err);
+}
