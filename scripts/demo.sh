@@ -1,0 +1,97 @@
+#!/bin/bash
+# demo.sh: the README's first command. On a fresh Debian 12 machine, as root:
+# installs what is missing, builds Quarry, creates a data directory, loads
+# the demo catalog (today's Rocky Linux SIGs), builds and publishes a small
+# package for the Cloud SIG, starts the hub and prints how to install the
+# package with dnf. Run it again to start over (the demo directory is wiped).
+#
+#   QUARRY_DEMO_DIR  where the demo lives (default /var/lib/quarry-demo)
+#   QUARRY_PORT      the hub's port on 127.0.0.1 (default 8080)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SRC=$PWD
+DEMO=${QUARRY_DEMO_DIR:-/var/lib/quarry-demo}
+PORT=${QUARRY_PORT:-8080}
+HUB=http://127.0.0.1:$PORT
+
+./scripts/install-deps.sh
+echo "== building Quarry"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+Q=$SRC/build/quarry
+
+if [ -f "$DEMO/hub.pid" ] && kill -0 "$(cat "$DEMO/hub.pid")" 2>/dev/null; then
+	echo "== stopping the previous demo hub"
+	kill "$(cat "$DEMO/hub.pid")"
+	sleep 1
+fi
+if [ -d "$DEMO/data/keys" ]; then
+	gpgconf --homedir "$DEMO/data/keys" --kill all 2>/dev/null || true
+fi
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+cat >"$DEMO/hub.ini" <<INI
+# The demo hub's configuration; every key: docs/CONFIG.md
+[hub]
+listen = 127.0.0.1:$PORT
+data_dir = $DEMO/data
+public_url = $HUB
+INI
+
+echo "== initialising $DEMO/data"
+"$Q" init -c "$DEMO/hub.ini" >"$DEMO/admin.token"
+chmod 600 "$DEMO/admin.token"
+export QUARRY_HUB=$HUB QUARRY_TOKEN
+QUARRY_TOKEN=$(cat "$DEMO/admin.token")
+
+echo "== starting the hub on $HUB (log: $DEMO/hub.log)"
+nohup "$Q" hub -c "$DEMO/hub.ini" >"$DEMO/hub.log" 2>&1 &
+echo $! >"$DEMO/hub.pid"
+for _ in $(seq 50); do
+	curl -fsS "$HUB/healthz" >/dev/null 2>&1 && break
+	sleep 0.2
+done
+curl -fsS "$HUB/healthz" >/dev/null
+
+echo "== loading the demo catalog (data/demo/sigs.tsv)"
+while IFS=$'\t' read -r name short status wiki title purpose; do
+	case "$name" in '#'* | '') continue ;; esac
+	args=(sig create "$name" --short-name "$short" --title "$title" --purpose "$purpose" --status "$status")
+	if [ "$wiki" != "-" ]; then
+		args+=(--wiki "$wiki")
+	fi
+	"$Q" "${args[@]}" >/dev/null
+	echo "   $name (.el9.$short, $status)"
+done <data/demo/sigs.tsv
+
+echo "== creating cloud/el9 with repo 'common' and building the sample package"
+"$Q" project create cloud/el9 --major 9 --variant 1 --arch x86_64,aarch64 >/dev/null
+"$Q" repo create cloud/el9/common --arch x86_64,aarch64 --channel release >/dev/null
+TOP=$DEMO/rpmbuild
+rpmbuild --quiet --define "_topdir $TOP" --define "dist .el9.cloud" -bb data/demo/cloud-hello.spec
+RPM=$(find "$TOP/RPMS" -name 'cloud-hello-*.rpm' | head -1)
+"$Q" upload cloud/el9/common "$RPM"
+
+curl -fsS -o "$DEMO/RPM-GPG-KEY-quarry-cloud" "$HUB/pub/sig/keys/RPM-GPG-KEY-quarry-cloud"
+cat >"$DEMO/demo.repo" <<REPO
+[sig-cloud-common-9]
+name=Cloud SIG common (Quarry demo)
+baseurl=$HUB/pub/sig/9/cloud/x86_64/common/
+gpgcheck=0
+repo_gpgcheck=1
+gpgkey=file://$DEMO/RPM-GPG-KEY-quarry-cloud
+REPO
+
+cat <<DONE
+
+Quarry is running: $HUB   (pid $(cat "$DEMO/hub.pid"); stop it with: kill \$(cat $DEMO/hub.pid))
+  API:        $HUB/api/v1/sigs
+  published:  $HUB/pub/sig/9/cloud/x86_64/common/
+  admin token (also in $DEMO/admin.token):
+    export QUARRY_HUB=$HUB QUARRY_TOKEN=\$(cat $DEMO/admin.token)
+
+Install the sample package with dnf (signed repodata, checked against the SIG's key):
+  dnf -y --installroot $DEMO/root --releasever 9 --setopt=reposdir=/dev/null --config /dev/null \\
+      --setopt=cachedir=$DEMO/root.cache -c $DEMO/demo.repo install cloud-hello
+  $DEMO/root/usr/bin/cloud-hello    # or: cat $DEMO/root/usr/share/cloud-hello/hello.txt
+DONE

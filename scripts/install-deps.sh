@@ -1,0 +1,31 @@
+#!/bin/sh
+# install-deps.sh: install every Debian 12 package Quarry needs to build,
+# run, test and benchmark. Idempotent; needs root (or sudo).
+set -eu
+
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
+libh2o-evloop-dev libcreaterepo-c-dev librpm-dev libsolv-dev libsolvext-dev
+libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsqlite3-dev
+libmaxminddb-dev libgpgme-dev libglib2.0-dev libssl-dev libcmocka-dev
+bubblewrap dnf createrepo-c rpm gnupg curl ca-certificates sqlite3 python3
+clang-format"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

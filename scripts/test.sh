@@ -1,0 +1,30 @@
+#!/bin/bash
+# test.sh: install what is missing, build Quarry twice (normal with -Werror,
+# and ASan+UBSan), and run every test (unit, fuzz replay, integration) in
+# both. This is the README's second command and exactly what .ci/run runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JOBS=${JOBS:-$(nproc)}
+./scripts/install-deps.sh
+
+echo "== format check"
+./scripts/format.sh --check
+
+echo "== build (release, -Werror)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUARRY_WERROR=ON >/dev/null
+cmake --build build -j"$JOBS"
+
+echo "== build (ASan+UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DQUARRY_WERROR=ON -DQUARRY_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$JOBS"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== tests under ASan+UBSan"
+(cd build-asan && ctest --output-on-failure -j"$JOBS")
+
+echo "== tests (release build)"
+(cd build && ctest --output-on-failure -j"$JOBS")
