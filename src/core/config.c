@@ -207,7 +207,7 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
 		pos++;
 		if (ll >= sizeof(line)) {
 			fprintf(errs, "%s:%d: line is longer than %zu bytes\n", name, lineno,
-				sizeof(line) - 2);
+				sizeof(line) - 1);
 			nerr++;
 			continue;
 		}
@@ -284,13 +284,21 @@ int q_config_load(const char *path, struct q_config *cfg, FILE *errs)
 		fprintf(errs, "%s: cannot open: %s\n", path, strerror(errno));
 		return -1;
 	}
-	buf = malloc(1 << 20);
+	/* One byte more than the limit, so that a file of exactly 1 MiB is
+	 * accepted and a larger one is seen to be larger. */
+	buf = malloc((1 << 20) + 1);
 	if (!buf) {
 		fclose(f);
 		return -1;
 	}
-	len = fread(buf, 1, 1 << 20, f);
-	if (len == 1 << 20) {
+	len = fread(buf, 1, (1 << 20) + 1, f);
+	if (ferror(f)) {
+		fprintf(errs, "%s: cannot read: %s\n", path, strerror(errno));
+		free(buf);
+		fclose(f);
+		return -1;
+	}
+	if (len > 1 << 20) {
 		fprintf(errs, "%s: file is larger than 1 MiB\n", path);
 		free(buf);
 		fclose(f);

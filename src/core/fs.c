@@ -35,9 +35,17 @@ int q_fs_mkdirs(const char *path, mode_t mode, struct q_error *err)
 					   buf, strerror(errno));
 		*p = '/';
 	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return q_error_set(err, Q_EIO, "cannot create directory '%s': %s", buf,
-				   strerror(errno));
+	if (mkdir(buf, mode) < 0) {
+		struct stat st;
+
+		if (errno != EEXIST)
+			return q_error_set(err, Q_EIO, "cannot create directory '%s': %s", buf,
+					   strerror(errno));
+		/* EEXIST says something is there, not that it is a directory */
+		if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+			return q_error_set(err, Q_EIO, "cannot create directory '%s': %s", buf,
+					   strerror(ENOTDIR));
+	}
 	return 0;
 }
 
@@ -86,10 +94,15 @@ static int write_all(int fd, const void *data, size_t len)
 int q_fs_write_atomic(const char *path, const void *data, size_t len,
 		      mode_t mode, struct q_error *err)
 {
+	/* The hub's threads share one pid: the counter keeps two writers of
+	 * the same path from sharing (and renaming away) one temporary. */
+	static unsigned long counter;
+	unsigned long n = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 	char tmp[4096];
 	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%lu", path, (long)getpid(), n) >=
+	    (int)sizeof(tmp))
 		return q_error_set(err, Q_EINVAL, "path '%s' too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
@@ -138,7 +151,13 @@ int q_fs_read_file(const char *path, size_t max, char **out, size_t *len,
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			free(buf);
+			return q_error_set(err, Q_EIO, "cannot read '%s': %s", path, strerror(e));
+		}
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}

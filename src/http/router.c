@@ -125,7 +125,7 @@ int q_query_get(const char *query, size_t len, const char *key, char *out, size_
 			if (q_url_decode(v, vlen, out, outsize, 1) < 0)
 				return q_error_set(err, Q_EINVAL,
 						   "query parameter '%s' is malformed or longer than %zu bytes",
-						   key, outsize - 1);
+						   key, outsize ? outsize - 1 : 0);
 			return 1;
 		}
 		i = j + 1;
