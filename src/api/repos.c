@@ -252,15 +252,31 @@ void q_api_repo_history(struct q_request *r, const char **caps)
 	q_http_send_json(r, 200, json_pack("{s:o}", "publishes", hist));
 }
 
+/* ?force=1 rewrites metadata even when nothing changed. */
+static int force_param(struct q_request *r, int *force, struct q_error *err)
+{
+	char v[8];
+	int found = q_query_get(r->query, r->query_len, "force", v, sizeof(v), err);
+
+	*force = 0;
+	if (found < 0)
+		return -1;
+	if (found && strcmp(v, "0") && strcmp(v, "1"))
+		return q_error_set(err, Q_EINVAL, "query parameter 'force' must be 0 or 1");
+	*force = found && !strcmp(v, "1");
+	return 0;
+}
+
 void q_api_repo_publish(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *repo = NULL, *results = NULL;
+	int force = 0;
 
-	if (check_sp(caps, 3, &err) < 0 ||
+	if (force_param(r, &force, &err) < 0 || check_sp(caps, 3, &err) < 0 ||
 	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
 	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "publish this SIG's repos", &err) < 0 ||
-	    q_hub_publish_repo(r->hub, r->st, repo, &results, &err) < 0) {
+	    q_hub_publish_repo(r->hub, r->st, repo, force, &results, &err) < 0) {
 		json_decref(repo);
 		q_http_send_error(r, &err);
 		return;
@@ -274,8 +290,9 @@ void q_api_publish_all(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *repos = NULL, *all = json_array(), *repo;
 	size_t i;
+	int force = 0;
 
-	if (q_api_need_releng(r, "publish every repo", &err) < 0 ||
+	if (force_param(r, &force, &err) < 0 || q_api_need_releng(r, "publish every repo", &err) < 0 ||
 	    q_store_repo_list_all(r->st, 0, &repos, &err) < 0)
 		goto fail;
 	json_array_foreach(repos, i, repo)
@@ -283,7 +300,7 @@ void q_api_publish_all(struct q_request *r, const char **caps)
 		json_t *results = NULL, *v;
 		size_t j;
 
-		if (q_hub_publish_repo(r->hub, r->st, repo, &results, &err) < 0)
+		if (q_hub_publish_repo(r->hub, r->st, repo, force, &results, &err) < 0)
 			goto fail;
 		json_array_foreach(results, j, v)
 		{

@@ -23,7 +23,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#define MAX_BATCH 1000
+#define MAX_BATCH 10000
 
 static int check_filename(const char *s, struct q_error *err)
 {
@@ -237,6 +237,30 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 				goto refuse;
 			}
 	}
+	/* A repo holds one file per NEVRA: the same name with other bytes is refused. */
+	{
+		json_t *have = NULL, *p;
+		size_t k;
+
+		if (q_store_repo_packages(r->st, repo_id, &have, &err) < 0)
+			goto refuse;
+		for (i = 0; i < n; i++)
+			json_array_foreach(have, k, p)
+			{
+				if (!strcmp(json_string_value(json_object_get(p, "filename")), infos[i].filename) &&
+				    strcmp(json_string_value(json_object_get(p, "sha256")), infos[i].sha256)) {
+					q_error_set(&err, Q_ECONFLICT,
+						    "'%s': repo '%s' already has %s with different contents "
+						    "(sha256 %.12s…); bump the release to publish a new build",
+						    json_string_value(json_object_get(json_array_get(staged, i), "filename")),
+						    target, infos[i].nevra,
+						    json_string_value(json_object_get(p, "sha256")));
+					json_decref(have);
+					goto refuse;
+				}
+			}
+		json_decref(have);
+	}
 	/* Everything checked: store the files, then record them in one transaction. */
 	for (i = 0; i < n; i++) {
 		char dst[1300], dir[1300];
@@ -291,7 +315,7 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 	json_decref(repo);
 	repo = NULL;
 	if (q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
-	    q_hub_publish_repo(r->hub, r->st, repo, &results, &err) < 0) {
+	    q_hub_publish_repo(r->hub, r->st, repo, 0, &results, &err) < 0) {
 		q_error_prefix(&err, "the packages were stored, but publishing failed (it is retried "
 			       "at the next publish or hub start)");
 		goto fail_keep;

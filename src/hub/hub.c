@@ -125,7 +125,7 @@ static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch,
 }
 
 static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, const char *arch,
-			json_t *results, struct q_error *err)
+			int force, json_t *results, struct q_error *err)
 {
 	int64_t repo_id = json_integer_value(json_object_get(repo, "id"));
 	const char *sig = json_string_value(json_object_get(repo, "sig"));
@@ -173,6 +173,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	req.pkgs = pkgs;
 	req.n_pkgs = n;
 	req.last_digest = last[0] ? last : NULL;
+	req.force = force;
 	req.signer = hub->signer;
 	req.key_fpr = fpr;
 	req.grace_seconds = hub->cfg.grace;
@@ -226,8 +227,8 @@ out:
 	return rc;
 }
 
-int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, json_t **results,
-		       struct q_error *err)
+int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int force,
+		       json_t **results, struct q_error *err)
 {
 	json_t *arches = json_object_get(repo, "arches"), *a;
 	int64_t seen = json_integer_value(json_object_get(repo, "dirty"));
@@ -236,7 +237,7 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, json
 
 	json_array_foreach(arches, i, a)
 	{
-		if (publish_arch(hub, st, repo, json_string_value(a), out, err) < 0) {
+		if (publish_arch(hub, st, repo, json_string_value(a), force, out, err) < 0) {
 			json_decref(out);
 			return -1;
 		}
@@ -268,7 +269,7 @@ int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *e
 		       json_string_value(json_object_get(r, "sig")),
 		       json_string_value(json_object_get(r, "project")),
 		       json_string_value(json_object_get(r, "name")));
-		if (q_hub_publish_repo(hub, st, r, NULL, err) < 0)
+		if (q_hub_publish_repo(hub, st, r, 0, NULL, err) < 0)
 			rc = -1;
 	}
 	json_decref(repos);

@@ -60,10 +60,11 @@ void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, si
  * a lock per repo and arch (DATA/locks) around reading the package set,
  * writing the tree and recording history, so concurrent publishes of one
  * repo never interleave. *results: [{"arch","changed","sha256","packages",
- * "path"}], owned by the caller.
+ * "path"}], owned by the caller. force: rewrite the metadata even when the
+ * package set did not change.
  */
-int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, json_t **results,
-		       struct q_error *err);
+int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int force,
+		       json_t **results, struct q_error *err);
 
 /* Publish every repo marked dirty (after a crash between commit and publish). */
 int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *err);
