@@ -1,0 +1,494 @@
+/*
+ * client.c: the hub client of the command-line tools: where the hub URL
+ * and the token come from, and HTTP requests to /api/v1 with libcurl.
+ *
+ * Precedence: --hub/--token, then QUARRY_HUB/QUARRY_TOKEN, then the
+ * [client] section of the config file (--client-config, then
+ * QUARRY_CLIENT_CONFIG, then ~/.config/quarry/client.ini, which may be
+ * missing). Every answer is read into memory up to Q_CLIENT_MAX_RESPONSE;
+ * only http and https are allowed and redirects are not followed, so a
+ * token is never sent anywhere but the configured hub.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "cli/client.h"
+
+#include <glib.h>
+#include <sys/stat.h>
+
+/* ---- configuration ---- */
+
+int q_client_config_parse(const char *text, size_t len, const char *source, char **hub,
+			  char **token, struct q_error *err)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	int ret = -1;
+
+	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &gerr)) {
+		q_error_set(err, Q_EINVAL, "client config '%s': %s", source, gerr->message);
+		goto out;
+	}
+	if (g_key_file_has_key(kf, "client", "hub", NULL)) {
+		char *v = g_key_file_get_string(kf, "client", "hub", &gerr);
+
+		if (!v) {
+			q_error_set(err, Q_EINVAL, "client config '%s': hub: %s", source, gerr->message);
+			goto out;
+		}
+		g_free(*hub);
+		*hub = g_strstrip(v);
+	}
+	if (g_key_file_has_key(kf, "client", "token", NULL)) {
+		char *v = g_key_file_get_string(kf, "client", "token", &gerr);
+
+		if (!v) {
+			q_error_set(err, Q_EINVAL, "client config '%s': token: %s", source,
+				    gerr->message);
+			goto out;
+		}
+		g_free(*token);
+		*token = g_strstrip(v);
+	}
+	ret = 0;
+out:
+	if (gerr)
+		g_error_free(gerr);
+	g_key_file_free(kf);
+	return ret;
+}
+
+char *q_client_config_default_path(void)
+{
+	const char *home = getenv("HOME");
+
+	if (!home || !*home)
+		home = g_get_home_dir();
+	return g_build_filename(home, ".config", "quarry", "client.ini", NULL);
+}
+
+/* Read the config file; a missing default file is not an error. */
+static int load_config(const char *explicit_path, char **hub, char **token, struct q_error *err)
+{
+	char *path = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
+	int ret = -1;
+
+	path = explicit_path ? g_strdup(explicit_path) : q_client_config_default_path();
+	if (!explicit_path && stat(path, &st) < 0 && errno == ENOENT) {
+		ret = 0;
+		goto out;
+	}
+	if (q_fs_read_file(path, Q_CLIENT_MAX_CONFIG, &text, &len, err) < 0) {
+		if (err) {
+			err->code = Q_EINVAL;
+			q_error_prefix(err, "client config");
+		}
+		goto out;
+	}
+	if (q_client_config_parse(text, len, path, hub, token, err) < 0)
+		goto out;
+	if (*token && stat(path, &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "quarry: warning: '%s' holds a token and is readable by others; "
+				"chmod 600 it\n", path);
+	ret = 0;
+out:
+	free(text);
+	g_free(path);
+	return ret;
+}
+
+static const char *nonempty_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+int q_client_init(struct q_client *c, const struct q_cli_args *a, struct q_error *err)
+{
+	const char *hub = a->hub ? a->hub : nonempty_env("QUARRY_HUB");
+	const char *token = a->token ? a->token : nonempty_env("QUARRY_TOKEN");
+	const char *config = a->config ? a->config : nonempty_env("QUARRY_CLIENT_CONFIG");
+	char *cfg_hub = NULL;
+	char *cfg_token = NULL;
+	size_t len;
+	int ret = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->json = a->json;
+	if ((config || !hub || !token) && load_config(config, &cfg_hub, &cfg_token, err) < 0)
+		goto out;
+	if (!hub)
+		hub = cfg_hub;
+	if (!token)
+		token = cfg_token;
+	if (!hub || !*hub) {
+		q_error_set(err, Q_EINVAL, "no hub given; use --hub URL, QUARRY_HUB, or 'hub = URL' "
+					   "under [client] in ~/.config/quarry/client.ini");
+		goto out;
+	}
+	if (g_ascii_strncasecmp(hub, "http://", 7) && g_ascii_strncasecmp(hub, "https://", 8)) {
+		q_error_set(err, Q_EINVAL, "hub '%.200s' is not an http:// or https:// URL", hub);
+		goto out;
+	}
+	c->hub = g_strdup(hub);
+	len = strlen(c->hub);
+	while (len > 0 && c->hub[len - 1] == '/')
+		c->hub[--len] = '\0';
+	if (token && *token)
+		c->token = g_strdup(token);
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		q_error_set(err, Q_EINTERNAL, "cannot initialise libcurl");
+		goto out;
+	}
+	ret = 0;
+out:
+	g_free(cfg_hub);
+	g_free(cfg_token);
+	if (ret < 0)
+		q_client_release(c);
+	return ret;
+}
+
+void q_client_release(struct q_client *c)
+{
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	if (c->token)
+		memset(c->token, 0, strlen(c->token));
+	g_free(c->token);
+	g_free(c->hub);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- paths ---- */
+
+char *q_client_escape(struct q_client *c, const char *s)
+{
+	char *e = curl_easy_escape(c ? c->curl : NULL, s, 0);
+	char *ret;
+
+	if (!e)
+		return NULL;
+	ret = g_strdup(e);
+	curl_free(e);
+	return ret;
+}
+
+char *q_client_path(struct q_client *c, const char *first, ...)
+{
+	GString *s = g_string_new(NULL);
+	const char *seg = first;
+	va_list ap;
+
+	va_start(ap, first);
+	while (seg) {
+		char *e = q_client_escape(c, seg);
+
+		if (!e) {
+			va_end(ap);
+			g_string_free(s, TRUE);
+			return NULL;
+		}
+		if (s->len)
+			g_string_append_c(s, '/');
+		g_string_append(s, e);
+		g_free(e);
+		seg = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return g_string_free(s, FALSE);
+}
+
+/* ---- requests ---- */
+
+struct sink {
+	char *buf;	/* g_malloc'ed, NUL-terminated */
+	size_t len;
+	size_t cap;
+	int overflow;	/* the answer passed Q_CLIENT_MAX_RESPONSE */
+};
+
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct sink *s = userdata;
+	size_t n = size * nmemb;
+
+	if (n > Q_CLIENT_MAX_RESPONSE - s->len) {
+		s->overflow = 1;
+		return 0;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+
+		while (cap < s->len + n + 1)
+			cap *= 2;
+		s->buf = g_realloc(s->buf, cap);
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, ptr, n);
+	s->len += n;
+	s->buf[s->len] = '\0';
+	return n;
+}
+
+/* The q_code the API names ("not_found"), or one derived from the status. */
+static enum q_code code_of(const char *name, long status)
+{
+	if (name)
+		for (int i = 1; i < Q_CODE_COUNT; i++)
+			if (!strcmp(q_code_name((enum q_code)i), name))
+				return (enum q_code)i;
+	switch (status) {
+	case 400:
+		return Q_EINVAL;
+	case 401:
+		return Q_EAUTH;
+	case 403:
+		return Q_EPERM;
+	case 404:
+		return Q_ENOTFOUND;
+	case 409:
+		return Q_ECONFLICT;
+	case 413:
+		return Q_ETOOBIG;
+	default:
+		return Q_EINTERNAL;
+	}
+}
+
+/* Turn an error answer into err: the API's message when it sent one. */
+static int error_from_answer(long status, const struct sink *s, struct q_error *err)
+{
+	json_t *j = s->buf ? json_loadb(s->buf, s->len, 0, NULL) : NULL;
+	json_t *e = j ? json_object_get(j, "error") : NULL;
+	const char *msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
+	const char *code = e ? json_string_value(json_object_get(e, "code")) : NULL;
+
+	if (msg)
+		q_error_set(err, code_of(code, status), "%s", msg);
+	else
+		q_error_set(err, code_of(NULL, status), "the hub answered HTTP %ld%s%.200s", status,
+			    s->len ? ": " : "", s->len ? s->buf : "");
+	json_decref(j);
+	return -1;
+}
+
+/*
+ * Perform one request on c->curl (already given its method and body) and
+ * collect the answer. Returns the HTTP status, or -1 with err.
+ */
+static long perform(struct q_client *c, const char *path, const char *query,
+		    struct curl_slist *headers, struct sink *s, struct q_error *err)
+{
+	char *url = NULL;
+	char *auth = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	long status = -1;
+
+	url = g_strdup_printf("%s/api/v1/%s%s%s", c->hub, path, query ? "?" : "", query ? query : "");
+	if (c->token) {
+		auth = g_strdup_printf("Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, auth);
+	}
+	headers = curl_slist_append(headers, "Accept: application/json");
+	headers = curl_slist_append(headers, "Expect:");
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
+	/* A publish may take long, but a hub silent for 10 minutes is gone. */
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)Q_CLIENT_MAX_RESPONSE);
+
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK) {
+		if (s->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
+			q_error_set(err, Q_ETOOBIG, "the hub's answer to '%s' is larger than %zu bytes",
+				    path, Q_CLIENT_MAX_RESPONSE);
+			status = -1;
+		} else if (status >= 400 && s->len) {
+			/* The hub refused early and closed while we were still sending. */
+		} else {
+			q_error_set(err, Q_EIO, "cannot reach the hub at '%s': %s", c->hub,
+				    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			status = -1;
+		}
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(headers);
+	if (auth)
+		memset(auth, 0, strlen(auth));
+	g_free(auth);
+	g_free(url);
+	return status;
+}
+
+static int parse_answer(long status, struct sink *s, json_t **out, struct q_error *err)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (status < 200 || status >= 300)
+		return error_from_answer(status, s, err);
+	if (!out)
+		return 0;
+	j = json_loadb(s->buf ? s->buf : "", s->len, JSON_DECODE_ANY, &jerr);
+	if (!j)
+		return q_error_set(err, Q_EINTERNAL, "the hub sent invalid JSON: %s", jerr.text);
+	*out = j;
+	return 0;
+}
+
+int q_client_call(struct q_client *c, const char *method, const char *path, json_t *body,
+		  json_t **out, struct q_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct sink s = {0};
+	char *text = NULL;
+	const char *query = NULL;
+	char *p = g_strdup(path);
+	char *qm = strchr(p, '?');
+	long status;
+	int ret = -1;
+
+	if (out)
+		*out = NULL;
+	if (qm) {
+		*qm = '\0';
+		query = qm + 1;
+	}
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		if (!text) {
+			q_error_set(err, Q_EINTERNAL, "cannot encode the request");
+			goto out;
+		}
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, text);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(text));
+	} else if (!strcmp(method, "POST") || !strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+	} else if (!strcmp(method, "GET")) {
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	}
+	status = perform(c, p, query, headers, &s, err);
+	if (status < 0)
+		goto out;
+	ret = parse_answer(status, &s, out, err);
+out:
+	free(text);
+	g_free(s.buf);
+	g_free(p);
+	return ret;
+}
+
+int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *len,
+		     struct q_error *err)
+{
+	struct sink s = {0};
+	long status;
+
+	*out = NULL;
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	status = perform(c, path, NULL, NULL, &s, err);
+	if (status < 0)
+		goto fail;
+	if (status < 200 || status >= 300) {
+		error_from_answer(status, &s, err);
+		goto fail;
+	}
+	*out = s.buf ? s.buf : g_strdup("");
+	if (len)
+		*len = s.len;
+	return 0;
+fail:
+	g_free(s.buf);
+	return -1;
+}
+
+int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err)
+{
+	char sha[Q_SHA256_HEX];
+	struct curl_slist *headers = NULL;
+	struct sink s = {0};
+	struct stat st;
+	char *base = NULL;
+	char *ebase = NULL;
+	char *query = NULL;
+	char *shahdr = NULL;
+	FILE *fp = NULL;
+	long status;
+	int ret = -1;
+
+	*out = NULL;
+	fp = fopen(file, "rb");
+	if (!fp) {
+		q_error_set(err, Q_EINVAL, "cannot open '%s': %s", file, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		q_error_set(err, Q_EINVAL, "'%s' is not a regular file", file);
+		goto out;
+	}
+	/* Hash the file we opened, not whatever the name points to later. */
+	{
+		char fdpath[64];
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fileno(fp));
+		if (q_hash_sha256_file(q_fs_exists(fdpath) ? fdpath : file, sha, err) < 0)
+			goto out;
+	}
+	base = g_path_get_basename(file);
+	ebase = q_client_escape(c, base);
+	if (!ebase) {
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		goto out;
+	}
+	query = g_strdup_printf("filename=%s", ebase);
+	shahdr = g_strdup_printf("X-Content-SHA256: %s", sha);
+	headers = curl_slist_append(headers, "Content-Type: application/x-rpm");
+	headers = curl_slist_append(headers, shahdr);
+
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, fp);	/* default reader: fread */
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
+	status = perform(c, "uploads", query, headers, &s, err);
+	if (status < 0) {
+		q_error_prefix(err, "cannot upload '%s'", file);
+		goto out;
+	}
+	/* An error answer names the file already ("upload 'x.rpm' is empty"). */
+	ret = parse_answer(status, &s, out, err);
+out:
+	if (fp)
+		fclose(fp);
+	g_free(s.buf);
+	g_free(shahdr);
+	g_free(query);
+	g_free(ebase);
+	g_free(base);
+	return ret;
+}

@@ -1,0 +1,113 @@
+/*
+ * cmd_upload.c: `quarry upload SIG/PROJECT/REPO FILE.rpm…`.
+ *
+ * Two steps, as the API wants them: every file is first staged
+ * (POST /uploads, streamed from disk, with its SHA-256 computed here so
+ * that the hub can check nothing was lost on the way), then the whole
+ * batch is added to the repository in one request, which the hub accepts
+ * whole or not at all and publishes right away.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+
+#include <glib.h>
+#include <sys/stat.h>
+
+#define MAX_FILES 10000
+
+static int upload(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *parts[3] = {NULL, NULL, NULL};
+	char *path = NULL;
+	json_t *ids = json_array();
+	json_t *body = NULL;
+	json_t *ans = NULL;
+	json_t *pkg;
+	size_t i;
+	int ret = 0;
+
+	if (q_cli_split_path(a->words[0], 3, parts, &err) < 0) {
+		ret = q_cli_usage_error(a, "%s", err.msg);
+		goto out;
+	}
+	if (a->n_words - 1 > MAX_FILES) {
+		ret = q_cli_usage_error(a, "at most %d files per upload", MAX_FILES);
+		goto out;
+	}
+	/* Check every file before sending anything. */
+	for (int f = 1; f < a->n_words; f++) {
+		struct stat st;
+
+		if (stat(a->words[f], &st) < 0) {
+			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", a->words[f], strerror(errno));
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			q_error_set(&err, Q_EINVAL, "'%s' is not a regular file", a->words[f]);
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+	}
+	for (int f = 1; f < a->n_words; f++) {
+		json_t *staged = NULL;
+		const char *id;
+
+		if (q_client_upload_file(c, a->words[f], &staged, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		id = json_string_value(json_object_get(staged, "id"));
+		if (!id) {
+			json_decref(staged);
+			q_error_set(&err, Q_EINTERNAL, "the hub staged '%s' without an id", a->words[f]);
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		json_array_append_new(ids, json_string(id));
+		if (!c->json && isatty(STDERR_FILENO))
+			fprintf(stderr, "staged %s (%s)\n", a->words[f], id);
+		json_decref(staged);
+	}
+	body = json_pack("{s:O}", "uploads", ids);
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "repos", parts[2],
+			     "packages", NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	if (c->json) {
+		q_out_json(ans);
+		goto out;
+	}
+	json_array_foreach(json_object_get(ans, "packages"), i, pkg)
+		printf("accepted %s\n", q_json_str(pkg, "nevra"));
+	if (json_array_size(json_object_get(ans, "published")))
+		q_out_publish(json_object_get(ans, "published"));
+out:
+	json_decref(ans);
+	json_decref(body);
+	json_decref(ids);
+	g_free(path);
+	for (int p = 0; p < 3; p++)
+		g_free(parts[p]);
+	return ret;
+}
+
+static const struct q_cli_cmd upload_cmds[] = {
+	{NULL, "SIG/PROJECT/REPO FILE.rpm...",
+	 "upload RPMs to a repository and publish it; the batch is accepted whole or not at all",
+	 2, -1, 0, 0, upload},
+};
+
+static const struct q_cli_family upload_family = {
+	"upload", "Upload RPMs.", NULL, 0, upload_cmds, Q_ARRAY_LEN(upload_cmds),
+};
+
+int cmd_upload(int argc, char **argv)
+{
+	return q_cli_run(&upload_family, argc, argv);
+}

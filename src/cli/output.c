@@ -1,0 +1,194 @@
+/*
+ * output.c: how the client commands print the API's answers: aligned
+ * tables for lists, "label: value" lines for one object, and the JSON
+ * itself (indented) for --json.
+ */
+#include "core/common.h"
+#include "cli/client.h"
+
+#include <glib.h>
+#include <time.h>
+
+char *q_json_text(const json_t *v)
+{
+	GString *s;
+	size_t i;
+	const char *key;
+	json_t *item;
+
+	if (!v || json_is_null(v))
+		return g_strdup("-");
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return g_strndup(json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return g_strdup_printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		return g_strdup_printf("%g", json_real_value(v));
+	case JSON_TRUE:
+		return g_strdup("true");
+	case JSON_FALSE:
+		return g_strdup("false");
+	case JSON_ARRAY:
+		s = g_string_new(NULL);
+		json_array_foreach(v, i, item) {
+			char *t = q_json_text(item);
+
+			if (i)
+				g_string_append_c(s, ',');
+			g_string_append(s, t);
+			g_free(t);
+		}
+		if (!s->len)
+			g_string_append_c(s, '-');
+		return g_string_free(s, FALSE);
+	case JSON_OBJECT:
+		s = g_string_new(NULL);
+		json_object_foreach((json_t *)v, key, item) {
+			char *t = q_json_text(item);
+
+			g_string_append_printf(s, "%s%s:%s", s->len ? ", " : "", key, t);
+			g_free(t);
+		}
+		if (!s->len)
+			g_string_append_c(s, '-');
+		return g_string_free(s, FALSE);
+	default:
+		return g_strdup("?");
+	}
+}
+
+const char *q_json_str(const json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+
+	return s ? s : "";
+}
+
+void q_out_json(const json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	fputc('\n', stdout);
+}
+
+/*
+ * The text of one member for a table cell or a field: times (the API sends
+ * "created" and "time" as Unix seconds) as UTC ISO 8601, empty as "-".
+ */
+static char *cell_text(const char *key, const json_t *v)
+{
+	if (json_is_integer(v) && (!strcmp(key, "created") || !strcmp(key, "time"))) {
+		time_t t = (time_t)json_integer_value(v);
+		struct tm tm;
+		char buf[32];
+
+		if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			return g_strdup(buf);
+	}
+	if (json_is_string(v) && json_string_length(v) == 0)
+		return g_strdup("-");
+	return q_json_text(v);
+}
+
+/* Replace control characters so that a peer's text cannot move the cursor. */
+static void sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+void q_out_table(const json_t *array, const struct q_col *cols, size_t n)
+{
+	size_t rows = json_array_size(array);
+	char **cells = g_new0(char *, (rows + 1) * n);
+	size_t *width = g_new0(size_t, n);
+
+	for (size_t c = 0; c < n; c++) {
+		cells[c] = g_strdup(cols[c].label);
+		width[c] = strlen(cols[c].label);
+	}
+	for (size_t r = 0; r < rows; r++) {
+		const json_t *obj = json_array_get(array, r);
+
+		for (size_t c = 0; c < n; c++) {
+			char *t = cell_text(cols[c].key, json_object_get(obj, cols[c].key));
+			size_t w;
+
+			sanitize(t);
+			w = (size_t)g_utf8_strlen(t, -1);
+			if (w > width[c])
+				width[c] = w;
+			cells[(r + 1) * n + c] = t;
+		}
+	}
+	for (size_t r = 0; r <= rows; r++) {
+		for (size_t c = 0; c < n; c++) {
+			const char *t = cells[r * n + c];
+
+			if (c + 1 == n)
+				fputs(t, stdout);
+			else
+				printf("%s%*s  ", t,
+				       (int)(width[c] - (size_t)g_utf8_strlen(t, -1)), "");
+		}
+		fputc('\n', stdout);
+	}
+	for (size_t i = 0; i < (rows + 1) * n; i++)
+		g_free(cells[i]);
+	g_free(cells);
+	g_free(width);
+}
+
+void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
+{
+	size_t width = 0;
+
+	for (size_t c = 0; c < n; c++)
+		if (json_object_get(obj, cols[c].key) && strlen(cols[c].label) > width)
+			width = strlen(cols[c].label);
+	for (size_t c = 0; c < n; c++) {
+		const json_t *v = json_object_get(obj, cols[c].key);
+		char *t;
+
+		if (!v)
+			continue;
+		t = cell_text(cols[c].key, v);
+		sanitize(t);
+		printf("%s:%*s %s\n", cols[c].label, (int)(width - strlen(cols[c].label)), "", t);
+		g_free(t);
+	}
+}
+
+void q_out_publish(const json_t *results)
+{
+	static const struct q_col cols[] = {
+		{"path", "PATH"}, {"arch", "ARCH"}, {"state", "STATE"},
+		{"packages", "PACKAGES"}, {"sha256", "REPOMD SHA256"},
+	};
+	json_t *rows = json_array();
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(results, i, r) {
+		json_t *row = json_deep_copy(r);
+
+		if (!row)
+			continue;
+		json_object_set_new(row, "state",
+				    json_string(json_is_true(json_object_get(r, "changed")) ? "changed"
+											     : "unchanged"));
+		json_array_append_new(rows, row);
+	}
+	q_out_table(rows, cols, Q_ARRAY_LEN(cols));
+	json_decref(rows);
+}
+
+void q_out_cell(const json_t *obj, const struct q_col *col)
+{
+	char *t = cell_text(col->key, json_object_get(obj, col->key));
+
+	sanitize(t);
+	fputs(t, stdout);
+	g_free(t);
+}

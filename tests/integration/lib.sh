@@ -1,0 +1,301 @@
+# lib.sh: sourced by every tests/integration/tNNNN-*.sh.
+#
+# Each test runs in a fresh temporary directory ($T) with its own hub on a
+# free port of 127.0.0.1 and its own data directory ($DATA). Results are
+# printed TAP-style ("ok N - …" / "not ok N - …"); a test exits non-zero
+# when any check failed or a command failed unexpectedly (set -e).
+#
+# Environment: QUARRY_BIN (the built binary, required), QUARRY_SRC (the
+# source tree), QUARRY_KEEP=1 keeps $T for inspection.
+#
+# Helpers:
+#   start_hub [EXTRA_INI_LINES]  init + hub; exports QUARRY_HUB, QUARRY_TOKEN
+#   stop_hub, restart_hub
+#   q ARGS…                      the quarry binary
+#   make_rpm NAME VERSION RELEASE ARCH [REQUIRES]   prints the RPM's path
+#   make_srpm NAME VERSION RELEASE                  prints the SRPM's path
+#   dnf_install REPOFILE PKG…    real dnf into a fresh root ($DNF_ROOT)
+#   ok DESC / fail DESC          record a result
+#   check DESC CMD…              ok when CMD succeeds
+#   expect_fail CODE PATTERN CMD…  CMD exits CODE and its output matches PATTERN
+#   req METHOD URL [CURL_ARGS…]  prints the HTTP status; body in $T/body
+#   api METHOD PATH [CURL_ARGS…] req on $QUARRY_HUB/api/v1/PATH with the token
+#   expect_status CODE METHOD PATH [CURL_ARGS…]    api + check the status
+#   new_user NAME ROLE           create a user, print a token for them
+#   finish                       print the plan, exit 1 if anything failed
+
+set -Eeuo pipefail
+
+: "${QUARRY_BIN:?set QUARRY_BIN to the quarry binary}"
+: "${QUARRY_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+case $QUARRY_BIN in /*) ;; *) QUARRY_BIN=$PWD/$QUARRY_BIN ;; esac
+export QUARRY_BIN QUARRY_SRC
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/quarry-$TEST_NAME.XXXXXX")
+DATA=$T/data
+HUB_PID=
+TESTS_RUN=0
+TESTS_FAILED=0
+cd "$T"
+
+# The client must not pick up the user's own configuration.
+unset QUARRY_HUB QUARRY_TOKEN QUARRY_CLIENT_CONFIG
+export HOME=$T/home
+mkdir -p "$HOME"
+
+cleanup() {
+	local rc=$?
+	set +e
+	stop_hub
+	if [ -d "$DATA/keys" ]; then
+		gpgconf --homedir "$DATA/keys" --kill all >/dev/null 2>&1
+	fi
+	if [ "$rc" -ne 0 ] || [ "$TESTS_FAILED" -ne 0 ]; then
+		if [ -s "$T/hub.log" ]; then
+			echo "# last lines of hub.log:"
+			tail -n 30 "$T/hub.log" | sed 's/^/#   /'
+		fi
+	fi
+	if [ "${QUARRY_KEEP:-0}" = 1 ]; then
+		echo "# kept $T"
+	else
+		cd /
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "not ok - $TEST_NAME: command failed at line $LINENO: $BASH_COMMAND"' ERR
+
+q() { "$QUARRY_BIN" "$@"; }
+
+ok() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	echo "ok $TESTS_RUN - $*"
+}
+
+fail() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	echo "not ok $TESTS_RUN - $*"
+}
+
+# Print a diagnostic block (indented, at most 20 lines).
+diag() { printf '%s\n' "$@" | head -n 20 | sed 's/^/#   /'; }
+
+check() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		ok "$desc"
+	else
+		fail "$desc (exit $rc)"
+		diag "$out"
+	fi
+}
+
+expect_fail() {
+	local code=$1 pattern=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		fail "$* exits $code (got $rc)"
+		diag "$out"
+	elif ! grep -Eq -- "$pattern" <<<"$out"; then
+		fail "$* prints /$pattern/"
+		diag "$out"
+	else
+		ok "$* → $code /$pattern/"
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_hub [EXTRA_INI_LINES]: write hub.ini, init, run the hub, wait for /healthz.
+start_hub() {
+	local token
+	PORT=$(free_port)
+	cat >hub.ini <<EOF
+[hub]
+listen = 127.0.0.1:$PORT
+data_dir = $DATA
+public_url = http://127.0.0.1:$PORT
+${1:-}
+EOF
+	if ! token=$("$QUARRY_BIN" init -c hub.ini 2>init.log); then
+		echo "# quarry init failed:"
+		diag "$(cat init.log)"
+		return 1
+	fi
+	if [ -z "$token" ] || [ "$(printf '%s\n' "$token" | wc -l)" -ne 1 ]; then
+		echo "# quarry init did not print the admin token alone on stdout: '$token'"
+		return 1
+	fi
+	export QUARRY_HUB=http://127.0.0.1:$PORT
+	export QUARRY_TOKEN=$token
+	ADMIN_TOKEN=$token
+	launch_hub
+}
+
+launch_hub() {
+	"$QUARRY_BIN" hub -c hub.ini >>hub.log 2>&1 &
+	HUB_PID=$!
+	for _ in $(seq 100); do
+		if curl -fsS "$QUARRY_HUB/healthz" >/dev/null 2>&1 && kill -0 "$HUB_PID" 2>/dev/null; then
+			return 0
+		fi
+		if ! kill -0 "$HUB_PID" 2>/dev/null; then
+			echo "# the hub exited:"
+			diag "$(tail -n 20 hub.log)"
+			HUB_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "# the hub did not answer /healthz within 10 s"
+	return 1
+}
+
+stop_hub() {
+	if [ -n "$HUB_PID" ]; then
+		kill "$HUB_PID" 2>/dev/null || true
+		wait "$HUB_PID" 2>/dev/null || true
+		HUB_PID=
+	fi
+}
+
+restart_hub() {
+	stop_hub
+	launch_hub
+}
+
+# The spec of a tiny package; ARCH noarch gives BuildArch: noarch.
+_write_spec() {
+	local name=$1 version=$2 release=$3 arch=$4 requires=${5:-} spec=$6
+	{
+		echo "Name: $name"
+		echo "Version: $version"
+		echo "Release: $release"
+		echo "Summary: Quarry test package $name"
+		echo "License: MIT"
+		[ "$arch" = noarch ] && echo "BuildArch: noarch"
+		[ -n "$requires" ] && echo "Requires: $requires"
+		cat <<EOF
+%global debug_package %{nil}
+%define __os_install_post %{nil}
+%define _build_id_links none
+
+%description
+A tiny package built by Quarry's integration tests.
+
+%install
+mkdir -p %{buildroot}/usr/share/$name
+echo "$name $version-$release $arch" > %{buildroot}/usr/share/$name/$name.$arch.txt
+
+%files
+/usr/share/$name
+EOF
+	} >"$spec"
+}
+
+# make_rpm NAME VERSION RELEASE ARCH [REQUIRES]: build and print the path.
+make_rpm() {
+	local name=$1 version=$2 release=$3 arch=$4 requires=${5:-}
+	local top=$T/rpmbuild spec rpm
+	mkdir -p "$top/SPECS"
+	spec=$top/SPECS/$name-$version-$release.$arch.spec
+	_write_spec "$name" "$version" "$release" "$arch" "$requires" "$spec"
+	if ! rpmbuild -bb --quiet --define "_topdir $top" --target "$arch" "$spec" \
+		>"$T/rpmbuild.log" 2>&1; then
+		cat "$T/rpmbuild.log" >&2
+		return 1
+	fi
+	rpm=$top/RPMS/$arch/$name-$version-$release.$arch.rpm
+	[ -f "$rpm" ] || { echo "make_rpm: $rpm was not built" >&2; return 1; }
+	echo "$rpm"
+}
+
+# make_srpm NAME VERSION RELEASE: a source RPM, printed path.
+make_srpm() {
+	local name=$1 version=$2 release=$3
+	local top=$T/rpmbuild spec
+	mkdir -p "$top/SPECS"
+	spec=$top/SPECS/$name-$version-$release.src.spec
+	_write_spec "$name" "$version" "$release" noarch "" "$spec"
+	rpmbuild -bs --quiet --define "_topdir $top" "$spec" >"$T/rpmbuild.log" 2>&1 || {
+		cat "$T/rpmbuild.log" >&2
+		return 1
+	}
+	echo "$top/SRPMS/$name-$version-$release.src.rpm"
+}
+
+# dnf_install REPOFILE PKG…: install into a fresh root, kept in $DNF_ROOT.
+DNF_N=0
+dnf_install() {
+	local repofile=$1
+	shift
+	# mktemp, not a counter: callers often run this in a subshell ($(…), check).
+	DNF_ROOT=$(mktemp -d "$T/dnfroot.XXXXXX")
+	dnf -y --installroot "$DNF_ROOT" --releasever 9 --setopt=reposdir=/dev/null \
+		--config /dev/null --setopt=cachedir="$DNF_ROOT.cache" -c "$repofile" \
+		install "$@"
+}
+
+# req METHOD URL [CURL_ARGS…]: print the status; the body goes to $T/body.
+req() {
+	local method=$1 url=$2
+	shift 2
+	curl -sS -o "$T/body" -w '%{http_code}' -X "$method" "$@" "$url"
+}
+
+api() {
+	local method=$1 path=$2
+	shift 2
+	req "$method" "$QUARRY_HUB/api/v1/$path" -H "Authorization: Bearer $QUARRY_TOKEN" "$@"
+}
+
+expect_status() {
+	local code=$1 got
+	shift
+	got=$(api "$@") || true
+	if [ "$got" = "$code" ]; then
+		ok "$1 $2 → $code"
+	else
+		fail "$1 $2 → $code (got $got)"
+		diag "$(head -c 2000 "$T/body")"
+	fi
+}
+
+# jget EXPR [FILE]: a value from JSON (python expression on d), default $T/body.
+jget() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[2]))
+v = eval(sys.argv[1], {"d": d})
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "${2:-$T/body}"
+}
+
+new_user() {
+	q user create "$1" --role "$2" >/dev/null
+	q token create --user "$1" --description "test"
+}
+
+# A snapshot of what a repo holds: its package list and its repodata.
+repo_state() {
+	local sig=$1 project=$2 repo=$3
+	q repo show "$sig/$project/$repo" --json | python3 -c 'import json, sys
+print(sorted(p["sha256"] for p in json.load(sys.stdin).get("packages", [])))'
+	find "$DATA/pub/sig" -path "*/$repo/repodata/*" -type f -printf '%P %s %T@\n' 2>/dev/null | sort
+}
+
+finish() {
+	echo "1..$TESTS_RUN"
+	if [ "$TESTS_FAILED" -ne 0 ]; then
+		echo "# $TESTS_FAILED of $TESTS_RUN checks failed in $TEST_NAME"
+		exit 1
+	fi
+	exit 0
+}
