@@ -4,6 +4,7 @@
  */
 #include "core/common.h"
 #include "cli/cli.h"
+#include "cli/client.h"
 
 struct command {
 	const char *name;
@@ -36,6 +37,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* `quarry --hub URL sig list`: move global options after the command. */
+	q_cli_hoist_command(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -205,7 +205,8 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		const char *id = json_string_value(v);
 
 		if (!id || strlen(id) != 33 || id[0] != 'u' || !q_is_hex(id + 1, 32)) {
-			q_error_set(&err, Q_EINVAL, "upload id %zu is malformed", i + 1);
+			q_error_set(&err, Q_EINVAL, "upload id %zu ('%.40s') is malformed: expected 'u' and 32 hex digits",
+				    i + 1, id ? id : "(not a string)");
 			goto refuse;
 		}
 		if (q_store_upload_get(r->st, id, &u, &err) < 0)

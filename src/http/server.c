@@ -202,7 +202,7 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	h2o_hostconf_t *host;
 	h2o_pathconf_t *pc;
 	h2o_handler_t *h;
-	h2o_mimemap_t *mm;
+	h2o_mimemap_t *mm, *keymm;
 	struct loop_thread *threads;
 	int n = (int)hub->cfg.threads;
 	char pubroot[1200];
@@ -227,6 +227,14 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	h2o_mimemap_define_mimetype(mm, "zst", "application/zstd", NULL);
 	h2o_mimemap_define_mimetype(mm, "sqlite", "application/vnd.sqlite3", NULL);
 	h2o_mimemap_set_default_type(mm, "application/octet-stream", NULL);
+	/* Public keys have no extension; registered first, so matched first. */
+	keymm = h2o_mimemap_create();
+	h2o_mimemap_set_default_type(keymm, "application/pgp-keys", NULL);
+	snprintf(pubroot, sizeof(pubroot), "%s/sig/keys/", hub->pub_dir);
+	pc = h2o_config_register_path(host, "/pub/sig/keys", 0);
+	h2o_file_register(pc, pubroot, NULL, keymm, 0);
+	h2o_mem_release_shared(keymm);
+
 	snprintf(pubroot, sizeof(pubroot), "%s/", hub->pub_dir);
 	pc = h2o_config_register_path(host, "/pub", 0);
 	h2o_file_register(pc, pubroot, NULL, mm, H2O_FILE_FLAG_DIR_LISTING);
