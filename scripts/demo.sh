@@ -93,5 +93,5 @@ Quarry is running: $HUB   (pid $(cat "$DEMO/hub.pid"); stop it with: kill \$(cat
 Install the sample package with dnf (signed repodata, checked against the SIG's key):
   dnf -y --installroot $DEMO/root --releasever 9 --setopt=reposdir=/dev/null --config /dev/null \\
       --setopt=cachedir=$DEMO/root.cache -c $DEMO/demo.repo install cloud-hello
-  $DEMO/root/usr/bin/cloud-hello    # or: cat $DEMO/root/usr/share/cloud-hello/hello.txt
+  cat $DEMO/root/usr/share/cloud-hello/hello.txt
 DONE
