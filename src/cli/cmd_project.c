@@ -16,7 +16,7 @@ enum { O_MAJOR, O_VARIANT, O_ARCH };
 
 static const struct q_cli_opt project_opts[] = {
 	[O_MAJOR] = {"major", "N", "Enterprise Linux major version, e.g. 9"},
-	[O_VARIANT] = {"variant", "V", "variant of the project, e.g. 1 (branch rN-sig-SIG-V)"},
+	[O_VARIANT] = {"variant", "V", "variant of the project (default 1; branch rN-sig-SIG-V)"},
 	[O_ARCH] = {"arch", "LIST", "comma-separated arches, e.g. x86_64,aarch64"},
 };
 
@@ -111,15 +111,17 @@ static int project_create(struct q_client *c, struct q_cli_args *a)
 	long major = 0;
 	int ret = 0;
 
+	const char *variant = a->val[O_VARIANT] ? a->val[O_VARIANT] : "1";
+
 	if (q_cli_split_path(a->words[0], 2, parts, &err) < 0 ||
 	    q_cli_parse_long(a->val[O_MAJOR], 1, 99, "major", &major, &err) < 0 ||
-	    q_name_check(Q_NAME_VARIANT, "variant", a->val[O_VARIANT], &err) < 0 ||
+	    q_name_check(Q_NAME_VARIANT, "variant", variant, &err) < 0 ||
 	    !(arches = q_cli_parse_arches(a->val[O_ARCH], &err))) {
 		ret = q_cli_usage_error(a, "%s", err.msg);
 		goto out;
 	}
 	body = json_pack("{s:s, s:I, s:s, s:O}", "name", parts[1], "major", (json_int_t)major,
-			 "variant", a->val[O_VARIANT], "arches", arches);
+			 "variant", variant, "arches", arches);
 	path = q_client_path(c, "sigs", parts[0], "projects", NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
 		ret = q_cli_fail(&err);
@@ -143,7 +145,7 @@ static const struct q_cli_cmd project_cmds[] = {
 	{"list", "SIG", "list the projects of a SIG", 1, 1, 0, 0, project_list},
 	{"show", "SIG/PROJECT", "show a project with its repositories", 1, 1, 0, 0, project_show},
 	{"create", "SIG/PROJECT", "create a project (admin, releng, lead of the SIG)", 1, 1,
-	 B(O_MAJOR) | B(O_VARIANT) | B(O_ARCH), B(O_MAJOR) | B(O_VARIANT) | B(O_ARCH),
+	 B(O_MAJOR) | B(O_VARIANT) | B(O_ARCH), B(O_MAJOR) | B(O_ARCH),
 	 project_create},
 };
 

@@ -178,6 +178,8 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	req.key_fpr = fpr;
 	req.grace_seconds = hub->cfg.grace;
 	memset(&res, 0, sizeof(res));
+	q_debug("publish %s/%s %s: package set read in %.1f ms", sig, name, arch,
+		(double)(now_usec() - t0) / 1000.0);
 	if (q_publish_repo(&req, &res, err) < 0) {
 		q_error_prefix(err, "cannot publish '%s/%s' for %s", sig, name, arch);
 		atomic_fetch_add(&hub->metrics.publish_failures, 1);
@@ -205,6 +207,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	} else {
 		atomic_fetch_add(&hub->metrics.publishes_unchanged, 1);
 	}
+	q_debug("publish %s/%s %s: done in %.1f ms", sig, name, arch, (double)(now_usec() - t0) / 1000.0);
 	{
 		char path[600];
 		json_t *o = json_object();

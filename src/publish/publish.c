@@ -58,6 +58,15 @@
 #endif
 
 #define PUB_PATH_MAX 4096
+
+/* Milliseconds since t0, for the debug log of a publish's phases. */
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
 #define PUB_NAME_MAX 255
 #define PUB_LOCK ".lock"
 #define PUB_REPODATA "repodata"
@@ -734,6 +743,9 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 	int ret = -1;
 	size_t n = 0, size = 0;
 	int64_t now;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	/* last_digest may point into *res (the previous result): copy it first. */
 	if (req->last_digest && strlen(req->last_digest) == Q_SHA256_HEX - 1)
@@ -796,6 +808,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 			goto out;
 	if (fsync_fd(pkgfd, pkgdir, err) < 0)
 		goto out;
+	q_debug("publish '%s': %zu packages placed at %.1f ms", arch_dir, n, ms_since(&t0));
 
 	snprintf(newname, sizeof(newname), "%s%ld-%u", PUB_NEW_PREFIX, (long)getpid(),
 		 atomic_fetch_add(&pub_counter, 1));
@@ -847,7 +860,9 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 		}
 	}
 
+	q_debug("publish '%s': metadata written at %.1f ms", arch_dir, ms_since(&t0));
 	carry_forward(arch_dir, archfd, newfd, now, req->grace_seconds);
+	q_debug("publish '%s': old metadata carried at %.1f ms", arch_dir, ms_since(&t0));
 
 	md = cr_repomd_new();
 	snprintf(rev, sizeof(rev), "%" PRId64, now);
@@ -871,6 +886,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 		    q_signer_sign_detached(req->signer, req->key_fpr, repomd, asc, err) < 0)
 			goto out;
 	}
+	q_debug("publish '%s': repomd.xml written and signed at %.1f ms", arch_dir, ms_since(&t0));
 	if (q_hash_digests_file(repomd, &res->repomd, &size, err) < 0)
 		goto out;
 	res->repomd_size = size;
@@ -883,6 +899,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 	made_new = 0;
 	res->changed = 1;
 	ret = 0;
+	q_debug("publish '%s': swapped in at %.1f ms", arch_dir, ms_since(&t0));
 
 	/* After the swap nothing can fail the publish. */
 	cleanup_dirs(arch_dir, archfd, 1, now, req->grace_seconds);

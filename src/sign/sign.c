@@ -20,6 +20,7 @@
 #include "sign/sign.h"
 
 #include <fcntl.h>
+#include <glib.h>
 #include <gpgme.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -36,6 +37,8 @@ struct q_signer {
 	pthread_mutex_t lock; /* serialises every use of ctx */
 	gpgme_ctx_t ctx;      /* bound to keydir, armor on, loopback pinentry */
 	char *keydir;         /* the GnuPG home (malloc'd) */
+	GHashTable *keys;     /* fingerprint → gpgme_key_t of secret keys seen, so a
+			       * signature costs one gpg run, not two (under lock) */
 };
 
 static pthread_once_t gpgme_once = PTHREAD_ONCE_INIT;
@@ -110,6 +113,8 @@ struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
 	}
 	gpgme_set_armor(s->ctx, 1);
 	gpgme_set_offline(s->ctx, 1);
+	s->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					(GDestroyNotify)gpgme_key_unref);
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
 
@@ -128,6 +133,8 @@ void q_signer_close(struct q_signer *s)
 	if (!s)
 		return;
 	gpgme_release(s->ctx);
+	if (s->keys)
+		g_hash_table_destroy(s->keys);
 	pthread_mutex_destroy(&s->lock);
 	free(s->keydir);
 	free(s);
@@ -278,11 +285,19 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 		return q_error_set(err, Q_EIO, "cannot open '%s': %s", in_path, strerror(errno));
 
 	pthread_mutex_lock(&s->lock);
-	ge = gpgme_get_key(s->ctx, fpr, &key, 1);
-	if (ge) {
-		q_error_set(err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
-			    "secret key '%s' not found in '%s': %s", fpr, s->keydir, gerr(ge));
-		goto out;
+	key = g_hash_table_lookup(s->keys, fpr);
+	if (key) {
+		gpgme_key_ref(key);
+	} else {
+		ge = gpgme_get_key(s->ctx, fpr, &key, 1);
+		if (ge) {
+			key = NULL;
+			q_error_set(err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
+				    "secret key '%s' not found in '%s': %s", fpr, s->keydir, gerr(ge));
+			goto out;
+		}
+		gpgme_key_ref(key);
+		g_hash_table_insert(s->keys, g_strdup(fpr), key);
 	}
 	gpgme_signers_clear(s->ctx);
 	ge = gpgme_signers_add(s->ctx, key);
