@@ -135,8 +135,8 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	struct q_publish_pkg *pkgs = NULL;
 	struct q_publish_req req;
 	struct q_publish_result res;
+	struct q_store_pubset set = {0};
 	char arch_dir[1400], last[65], (*paths)[1300] = NULL;
-	json_t *set = NULL, *v;
 	size_t i, n;
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
@@ -149,20 +149,19 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	if (q_store_repo_publish_set(st, repo_id, arch, &set, err) < 0 ||
 	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0)
 		goto out;
-	n = json_array_size(set);
+	n = set.n;
 	pkgs = calloc(n ? n : 1, sizeof(*pkgs));
 	paths = calloc(n ? n : 1, sizeof(*paths));
 	if (!pkgs || !paths) {
 		q_error_set(err, Q_EINTERNAL, "out of memory");
 		goto out;
 	}
-	json_array_foreach(set, i, v)
-	{
-		pkgs[i].sha256 = json_string_value(json_object_get(v, "sha256"));
-		pkgs[i].filename = json_string_value(json_object_get(v, "filename"));
-		pkgs[i].primary_xml = json_string_value(json_object_get(v, "primary"));
-		pkgs[i].filelists_xml = json_string_value(json_object_get(v, "filelists"));
-		pkgs[i].other_xml = json_string_value(json_object_get(v, "other"));
+	for (i = 0; i < n; i++) {
+		pkgs[i].sha256 = set.pkgs[i].sha256;
+		pkgs[i].filename = set.pkgs[i].filename;
+		pkgs[i].primary_xml = set.pkgs[i].primary;
+		pkgs[i].filelists_xml = set.pkgs[i].filelists;
+		pkgs[i].other_xml = set.pkgs[i].other;
 		q_hub_store_path(hub, pkgs[i].sha256, paths[i], sizeof(paths[i]));
 		pkgs[i].store_path = paths[i];
 	}
@@ -226,7 +225,7 @@ out:
 	close(fd);
 	free(pkgs);
 	free(paths);
-	json_decref(set);
+	q_store_pubset_release(&set);
 	return rc;
 }
 

@@ -122,10 +122,27 @@ int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t packag
 /* [{"nevra","sha256","size","arch"}] */
 int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out,
 			  struct q_error *err);
-/* Packages for publishing one arch (arch or noarch): [{"sha256","filename",
- * "primary","filelists","other"}]. */
+/* One package of a publish set; the strings live in the set's arena. */
+struct q_store_pubpkg {
+	const char *sha256;
+	const char *filename;
+	const char *primary;	/* createrepo_c XML chunks */
+	const char *filelists;
+	const char *other;
+};
+
+struct q_store_pubset {
+	size_t n;
+	struct q_store_pubpkg *pkgs;	/* g_malloc'd */
+	void *arena;			/* GStringChunk holding every string */
+};
+
+/* Packages for publishing one arch (arch or noarch), sorted by file name.
+ * Plain C, no JSON: a publish reads megabytes of chunks. Free with
+ * q_store_pubset_release. */
 int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *arch,
-			     json_t **out, struct q_error *err);
+			     struct q_store_pubset *out, struct q_error *err);
+void q_store_pubset_release(struct q_store_pubset *set);
 
 /* --- staged uploads --- */
 

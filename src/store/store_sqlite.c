@@ -14,6 +14,7 @@
 #include "publish/rpm.h"
 #include "store/store.h"
 
+#include <glib.h>
 #include <sqlite3.h>
 #include <time.h>
 
@@ -978,23 +979,60 @@ int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, str
 	return rows_json(st, s, out, "listing packages", err);
 }
 
-int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *arch, json_t **out,
-			     struct q_error *err)
+int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *arch,
+			     struct q_store_pubset *out, struct q_error *err)
 {
 	sqlite3_stmt *s = prep(st,
-			       "SELECT k.sha256 AS sha256, k.filename AS filename, "
-			       "k.primary_xml AS \"primary\", k.filelists_xml AS filelists, "
-			       "k.other_xml AS other FROM repo_packages rp "
+			       "SELECT k.sha256, k.filename, k.primary_xml, k.filelists_xml, "
+			       "k.other_xml FROM repo_packages rp "
 			       "JOIN packages k ON k.id = rp.package_id "
 			       "WHERE rp.repo_id = ? AND (k.arch = ? OR k.arch = 'noarch') "
 			       "ORDER BY k.filename",
 			       err);
+	GStringChunk *arena;
+	size_t cap = 64;
+	int rc;
 
+	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
 	bind_text(s, 2, arch);
-	return rows_json(st, s, out, "reading a repo's packages", err);
+	arena = g_string_chunk_new(1 << 20);
+	out->arena = arena;
+	out->pkgs = g_new0(struct q_store_pubpkg, cap);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct q_store_pubpkg *p;
+		const char **dst[5];
+
+		if (out->n == cap) {
+			cap *= 2;
+			out->pkgs = g_renew(struct q_store_pubpkg, out->pkgs, cap);
+		}
+		p = &out->pkgs[out->n++];
+		dst[0] = &p->sha256;
+		dst[1] = &p->filename;
+		dst[2] = &p->primary;
+		dst[3] = &p->filelists;
+		dst[4] = &p->other;
+		for (int i = 0; i < 5; i++)
+			*dst[i] = g_string_chunk_insert_len(arena, (const char *)sqlite3_column_text(s, i),
+							    sqlite3_column_bytes(s, i));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		q_store_pubset_release(out);
+		return db_error(st, err, "reading a repo's packages");
+	}
+	return 0;
+}
+
+void q_store_pubset_release(struct q_store_pubset *set)
+{
+	if (set->arena)
+		g_string_chunk_free(set->arena);
+	g_free(set->pkgs);
+	memset(set, 0, sizeof(*set));
 }
 
 /* --- staged uploads --- */

@@ -449,25 +449,28 @@ static void test_packages(void **state)
 	assert_int_equal(jget_int(json_array_get(o, 0), "size"), 1234);
 	json_decref(o);
 
-	OK(q_store_repo_publish_set(f->st, repo, "x86_64", &o, &err_));
-	assert_int_equal(json_array_size(o), 2);
-	assert_string_equal(jget_str(json_array_get(o, 0), "filename"), "doc-1.0-1.el9.mc.noarch.rpm");
-	assert_string_equal(jget_str(json_array_get(o, 1), "filename"), "foo-1.0-1.el9.mc.x86_64.rpm");
-	assert_string_equal(jget_str(json_array_get(o, 1), "primary"),
-			    "<package><name>foo</name></package>");
-	assert_string_equal(jget_str(json_array_get(o, 1), "filelists"), "<filelists/>");
-	assert_string_equal(jget_str(json_array_get(o, 1), "other"), "<other/>");
-	json_decref(o);
-	OK(q_store_repo_publish_set(f->st, repo, "aarch64", &o, &err_));
-	assert_int_equal(json_array_size(o), 2);
-	assert_string_equal(jget_str(json_array_get(o, 1), "sha256"), c.sha256);
-	json_decref(o);
-	OK(q_store_repo_publish_set(f->st, repo, "s390x", &o, &err_));
-	assert_int_equal(json_array_size(o), 1);
-	json_decref(o);
-	OK(q_store_repo_publish_set(f->st, repo + 100, "x86_64", &o, &err_));
-	assert_int_equal(json_array_size(o), 0);
-	json_decref(o);
+	{
+		struct q_store_pubset set;
+
+		OK(q_store_repo_publish_set(f->st, repo, "x86_64", &set, &err_));
+		assert_int_equal(set.n, 2);
+		assert_string_equal(set.pkgs[0].filename, "doc-1.0-1.el9.mc.noarch.rpm");
+		assert_string_equal(set.pkgs[1].filename, "foo-1.0-1.el9.mc.x86_64.rpm");
+		assert_string_equal(set.pkgs[1].primary, "<package><name>foo</name></package>");
+		assert_string_equal(set.pkgs[1].filelists, "<filelists/>");
+		assert_string_equal(set.pkgs[1].other, "<other/>");
+		q_store_pubset_release(&set);
+		OK(q_store_repo_publish_set(f->st, repo, "aarch64", &set, &err_));
+		assert_int_equal(set.n, 2);
+		assert_string_equal(set.pkgs[1].sha256, c.sha256);
+		q_store_pubset_release(&set);
+		OK(q_store_repo_publish_set(f->st, repo, "s390x", &set, &err_));
+		assert_int_equal(set.n, 1);
+		q_store_pubset_release(&set);
+		OK(q_store_repo_publish_set(f->st, repo + 100, "x86_64", &set, &err_));
+		assert_int_equal(set.n, 0);
+		q_store_pubset_release(&set);
+	}
 
 	OK(q_store_counts(f->st, &o, &err_));
 	assert_int_equal(jget_int(o, "packages"), 4);
