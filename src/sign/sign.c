@@ -1,9 +1,18 @@
 /*
- * sign.c: the signer of sign.h, in-process, with gpgme over one GnuPG home.
+ * sign.c: the signer of sign.h: a separate process that holds the keys.
  *
  * DESIGN
- * - One q_signer is one GnuPG home directory (mode 0700) and one gpgme
- *   context bound to it with gpgme_ctx_set_engine_info, so several homes can
+ * - q_signer_open forks a small signer process at once (the hub calls it
+ *   before it starts threads or grows), connected by a socketpair. The
+ *   hub's side (the q_signer_* functions at the end of this file) sends
+ *   typed, size-checked requests: generate a key, export a public key, sign
+ *   bytes. The signer reads no path from the hub and writes no file but its
+ *   GnuPG home; it never opens a network socket. Forking gpg from this small
+ *   process is also much cheaper than from the hub (page tables), which is
+ *   most of a publish's signing time. Issue 5 turns it into `quarry
+ *   signer` running as its own user.
+ * - In the signer, one engine is one GnuPG home directory (mode 0700) and one
+ *   gpgme context bound to it with gpgme_ctx_set_engine_info, so several homes can
  *   live in one process (tests do that) without touching gpgme's global
  *   engine settings.
  * - gpgme contexts are not thread-safe: every operation takes s->lock.
@@ -25,6 +34,9 @@
 #include <libgen.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -33,7 +45,7 @@ extern char **environ;
 /* Bound on what a caller may pass as a user id part. */
 #define SIGN_UID_MAX 256
 
-struct q_signer {
+struct engine {
 	pthread_mutex_t lock; /* serialises every use of ctx */
 	gpgme_ctx_t ctx;      /* bound to keydir, armor on, loopback pinentry */
 	char *keydir;         /* the GnuPG home (malloc'd) */
@@ -79,9 +91,9 @@ static int make_home(const char *keydir, struct q_error *err)
 	return 0;
 }
 
-struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
+static struct engine *engine_open(const char *keydir, struct q_error *err)
 {
-	struct q_signer *s = NULL;
+	struct engine *s = NULL;
 	gpgme_error_t ge;
 
 	pthread_once(&gpgme_once, init_gpgme);
@@ -128,7 +140,7 @@ fail:
 	return NULL;
 }
 
-void q_signer_close(struct q_signer *s)
+static void engine_close(struct engine *s)
 {
 	if (!s)
 		return;
@@ -168,8 +180,8 @@ static int valid_fpr(const char *fpr)
 	return 1;
 }
 
-int q_signer_keygen(struct q_signer *s, const char *name, const char *email, const char *algo,
-		    char **fpr_out, struct q_error *err)
+static int engine_keygen(struct engine *s, const char *name, const char *email, const char *algo,
+			 char **fpr_out, struct q_error *err)
 {
 	char uid[2 * SIGN_UID_MAX + 8];
 	gpgme_genkey_result_t res;
@@ -219,8 +231,8 @@ out:
 	return ret;
 }
 
-int q_signer_export_public(struct q_signer *s, const char *fpr, char **out, size_t *len,
-			   struct q_error *err)
+static int engine_export(struct engine *s, const char *fpr, char **out, size_t *len,
+			 struct q_error *err)
 {
 	gpgme_data_t data = NULL;
 	gpgme_error_t ge;
@@ -267,8 +279,8 @@ out:
 	return ret;
 }
 
-int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_path,
-			   const char *out_path, struct q_error *err)
+static int engine_sign(struct engine *s, const char *fpr, const char *data, size_t len,
+		       char **sig_out, size_t *sig_len, struct q_error *err)
 {
 	gpgme_data_t in = NULL, sig = NULL;
 	gpgme_key_t key = NULL;
@@ -276,13 +288,12 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 	gpgme_error_t ge;
 	char *mem = NULL;
 	size_t n = 0;
-	int fd = -1, ret = -1;
+	int ret = -1;
 
+	*sig_out = NULL;
+	*sig_len = 0;
 	if (!valid_fpr(fpr))
 		return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%s'", fpr);
-	fd = open(in_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return q_error_set(err, Q_EIO, "cannot open '%s': %s", in_path, strerror(errno));
 
 	pthread_mutex_lock(&s->lock);
 	key = g_hash_table_lookup(s->keys, fpr);
@@ -302,29 +313,33 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 	gpgme_signers_clear(s->ctx);
 	ge = gpgme_signers_add(s->ctx, key);
 	if (!ge)
-		ge = gpgme_data_new_from_fd(&in, fd);
+		ge = gpgme_data_new_from_mem(&in, data, len, 0);
 	if (!ge)
 		ge = gpgme_data_new(&sig);
 	if (!ge)
 		ge = gpgme_op_sign(s->ctx, in, sig, GPGME_SIG_MODE_DETACH);
 	if (ge) {
-		q_error_set(err, Q_EIO, "cannot sign '%s' with key '%s': %s", in_path, fpr,
-			    gerr(ge));
+		q_error_set(err, Q_EIO, "cannot sign with key '%s': %s", fpr, gerr(ge));
 		goto out;
 	}
 	res = gpgme_op_sign_result(s->ctx);
 	if (!res || res->invalid_signers || !res->signatures) {
-		q_error_set(err, Q_EIO, "cannot sign '%s': key '%s' was not usable", in_path, fpr);
+		q_error_set(err, Q_EIO, "cannot sign: key '%s' was not usable", fpr);
 		goto out;
 	}
 	mem = gpgme_data_release_and_get_mem(sig, &n);
 	sig = NULL;
 	if (!mem || n == 0) {
-		q_error_set(err, Q_EIO, "gpg produced an empty signature of '%s'", in_path);
+		q_error_set(err, Q_EIO, "gpg produced an empty signature");
 		goto out;
 	}
-	if (q_fs_write_atomic(out_path, mem, n, 0644, err) < 0)
+	*sig_out = malloc(n);
+	if (!*sig_out) {
+		q_error_set(err, Q_EINTERNAL, "out of memory");
 		goto out;
+	}
+	memcpy(*sig_out, mem, n);
+	*sig_len = n;
 	ret = 0;
 out:
 	gpgme_signers_clear(s->ctx);
@@ -337,7 +352,6 @@ out:
 		gpgme_data_release(in);
 	if (key)
 		gpgme_key_unref(key);
-	close(fd);
 	return ret;
 }
 
@@ -363,4 +377,310 @@ void q_signer_shutdown_agent(const char *keydir)
 		q_warn("cannot run gpgconf for '%s': %s", keydir, strerror(rc));
 	}
 	posix_spawn_file_actions_destroy(&fa);
+}
+
+/* ---- the hub's side: requests to the signer process -------------------- */
+
+enum sign_op { OP_KEYGEN = 1, OP_EXPORT = 2, OP_SIGN = 3 };
+
+#define MSG_MAX_PARTS 4
+#define MSG_MAX_BYTES (64u << 20) /* a request or an answer, all parts */
+
+/* On the wire: op (or status), number of parts, then each part's length
+ * and bytes. Every length is checked against MSG_MAX_BYTES before use. */
+struct msg {
+	uint32_t op;			/* request: enum sign_op; answer: q_code */
+	uint32_t n;			/* parts */
+	uint32_t len[MSG_MAX_PARTS];
+	char *part[MSG_MAX_PARTS];	/* malloc'd, NUL-terminated */
+};
+
+struct q_signer {
+	pthread_mutex_t lock;	/* one request at a time on fd */
+	int fd;			/* our end of the socketpair */
+	pid_t pid;		/* the signer process */
+	char *keydir;
+};
+
+static void msg_clear(struct msg *m)
+{
+	for (uint32_t i = 0; i < m->n && i < MSG_MAX_PARTS; i++)
+		free(m->part[i]);
+	memset(m, 0, sizeof(*m));
+}
+
+static int full_write(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int full_read(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int msg_send(int fd, uint32_t op, uint32_t n, const char *const *parts, const size_t *lens)
+{
+	uint32_t hdr[2] = {op, n};
+	uint64_t total = 0;
+
+	if (n > MSG_MAX_PARTS)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		total += lens[i];
+	if (total > MSG_MAX_BYTES)
+		return -1;
+	if (full_write(fd, hdr, sizeof(hdr)) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t l = (uint32_t)lens[i];
+		if (full_write(fd, &l, sizeof(l)) < 0 || full_write(fd, parts[i], lens[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int msg_recv(int fd, struct msg *m)
+{
+	uint32_t hdr[2];
+	uint64_t total = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (full_read(fd, hdr, sizeof(hdr)) < 0 || hdr[1] > MSG_MAX_PARTS)
+		return -1;
+	m->op = hdr[0];
+	for (uint32_t i = 0; i < hdr[1]; i++) {
+		uint32_t l;
+
+		if (full_read(fd, &l, sizeof(l)) < 0)
+			goto fail;
+		total += l;
+		if (total > MSG_MAX_BYTES)
+			goto fail;
+		m->part[i] = malloc((size_t)l + 1);
+		m->n = i + 1;
+		if (!m->part[i] || full_read(fd, m->part[i], l) < 0)
+			goto fail;
+		m->part[i][l] = '\0';
+		m->len[i] = l;
+	}
+	return 0;
+fail:
+	msg_clear(m);
+	return -1;
+}
+
+/* A part given as a C string must not hide a NUL. */
+static int is_cstr(const struct msg *m, uint32_t i)
+{
+	return i < m->n && strlen(m->part[i]) == m->len[i];
+}
+
+/* The signer process: answer requests until the hub goes away. */
+static void serve(int fd, const char *keydir)
+{
+	struct q_error err = {0};
+	struct engine *e = engine_open(keydir, &err);
+	struct msg m;
+
+	while (msg_recv(fd, &m) == 0) {
+		char *out = NULL;
+		size_t len = 0;
+		int rc = -1;
+
+		q_error_clear(&err);
+		if (!e) {
+			/* report why the engine could not start, to every request */
+		} else if (m.op == OP_KEYGEN && m.n == 3 && is_cstr(&m, 0) && is_cstr(&m, 1) &&
+			   is_cstr(&m, 2)) {
+			rc = engine_keygen(e, m.part[0], m.part[1], m.part[2], &out, &err);
+			len = out ? strlen(out) : 0;
+		} else if (m.op == OP_EXPORT && m.n == 1 && is_cstr(&m, 0)) {
+			rc = engine_export(e, m.part[0], &out, &len, &err);
+		} else if (m.op == OP_SIGN && m.n == 2 && is_cstr(&m, 0)) {
+			rc = engine_sign(e, m.part[0], m.part[1], m.len[1], &out, &len, &err);
+		} else {
+			q_error_set(&err, Q_EINVAL, "the signer refuses request %u: not a known request",
+				    m.op);
+		}
+		msg_clear(&m);
+		if (rc == 0) {
+			const char *parts[1] = {out};
+			if (msg_send(fd, Q_OK, 1, parts, &len) < 0)
+				break;
+		} else {
+			const char *parts[1] = {err.msg};
+			size_t l = strlen(err.msg);
+			if (msg_send(fd, err.code ? (uint32_t)err.code : Q_EINTERNAL, 1, parts, &l) < 0)
+				break;
+		}
+		free(out);
+	}
+	if (e)
+		engine_close(e);
+}
+
+struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
+{
+	struct q_signer *s;
+	int sv[2];
+	pid_t pid;
+
+	if (make_home(keydir, err) < 0)
+		return NULL;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		q_error_set(err, Q_EIO, "cannot create the signer's socket: %s", strerror(errno));
+		return NULL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		q_error_set(err, Q_EIO, "cannot start the signer process: %s", strerror(errno));
+		return NULL;
+	}
+	if (pid == 0) {
+		/* The signer: dies with its parent, keeps only its socket. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		close(sv[0]);
+		for (int fd = 3; fd < sv[1]; fd++)
+			close(fd);
+		closefrom(sv[1] + 1);
+		serve(sv[1], keydir);
+		_exit(0);
+	}
+	close(sv[1]);
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->keydir = strdup(keydir))) {
+		free(s);
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		return NULL;
+	}
+	s->fd = sv[0];
+	s->pid = pid;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+void q_signer_close(struct q_signer *s)
+{
+	if (!s)
+		return;
+	close(s->fd); /* EOF: the signer exits */
+	while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	pthread_mutex_destroy(&s->lock);
+	free(s->keydir);
+	free(s);
+}
+
+/* One request, one answer. *out (malloc'd, NUL-terminated) on success. */
+static int call(struct q_signer *s, uint32_t op, uint32_t n, const char *const *parts,
+		const size_t *lens, char **out, size_t *out_len, struct q_error *err)
+{
+	struct msg m;
+	int ret;
+
+	pthread_mutex_lock(&s->lock);
+	if (msg_send(s->fd, op, n, parts, lens) < 0 || msg_recv(s->fd, &m) < 0 || m.n != 1) {
+		pthread_mutex_unlock(&s->lock);
+		return q_error_set(err, Q_EIO,
+				   "the signer process (pid %ld) does not answer; restart the hub",
+				   (long)s->pid);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (m.op == Q_OK) {
+		*out = m.part[0];
+		if (out_len)
+			*out_len = m.len[0];
+		m.part[0] = NULL;
+		m.n = 0;
+		ret = 0;
+	} else {
+		ret = q_error_set(err, m.op < Q_CODE_COUNT ? (enum q_code)m.op : Q_EINTERNAL, "%s",
+				  m.part[0]);
+	}
+	msg_clear(&m);
+	return ret;
+}
+
+int q_signer_keygen(struct q_signer *s, const char *name, const char *email, const char *algo,
+		    char **fpr_out, struct q_error *err)
+{
+	const char *parts[3] = {name, email, algo};
+	size_t lens[3] = {strlen(name), strlen(email), strlen(algo ? algo : "")};
+
+	*fpr_out = NULL;
+	if (!algo)
+		return q_error_set(err, Q_EINVAL, "invalid key algorithm ''");
+	return call(s, OP_KEYGEN, 3, parts, lens, fpr_out, NULL, err);
+}
+
+int q_signer_export_public(struct q_signer *s, const char *fpr, char **out, size_t *len,
+			   struct q_error *err)
+{
+	const char *parts[1] = {fpr};
+	size_t lens[1] = {strlen(fpr)};
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	return call(s, OP_EXPORT, 1, parts, lens, out, len, err);
+}
+
+int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_path,
+			   const char *out_path, struct q_error *err)
+{
+	char *data = NULL, *sig = NULL;
+	size_t len = 0, siglen = 0;
+	int ret;
+
+	if (q_fs_read_file(in_path, MSG_MAX_BYTES / 2, &data, &len, err) < 0) {
+		if (err)
+			err->code = Q_EIO; /* what to sign must exist: the caller's failure */
+		return -1;
+	}
+	{
+		const char *parts[2] = {fpr, data};
+		size_t lens[2] = {strlen(fpr), len};
+
+		ret = call(s, OP_SIGN, 2, parts, lens, &sig, &siglen, err);
+	}
+	free(data);
+	if (ret == 0) {
+		ret = q_fs_write_atomic(out_path, sig, siglen, 0644, err);
+	} else {
+		q_error_prefix(err, "cannot sign '%s'", in_path);
+	}
+	free(sig);
+	return ret;
 }
