@@ -70,10 +70,21 @@ int q_api_dispatch(struct q_request *r)
 		return 0;
 	}
 	if (path_matched) {
-		r->req->res.status = 405;
-		q_error_set(&err, Q_EINVAL, "method %.*s is not allowed on this resource",
-			    (int)r->req->method.len, r->req->method.base);
-		q_http_send_error(r, &err);
+		char allow[64] = "";
+
+		for (size_t i = 0; i < Q_ARRAY_LEN(routes); i++)
+			if (q_path_match(&r->path, routes[i].pattern, caps, Q_ARRAY_LEN(caps)) &&
+			    strlen(allow) + strlen(routes[i].method) + 3 < sizeof(allow)) {
+				if (allow[0])
+					strncat(allow, ", ", sizeof(allow) - strlen(allow) - 1);
+				strncat(allow, routes[i].method, sizeof(allow) - strlen(allow) - 1);
+			}
+		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_ALLOW, NULL,
+			       h2o_strdup(&r->req->pool, allow, SIZE_MAX).base, strlen(allow));
+		q_error_set(&err, Q_EINVAL, "method %.*s is not allowed here; use %s",
+			    (int)(r->req->method.len > 16 ? 16 : r->req->method.len),
+			    r->req->method.base, allow);
+		q_http_send_error_status(r, 405, &err);
 		return 0;
 	}
 	q_error_set(&err, Q_ENOTFOUND, "no API resource at this path; see docs/HTTP_API.md");

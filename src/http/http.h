@@ -32,6 +32,8 @@ struct q_request {
 int q_http_method_is(struct q_request *r, const char *method);
 void q_http_send_json(struct q_request *r, int status, json_t *body);	/* steals body */
 void q_http_send_error(struct q_request *r, const struct q_error *err);
+/* The same error body with an explicit status (405, 503, …). */
+void q_http_send_error_status(struct q_request *r, int status, const struct q_error *err);
 void q_http_send_text(struct q_request *r, int status, const char *ctype, const char *body,
 		      size_t len);
 /* Parse the body as a JSON object (bounded by hub.max_json_body and depth). */

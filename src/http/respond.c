@@ -56,6 +56,11 @@ void q_http_send_json(struct q_request *r, int status, json_t *body)
 
 void q_http_send_error(struct q_request *r, const struct q_error *err)
 {
+	q_http_send_error_status(r, 0, err);
+}
+
+void q_http_send_error_status(struct q_request *r, int status, const struct q_error *err)
+{
 	json_t *o = json_object(), *e = json_object();
 	enum q_code code = err && err->code != Q_OK ? err->code : Q_EINTERNAL;
 
@@ -66,7 +71,7 @@ void q_http_send_error(struct q_request *r, const struct q_error *err)
 	if (code == Q_EAUTH)
 		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
 			       H2O_STRLIT("Bearer realm=\"quarry\""));
-	q_http_send_json(r, q_code_http_status(code), o);
+	q_http_send_json(r, status ? status : q_code_http_status(code), o);
 }
 
 static int json_depth_ok(const char *s, size_t len, int max)
