@@ -13,18 +13,18 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init, "create the data directory, the database and the first admin"},
-	{"hub", cmd_hub, "run the hub: API, web, /pub, metrics"},
-	{"config", cmd_config, "check a configuration file (config check FILE)"},
-	{"sig", cmd_sig, "create, list, show, update, retire SIGs; manage members"},
-	{"project", cmd_project, "create, list, show projects of a SIG"},
-	{"repo", cmd_repo, "create, list, show repositories; publish history"},
-	{"upload", cmd_upload, "upload RPMs to a repository (SIG/PROJECT/REPO FILE...)"},
-	{"publish", cmd_publish, "publish a repository (or every repository)"},
-	{"whoami", cmd_whoami, "show who the token belongs to"},
-	{"token", cmd_token, "create, list, revoke API tokens"},
-	{"user", cmd_user, "create and list users (admin)"},
-	{"audit", cmd_audit, "read the audit log (admin)"},
+    {"init", cmd_init, "create the data directory, the database and the first admin"},
+    {"hub", cmd_hub, "run the hub: API, web, /pub, metrics"},
+    {"config", cmd_config, "check a configuration file (config check FILE)"},
+    {"sig", cmd_sig, "create, list, show, update, retire SIGs; manage members"},
+    {"project", cmd_project, "create, list, show projects of a SIG"},
+    {"repo", cmd_repo, "create, list, show repositories; publish history"},
+    {"upload", cmd_upload, "upload RPMs to a repository (SIG/PROJECT/REPO FILE...)"},
+    {"publish", cmd_publish, "publish a repository (or every repository)"},
+    {"whoami", cmd_whoami, "show who the token belongs to"},
+    {"token", cmd_token, "create, list, revoke API tokens"},
+    {"user", cmd_user, "create and list users (admin)"},
+    {"audit", cmd_audit, "read the audit log (admin)"},
 };
 
 static void usage(FILE *out)

@@ -19,32 +19,32 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{"GET", "api/v1/whoami", 1, q_api_whoami},
-	{"GET", "api/v1/users", 1, q_api_users},
-	{"POST", "api/v1/users", 1, q_api_user_create},
-	{"GET", "api/v1/tokens", 1, q_api_tokens},
-	{"POST", "api/v1/tokens", 1, q_api_token_create},
-	{"DELETE", "api/v1/tokens/*", 1, q_api_token_delete},
-	{"GET", "api/v1/audit", 1, q_api_audit_list},
-	{"GET", "api/v1/sigs", 0, q_api_sigs},
-	{"POST", "api/v1/sigs", 1, q_api_sig_create},
-	{"GET", "api/v1/sigs/*", 0, q_api_sig_get},
-	{"PATCH", "api/v1/sigs/*", 1, q_api_sig_update},
-	{"POST", "api/v1/sigs/*/retire", 1, q_api_sig_retire},
-	{"GET", "api/v1/sigs/*/key", 0, q_api_sig_key},
-	{"PUT", "api/v1/sigs/*/members/*", 1, q_api_member_put},
-	{"DELETE", "api/v1/sigs/*/members/*", 1, q_api_member_delete},
-	{"GET", "api/v1/sigs/*/projects", 0, q_api_projects},
-	{"POST", "api/v1/sigs/*/projects", 1, q_api_project_create},
-	{"GET", "api/v1/sigs/*/projects/*", 0, q_api_project_get},
-	{"GET", "api/v1/sigs/*/projects/*/repos", 0, q_api_repos},
-	{"POST", "api/v1/sigs/*/projects/*/repos", 1, q_api_repo_create},
-	{"GET", "api/v1/sigs/*/projects/*/repos/*", 0, q_api_repo_get},
-	{"GET", "api/v1/sigs/*/projects/*/repos/*/history", 0, q_api_repo_history},
-	{"POST", "api/v1/sigs/*/projects/*/repos/*/publish", 1, q_api_repo_publish},
-	{"POST", "api/v1/sigs/*/projects/*/repos/*/packages", 1, q_api_packages_add},
-	{"POST", "api/v1/publish", 1, q_api_publish_all},
-	{"POST", "api/v1/uploads", 1, q_api_upload},
+    {"GET", "api/v1/whoami", 1, q_api_whoami},
+    {"GET", "api/v1/users", 1, q_api_users},
+    {"POST", "api/v1/users", 1, q_api_user_create},
+    {"GET", "api/v1/tokens", 1, q_api_tokens},
+    {"POST", "api/v1/tokens", 1, q_api_token_create},
+    {"DELETE", "api/v1/tokens/*", 1, q_api_token_delete},
+    {"GET", "api/v1/audit", 1, q_api_audit_list},
+    {"GET", "api/v1/sigs", 0, q_api_sigs},
+    {"POST", "api/v1/sigs", 1, q_api_sig_create},
+    {"GET", "api/v1/sigs/*", 0, q_api_sig_get},
+    {"PATCH", "api/v1/sigs/*", 1, q_api_sig_update},
+    {"POST", "api/v1/sigs/*/retire", 1, q_api_sig_retire},
+    {"GET", "api/v1/sigs/*/key", 0, q_api_sig_key},
+    {"PUT", "api/v1/sigs/*/members/*", 1, q_api_member_put},
+    {"DELETE", "api/v1/sigs/*/members/*", 1, q_api_member_delete},
+    {"GET", "api/v1/sigs/*/projects", 0, q_api_projects},
+    {"POST", "api/v1/sigs/*/projects", 1, q_api_project_create},
+    {"GET", "api/v1/sigs/*/projects/*", 0, q_api_project_get},
+    {"GET", "api/v1/sigs/*/projects/*/repos", 0, q_api_repos},
+    {"POST", "api/v1/sigs/*/projects/*/repos", 1, q_api_repo_create},
+    {"GET", "api/v1/sigs/*/projects/*/repos/*", 0, q_api_repo_get},
+    {"GET", "api/v1/sigs/*/projects/*/repos/*/history", 0, q_api_repo_history},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/publish", 1, q_api_repo_publish},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/packages", 1, q_api_packages_add},
+    {"POST", "api/v1/publish", 1, q_api_publish_all},
+    {"POST", "api/v1/uploads", 1, q_api_upload},
 };
 
 int q_api_dispatch(struct q_request *r)
@@ -104,12 +104,13 @@ int q_api_need_releng(struct q_request *r, const char *action, struct q_error *e
 {
 	if (!strcmp(r->who.role, "admin") || !strcmp(r->who.role, "releng"))
 		return 0;
-	return q_error_set(err, Q_EPERM, "user '%s' may not %s: only admins and release engineers may",
+	return q_error_set(err, Q_EPERM,
+			   "user '%s' may not %s: only admins and release engineers may",
 			   r->who.name, action);
 }
 
-int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level,
-		   const char *action, struct q_error *err)
+int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level, const char *action,
+		   struct q_error *err)
 {
 	char role[16];
 
@@ -120,10 +121,11 @@ int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level,
 	if (!strcmp(role, "lead") || (level == Q_LEVEL_MEMBER && !strcmp(role, "member")))
 		return 0;
 	if (level == Q_LEVEL_LEAD)
-		return q_error_set(err, Q_EPERM,
-				   "user '%s' may not %s: only leads of sig '%s', release engineers "
-				   "and admins may%s",
-				   r->who.name, action, sig, role[0] ? " (you are a member, not a lead)" : "");
+		return q_error_set(
+		    err, Q_EPERM,
+		    "user '%s' may not %s: only leads of sig '%s', release engineers "
+		    "and admins may%s",
+		    r->who.name, action, sig, role[0] ? " (you are a member, not a lead)" : "");
 	return q_error_set(err, Q_EPERM,
 			   "user '%s' may not %s: only members of sig '%s', release engineers and "
 			   "admins may",
@@ -155,7 +157,8 @@ int q_api_str(json_t *body, const char *key, int required, size_t maxlen, const 
 	if (!json_is_string(v))
 		return q_error_set(err, Q_EINVAL, "field '%s' must be a string", key);
 	if (json_string_length(v) > maxlen)
-		return q_error_set(err, Q_EINVAL, "field '%s' is longer than %zu bytes", key, maxlen);
+		return q_error_set(err, Q_EINVAL, "field '%s' is longer than %zu bytes", key,
+				   maxlen);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return q_error_set(err, Q_EINVAL, "field '%s' contains a NUL byte", key);
 	*out = json_string_value(v);

@@ -16,8 +16,8 @@ int q_api_need_admin(struct q_request *r, const char *action, struct q_error *er
 /* Admin or releng. */
 int q_api_need_releng(struct q_request *r, const char *action, struct q_error *err);
 /* Admin, releng, or a member of sig with at least level. */
-int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level,
-		   const char *action, struct q_error *err);
+int q_api_need_sig(struct q_request *r, const char *sig, enum q_sig_level level, const char *action,
+		   struct q_error *err);
 
 /* Write an audit row for the authenticated user; steals detail. */
 int q_api_audit(struct q_request *r, const char *action, const char *target, json_t *detail,

@@ -22,25 +22,26 @@ static int check_arches(json_t *arches, json_t *allowed, struct q_error *err)
 
 	if (!json_is_array(arches) || json_array_size(arches) == 0 || json_array_size(arches) > 8)
 		return q_error_set(err, Q_EINVAL, "field 'arches' must be a list of 1 to 8 arches");
-	json_array_foreach(arches, i, v)
-	{
+	json_array_foreach (arches, i, v) {
 		const char *a = json_string_value(v);
 		int ok = 0;
 
 		if (!a || !q_arch_valid(a))
-			return q_error_set(err, Q_EINVAL,
-					   "arch '%.32s' is unknown; use x86_64, aarch64, ppc64le, s390x, "
-					   "i686 or riscv64",
-					   a ? a : "(not a string)");
+			return q_error_set(
+			    err, Q_EINVAL,
+			    "arch '%.32s' is unknown; use x86_64, aarch64, ppc64le, s390x, "
+			    "i686 or riscv64",
+			    a ? a : "(not a string)");
 		for (j = 0; j < i; j++)
 			if (!strcmp(a, json_string_value(json_array_get(arches, j))))
 				return q_error_set(err, Q_EINVAL, "arch '%s' is listed twice", a);
 		if (!allowed)
 			continue;
-		json_array_foreach(allowed, j, w)
+		json_array_foreach (allowed, j, w)
 			ok |= !strcmp(a, json_string_value(w));
 		if (!ok)
-			return q_error_set(err, Q_EINVAL, "arch '%s' is not one of the project's arches", a);
+			return q_error_set(err, Q_EINVAL,
+					   "arch '%s' is not one of the project's arches", a);
 	}
 	return 0;
 }
@@ -91,7 +92,8 @@ void q_api_project_create(struct q_request *r, const char **caps)
 	    q_api_need_sig(r, caps[0], Q_LEVEL_LEAD, "create projects in this SIG", &err) < 0)
 		goto fail;
 	if (!strcmp(json_string_value(json_object_get(sig, "status")), "retired")) {
-		q_error_set(&err, Q_ECONFLICT, "sig '%s' is retired; it takes no new projects", caps[0]);
+		q_error_set(&err, Q_ECONFLICT, "sig '%s' is retired; it takes no new projects",
+			    caps[0]);
 		goto fail;
 	}
 	body = q_http_json_body(r, &err);
@@ -104,14 +106,16 @@ void q_api_project_create(struct q_request *r, const char **caps)
 	if (q_name_check(Q_NAME_VARIANT, "variant", variant, &err) < 0)
 		goto fail;
 	major = json_object_get(body, "major");
-	if (!json_is_integer(major) || json_integer_value(major) < 7 || json_integer_value(major) > 99) {
-		q_error_set(&err, Q_EINVAL, "field 'major' must be an EL major version from 7 to 99");
+	if (!json_is_integer(major) || json_integer_value(major) < 7 ||
+	    json_integer_value(major) > 99) {
+		q_error_set(&err, Q_EINVAL,
+			    "field 'major' must be an EL major version from 7 to 99");
 		goto fail;
 	}
 	if (check_arches(json_object_get(body, "arches"), NULL, &err) < 0)
 		goto fail;
-	f = json_pack("{s:s,s:O,s:s,s:O}", "name", name, "major", major, "variant", variant, "arches",
-		      json_object_get(body, "arches"));
+	f = json_pack("{s:s,s:O,s:s,s:O}", "name", name, "major", major, "variant", variant,
+		      "arches", json_object_get(body, "arches"));
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_project_create(r->st, caps[0], f, &err) < 0 ||
@@ -140,13 +144,14 @@ void q_api_project_get(struct q_request *r, const char **caps)
 	json_t *proj = NULL, *repos = NULL, *v;
 	size_t i;
 
-	if (check_sp(caps, 2, &err) < 0 || q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
+	if (check_sp(caps, 2, &err) < 0 ||
+	    q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
 	    q_store_repo_list(r->st, caps[0], caps[1], &repos, &err) < 0) {
 		json_decref(proj);
 		q_http_send_error(r, &err);
 		return;
 	}
-	json_array_foreach(repos, i, v)
+	json_array_foreach (repos, i, v)
 		public_repo(v);
 	json_object_set_new(proj, "repos", repos);
 	q_http_send_json(r, 200, proj);
@@ -158,14 +163,15 @@ void q_api_repos(struct q_request *r, const char **caps)
 	json_t *proj = NULL, *repos = NULL, *v;
 	size_t i;
 
-	if (check_sp(caps, 2, &err) < 0 || q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
+	if (check_sp(caps, 2, &err) < 0 ||
+	    q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
 	    q_store_repo_list(r->st, caps[0], caps[1], &repos, &err) < 0) {
 		json_decref(proj);
 		q_http_send_error(r, &err);
 		return;
 	}
 	json_decref(proj);
-	json_array_foreach(repos, i, v)
+	json_array_foreach (repos, i, v)
 		public_repo(v);
 	q_http_send_json(r, 200, json_pack("{s:o}", "repos", repos));
 }
@@ -176,7 +182,8 @@ void q_api_repo_create(struct q_request *r, const char **caps)
 	json_t *body = NULL, *proj = NULL, *repo = NULL, *f = NULL;
 	const char *name, *channel;
 
-	if (check_sp(caps, 2, &err) < 0 || q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
+	if (check_sp(caps, 2, &err) < 0 ||
+	    q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
 	    q_api_need_sig(r, caps[0], Q_LEVEL_LEAD, "create repos in this SIG", &err) < 0)
 		goto fail;
 	body = q_http_json_body(r, &err);
@@ -187,20 +194,22 @@ void q_api_repo_create(struct q_request *r, const char **caps)
 	if (!channel)
 		channel = "release";
 	if (strcmp(channel, "testing") && strcmp(channel, "release")) {
-		q_error_set(&err, Q_EINVAL, "channel '%.16s' is unknown; use testing or release", channel);
+		q_error_set(&err, Q_EINVAL, "channel '%.16s' is unknown; use testing or release",
+			    channel);
 		goto fail;
 	}
 	if (!json_object_get(body, "arches"))
 		json_object_set(body, "arches", json_object_get(proj, "arches"));
-	if (check_arches(json_object_get(body, "arches"), json_object_get(proj, "arches"), &err) < 0)
+	if (check_arches(json_object_get(body, "arches"), json_object_get(proj, "arches"), &err) <
+	    0)
 		goto fail;
 	f = json_pack("{s:s,s:s,s:O}", "name", name, "channel", channel, "arches",
 		      json_object_get(body, "arches"));
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_repo_create(r->st, caps[0], caps[1], f, &err) < 0 ||
-	    q_api_audit(r, "repo.create", caps[0], json_pack("{s:s,s:O}", "project", caps[1], "repo", f),
-			&err) < 0 ||
+	    q_api_audit(r, "repo.create", caps[0],
+			json_pack("{s:s,s:O}", "project", caps[1], "repo", f), &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
@@ -226,7 +235,8 @@ void q_api_repo_get(struct q_request *r, const char **caps)
 
 	if (check_sp(caps, 3, &err) < 0 ||
 	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
-	    q_store_repo_packages(r->st, json_integer_value(json_object_get(repo, "id")), &pkgs, &err) < 0) {
+	    q_store_repo_packages(r->st, json_integer_value(json_object_get(repo, "id")), &pkgs,
+				  &err) < 0) {
 		json_decref(repo);
 		q_http_send_error(r, &err);
 		return;
@@ -242,8 +252,8 @@ void q_api_repo_history(struct q_request *r, const char **caps)
 
 	if (check_sp(caps, 3, &err) < 0 ||
 	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
-	    q_store_publish_history(r->st, json_integer_value(json_object_get(repo, "id")), 1000, &hist,
-				    &err) < 0) {
+	    q_store_publish_history(r->st, json_integer_value(json_object_get(repo, "id")), 1000,
+				    &hist, &err) < 0) {
 		json_decref(repo);
 		q_http_send_error(r, &err);
 		return;
@@ -292,18 +302,17 @@ void q_api_publish_all(struct q_request *r, const char **caps)
 	size_t i;
 	int force = 0;
 
-	if (force_param(r, &force, &err) < 0 || q_api_need_releng(r, "publish every repo", &err) < 0 ||
+	if (force_param(r, &force, &err) < 0 ||
+	    q_api_need_releng(r, "publish every repo", &err) < 0 ||
 	    q_store_repo_list_all(r->st, 0, &repos, &err) < 0)
 		goto fail;
-	json_array_foreach(repos, i, repo)
-	{
+	json_array_foreach (repos, i, repo) {
 		json_t *results = NULL, *v;
 		size_t j;
 
 		if (q_hub_publish_repo(r->hub, r->st, repo, force, &results, &err) < 0)
 			goto fail;
-		json_array_foreach(results, j, v)
-		{
+		json_array_foreach (results, j, v) {
 			json_object_set(v, "sig", json_object_get(repo, "sig"));
 			json_object_set(v, "project", json_object_get(repo, "project"));
 			json_object_set(v, "repo", json_object_get(repo, "name"));

@@ -68,7 +68,8 @@ void q_api_sig_create(struct q_request *r, const char **caps)
 		status = "proposed";
 	if (!q_sig_status_valid(status)) {
 		q_error_set(&err, Q_EINVAL,
-			    "status '%.32s' is unknown; use proposed, active, community-interest or retired",
+			    "status '%.32s' is unknown; use proposed, active, community-interest "
+			    "or retired",
 			    status);
 		goto fail;
 	}
@@ -90,8 +91,8 @@ void q_api_sig_create(struct q_request *r, const char **caps)
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_sig_create(r->st, f, fpr, &err) < 0 ||
-	    q_api_audit(r, "sig.create", name, json_pack("{s:s,s:s}", "short_name", shortn, "key", fpr),
-			&err) < 0 ||
+	    q_api_audit(r, "sig.create", name,
+			json_pack("{s:s,s:s}", "short_name", shortn, "key", fpr), &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
@@ -118,7 +119,8 @@ void q_api_sig_get(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *sig = NULL;
 
-	if (check_sig_name(caps[0], &err) < 0 || q_store_sig_get(r->st, caps[0], 1, &sig, &err) < 0) {
+	if (check_sig_name(caps[0], &err) < 0 ||
+	    q_store_sig_get(r->st, caps[0], 1, &sig, &err) < 0) {
 		q_http_send_error(r, &err);
 		return;
 	}
@@ -141,28 +143,32 @@ void q_api_sig_update(struct q_request *r, const char **caps)
 	body = q_http_json_body(r, &err);
 	if (!body)
 		goto fail;
-	json_object_foreach(body, k, v)
-	{
+	json_object_foreach (body, k, v) {
 		int known = !strcmp(k, "status");
 		for (size_t i = 0; i < Q_ARRAY_LEN(text_fields); i++)
 			known |= !strcmp(k, text_fields[i]);
 		if (!strcmp(k, "short_name") || !strcmp(k, "name")) {
-			q_error_set(&err, Q_EINVAL,
-				    "field '%s' cannot change: the short name is the SIG's dist tag, "
-				    "fixed when the SIG was created", k);
+			q_error_set(
+			    &err, Q_EINVAL,
+			    "field '%s' cannot change: the short name is the SIG's dist tag, "
+			    "fixed when the SIG was created",
+			    k);
 			goto fail;
 		}
 		if (!known) {
-			q_error_set(&err, Q_EINVAL, "field '%.64s' is unknown or cannot be updated", k);
+			q_error_set(&err, Q_EINVAL, "field '%.64s' is unknown or cannot be updated",
+				    k);
 			goto fail;
 		}
 	}
-	if (check_text_fields(body, f, &err) < 0 || q_api_str(body, "status", 0, 32, &status, &err) < 0)
+	if (check_text_fields(body, f, &err) < 0 ||
+	    q_api_str(body, "status", 0, 32, &status, &err) < 0)
 		goto fail;
 	if (status) {
 		if (!q_sig_status_valid(status)) {
 			q_error_set(&err, Q_EINVAL,
-				    "status '%.32s' is unknown; use proposed, active, community-interest or retired",
+				    "status '%.32s' is unknown; use proposed, active, "
+				    "community-interest or retired",
 				    status);
 			goto fail;
 		}
@@ -195,14 +201,16 @@ void q_api_sig_retire(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *sig = NULL, *f = json_pack("{s:s}", "status", "retired");
 
-	if (check_sig_name(caps[0], &err) < 0 || q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0 ||
+	if (check_sig_name(caps[0], &err) < 0 ||
+	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0 ||
 	    q_api_need_admin(r, "retire SIGs", &err) < 0)
 		goto fail;
 	json_decref(sig);
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_sig_update(r->st, caps[0], f, &err) < 0 ||
-	    q_api_audit(r, "sig.retire", caps[0], NULL, &err) < 0 || q_store_commit(r->st, &err) < 0) {
+	    q_api_audit(r, "sig.retire", caps[0], NULL, &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
 	}
@@ -228,8 +236,8 @@ void q_api_sig_key(struct q_request *r, const char **caps)
 	if (check_sig_name(caps[0], &err) < 0 || q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0)
 		goto fail;
 	if (q_signer_export_public(r->hub->signer,
-				   json_string_value(json_object_get(sig, "key_fingerprint")), &armored,
-				   &len, &err) < 0)
+				   json_string_value(json_object_get(sig, "key_fingerprint")),
+				   &armored, &len, &err) < 0)
 		goto fail;
 	json_decref(sig);
 	q_http_send_text(r, 200, "application/pgp-keys", armored, len);
@@ -246,7 +254,8 @@ void q_api_member_put(struct q_request *r, const char **caps)
 	json_t *body = NULL, *sig = NULL;
 	const char *role = NULL;
 
-	if (check_sig_name(caps[0], &err) < 0 || q_name_check(Q_NAME_USER, "user name", caps[1], &err) < 0 ||
+	if (check_sig_name(caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_USER, "user name", caps[1], &err) < 0 ||
 	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0)
 		goto fail;
 	json_decref(sig);
@@ -262,14 +271,15 @@ void q_api_member_put(struct q_request *r, const char **caps)
 	if (!role)
 		role = "member";
 	if (strcmp(role, "lead") && strcmp(role, "member")) {
-		q_error_set(&err, Q_EINVAL, "member role '%.16s' is unknown; use lead or member", role);
+		q_error_set(&err, Q_EINVAL, "member role '%.16s' is unknown; use lead or member",
+			    role);
 		goto fail;
 	}
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_sig_member_set(r->st, caps[0], caps[1], role, &err) < 0 ||
-	    q_api_audit(r, "sig.member.set", caps[0], json_pack("{s:s,s:s}", "user", caps[1], "role", role),
-			&err) < 0 ||
+	    q_api_audit(r, "sig.member.set", caps[0],
+			json_pack("{s:s,s:s}", "user", caps[1], "role", role), &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
@@ -289,7 +299,8 @@ void q_api_member_delete(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *sig = NULL;
 
-	if (check_sig_name(caps[0], &err) < 0 || q_name_check(Q_NAME_USER, "user name", caps[1], &err) < 0 ||
+	if (check_sig_name(caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_USER, "user name", caps[1], &err) < 0 ||
 	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0)
 		goto fail;
 	json_decref(sig);
@@ -300,7 +311,8 @@ void q_api_member_delete(struct q_request *r, const char **caps)
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_sig_member_delete(r->st, caps[0], caps[1], &err) < 0 ||
-	    q_api_audit(r, "sig.member.remove", caps[0], json_pack("{s:s}", "user", caps[1]), &err) < 0 ||
+	    q_api_audit(r, "sig.member.remove", caps[0], json_pack("{s:s}", "user", caps[1]),
+			&err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;

@@ -38,7 +38,8 @@ static int check_filename(const char *s, struct q_error *err)
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      strchr("._+~^-", c)))
 			return q_error_set(err, Q_EINVAL,
-					   "file name '%.64s' contains '%c'; only letters, digits and . _ + ~ ^ - are allowed",
+					   "file name '%.64s' contains '%c'; only letters, digits "
+					   "and . _ + ~ ^ - are allowed",
 					   s, c);
 	}
 	if (n < 5 || strcmp(s + n - 4, ".rpm"))
@@ -105,10 +106,11 @@ void q_api_upload(struct q_request *r, const char **caps)
 			if (*p >= 'A' && *p <= 'F')
 				*p = (char)(*p - 'A' + 'a');
 		if (strcmp(want, sha)) {
-			q_error_set(&err, Q_EINVAL,
-				    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 says "
-				    "%.70s; upload it again",
-				    filename, sha, hdr);
+			q_error_set(
+			    &err, Q_EINVAL,
+			    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 says "
+			    "%.70s; upload it again",
+			    filename, sha, hdr);
 			goto fail;
 		}
 	}
@@ -120,12 +122,14 @@ void q_api_upload(struct q_request *r, const char **caps)
 	snprintf(path, sizeof(path), "%s/%s", r->hub->staging_dir, id);
 	if (write_file(path, b.base, b.len, &err) < 0)
 		goto fail;
-	if (q_store_upload_put(r->st, id, r->who.user_id, filename, path, (int64_t)b.len, sha, &err) < 0) {
+	if (q_store_upload_put(r->st, id, r->who.user_id, filename, path, (int64_t)b.len, sha,
+			       &err) < 0) {
 		unlink(path);
 		goto fail;
 	}
-	q_http_send_json(r, 201, json_pack("{s:s,s:s,s:I,s:s}", "id", id, "filename", filename, "size",
-					   (json_int_t)b.len, "sha256", sha));
+	q_http_send_json(r, 201,
+			 json_pack("{s:s,s:s,s:I,s:s}", "id", id, "filename", filename, "size",
+				   (json_int_t)b.len, "sha256", sha));
 	return;
 fail:
 	q_http_send_error(r, &err);
@@ -137,8 +141,7 @@ static void drop_staged(struct q_request *r, json_t *staged)
 	size_t i;
 	json_t *u;
 
-	json_array_foreach(staged, i, u)
-	{
+	json_array_foreach (staged, i, u) {
 		unlink(json_string_value(json_object_get(u, "path")));
 		q_store_upload_delete(r->st, json_string_value(json_object_get(u, "id")), NULL);
 	}
@@ -154,18 +157,21 @@ static int check_package(const struct q_rpm_info *info, const char *filename, js
 	size_t i;
 
 	if (info->is_source)
-		return q_error_set(err, Q_EINVAL,
-				   "'%s' is a source RPM; repos hold binary RPMs (build it with quarry build)",
-				   filename);
+		return q_error_set(
+		    err, Q_EINVAL,
+		    "'%s' is a source RPM; repos hold binary RPMs (build it with quarry build)",
+		    filename);
 	if (rl < dl || strcmp(info->release + rl - dl, dist))
-		return q_error_set(err, Q_EINVAL,
-				   "'%s' has release '%s', which does not end with the project's dist tag '%s'",
-				   filename, info->release, dist);
-	json_array_foreach(arches, i, a)
+		return q_error_set(
+		    err, Q_EINVAL,
+		    "'%s' has release '%s', which does not end with the project's dist tag '%s'",
+		    filename, info->release, dist);
+	json_array_foreach (arches, i, a)
 		ok |= !strcmp(info->arch, json_string_value(a));
 	if (!ok) {
 		char *list = json_dumps(arches, JSON_COMPACT);
-		q_error_set(err, Q_EINVAL, "'%s' is built for '%s', which is not one of the repo's arches %s",
+		q_error_set(err, Q_EINVAL,
+			    "'%s' is built for '%s', which is not one of the repo's arches %s",
 			    filename, info->arch, list ? list : "");
 		free(list);
 		return -1;
@@ -176,7 +182,8 @@ static int check_package(const struct q_rpm_info *info, const char *filename, js
 void q_api_packages_add(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array(), *accepted = json_array();
+	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array(),
+	       *accepted = json_array();
 	json_t *results = NULL;
 	struct q_rpm_info *infos = NULL;
 	size_t i, n = 0;
@@ -196,17 +203,19 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		goto fail;
 	ids = json_object_get(body, "uploads");
 	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_BATCH) {
-		q_error_set(&err, Q_EINVAL, "field 'uploads' must be a list of 1 to %d upload ids", MAX_BATCH);
+		q_error_set(&err, Q_EINVAL, "field 'uploads' must be a list of 1 to %d upload ids",
+			    MAX_BATCH);
 		goto fail;
 	}
-	json_array_foreach(ids, i, v)
-	{
+	json_array_foreach (ids, i, v) {
 		json_t *u = NULL;
 		const char *id = json_string_value(v);
 
 		if (!id || strlen(id) != 33 || id[0] != 'u' || !q_is_hex(id + 1, 32)) {
-			q_error_set(&err, Q_EINVAL, "upload id %zu ('%.40s') is malformed: expected 'u' and 32 hex digits",
-				    i + 1, id ? id : "(not a string)");
+			q_error_set(
+			    &err, Q_EINVAL,
+			    "upload id %zu ('%.40s') is malformed: expected 'u' and 32 hex digits",
+			    i + 1, id ? id : "(not a string)");
 			goto refuse;
 		}
 		if (q_store_upload_get(r->st, id, &u, &err) < 0)
@@ -223,18 +232,20 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		q_error_set(&err, Q_EINTERNAL, "out of memory");
 		goto refuse;
 	}
-	json_array_foreach(staged, i, v)
-	{
+	json_array_foreach (staged, i, v) {
 		const char *fn = json_string_value(json_object_get(v, "filename"));
 
-		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")), fn, &infos[i], &err) < 0 ||
+		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")), fn, &infos[i],
+				  &err) < 0 ||
 		    check_package(&infos[i], fn, repo, &err) < 0)
 			goto refuse;
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(infos[j].filename, infos[i].filename) &&
 			    strcmp(infos[j].sha256, infos[i].sha256)) {
-				q_error_set(&err, Q_EINVAL, "'%s' and another file of the batch are both %s "
-					    "with different contents", fn, infos[i].nevra);
+				q_error_set(&err, Q_EINVAL,
+					    "'%s' and another file of the batch are both %s "
+					    "with different contents",
+					    fn, infos[i].nevra);
 				goto refuse;
 			}
 	}
@@ -246,16 +257,21 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		if (q_store_repo_packages(r->st, repo_id, &have, &err) < 0)
 			goto refuse;
 		for (i = 0; i < n; i++)
-			json_array_foreach(have, k, p)
-			{
-				if (!strcmp(json_string_value(json_object_get(p, "filename")), infos[i].filename) &&
-				    strcmp(json_string_value(json_object_get(p, "sha256")), infos[i].sha256)) {
-					q_error_set(&err, Q_ECONFLICT,
-						    "'%s': repo '%s' already has %s with different contents "
-						    "(sha256 %.12s…); bump the release to publish a new build",
-						    json_string_value(json_object_get(json_array_get(staged, i), "filename")),
-						    target, infos[i].nevra,
-						    json_string_value(json_object_get(p, "sha256")));
+			json_array_foreach (have, k, p) {
+				if (!strcmp(json_string_value(json_object_get(p, "filename")),
+					    infos[i].filename) &&
+				    strcmp(json_string_value(json_object_get(p, "sha256")),
+					   infos[i].sha256)) {
+					q_error_set(
+					    &err, Q_ECONFLICT,
+					    "'%s': repo '%s' already has %s with different "
+					    "contents "
+					    "(sha256 %.12s…); bump the release to publish a new "
+					    "build",
+					    json_string_value(json_object_get(
+						json_array_get(staged, i), "filename")),
+					    target, infos[i].nevra,
+					    json_string_value(json_object_get(p, "sha256")));
 					json_decref(have);
 					goto refuse;
 				}
@@ -271,7 +287,8 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		if (q_fs_mkdirs(dir, 0755, &err) < 0)
 			goto fail_keep;
 		if (!q_fs_exists(dst)) {
-			const char *src = json_string_value(json_object_get(json_array_get(staged, i), "path"));
+			const char *src =
+			    json_string_value(json_object_get(json_array_get(staged, i), "path"));
 			char tmp[1400];
 
 			snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dst, (int)getpid());
@@ -279,7 +296,8 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 			if (q_fs_copy_file(src, tmp, 0644, &err) < 0)
 				goto fail_keep;
 			if (rename(tmp, dst) < 0) {
-				q_error_set(&err, Q_EIO, "cannot store '%s': %s", dst, strerror(errno));
+				q_error_set(&err, Q_EIO, "cannot store '%s': %s", dst,
+					    strerror(errno));
 				unlink(tmp);
 				goto fail_keep;
 			}
@@ -294,22 +312,25 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 
 		if (q_store_package_put(r->st, &infos[i], &pid, &err) < 0 ||
 		    q_store_repo_add_package(r->st, repo_id, pid, &err) < 0 ||
-		    q_store_upload_delete(r->st, json_string_value(json_object_get(json_array_get(staged, i), "id")),
-					  &err) < 0 ||
-		    q_api_audit(r, "package.add", target,
-				json_pack("{s:s,s:s}", "nevra", infos[i].nevra, "sha256", infos[i].sha256),
-				&err) < 0) {
+		    q_store_upload_delete(
+			r->st, json_string_value(json_object_get(json_array_get(staged, i), "id")),
+			&err) < 0 ||
+		    q_api_audit(
+			r, "package.add", target,
+			json_pack("{s:s,s:s}", "nevra", infos[i].nevra, "sha256", infos[i].sha256),
+			&err) < 0) {
 			q_store_rollback(r->st);
 			goto fail_keep;
 		}
-		json_array_append_new(accepted, json_pack("{s:s,s:s,s:I}", "nevra", infos[i].nevra, "sha256",
-							  infos[i].sha256, "size", (json_int_t)infos[i].size));
+		json_array_append_new(accepted, json_pack("{s:s,s:s,s:I}", "nevra", infos[i].nevra,
+							  "sha256", infos[i].sha256, "size",
+							  (json_int_t)infos[i].size));
 	}
 	if (q_store_repo_mark_dirty(r->st, repo_id, &err) < 0 || q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail_keep;
 	}
-	json_array_foreach(staged, i, v)
+	json_array_foreach (staged, i, v)
 		unlink(json_string_value(json_object_get(v, "path")));
 	atomic_fetch_add(&r->hub->metrics.uploads, n);
 	/* Publish now, with the repo as it is after our commit (its new dirty generation). */
@@ -317,11 +338,13 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 	repo = NULL;
 	if (q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
 	    q_hub_publish_repo(r->hub, r->st, repo, 0, &results, &err) < 0) {
-		q_error_prefix(&err, "the packages were stored, but publishing failed (it is retried "
+		q_error_prefix(&err,
+			       "the packages were stored, but publishing failed (it is retried "
 			       "at the next publish or hub start)");
 		goto fail_keep;
 	}
-	q_http_send_json(r, 200, json_pack("{s:o,s:o}", "packages", accepted, "published", results));
+	q_http_send_json(r, 200,
+			 json_pack("{s:o,s:o}", "packages", accepted, "published", results));
 	accepted = NULL;
 	goto out;
 refuse:

@@ -85,7 +85,8 @@ void q_api_user_create(struct q_request *r, const char **caps)
 	if (q_name_check(Q_NAME_USER, "user name", name, &err) < 0)
 		goto fail;
 	if (strcmp(role, "admin") && strcmp(role, "releng") && strcmp(role, "user")) {
-		q_error_set(&err, Q_EINVAL, "role '%.32s' is unknown; use admin, releng or user", role);
+		q_error_set(&err, Q_EINVAL, "role '%.32s' is unknown; use admin, releng or user",
+			    role);
 		goto fail;
 	}
 	if (q_store_begin(r->st, &err) < 0)
@@ -143,13 +144,15 @@ void q_api_token_create(struct q_request *r, const char **caps)
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (make_token(r->st, uid, desc ? desc : "", &id, &tok, &err) < 0 ||
-	    q_api_audit(r, "token.create", user, json_pack("{s:I}", "id", (json_int_t)id), &err) < 0 ||
+	    q_api_audit(r, "token.create", user, json_pack("{s:I}", "id", (json_int_t)id), &err) <
+		0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
 	}
-	q_http_send_json(r, 201, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "user", user,
-					   "description", desc ? desc : "", "token", tok));
+	q_http_send_json(r, 201,
+			 json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "user", user,
+				   "description", desc ? desc : "", "token", tok));
 	g_free(tok);
 	json_decref(body);
 	return;
@@ -207,7 +210,8 @@ void q_api_audit_list(struct q_request *r, const char **caps)
 		errno = 0;
 		limit = strtoll(buf, &end, 10);
 		if (errno || *end || limit < 1 || limit > 10000) {
-			q_error_set(&err, Q_EINVAL, "limit '%s' must be an integer from 1 to 10000", buf);
+			q_error_set(&err, Q_EINVAL, "limit '%s' must be an integer from 1 to 10000",
+				    buf);
 			goto fail;
 		}
 	}

@@ -23,15 +23,15 @@ enum {
 	OPT_TOKEN,
 	OPT_CONFIG,
 	OPT_JSON,
-	OPT_FAMILY = 0x200,	/* + index into the family's table */
+	OPT_FAMILY = 0x200, /* + index into the family's table */
 };
 
 static const struct q_cli_opt global_opts[] = {
-	{"hub", "URL", "the hub to talk to (env QUARRY_HUB, or 'hub =' in the client config)"},
-	{"token", "TOKEN", "API token (env QUARRY_TOKEN, or 'token =' in the client config)"},
-	{"client-config", "FILE",
-	 "client config (env QUARRY_CLIENT_CONFIG; default ~/.config/quarry/client.ini)"},
-	{"json", NULL, "print the API's JSON answer"},
+    {"hub", "URL", "the hub to talk to (env QUARRY_HUB, or 'hub =' in the client config)"},
+    {"token", "TOKEN", "API token (env QUARRY_TOKEN, or 'token =' in the client config)"},
+    {"client-config", "FILE",
+     "client config (env QUARRY_CLIENT_CONFIG; default ~/.config/quarry/client.ini)"},
+    {"json", NULL, "print the API's JSON answer"},
 };
 
 /* "sig" or "sig create": the command as the user typed it, for messages. */
@@ -93,7 +93,8 @@ static void print_synopsis(FILE *out, const struct q_cli_family *f, const struct
 		fprintf(out, " %s", c->synopsis);
 	for (size_t i = 0; i < f->n_opts; i++) {
 		if (c->required & (1u << i))
-			fprintf(out, " --%s %s", f->opts[i].name, f->opts[i].arg ? f->opts[i].arg : "");
+			fprintf(out, " --%s %s", f->opts[i].name,
+				f->opts[i].arg ? f->opts[i].arg : "");
 		else if (c->opts & (1u << i))
 			optional = 1;
 	}
@@ -166,7 +167,7 @@ int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cl
 	longopts[n] = (struct option){NULL, 0, NULL, 0};
 
 	a->words = g_new0(char *, (size_t)(argc > 0 ? argc : 1));
-	optind = 0;	/* GNU: full re-initialisation, for repeated calls */
+	optind = 0; /* GNU: full re-initialisation, for repeated calls */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -308,13 +309,15 @@ static int check_cmd(const struct q_cli_family *f, const struct q_cli_args *a)
 
 	for (size_t i = 0; i < f->n_opts; i++) {
 		if (a->val[i] && !(c->opts & (1u << i)))
-			return q_cli_usage_error(a, "option '--%s' does not apply here", f->opts[i].name);
+			return q_cli_usage_error(a, "option '--%s' does not apply here",
+						 f->opts[i].name);
 		if (!a->val[i] && (c->required & (1u << i)))
 			return q_cli_usage_error(a, "option '--%s' is required", f->opts[i].name);
 	}
 	if (a->n_words < c->min_words || (c->max_words >= 0 && a->n_words > c->max_words)) {
 		if (a->n_words > 0 && c->max_words >= 0 && a->n_words > c->max_words)
-			return q_cli_usage_error(a, "unexpected argument '%s'", a->words[c->max_words]);
+			return q_cli_usage_error(a, "unexpected argument '%s'",
+						 a->words[c->max_words]);
 		return q_cli_usage_error(a, "missing argument%s%s",
 					 c->synopsis && c->synopsis[0] ? "; expected " : "",
 					 c->synopsis ? c->synopsis : "");
@@ -347,7 +350,8 @@ int q_cli_run(const struct q_cli_family *f, int argc, char **argv)
 	if (ret)
 		goto out;
 	if (q_client_init(&c, &a, &err) < 0) {
-		ret = err.code == Q_EINTERNAL ? q_cli_fail(&err) : q_cli_usage_error(&a, "%s", err.msg);
+		ret = err.code == Q_EINTERNAL ? q_cli_fail(&err)
+					      : q_cli_usage_error(&a, "%s", err.msg);
 		goto out;
 	}
 	ret = a.cmd->run(&c, &a);
@@ -420,7 +424,8 @@ json_t *q_cli_parse_arches(const char *list, struct q_error *err)
 
 		if (!q_arch_valid(arch)) {
 			q_error_set(err, Q_EINVAL,
-				    "arch '%.64s' is unknown; use x86_64, aarch64, ppc64le, s390x, i686 or riscv64",
+				    "arch '%.64s' is unknown; use x86_64, aarch64, ppc64le, s390x, "
+				    "i686 or riscv64",
 				    arch);
 			goto out;
 		}

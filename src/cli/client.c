@@ -35,7 +35,8 @@ int q_client_config_parse(const char *text, size_t len, const char *source, char
 		char *v = g_key_file_get_string(kf, "client", "hub", &gerr);
 
 		if (!v) {
-			q_error_set(err, Q_EINVAL, "client config '%s': hub: %s", source, gerr->message);
+			q_error_set(err, Q_EINVAL, "client config '%s': hub: %s", source,
+				    gerr->message);
 			goto out;
 		}
 		g_free(*hub);
@@ -93,8 +94,10 @@ static int load_config(const char *explicit_path, char **hub, char **token, stru
 	if (q_client_config_parse(text, len, path, hub, token, err) < 0)
 		goto out;
 	if (*token && stat(path, &st) == 0 && (st.st_mode & 077))
-		fprintf(stderr, "quarry: warning: '%s' holds a token and is readable by others; "
-				"chmod 600 it\n", path);
+		fprintf(stderr,
+			"quarry: warning: '%s' holds a token and is readable by others; "
+			"chmod 600 it\n",
+			path);
 	ret = 0;
 out:
 	free(text);
@@ -128,8 +131,9 @@ int q_client_init(struct q_client *c, const struct q_cli_args *a, struct q_error
 	if (!token)
 		token = cfg_token;
 	if (!hub || !*hub) {
-		q_error_set(err, Q_EINVAL, "no hub given; use --hub URL, QUARRY_HUB, or 'hub = URL' "
-					   "under [client] in ~/.config/quarry/client.ini");
+		q_error_set(err, Q_EINVAL,
+			    "no hub given; use --hub URL, QUARRY_HUB, or 'hub = URL' "
+			    "under [client] in ~/.config/quarry/client.ini");
 		goto out;
 	}
 	if (g_ascii_strncasecmp(hub, "http://", 7) && g_ascii_strncasecmp(hub, "https://", 8)) {
@@ -209,10 +213,10 @@ char *q_client_path(struct q_client *c, const char *first, ...)
 /* ---- requests ---- */
 
 struct sink {
-	char *buf;	/* g_malloc'ed, NUL-terminated */
+	char *buf; /* g_malloc'ed, NUL-terminated */
 	size_t len;
 	size_t cap;
-	int overflow;	/* the answer passed Q_CLIENT_MAX_RESPONSE */
+	int overflow; /* the answer passed Q_CLIENT_MAX_RESPONSE */
 };
 
 static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -293,7 +297,8 @@ static long perform(struct q_client *c, const char *path, const char *query,
 	CURLcode rc;
 	long status = -1;
 
-	url = g_strdup_printf("%s/api/v1/%s%s%s", c->hub, path, query ? "?" : "", query ? query : "");
+	url =
+	    g_strdup_printf("%s/api/v1/%s%s%s", c->hub, path, query ? "?" : "", query ? query : "");
 	if (c->token) {
 		auth = g_strdup_printf("Authorization: Bearer %s", c->token);
 		headers = curl_slist_append(headers, auth);
@@ -319,8 +324,9 @@ static long perform(struct q_client *c, const char *path, const char *query,
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK) {
 		if (s->overflow || rc == CURLE_FILESIZE_EXCEEDED) {
-			q_error_set(err, Q_ETOOBIG, "the hub's answer to '%s' is larger than %zu bytes",
-				    path, Q_CLIENT_MAX_RESPONSE);
+			q_error_set(err, Q_ETOOBIG,
+				    "the hub's answer to '%s' is larger than %zu bytes", path,
+				    Q_CLIENT_MAX_RESPONSE);
 			status = -1;
 		} else if (status >= 400 && s->len) {
 			/* The hub refused early and closed while we were still sending. */
@@ -473,7 +479,7 @@ int q_client_upload_file(struct q_client *c, const char *file, json_t **out, str
 
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_READDATA, fp);	/* default reader: fread */
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, fp); /* default reader: fread */
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
 	status = perform(c, "uploads", query, headers, &s, err);
 	if (status < 0) {

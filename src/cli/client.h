@@ -29,18 +29,18 @@
 
 struct q_error;
 
-#define Q_CLIENT_MAX_RESPONSE ((size_t)64 << 20)	/* 64 MiB */
-#define Q_CLIENT_MAX_CONFIG ((size_t)64 << 10)		/* client.ini */
-#define Q_CLIENT_CONNECT_TIMEOUT 10L			/* seconds */
-#define Q_CLI_MAX_OPTS 16				/* options per family */
+#define Q_CLIENT_MAX_RESPONSE ((size_t)64 << 20) /* 64 MiB */
+#define Q_CLIENT_MAX_CONFIG ((size_t)64 << 10)   /* client.ini */
+#define Q_CLIENT_CONNECT_TIMEOUT 10L             /* seconds */
+#define Q_CLI_MAX_OPTS 16                        /* options per family */
 
 /* ---- command line (args.c) ---- */
 
 /* One option of a command family, e.g. {"short-name", "S", "dist tag suffix"}. */
 struct q_cli_opt {
-	const char *name;	/* long name without the dashes */
-	const char *arg;	/* placeholder of its argument, NULL for a flag */
-	const char *help;	/* one line for --help */
+	const char *name; /* long name without the dashes */
+	const char *arg;  /* placeholder of its argument, NULL for a flag */
+	const char *help; /* one line for --help */
 };
 
 struct q_client;
@@ -50,44 +50,43 @@ struct q_cli_args;
  * no subcommands (upload, whoami). */
 struct q_cli_cmd {
 	const char *name;
-	const char *synopsis;	/* positional words: "NAME USER" */
-	const char *summary;	/* one line */
-	int min_words;		/* positional words after the name */
-	int max_words;		/* -1: unlimited */
-	unsigned opts;		/* bit i: the family's option i applies */
-	unsigned required;	/* bit i: option i must be given */
+	const char *synopsis; /* positional words: "NAME USER" */
+	const char *summary;  /* one line */
+	int min_words;        /* positional words after the name */
+	int max_words;        /* -1: unlimited */
+	unsigned opts;        /* bit i: the family's option i applies */
+	unsigned required;    /* bit i: option i must be given */
 	int (*run)(struct q_client *c, struct q_cli_args *a);
 };
 
 struct q_cli_family {
-	const char *name;	/* "sig" */
+	const char *name; /* "sig" */
 	const char *summary;
 	const struct q_cli_opt *opts;
-	size_t n_opts;		/* at most Q_CLI_MAX_OPTS */
+	size_t n_opts; /* at most Q_CLI_MAX_OPTS */
 	const struct q_cli_cmd *cmds;
 	size_t n_cmds;
 };
 
 /* What q_cli_parse found. Strings point into argv. */
 struct q_cli_args {
-	const char *hub;	/* --hub, NULL when not given */
-	const char *token;	/* --token */
-	const char *config;	/* --client-config */
-	int json;		/* --json */
-	int help;		/* -h/--help */
-	const char *val[Q_CLI_MAX_OPTS];	/* family options; "" for a given flag */
-	char **words;		/* positional words (g_free the array only) */
+	const char *hub;                 /* --hub, NULL when not given */
+	const char *token;               /* --token */
+	const char *config;              /* --client-config */
+	int json;                        /* --json */
+	int help;                        /* -h/--help */
+	const char *val[Q_CLI_MAX_OPTS]; /* family options; "" for a given flag */
+	char **words;                    /* positional words (g_free the array only) */
 	int n_words;
 	const struct q_cli_family *family;
-	const struct q_cli_cmd *cmd;	/* set by q_cli_run */
+	const struct q_cli_cmd *cmd; /* set by q_cli_run */
 };
 
 /*
  * Parse argv (argv[0] is the family's name) into *a. Returns 0, or 2 after
  * printing a usage error on stderr. Free with q_cli_args_release.
  */
-int q_cli_parse(const struct q_cli_family *f, int argc, char **argv,
-		struct q_cli_args *a);
+int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cli_args *a);
 void q_cli_args_release(struct q_cli_args *a);
 
 /* Parse, dispatch and run: the whole body of a cmd_FAMILY function. */
@@ -104,7 +103,7 @@ const char *q_cli_hoist_command(int argc, char **argv);
 
 /* Print "quarry FAMILY CMD: MESSAGE" and a hint to stderr; returns 2. */
 int q_cli_usage_error(const struct q_cli_args *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Print "quarry: MESSAGE" to stderr; returns 1. */
 int q_cli_fail(const struct q_error *err);
 
@@ -117,8 +116,8 @@ int q_cli_fail(const struct q_error *err);
 int q_cli_split_path(const char *arg, int n, char **parts, struct q_error *err);
 
 /* Parse a decimal integer in [min, max]; 0 or -1 with err naming WHAT. */
-int q_cli_parse_long(const char *s, long min, long max, const char *what,
-		     long *out, struct q_error *err);
+int q_cli_parse_long(const char *s, long min, long max, const char *what, long *out,
+		     struct q_error *err);
 
 /* "x86_64,aarch64" → JSON array of known, distinct arches; NULL + err. */
 json_t *q_cli_parse_arches(const char *list, struct q_error *err);
@@ -126,9 +125,9 @@ json_t *q_cli_parse_arches(const char *list, struct q_error *err);
 /* ---- hub client (client.c) ---- */
 
 struct q_client {
-	char *hub;	/* base URL without a trailing '/' */
-	char *token;	/* NULL: requests carry no Authorization */
-	int json;	/* --json: print the API's JSON */
+	char *hub;   /* base URL without a trailing '/' */
+	char *token; /* NULL: requests carry no Authorization */
+	int json;    /* --json: print the API's JSON */
 	CURL *curl;
 };
 
@@ -137,8 +136,8 @@ struct q_client {
  * *token are set only for keys present (g_free them). source names the file
  * in messages. Returns 0 or -1 with err.
  */
-int q_client_config_parse(const char *text, size_t len, const char *source,
-			  char **hub, char **token, struct q_error *err);
+int q_client_config_parse(const char *text, size_t len, const char *source, char **hub,
+			  char **token, struct q_error *err);
 
 /* The default client config path: $HOME/.config/quarry/client.ini (g_free). */
 char *q_client_config_default_path(void);
@@ -155,8 +154,7 @@ void q_client_release(struct q_client *c);
  * Build an API path from segments, each URL-escaped: ("sigs", name,
  * "projects", NULL) → "sigs/mc/projects". NULL on allocation failure.
  */
-char *q_client_path(struct q_client *c, const char *first, ...)
-	__attribute__((sentinel));
+char *q_client_path(struct q_client *c, const char *first, ...) __attribute__((sentinel));
 
 /* URL-escape one string (for query values). */
 char *q_client_escape(struct q_client *c, const char *s);
@@ -166,8 +164,8 @@ char *q_client_escape(struct q_client *c, const char *s);
  * NULL) receives the parsed JSON answer. On an HTTP error the API's message
  * goes into err with the code the API named.
  */
-int q_client_call(struct q_client *c, const char *method, const char *path,
-		  json_t *body, json_t **out, struct q_error *err);
+int q_client_call(struct q_client *c, const char *method, const char *path, json_t *body,
+		  json_t **out, struct q_error *err);
 
 /* GET /api/v1/PATH as raw bytes (NUL-terminated; g_free). */
 int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *len,
@@ -177,8 +175,7 @@ int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *l
  * POST /api/v1/uploads?filename=BASENAME with the file streamed from disk
  * and X-Content-SHA256 computed locally. *out gets {"id","size","sha256"}.
  */
-int q_client_upload_file(struct q_client *c, const char *file, json_t **out,
-			 struct q_error *err);
+int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err);
 
 /* ---- output (output.c) ---- */
 

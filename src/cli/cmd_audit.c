@@ -13,12 +13,12 @@ enum { O_LIMIT };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt audit_opts[] = {
-	[O_LIMIT] = {"limit", "N", "how many entries, newest first (default: the hub's)"},
+    [O_LIMIT] = {"limit", "N", "how many entries, newest first (default: the hub's)"},
 };
 
 static const struct q_col audit_cols[] = {
-	{"id", "ID"}, {"time", "TIME"}, {"user", "USER"}, {"action", "ACTION"},
-	{"target", "TARGET"}, {"detail", "DETAIL"},
+    {"id", "ID"},         {"time", "TIME"},     {"user", "USER"},
+    {"action", "ACTION"}, {"target", "TARGET"}, {"detail", "DETAIL"},
 };
 
 static int audit(struct q_client *c, struct q_cli_args *a)
@@ -51,12 +51,12 @@ out:
 }
 
 static const struct q_cli_cmd audit_cmds[] = {
-	{NULL, "", "read the audit log (admin)", 0, 0, B(O_LIMIT), 0, audit},
+    {NULL, "", "read the audit log (admin)", 0, 0, B(O_LIMIT), 0, audit},
 };
 
 static const struct q_cli_family audit_family = {
-	"audit", "The audit log.", audit_opts, Q_ARRAY_LEN(audit_opts), audit_cmds,
-	Q_ARRAY_LEN(audit_cmds),
+    "audit",    "The audit log.",        audit_opts, Q_ARRAY_LEN(audit_opts),
+    audit_cmds, Q_ARRAY_LEN(audit_cmds),
 };
 
 int cmd_audit(int argc, char **argv)

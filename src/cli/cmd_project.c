@@ -15,24 +15,26 @@ enum { O_MAJOR, O_VARIANT, O_ARCH };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt project_opts[] = {
-	[O_MAJOR] = {"major", "N", "Enterprise Linux major version, e.g. 9"},
-	[O_VARIANT] = {"variant", "V", "variant of the project (default 1; branch rN-sig-SIG-V)"},
-	[O_ARCH] = {"arch", "LIST", "comma-separated arches, e.g. x86_64,aarch64"},
+    [O_MAJOR] = {"major", "N", "Enterprise Linux major version, e.g. 9"},
+    [O_VARIANT] = {"variant", "V", "variant of the project (default 1; branch rN-sig-SIG-V)"},
+    [O_ARCH] = {"arch", "LIST", "comma-separated arches, e.g. x86_64,aarch64"},
 };
 
 static const struct q_col project_cols[] = {
-	{"name", "NAME"}, {"major", "MAJOR"}, {"variant", "VARIANT"}, {"dist_tag", "DIST"},
-	{"branch", "BRANCH"}, {"arches", "ARCHES"},
+    {"name", "NAME"},     {"major", "MAJOR"},   {"variant", "VARIANT"},
+    {"dist_tag", "DIST"}, {"branch", "BRANCH"}, {"arches", "ARCHES"},
 };
 
 static const struct q_col project_fields[] = {
-	{"sig", "sig"}, {"name", "name"}, {"major", "major"}, {"variant", "variant"},
-	{"branch", "branch"}, {"dist_tag", "dist tag"}, {"arches", "arches"},
-	{"created", "created"},
+    {"sig", "sig"},       {"name", "name"},         {"major", "major"},   {"variant", "variant"},
+    {"branch", "branch"}, {"dist_tag", "dist tag"}, {"arches", "arches"}, {"created", "created"},
 };
 
 static const struct q_col repo_cols[] = {
-	{"name", "REPO"}, {"channel", "CHANNEL"}, {"arches", "ARCHES"}, {"path", "PATH"},
+    {"name", "REPO"},
+    {"channel", "CHANNEL"},
+    {"arches", "ARCHES"},
+    {"path", "PATH"},
 };
 
 static void print_project(const json_t *p)
@@ -65,7 +67,8 @@ static int project_list(struct q_client *c, struct q_cli_args *a)
 	if (c->json)
 		q_out_json(ans);
 	else
-		q_out_table(json_object_get(ans, "projects"), project_cols, Q_ARRAY_LEN(project_cols));
+		q_out_table(json_object_get(ans, "projects"), project_cols,
+			    Q_ARRAY_LEN(project_cols));
 out:
 	json_decref(ans);
 	g_free(path);
@@ -142,16 +145,16 @@ out:
 }
 
 static const struct q_cli_cmd project_cmds[] = {
-	{"list", "SIG", "list the projects of a SIG", 1, 1, 0, 0, project_list},
-	{"show", "SIG/PROJECT", "show a project with its repositories", 1, 1, 0, 0, project_show},
-	{"create", "SIG/PROJECT", "create a project (admin, releng, lead of the SIG)", 1, 1,
-	 B(O_MAJOR) | B(O_VARIANT) | B(O_ARCH), B(O_MAJOR) | B(O_ARCH),
-	 project_create},
+    {"list", "SIG", "list the projects of a SIG", 1, 1, 0, 0, project_list},
+    {"show", "SIG/PROJECT", "show a project with its repositories", 1, 1, 0, 0, project_show},
+    {"create", "SIG/PROJECT", "create a project (admin, releng, lead of the SIG)", 1, 1,
+     B(O_MAJOR) | B(O_VARIANT) | B(O_ARCH), B(O_MAJOR) | B(O_ARCH), project_create},
 };
 
 static const struct q_cli_family project_family = {
-	"project", "Projects of a SIG: one per EL major and variant, with their arches.",
-	project_opts, Q_ARRAY_LEN(project_opts), project_cmds, Q_ARRAY_LEN(project_cmds),
+    "project",    "Projects of a SIG: one per EL major and variant, with their arches.",
+    project_opts, Q_ARRAY_LEN(project_opts),
+    project_cmds, Q_ARRAY_LEN(project_cmds),
 };
 
 int cmd_project(int argc, char **argv)

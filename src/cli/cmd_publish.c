@@ -44,13 +44,13 @@ out:
 }
 
 static const struct q_cli_cmd publish_cmds[] = {
-	{NULL, "[SIG/PROJECT/REPO]",
-	 "publish a repository, or every repository when none is named (admin, releng)",
-	 0, 1, 0, 0, publish},
+    {NULL, "[SIG/PROJECT/REPO]",
+     "publish a repository, or every repository when none is named (admin, releng)", 0, 1, 0, 0,
+     publish},
 };
 
 static const struct q_cli_family publish_family = {
-	"publish", "Publish repositories.", NULL, 0, publish_cmds, Q_ARRAY_LEN(publish_cmds),
+    "publish", "Publish repositories.", NULL, 0, publish_cmds, Q_ARRAY_LEN(publish_cmds),
 };
 
 int cmd_publish(int argc, char **argv)

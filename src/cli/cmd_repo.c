@@ -14,21 +14,26 @@ enum { O_ARCH, O_CHANNEL };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt repo_opts[] = {
-	[O_ARCH] = {"arch", "LIST", "comma-separated arches, a subset of the project's"},
-	[O_CHANNEL] = {"channel", "C", "testing or release (default: the hub's, release)"},
+    [O_ARCH] = {"arch", "LIST", "comma-separated arches, a subset of the project's"},
+    [O_CHANNEL] = {"channel", "C", "testing or release (default: the hub's, release)"},
 };
 
 static const struct q_col repo_cols[] = {
-	{"name", "REPO"}, {"channel", "CHANNEL"}, {"arches", "ARCHES"}, {"path", "PATH"},
+    {"name", "REPO"},
+    {"channel", "CHANNEL"},
+    {"arches", "ARCHES"},
+    {"path", "PATH"},
 };
 
 static const struct q_col repo_fields[] = {
-	{"sig", "sig"}, {"project", "project"}, {"name", "name"}, {"channel", "channel"},
-	{"arches", "arches"}, {"path", "path"}, {"created", "created"},
+    {"sig", "sig"},       {"project", "project"}, {"name", "name"},       {"channel", "channel"},
+    {"arches", "arches"}, {"path", "path"},       {"created", "created"},
 };
 
 static const struct q_col package_cols[] = {
-	{"nevra", "NEVRA"}, {"size", "SIZE"}, {"sha256", "SHA256"},
+    {"nevra", "NEVRA"},
+    {"size", "SIZE"},
+    {"sha256", "SHA256"},
 };
 
 static void print_repo(const json_t *r)
@@ -53,7 +58,7 @@ static void print_history(const json_t *pubs)
 		printf("never published\n");
 		return;
 	}
-	json_array_foreach(pubs, i, p) {
+	json_array_foreach (pubs, i, p) {
 		static const struct q_col when[] = {{"time", "time"}};
 		char *size = q_json_text(json_object_get(p, "repomd_size"));
 		char *ts = q_json_text(json_object_get(p, "timestamp"));
@@ -71,8 +76,8 @@ static void print_history(const json_t *pubs)
 }
 
 /* GET a path built from SIG/PROJECT[/REPO] and print it. */
-static int get_and_print(struct q_client *c, struct q_cli_args *a, int nparts,
-			 const char *tail, void (*print)(const json_t *), const char *member)
+static int get_and_print(struct q_client *c, struct q_cli_args *a, int nparts, const char *tail,
+			 void (*print)(const json_t *), const char *member)
 {
 	struct q_error err = {0};
 	char *parts[3] = {NULL, NULL, NULL};
@@ -138,7 +143,8 @@ static int repo_create(struct q_client *c, struct q_cli_args *a)
 		goto out;
 	}
 	if (channel && strcmp(channel, "testing") && strcmp(channel, "release")) {
-		ret = q_cli_usage_error(a, "channel '%s' is unknown; use testing or release", channel);
+		ret = q_cli_usage_error(a, "channel '%s' is unknown; use testing or release",
+					channel);
 		goto out;
 	}
 	body = json_pack("{s:s, s:O}", "name", parts[2], "arches", arches);
@@ -164,18 +170,19 @@ out:
 }
 
 static const struct q_cli_cmd repo_cmds[] = {
-	{"list", "SIG/PROJECT", "list the repositories of a project", 1, 1, 0, 0, repo_list},
-	{"show", "SIG/PROJECT/REPO", "show a repository and its packages", 1, 1, 0, 0, repo_show},
-	{"create", "SIG/PROJECT/REPO", "create a repository (admin, releng, lead of the SIG)", 1, 1,
-	 B(O_ARCH) | B(O_CHANNEL), B(O_ARCH), repo_create},
-	{"history", "SIG/PROJECT/REPO",
-	 "show every publish: arch, time, repomd.xml size, timestamp and hashes", 1, 1, 0, 0,
-	 repo_history},
+    {"list", "SIG/PROJECT", "list the repositories of a project", 1, 1, 0, 0, repo_list},
+    {"show", "SIG/PROJECT/REPO", "show a repository and its packages", 1, 1, 0, 0, repo_show},
+    {"create", "SIG/PROJECT/REPO", "create a repository (admin, releng, lead of the SIG)", 1, 1,
+     B(O_ARCH) | B(O_CHANNEL), B(O_ARCH), repo_create},
+    {"history", "SIG/PROJECT/REPO",
+     "show every publish: arch, time, repomd.xml size, timestamp and hashes", 1, 1, 0, 0,
+     repo_history},
 };
 
 static const struct q_cli_family repo_family = {
-	"repo", "Repositories of a project, published under /pub/sig/MAJOR/SIG/ARCH/REPO/.",
-	repo_opts, Q_ARRAY_LEN(repo_opts), repo_cmds, Q_ARRAY_LEN(repo_cmds),
+    "repo",    "Repositories of a project, published under /pub/sig/MAJOR/SIG/ARCH/REPO/.",
+    repo_opts, Q_ARRAY_LEN(repo_opts),
+    repo_cmds, Q_ARRAY_LEN(repo_cmds),
 };
 
 int cmd_repo(int argc, char **argv)

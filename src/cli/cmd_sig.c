@@ -25,31 +25,42 @@ enum {
 #define EDITABLE (B(O_TITLE) | B(O_PURPOSE) | B(O_STATUS) | B(O_WIKI) | B(O_CHAT) | B(O_LIST))
 
 static const struct q_cli_opt sig_opts[] = {
-	[O_SHORT] = {"short-name", "S", "short name, the dist tag suffix (.elX.S); cannot change later"},
-	[O_TITLE] = {"title", "T", "title, e.g. 'Messaging and Communication'"},
-	[O_PURPOSE] = {"purpose", "P", "what the SIG is for"},
-	[O_STATUS] = {"status", "S", "proposed, active, community-interest or retired"},
-	[O_WIKI] = {"wiki", "URL", "wiki page"},
-	[O_CHAT] = {"chat", "URL", "chat channel"},
-	[O_LIST] = {"mailing-list", "ADDR", "mailing list"},
-	[O_ROLE] = {"role", "ROLE", "lead or member (default member)"},
+    [O_SHORT] = {"short-name", "S",
+		 "short name, the dist tag suffix (.elX.S); cannot change later"},
+    [O_TITLE] = {"title", "T", "title, e.g. 'Messaging and Communication'"},
+    [O_PURPOSE] = {"purpose", "P", "what the SIG is for"},
+    [O_STATUS] = {"status", "S", "proposed, active, community-interest or retired"},
+    [O_WIKI] = {"wiki", "URL", "wiki page"},
+    [O_CHAT] = {"chat", "URL", "chat channel"},
+    [O_LIST] = {"mailing-list", "ADDR", "mailing list"},
+    [O_ROLE] = {"role", "ROLE", "lead or member (default member)"},
 };
 
 /* JSON keys of the editable fields, in option order. */
 static const char *const field_keys[] = {
-	[O_TITLE] = "title", [O_PURPOSE] = "purpose", [O_STATUS] = "status",
-	[O_WIKI] = "wiki", [O_CHAT] = "chat", [O_LIST] = "mailing_list",
+    [O_TITLE] = "title", [O_PURPOSE] = "purpose", [O_STATUS] = "status",
+    [O_WIKI] = "wiki",   [O_CHAT] = "chat",       [O_LIST] = "mailing_list",
 };
 
 static const struct q_col sig_cols[] = {
-	{"name", "NAME"}, {"short_name", "SHORT"}, {"status", "STATUS"}, {"title", "TITLE"},
+    {"name", "NAME"},
+    {"short_name", "SHORT"},
+    {"status", "STATUS"},
+    {"title", "TITLE"},
 };
 
 static const struct q_col sig_fields[] = {
-	{"name", "name"}, {"short_name", "short name"}, {"title", "title"},
-	{"purpose", "purpose"}, {"status", "status"}, {"wiki", "wiki"}, {"chat", "chat"},
-	{"mailing_list", "mailing list"}, {"key_fingerprint", "key fingerprint"},
-	{"key_url", "key url"}, {"created", "created"},
+    {"name", "name"},
+    {"short_name", "short name"},
+    {"title", "title"},
+    {"purpose", "purpose"},
+    {"status", "status"},
+    {"wiki", "wiki"},
+    {"chat", "chat"},
+    {"mailing_list", "mailing list"},
+    {"key_fingerprint", "key fingerprint"},
+    {"key_url", "key url"},
+    {"created", "created"},
 };
 
 static const struct q_col member_cols[] = {{"user", "USER"}, {"role", "ROLE"}};
@@ -96,8 +107,10 @@ static int add_fields(struct q_cli_args *a, json_t *body)
 		if (!v)
 			continue;
 		if (o == O_STATUS && !q_sig_status_valid(v))
-			return q_cli_usage_error(a, "status '%s' is unknown; use proposed, active, "
-						    "community-interest or retired", v);
+			return q_cli_usage_error(a,
+						 "status '%s' is unknown; use proposed, active, "
+						 "community-interest or retired",
+						 v);
 		if ((o == O_TITLE || o == O_PURPOSE) && !*v)
 			return q_cli_usage_error(a, "--%s cannot be empty", sig_opts[o].name);
 		json_object_set_new(body, field_keys[o], json_string(v));
@@ -312,22 +325,24 @@ out:
 }
 
 static const struct q_cli_cmd sig_cmds[] = {
-	{"list", "", "list every SIG", 0, 0, 0, 0, sig_list},
-	{"show", "NAME", "show a SIG with its members", 1, 1, 0, 0, sig_show},
-	{"create", "NAME", "create a SIG and its signing key (admin)", 1, 1,
-	 B(O_SHORT) | EDITABLE, B(O_SHORT) | B(O_TITLE) | B(O_PURPOSE), sig_create},
-	{"update", "NAME", "change a SIG's title, purpose, status or links (the short name cannot change)",
-	 1, 1, EDITABLE, 0, sig_update},
-	{"retire", "NAME", "retire a SIG (admin)", 1, 1, 0, 0, sig_retire},
-	{"member add", "NAME USER", "add a member to a SIG, or change their role", 2, 2, B(O_ROLE), 0,
-	 sig_member_add},
-	{"member remove", "NAME USER", "remove a member from a SIG", 2, 2, 0, 0, sig_member_remove},
-	{"key", "NAME", "print the SIG's armored public key", 1, 1, 0, 0, sig_key},
+    {"list", "", "list every SIG", 0, 0, 0, 0, sig_list},
+    {"show", "NAME", "show a SIG with its members", 1, 1, 0, 0, sig_show},
+    {"create", "NAME", "create a SIG and its signing key (admin)", 1, 1, B(O_SHORT) | EDITABLE,
+     B(O_SHORT) | B(O_TITLE) | B(O_PURPOSE), sig_create},
+    {"update", "NAME",
+     "change a SIG's title, purpose, status or links (the short name cannot change)", 1, 1,
+     EDITABLE, 0, sig_update},
+    {"retire", "NAME", "retire a SIG (admin)", 1, 1, 0, 0, sig_retire},
+    {"member add", "NAME USER", "add a member to a SIG, or change their role", 2, 2, B(O_ROLE), 0,
+     sig_member_add},
+    {"member remove", "NAME USER", "remove a member from a SIG", 2, 2, 0, 0, sig_member_remove},
+    {"key", "NAME", "print the SIG's armored public key", 1, 1, 0, 0, sig_key},
 };
 
 static const struct q_cli_family sig_family = {
-	"sig", "Special Interest Groups: their details, members and public keys.",
-	sig_opts, Q_ARRAY_LEN(sig_opts), sig_cmds, Q_ARRAY_LEN(sig_cmds),
+    "sig",    "Special Interest Groups: their details, members and public keys.",
+    sig_opts, Q_ARRAY_LEN(sig_opts),
+    sig_cmds, Q_ARRAY_LEN(sig_cmds),
 };
 
 int cmd_sig(int argc, char **argv)

@@ -15,12 +15,15 @@ enum { O_USER, O_DESCRIPTION };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt token_opts[] = {
-	[O_USER] = {"user", "U", "whose token (default: yourself; another user needs admin)"},
-	[O_DESCRIPTION] = {"description", "D", "what the token is for, e.g. 'ci'"},
+    [O_USER] = {"user", "U", "whose token (default: yourself; another user needs admin)"},
+    [O_DESCRIPTION] = {"description", "D", "what the token is for, e.g. 'ci'"},
 };
 
 static const struct q_col token_cols[] = {
-	{"id", "ID"}, {"user", "USER"}, {"description", "DESCRIPTION"}, {"created", "CREATED"},
+    {"id", "ID"},
+    {"user", "USER"},
+    {"description", "DESCRIPTION"},
+    {"created", "CREATED"},
 };
 
 static int token_create(struct q_client *c, struct q_cli_args *a)
@@ -109,16 +112,15 @@ out:
 }
 
 static const struct q_cli_cmd token_cmds[] = {
-	{"create", "", "create a token and print it (shown once)", 0, 0,
-	 B(O_USER) | B(O_DESCRIPTION), 0, token_create},
-	{"list", "", "list your tokens (admin: everyone's); never the secrets", 0, 0, 0, 0,
-	 token_list},
-	{"revoke", "ID", "revoke a token", 1, 1, 0, 0, token_revoke},
+    {"create", "", "create a token and print it (shown once)", 0, 0, B(O_USER) | B(O_DESCRIPTION),
+     0, token_create},
+    {"list", "", "list your tokens (admin: everyone's); never the secrets", 0, 0, 0, 0, token_list},
+    {"revoke", "ID", "revoke a token", 1, 1, 0, 0, token_revoke},
 };
 
 static const struct q_cli_family token_family = {
-	"token", "API tokens.", token_opts, Q_ARRAY_LEN(token_opts), token_cmds,
-	Q_ARRAY_LEN(token_cmds),
+    "token",    "API tokens.",           token_opts, Q_ARRAY_LEN(token_opts),
+    token_cmds, Q_ARRAY_LEN(token_cmds),
 };
 
 int cmd_token(int argc, char **argv)

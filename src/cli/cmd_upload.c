@@ -42,7 +42,8 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		struct stat st;
 
 		if (stat(a->words[f], &st) < 0) {
-			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", a->words[f], strerror(errno));
+			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", a->words[f],
+				    strerror(errno));
 			ret = q_cli_fail(&err);
 			goto out;
 		}
@@ -63,7 +64,8 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		id = json_string_value(json_object_get(staged, "id"));
 		if (!id) {
 			json_decref(staged);
-			q_error_set(&err, Q_EINTERNAL, "the hub staged '%s' without an id", a->words[f]);
+			q_error_set(&err, Q_EINTERNAL, "the hub staged '%s' without an id",
+				    a->words[f]);
 			ret = q_cli_fail(&err);
 			goto out;
 		}
@@ -83,7 +85,7 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		q_out_json(ans);
 		goto out;
 	}
-	json_array_foreach(json_object_get(ans, "packages"), i, pkg)
+	json_array_foreach (json_object_get(ans, "packages"), i, pkg)
 		printf("accepted %s\n", q_json_str(pkg, "nevra"));
 	if (json_array_size(json_object_get(ans, "published")))
 		q_out_publish(json_object_get(ans, "published"));
@@ -98,13 +100,13 @@ out:
 }
 
 static const struct q_cli_cmd upload_cmds[] = {
-	{NULL, "SIG/PROJECT/REPO FILE.rpm...",
-	 "upload RPMs to a repository and publish it; the batch is accepted whole or not at all",
-	 2, -1, 0, 0, upload},
+    {NULL, "SIG/PROJECT/REPO FILE.rpm...",
+     "upload RPMs to a repository and publish it; the batch is accepted whole or not at all", 2, -1,
+     0, 0, upload},
 };
 
 static const struct q_cli_family upload_family = {
-	"upload", "Upload RPMs.", NULL, 0, upload_cmds, Q_ARRAY_LEN(upload_cmds),
+    "upload", "Upload RPMs.", NULL, 0, upload_cmds, Q_ARRAY_LEN(upload_cmds),
 };
 
 int cmd_upload(int argc, char **argv)

@@ -30,11 +30,11 @@ static int whoami(struct q_client *c, struct q_cli_args *a)
 }
 
 static const struct q_cli_cmd whoami_cmds[] = {
-	{NULL, "", "show the user the token belongs to, their role and SIGs", 0, 0, 0, 0, whoami},
+    {NULL, "", "show the user the token belongs to, their role and SIGs", 0, 0, 0, 0, whoami},
 };
 
 static const struct q_cli_family whoami_family = {
-	"whoami", "Show who the token belongs to.", NULL, 0, whoami_cmds, Q_ARRAY_LEN(whoami_cmds),
+    "whoami", "Show who the token belongs to.", NULL, 0, whoami_cmds, Q_ARRAY_LEN(whoami_cmds),
 };
 
 int cmd_whoami(int argc, char **argv)
@@ -43,15 +43,19 @@ int cmd_whoami(int argc, char **argv)
 }
 
 static const struct q_cli_opt user_opts[] = {
-	[O_ROLE] = {"role", "ROLE", "admin, releng or user"},
+    [O_ROLE] = {"role", "ROLE", "admin, releng or user"},
 };
 
 static const struct q_col user_cols[] = {
-	{"name", "NAME"}, {"role", "ROLE"}, {"created", "CREATED"},
+    {"name", "NAME"},
+    {"role", "ROLE"},
+    {"created", "CREATED"},
 };
 
 static const struct q_col user_fields[] = {
-	{"name", "name"}, {"role", "role"}, {"created", "created"},
+    {"name", "name"},
+    {"role", "role"},
+    {"created", "created"},
 };
 
 static int user_list(struct q_client *c, struct q_cli_args *a)
@@ -80,7 +84,8 @@ static int user_create(struct q_client *c, struct q_cli_args *a)
 	if (q_name_check(Q_NAME_USER, "user name", a->words[0], &err) < 0)
 		return q_cli_usage_error(a, "%s", err.msg);
 	if (strcmp(role, "admin") && strcmp(role, "releng") && strcmp(role, "user"))
-		return q_cli_usage_error(a, "role '%s' is unknown; use admin, releng or user", role);
+		return q_cli_usage_error(a, "role '%s' is unknown; use admin, releng or user",
+					 role);
 	body = json_pack("{s:s, s:s}", "name", a->words[0], "role", role);
 	if (q_client_call(c, "POST", "users", body, &ans, &err) < 0) {
 		ret = q_cli_fail(&err);
@@ -97,14 +102,14 @@ out:
 }
 
 static const struct q_cli_cmd user_cmds[] = {
-	{"list", "", "list users (admin)", 0, 0, 0, 0, user_list},
-	{"create", "NAME", "create a user (admin); then 'quarry token create --user NAME'", 1, 1,
-	 B(O_ROLE), B(O_ROLE), user_create},
+    {"list", "", "list users (admin)", 0, 0, 0, 0, user_list},
+    {"create", "NAME", "create a user (admin); then 'quarry token create --user NAME'", 1, 1,
+     B(O_ROLE), B(O_ROLE), user_create},
 };
 
 static const struct q_cli_family user_family = {
-	"user", "Users of the hub (admin).", user_opts, Q_ARRAY_LEN(user_opts), user_cmds,
-	Q_ARRAY_LEN(user_cmds),
+    "user",    "Users of the hub (admin).", user_opts, Q_ARRAY_LEN(user_opts),
+    user_cmds, Q_ARRAY_LEN(user_cmds),
 };
 
 int cmd_user(int argc, char **argv)

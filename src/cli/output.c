@@ -31,7 +31,7 @@ char *q_json_text(const json_t *v)
 		return g_strdup("false");
 	case JSON_ARRAY:
 		s = g_string_new(NULL);
-		json_array_foreach(v, i, item) {
+		json_array_foreach (v, i, item) {
 			char *t = q_json_text(item);
 
 			if (i)
@@ -44,7 +44,7 @@ char *q_json_text(const json_t *v)
 		return g_string_free(s, FALSE);
 	case JSON_OBJECT:
 		s = g_string_new(NULL);
-		json_object_foreach((json_t *)v, key, item) {
+		json_object_foreach ((json_t *)v, key, item) {
 			char *t = q_json_text(item);
 
 			g_string_append_printf(s, "%s%s:%s", s->len ? ", " : "", key, t);
@@ -129,8 +129,8 @@ void q_out_table(const json_t *array, const struct q_col *cols, size_t n)
 			if (c + 1 == n)
 				fputs(t, stdout);
 			else
-				printf("%s%*s  ", t,
-				       (int)(width[c] - (size_t)g_utf8_strlen(t, -1)), "");
+				printf("%s%*s  ", t, (int)(width[c] - (size_t)g_utf8_strlen(t, -1)),
+				       "");
 		}
 		fputc('\n', stdout);
 	}
@@ -163,21 +163,25 @@ void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
 void q_out_publish(const json_t *results)
 {
 	static const struct q_col cols[] = {
-		{"path", "PATH"}, {"arch", "ARCH"}, {"state", "STATE"},
-		{"packages", "PACKAGES"}, {"sha256", "REPOMD SHA256"},
+	    {"path", "PATH"},
+	    {"arch", "ARCH"},
+	    {"state", "STATE"},
+	    {"packages", "PACKAGES"},
+	    {"sha256", "REPOMD SHA256"},
 	};
 	json_t *rows = json_array();
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(results, i, r) {
+	json_array_foreach (results, i, r) {
 		json_t *row = json_deep_copy(r);
 
 		if (!row)
 			continue;
 		json_object_set_new(row, "state",
-				    json_string(json_is_true(json_object_get(r, "changed")) ? "changed"
-											     : "unchanged"));
+				    json_string(json_is_true(json_object_get(r, "changed"))
+						    ? "changed"
+						    : "unchanged"));
 		json_array_append_new(rows, row);
 	}
 	q_out_table(rows, cols, Q_ARRAY_LEN(cols));

@@ -14,10 +14,10 @@ struct key {
 	const char *section;
 	const char *name;
 	enum key_type type;
-	const char *def;	/* default, as it would be written in the file */
-	size_t offset;		/* into struct q_config */
-	size_t size;		/* for strings: buffer size */
-	int64_t min, max;	/* for numbers */
+	const char *def;  /* default, as it would be written in the file */
+	size_t offset;    /* into struct q_config */
+	size_t size;      /* for strings: buffer size */
+	int64_t min, max; /* for numbers */
 	const char *help;
 };
 
@@ -25,28 +25,27 @@ struct key {
 #define NUM(field) offsetof(struct q_config, field), 0
 
 static const struct key keys[] = {
-	{"hub", "listen", T_LISTEN, "127.0.0.1:8080", STR(listen), 0, 0,
-	 "address and port the hub listens on (HOST:PORT; [V6]:PORT)"},
-	{"hub", "data_dir", T_STRING, "/var/lib/quarry", STR(data_dir), 0, 0,
-	 "data directory: database, keys, package store, /pub tree"},
-	{"hub", "public_url", T_URL, "http://127.0.0.1:8080", STR(public_url), 0, 0,
-	 "the URL clients and mirrors use to reach the hub (http:// or https://)"},
-	{"hub", "threads", T_INT, "4", NUM(threads), 1, 64,
-	 "event-loop threads; a slow request blocks only its own thread"},
-	{"hub", "max_upload_size", T_SIZE, "1G", NUM(max_upload), 1024, (int64_t)1 << 40,
-	 "largest accepted upload (one RPM)"},
-	{"hub", "max_json_body", T_SIZE, "1M", NUM(max_json), 1024, 64 << 20,
-	 "largest accepted JSON request body"},
-	{"hub", "upload_ttl", T_DURATION, "1h", NUM(upload_ttl), 60, 30 * 86400,
-	 "how long a staged upload waits to be added to a repo"},
-	{"publish", "grace_period", T_DURATION, "1h", NUM(grace), 0, 30 * 86400,
-	 "how long old metadata and removed packages stay beside a new publish"},
-	{"publish", "history_keep", T_INT, "50", NUM(history_keep), 1, 100000,
-	 "publish history rows kept per repo and arch"},
-	{"signing", "key_algo", T_ALGO, "rsa3072", STR(key_algo), 0, 0,
-	 "algorithm of new SIG keys: rsa2048, rsa3072, rsa4096"},
-	{"log", "level", T_LEVEL, "info", STR(log_level), 0, 0,
-	 "error, warn, info or debug"},
+    {"hub", "listen", T_LISTEN, "127.0.0.1:8080", STR(listen), 0, 0,
+     "address and port the hub listens on (HOST:PORT; [V6]:PORT)"},
+    {"hub", "data_dir", T_STRING, "/var/lib/quarry", STR(data_dir), 0, 0,
+     "data directory: database, keys, package store, /pub tree"},
+    {"hub", "public_url", T_URL, "http://127.0.0.1:8080", STR(public_url), 0, 0,
+     "the URL clients and mirrors use to reach the hub (http:// or https://)"},
+    {"hub", "threads", T_INT, "4", NUM(threads), 1, 64,
+     "event-loop threads; a slow request blocks only its own thread"},
+    {"hub", "max_upload_size", T_SIZE, "1G", NUM(max_upload), 1024, (int64_t)1 << 40,
+     "largest accepted upload (one RPM)"},
+    {"hub", "max_json_body", T_SIZE, "1M", NUM(max_json), 1024, 64 << 20,
+     "largest accepted JSON request body"},
+    {"hub", "upload_ttl", T_DURATION, "1h", NUM(upload_ttl), 60, 30 * 86400,
+     "how long a staged upload waits to be added to a repo"},
+    {"publish", "grace_period", T_DURATION, "1h", NUM(grace), 0, 30 * 86400,
+     "how long old metadata and removed packages stay beside a new publish"},
+    {"publish", "history_keep", T_INT, "50", NUM(history_keep), 1, 100000,
+     "publish history rows kept per repo and arch"},
+    {"signing", "key_algo", T_ALGO, "rsa3072", STR(key_algo), 0, 0,
+     "algorithm of new SIG keys: rsa2048, rsa3072, rsa4096"},
+    {"log", "level", T_LEVEL, "info", STR(log_level), 0, 0, "error, warn, info or debug"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -90,8 +89,8 @@ static int parse_suffixed(const char *s, const char *suffixes, const int64_t *mu
 
 int q_parse_size(const char *s, int64_t *out)
 {
-	static const int64_t mult[] = {1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30,
-				       (int64_t)1 << 40, (int64_t)1 << 40};
+	static const int64_t mult[] = {
+	    1, 1024, 1024, 1 << 20, 1 << 20, 1 << 30, 1 << 30, (int64_t)1 << 40, (int64_t)1 << 40};
 
 	return parse_suffixed(s, "bkKmMgGtT", mult, out);
 }
@@ -133,7 +132,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 			return "value is empty";
 		if (k->type == T_LISTEN && check_listen(value) < 0)
 			return "expected HOST:PORT with a port from 1 to 65535";
-		if (k->type == T_URL && strncmp(value, "http://", 7) && strncmp(value, "https://", 8))
+		if (k->type == T_URL && strncmp(value, "http://", 7) &&
+		    strncmp(value, "https://", 8))
 			return "expected a URL starting with http:// or https://";
 		if (k->type == T_LEVEL && q_log_parse_level(value) < 0)
 			return "expected one of error, warn, info, debug";
@@ -182,8 +182,7 @@ static char *trim(char *s)
 	return s;
 }
 
-int q_config_parse(const char *name, const char *text, size_t len, struct q_config *cfg,
-		   FILE *errs)
+int q_config_parse(const char *name, const char *text, size_t len, struct q_config *cfg, FILE *errs)
 {
 	char section[64] = "";
 	char line[4096];
@@ -224,7 +223,8 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
 			char *close = strchr(s, ']');
 			if (!close || close[1] || close - s - 1 <= 0 ||
 			    (size_t)(close - s - 1) >= sizeof(section)) {
-				fprintf(errs, "%s:%d: malformed section header '%s'\n", name, lineno, s);
+				fprintf(errs, "%s:%d: malformed section header '%s'\n", name,
+					lineno, s);
 				nerr++;
 				section[0] = '\0';
 				continue;
@@ -236,7 +236,8 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
 				if (!strcmp(keys[i].section, section))
 					known = 1;
 			if (!known) {
-				fprintf(errs, "%s:%d: unknown section '[%s]'\n", name, lineno, section);
+				fprintf(errs, "%s:%d: unknown section '[%s]'\n", name, lineno,
+					section);
 				nerr++;
 			}
 			continue;
@@ -251,7 +252,8 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
 		key = trim(s);
 		value = trim(eq + 1);
 		if (!*section) {
-			fprintf(errs, "%s:%d: key '%s' is outside any [section]\n", name, lineno, key);
+			fprintf(errs, "%s:%d: key '%s' is outside any [section]\n", name, lineno,
+				key);
 			nerr++;
 			continue;
 		}
@@ -259,14 +261,15 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
 			if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
 				k = &keys[i];
 		if (!k) {
-			fprintf(errs, "%s:%d: unknown key '%s' in [%s]\n", name, lineno, key, section);
+			fprintf(errs, "%s:%d: unknown key '%s' in [%s]\n", name, lineno, key,
+				section);
 			nerr++;
 			continue;
 		}
 		msg = apply(k, value, cfg);
 		if (msg) {
-			fprintf(errs, "%s:%d: %s.%s = '%s': %s\n", name, lineno, section, key, value,
-				msg);
+			fprintf(errs, "%s:%d: %s.%s = '%s': %s\n", name, lineno, section, key,
+				value, msg);
 			nerr++;
 		}
 	}

@@ -14,17 +14,17 @@
 #include <stdio.h>
 
 struct q_config {
-	char listen[256];		/* hub.listen: HOST:PORT */
-	char data_dir[1024];		/* hub.data_dir */
-	char public_url[512];		/* hub.public_url: how clients reach the hub */
-	int64_t threads;		/* hub.threads: event-loop threads */
-	int64_t max_upload;		/* hub.max_upload_size, bytes */
-	int64_t max_json;		/* hub.max_json_body, bytes */
-	int64_t upload_ttl;		/* hub.upload_ttl, seconds a staged upload lives */
-	int64_t grace;			/* publish.grace_period, seconds */
-	int64_t history_keep;		/* publish.history_keep: rows kept per repo/arch */
-	char key_algo[32];		/* signing.key_algo */
-	char log_level[16];		/* log.level */
+	char listen[256];     /* hub.listen: HOST:PORT */
+	char data_dir[1024];  /* hub.data_dir */
+	char public_url[512]; /* hub.public_url: how clients reach the hub */
+	int64_t threads;      /* hub.threads: event-loop threads */
+	int64_t max_upload;   /* hub.max_upload_size, bytes */
+	int64_t max_json;     /* hub.max_json_body, bytes */
+	int64_t upload_ttl;   /* hub.upload_ttl, seconds a staged upload lives */
+	int64_t grace;        /* publish.grace_period, seconds */
+	int64_t history_keep; /* publish.history_keep: rows kept per repo/arch */
+	char key_algo[32];    /* signing.key_algo */
+	char log_level[16];   /* log.level */
 };
 
 /* Fill every field with its default. */
@@ -38,8 +38,8 @@ void q_config_defaults(struct q_config *cfg);
 int q_config_load(const char *path, struct q_config *cfg, FILE *errs);
 
 /* Parse from a memory buffer (used by the fuzz target); name is for messages. */
-int q_config_parse(const char *name, const char *text, size_t len,
-		   struct q_config *cfg, FILE *errs);
+int q_config_parse(const char *name, const char *text, size_t len, struct q_config *cfg,
+		   FILE *errs);
 
 /* Print the key table as Markdown (docs/CONFIG.md is generated from it). */
 void q_config_print_reference(FILE *out);

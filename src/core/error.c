@@ -12,15 +12,15 @@ static const struct {
 	const char *name;
 	int exit_code;
 } code_table[Q_CODE_COUNT] = {
-	[Q_OK] = {200, "ok", 0},
-	[Q_EINVAL] = {400, "invalid", 1},
-	[Q_EAUTH] = {401, "unauthorized", 1},
-	[Q_EPERM] = {403, "forbidden", 1},
-	[Q_ENOTFOUND] = {404, "not_found", 1},
-	[Q_ECONFLICT] = {409, "conflict", 1},
-	[Q_ETOOBIG] = {413, "too_large", 1},
-	[Q_EIO] = {500, "io_error", 1},
-	[Q_EINTERNAL] = {500, "internal", 1},
+    [Q_OK] = {200, "ok", 0},
+    [Q_EINVAL] = {400, "invalid", 1},
+    [Q_EAUTH] = {401, "unauthorized", 1},
+    [Q_EPERM] = {403, "forbidden", 1},
+    [Q_ENOTFOUND] = {404, "not_found", 1},
+    [Q_ECONFLICT] = {409, "conflict", 1},
+    [Q_ETOOBIG] = {413, "too_large", 1},
+    [Q_EIO] = {500, "io_error", 1},
+    [Q_EINTERNAL] = {500, "internal", 1},
 };
 
 int q_error_set(struct q_error *err, enum q_code code, const char *fmt, ...)

@@ -13,36 +13,36 @@
 
 enum q_code {
 	Q_OK = 0,
-	Q_EINVAL,	/* bad input from the caller: 400, exit 1 */
-	Q_EAUTH,	/* missing or unknown credentials: 401 */
-	Q_EPERM,	/* authenticated but not allowed: 403 */
-	Q_ENOTFOUND,	/* 404 */
-	Q_ECONFLICT,	/* exists already, or busy: 409 */
-	Q_ETOOBIG,	/* over a size limit: 413 */
-	Q_EIO,		/* filesystem or external tool failure: 500 */
-	Q_EINTERNAL,	/* a bug or a library failure: 500 */
+	Q_EINVAL,    /* bad input from the caller: 400, exit 1 */
+	Q_EAUTH,     /* missing or unknown credentials: 401 */
+	Q_EPERM,     /* authenticated but not allowed: 403 */
+	Q_ENOTFOUND, /* 404 */
+	Q_ECONFLICT, /* exists already, or busy: 409 */
+	Q_ETOOBIG,   /* over a size limit: 413 */
+	Q_EIO,       /* filesystem or external tool failure: 500 */
+	Q_EINTERNAL, /* a bug or a library failure: 500 */
 	Q_CODE_COUNT
 };
 
 #define Q_ERROR_MSG_MAX 1024
 
 struct q_error {
-	enum q_code code;		/* Q_OK when nothing failed */
-	char msg[Q_ERROR_MSG_MAX];	/* human-readable, NUL-terminated */
+	enum q_code code;          /* Q_OK when nothing failed */
+	char msg[Q_ERROR_MSG_MAX]; /* human-readable, NUL-terminated */
 };
 
 /* Fill err (if not NULL) and return -1, so callers can `return q_error_set(...)`. */
 int q_error_set(struct q_error *err, enum q_code code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix err->msg with "PREFIX: " (for adding context while propagating). */
 void q_error_prefix(struct q_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 void q_error_clear(struct q_error *err);
 
 int q_code_http_status(enum q_code code);
-const char *q_code_name(enum q_code code);	/* "not_found", … */
-int q_code_exit(enum q_code code);		/* process exit status */
+const char *q_code_name(enum q_code code); /* "not_found", … */
+int q_code_exit(enum q_code code);         /* process exit status */
 
 #endif

@@ -31,8 +31,8 @@ int q_fs_mkdirs(const char *path, mode_t mode, struct q_error *err)
 			continue;
 		*p = '\0';
 		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return q_error_set(err, Q_EIO, "cannot create directory '%s': %s",
-					   buf, strerror(errno));
+			return q_error_set(err, Q_EIO, "cannot create directory '%s': %s", buf,
+					   strerror(errno));
 		*p = '/';
 	}
 	if (mkdir(buf, mode) < 0) {
@@ -91,8 +91,8 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-int q_fs_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode, struct q_error *err)
+int q_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      struct q_error *err)
 {
 	/* The hub's threads share one pid: the counter keeps two writers of
 	 * the same path from sharing (and renaming away) one temporary. */
@@ -123,8 +123,7 @@ int q_fs_write_atomic(const char *path, const void *data, size_t len,
 	return q_fs_fsync_parent(path, err);
 }
 
-int q_fs_read_file(const char *path, size_t max, char **out, size_t *len,
-		   struct q_error *err)
+int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct q_error *err)
 {
 	struct stat st;
 	char *buf = NULL;

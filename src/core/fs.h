@@ -15,19 +15,17 @@ struct q_error;
 
 /* mkdir -p with the given mode for created directories. */
 int q_fs_mkdirs(const char *path, mode_t mode, struct q_error *err);
-int q_fs_write_atomic(const char *path, const void *data, size_t len,
-		      mode_t mode, struct q_error *err);
+int q_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
+		      struct q_error *err);
 /* Read a whole file of at most max bytes; the caller frees *out with free(). */
-int q_fs_read_file(const char *path, size_t max, char **out, size_t *len,
-		   struct q_error *err);
+int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct q_error *err);
 int q_fs_fsync_path(const char *path, struct q_error *err);
 /* fsync the directory that holds path. */
 int q_fs_fsync_parent(const char *path, struct q_error *err);
 /* rm -rf; missing paths are not an error. */
 int q_fs_remove_tree(const char *path, struct q_error *err);
 /* Copy src to dst (dst created with mode, fsynced). */
-int q_fs_copy_file(const char *src, const char *dst, mode_t mode,
-		   struct q_error *err);
+int q_fs_copy_file(const char *src, const char *dst, mode_t mode, struct q_error *err);
 /* Hard-link src to dst, copying when linking is impossible (EXDEV). */
 int q_fs_link_or_copy(const char *src, const char *dst, struct q_error *err);
 int q_fs_exists(const char *path);

@@ -97,8 +97,7 @@ void q_hash_digests_buf(const void *data, size_t len, struct q_digests *out)
 	multi_final(&m, out);
 }
 
-int q_hash_digests_file(const char *path, struct q_digests *out, size_t *size,
-			struct q_error *err)
+int q_hash_digests_file(const char *path, struct q_digests *out, size_t *size, struct q_error *err)
 {
 	unsigned char buf[65536];
 	struct multi m;

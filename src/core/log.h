@@ -13,12 +13,12 @@ void q_log_set_level(enum q_log_level level);
 /* Parse "error", "warn", "info", "debug"; -1 if unknown. */
 int q_log_parse_level(const char *s);
 void q_log_write(enum q_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
-#define q_log(level, ...)                                                      \
-	do {                                                                   \
-		if ((level) <= q_log_threshold)                                \
-			q_log_write((level), __VA_ARGS__);                     \
+#define q_log(level, ...)                                                                          \
+	do {                                                                                       \
+		if ((level) <= q_log_threshold)                                                    \
+			q_log_write((level), __VA_ARGS__);                                         \
 	} while (0)
 #define q_err(...) q_log(Q_LOG_ERROR, __VA_ARGS__)
 #define q_warn(...) q_log(Q_LOG_WARN, __VA_ARGS__)

@@ -6,32 +6,34 @@
 #include "core/names.h"
 
 struct rule {
-	const char *first;	/* characters allowed first */
-	const char *rest;	/* characters allowed after */
-	size_t max;		/* maximum length */
-	const char *text;	/* the rule in words, for messages */
+	const char *first; /* characters allowed first */
+	const char *rest;  /* characters allowed after */
+	size_t max;        /* maximum length */
+	const char *text;  /* the rule in words, for messages */
 };
 
 #define LOWER "abcdefghijklmnopqrstuvwxyz"
 #define DIGIT "0123456789"
 
 static const struct rule rules[] = {
-	[Q_NAME_SIG] = {LOWER, LOWER DIGIT "-", 32,
-			"1-32 characters: a lowercase letter, then lowercase letters, digits or '-'"},
-	[Q_NAME_SHORT] = {LOWER, LOWER DIGIT, 16,
-			  "1-16 characters: a lowercase letter, then lowercase letters or digits"},
-	[Q_NAME_PROJECT] = {LOWER DIGIT, LOWER DIGIT "._-", 32,
-			    "1-32 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit"},
-	[Q_NAME_REPO] = {LOWER, LOWER DIGIT "_-", 32,
-			 "1-32 characters: a lowercase letter, then lowercase letters, digits, '_' or '-'"},
-	[Q_NAME_USER] = {LOWER, LOWER DIGIT "._-", 64,
-			 "1-64 characters: a lowercase letter, then lowercase letters, digits, '.', '_' or '-'"},
-	[Q_NAME_VARIANT] = {LOWER DIGIT, LOWER DIGIT "._", 16,
-			    "1-16 characters: lowercase letters, digits, '.' or '_'"},
+    [Q_NAME_SIG] = {LOWER, LOWER DIGIT "-", 32,
+		    "1-32 characters: a lowercase letter, then lowercase letters, digits or '-'"},
+    [Q_NAME_SHORT] = {LOWER, LOWER DIGIT, 16,
+		      "1-16 characters: a lowercase letter, then lowercase letters or digits"},
+    [Q_NAME_PROJECT] = {LOWER DIGIT, LOWER DIGIT "._-", 32,
+			"1-32 characters: lowercase letters, digits, '.', '_' or '-', starting "
+			"with a letter or digit"},
+    [Q_NAME_REPO] =
+	{LOWER, LOWER DIGIT "_-", 32,
+	 "1-32 characters: a lowercase letter, then lowercase letters, digits, '_' or '-'"},
+    [Q_NAME_USER] =
+	{LOWER, LOWER DIGIT "._-", 64,
+	 "1-64 characters: a lowercase letter, then lowercase letters, digits, '.', '_' or '-'"},
+    [Q_NAME_VARIANT] = {LOWER DIGIT, LOWER DIGIT "._", 16,
+			"1-16 characters: lowercase letters, digits, '.' or '_'"},
 };
 
-int q_name_check(enum q_name_kind kind, const char *what, const char *s,
-		 struct q_error *err)
+int q_name_check(enum q_name_kind kind, const char *what, const char *s, struct q_error *err)
 {
 	const struct rule *r = &rules[kind];
 	size_t len;

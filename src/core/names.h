@@ -9,17 +9,16 @@
 struct q_error;
 
 enum q_name_kind {
-	Q_NAME_SIG,	/* [a-z][a-z0-9-]{0,31} */
-	Q_NAME_SHORT,	/* [a-z][a-z0-9]{0,15}: the dist tag suffix */
-	Q_NAME_PROJECT,	/* [a-z0-9][a-z0-9._-]{0,31}, not "." or ".." */
-	Q_NAME_REPO,	/* [a-z][a-z0-9_-]{0,31} */
-	Q_NAME_USER,	/* [a-z][a-z0-9._-]{0,63} */
-	Q_NAME_VARIANT,	/* [a-z0-9][a-z0-9._]{0,15} */
+	Q_NAME_SIG,     /* [a-z][a-z0-9-]{0,31} */
+	Q_NAME_SHORT,   /* [a-z][a-z0-9]{0,15}: the dist tag suffix */
+	Q_NAME_PROJECT, /* [a-z0-9][a-z0-9._-]{0,31}, not "." or ".." */
+	Q_NAME_REPO,    /* [a-z][a-z0-9_-]{0,31} */
+	Q_NAME_USER,    /* [a-z][a-z0-9._-]{0,63} */
+	Q_NAME_VARIANT, /* [a-z0-9][a-z0-9._]{0,15} */
 };
 
 /* 0 when valid; otherwise -1 with a message naming WHAT and the rule. */
-int q_name_check(enum q_name_kind kind, const char *what, const char *s,
-		 struct q_error *err);
+int q_name_check(enum q_name_kind kind, const char *what, const char *s, struct q_error *err);
 
 /* Arches Quarry knows. */
 int q_arch_valid(const char *arch);

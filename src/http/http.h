@@ -21,16 +21,16 @@ struct q_hub;
 struct q_request {
 	h2o_req_t *req;
 	struct q_hub *hub;
-	struct q_store *st;		/* this thread's connection */
-	struct q_path path;		/* decoded segments */
-	const char *query;		/* raw query after '?', or "" */
+	struct q_store *st; /* this thread's connection */
+	struct q_path path; /* decoded segments */
+	const char *query;  /* raw query after '?', or "" */
 	size_t query_len;
-	int authed;			/* 1 when who is set */
+	int authed; /* 1 when who is set */
 	struct q_principal who;
 };
 
 int q_http_method_is(struct q_request *r, const char *method);
-void q_http_send_json(struct q_request *r, int status, json_t *body);	/* steals body */
+void q_http_send_json(struct q_request *r, int status, json_t *body); /* steals body */
 void q_http_send_error(struct q_request *r, const struct q_error *err);
 /* The same error body with an explicit status (405, 503, …). */
 void q_http_send_error_status(struct q_request *r, int status, const struct q_error *err);

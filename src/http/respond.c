@@ -34,7 +34,8 @@ void q_http_send_json(struct q_request *r, int status, json_t *body)
 
 	json_decref(body);
 	if (!s) {
-		q_http_send_text(r, 500, "application/json", "{\"error\":{\"code\":\"internal\"}}", 29);
+		q_http_send_text(r, 500, "application/json", "{\"error\":{\"code\":\"internal\"}}",
+				 29);
 		return;
 	}
 	len = strlen(s);
@@ -69,8 +70,8 @@ void q_http_send_error_status(struct q_request *r, int status, const struct q_er
 			    json_string(err && err->msg[0] ? err->msg : "internal error"));
 	json_object_set_new(o, "error", e);
 	if (code == Q_EAUTH)
-		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
-			       H2O_STRLIT("Bearer realm=\"quarry\""));
+		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,
+			       NULL, H2O_STRLIT("Bearer realm=\"quarry\""));
 	q_http_send_json(r, status ? status : q_code_http_status(code), o);
 }
 
@@ -105,8 +106,8 @@ json_t *q_http_json_body(struct q_request *r, struct q_error *err)
 	json_t *j;
 
 	if ((int64_t)b.len > r->hub->cfg.max_json) {
-		q_error_set(err, Q_ETOOBIG, "request body is %zu bytes; the limit is %" PRId64, b.len,
-			    r->hub->cfg.max_json);
+		q_error_set(err, Q_ETOOBIG, "request body is %zu bytes; the limit is %" PRId64,
+			    b.len, r->hub->cfg.max_json);
 		return NULL;
 	}
 	if (!b.base || b.len == 0) {
@@ -119,8 +120,9 @@ json_t *q_http_json_body(struct q_request *r, struct q_error *err)
 	}
 	j = json_loadb(b.base, b.len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
-		q_error_set(err, Q_EINVAL, "request body is not valid JSON: %s at line %d column %d",
-			    jerr.text, jerr.line, jerr.column);
+		q_error_set(err, Q_EINVAL,
+			    "request body is not valid JSON: %s at line %d column %d", jerr.text,
+			    jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(j)) {
@@ -137,8 +139,8 @@ const char *q_http_header(struct q_request *r, const char *name)
 
 	for (size_t i = 0; i < h->size; i++) {
 		const h2o_header_t *x = h->entries + i;
-		if (x->name->len == strlen(name) && h2o_lcstris(x->name->base, x->name->len, name,
-								 strlen(name))) {
+		if (x->name->len == strlen(name) &&
+		    h2o_lcstris(x->name->base, x->name->len, name, strlen(name))) {
 			char *v = h2o_mem_alloc_pool(&r->req->pool, x->value.len + 1);
 			memcpy(v, x->value.base, x->value.len);
 			v[x->value.len] = '\0';

@@ -67,12 +67,14 @@ int q_path_split(const char *target, size_t len, struct q_path *out, struct q_er
 						   Q_ROUTE_MAX_SEGS);
 			n = q_url_decode(target + i, j - i, out->seg[out->n], Q_ROUTE_SEG_MAX, 0);
 			if (n < 0)
-				return q_error_set(err, Q_EINVAL,
-						   "path segment %zu is malformed (a bad %%-escape, a NUL, "
-						   "or longer than %d bytes)",
-						   out->n + 1, Q_ROUTE_SEG_MAX - 1);
+				return q_error_set(
+				    err, Q_EINVAL,
+				    "path segment %zu is malformed (a bad %%-escape, a NUL, "
+				    "or longer than %d bytes)",
+				    out->n + 1, Q_ROUTE_SEG_MAX - 1);
 			if (strchr(out->seg[out->n], '/'))
-				return q_error_set(err, Q_EINVAL, "path segment %zu contains an escaped '/'",
+				return q_error_set(err, Q_EINVAL,
+						   "path segment %zu contains an escaped '/'",
 						   out->n + 1);
 			out->n++;
 		}
@@ -123,9 +125,10 @@ int q_query_get(const char *query, size_t len, const char *key, char *out, size_
 			size_t vlen = eq < j ? j - eq - 1 : 0;
 
 			if (q_url_decode(v, vlen, out, outsize, 1) < 0)
-				return q_error_set(err, Q_EINVAL,
-						   "query parameter '%s' is malformed or longer than %zu bytes",
-						   key, outsize ? outsize - 1 : 0);
+				return q_error_set(
+				    err, Q_EINVAL,
+				    "query parameter '%s' is malformed or longer than %zu bytes",
+				    key, outsize ? outsize - 1 : 0);
 			return 1;
 		}
 		i = j + 1;

@@ -17,8 +17,8 @@ struct q_error;
 #define Q_ROUTE_SEG_MAX 256
 
 struct q_path {
-	size_t n;				/* number of segments */
-	char seg[Q_ROUTE_MAX_SEGS][Q_ROUTE_SEG_MAX];	/* decoded, NUL-terminated */
+	size_t n;                                    /* number of segments */
+	char seg[Q_ROUTE_MAX_SEGS][Q_ROUTE_SEG_MAX]; /* decoded, NUL-terminated */
 };
 
 /* Decode %XX escapes of src[0..len) into dst (at most dstsize-1 bytes).

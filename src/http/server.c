@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 
 struct loop_thread {
-	h2o_context_t ctx;	/* first: handlers find us from req->conn->ctx */
+	h2o_context_t ctx; /* first: handlers find us from req->conn->ctx */
 	h2o_accept_ctx_t accept;
 	struct q_hub *hub;
 	struct q_store *st;
@@ -53,45 +53,47 @@ static void send_metrics(struct q_request *r)
 	struct q_error err = {0};
 	GString *g = g_string_new(NULL);
 
-	g_string_append(g, "# HELP quarry_http_requests_total HTTP requests answered, by status class.\n"
-			   "# TYPE quarry_http_requests_total counter\n");
+	g_string_append(
+	    g, "# HELP quarry_http_requests_total HTTP requests answered, by status class.\n"
+	       "# TYPE quarry_http_requests_total counter\n");
 	for (int c = 1; c <= 5; c++)
-		g_string_append_printf(g, "quarry_http_requests_total{class=\"%dxx\"} %" PRIuFAST64 "\n",
-				       c, atomic_load(&m->requests[c]));
-	g_string_append_printf(g,
-			       "# HELP quarry_publishes_total Repo publishes that wrote new metadata.\n"
-			       "# TYPE quarry_publishes_total counter\n"
-			       "quarry_publishes_total %" PRIuFAST64 "\n"
-			       "# HELP quarry_publishes_unchanged_total Publishes that found nothing to do.\n"
-			       "# TYPE quarry_publishes_unchanged_total counter\n"
-			       "quarry_publishes_unchanged_total %" PRIuFAST64 "\n"
-			       "# HELP quarry_publish_failures_total Publishes that failed.\n"
-			       "# TYPE quarry_publish_failures_total counter\n"
-			       "quarry_publish_failures_total %" PRIuFAST64 "\n"
-			       "# HELP quarry_publish_seconds_total Time spent publishing.\n"
-			       "# TYPE quarry_publish_seconds_total counter\n"
-			       "quarry_publish_seconds_total %.6f\n"
-			       "# HELP quarry_uploads_total Packages accepted.\n"
-			       "# TYPE quarry_uploads_total counter\n"
-			       "quarry_uploads_total %" PRIuFAST64 "\n"
-			       "# HELP quarry_uploads_refused_total Upload batches refused.\n"
-			       "# TYPE quarry_uploads_refused_total counter\n"
-			       "quarry_uploads_refused_total %" PRIuFAST64 "\n"
-			       "# HELP quarry_start_time_seconds When the hub started.\n"
-			       "# TYPE quarry_start_time_seconds gauge\n"
-			       "quarry_start_time_seconds %" PRId64 "\n",
-			       atomic_load(&m->publishes), atomic_load(&m->publishes_unchanged),
-			       atomic_load(&m->publish_failures),
-			       (double)atomic_load(&m->publish_usec) / 1e6, atomic_load(&m->uploads),
-			       atomic_load(&m->uploads_refused), r->hub->started);
+		g_string_append_printf(
+		    g, "quarry_http_requests_total{class=\"%dxx\"} %" PRIuFAST64 "\n", c,
+		    atomic_load(&m->requests[c]));
+	g_string_append_printf(
+	    g,
+	    "# HELP quarry_publishes_total Repo publishes that wrote new metadata.\n"
+	    "# TYPE quarry_publishes_total counter\n"
+	    "quarry_publishes_total %" PRIuFAST64 "\n"
+	    "# HELP quarry_publishes_unchanged_total Publishes that found nothing to do.\n"
+	    "# TYPE quarry_publishes_unchanged_total counter\n"
+	    "quarry_publishes_unchanged_total %" PRIuFAST64 "\n"
+	    "# HELP quarry_publish_failures_total Publishes that failed.\n"
+	    "# TYPE quarry_publish_failures_total counter\n"
+	    "quarry_publish_failures_total %" PRIuFAST64 "\n"
+	    "# HELP quarry_publish_seconds_total Time spent publishing.\n"
+	    "# TYPE quarry_publish_seconds_total counter\n"
+	    "quarry_publish_seconds_total %.6f\n"
+	    "# HELP quarry_uploads_total Packages accepted.\n"
+	    "# TYPE quarry_uploads_total counter\n"
+	    "quarry_uploads_total %" PRIuFAST64 "\n"
+	    "# HELP quarry_uploads_refused_total Upload batches refused.\n"
+	    "# TYPE quarry_uploads_refused_total counter\n"
+	    "quarry_uploads_refused_total %" PRIuFAST64 "\n"
+	    "# HELP quarry_start_time_seconds When the hub started.\n"
+	    "# TYPE quarry_start_time_seconds gauge\n"
+	    "quarry_start_time_seconds %" PRId64 "\n",
+	    atomic_load(&m->publishes), atomic_load(&m->publishes_unchanged),
+	    atomic_load(&m->publish_failures), (double)atomic_load(&m->publish_usec) / 1e6,
+	    atomic_load(&m->uploads), atomic_load(&m->uploads_refused), r->hub->started);
 	if (q_store_counts(r->st, &counts, &err) == 0) {
 		const char *k;
 		json_t *v;
 
-		json_object_foreach(counts, k, v)
-		{
-			g_string_append_printf(g, "# TYPE quarry_%s gauge\nquarry_%s %" JSON_INTEGER_FORMAT "\n",
-					       k, k, json_integer_value(v));
+		json_object_foreach (counts, k, v) {
+			g_string_append_printf(
+			    g, "# TYPE quarry_%s gauge\nquarry_%s %" JSON_INTEGER_FORMAT "\n", k, k,
+			    json_integer_value(v));
 		}
 		json_decref(counts);
 	}
@@ -122,7 +124,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics"))
 		send_metrics(r);
 	else if (q_api_dispatch(r) != 0) {
-		q_error_set(&err, Q_ENOTFOUND, "no such resource; the API is under /api/v1/, "
+		q_error_set(&err, Q_ENOTFOUND,
+			    "no such resource; the API is under /api/v1/, "
 			    "published files under /pub/");
 		q_http_send_error(r, &err);
 	}
@@ -261,7 +264,8 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
 		t->accept.ctx = &t->ctx;
 		t->accept.hosts = globalconf.hosts;
-		t->listener = h2o_evloop_socket_create(t->ctx.loop, listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+		t->listener =
+		    h2o_evloop_socket_create(t->ctx.loop, listen_fd, H2O_SOCKET_FLAG_DONT_READ);
 		t->listener->data = t;
 		h2o_socket_read_start(t->listener, on_accept);
 	}

@@ -25,9 +25,9 @@ struct server_opts {
 static int parse_opts(int argc, char **argv, const char *usage, struct server_opts *o)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'}, {"admin", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
+	    {"listen", required_argument, NULL, 'l'}, {"admin", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -56,7 +56,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct server_op
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "quarry %s: unexpected argument '%s'\n%s", argv[0], argv[optind], usage);
+		fprintf(stderr, "quarry %s: unexpected argument '%s'\n%s", argv[0], argv[optind],
+			usage);
 		return 2;
 	}
 	return 0;
@@ -83,10 +84,10 @@ static int load_config(const struct server_opts *o, struct q_config *cfg)
 int cmd_init(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: quarry init [-c FILE] [--data-dir DIR] [--admin NAME]\n\n"
-		"Create the data directory and the database, and the first admin user (default\n"
-		"'admin'). The admin's token is printed once, alone on standard output; only its\n"
-		"hash is stored. Fails if the database already has users.\n";
+	    "usage: quarry init [-c FILE] [--data-dir DIR] [--admin NAME]\n\n"
+	    "Create the data directory and the database, and the first admin user (default\n"
+	    "'admin'). The admin's token is printed once, alone on standard output; only its\n"
+	    "hash is stored. Fails if the database already has users.\n";
 	struct server_opts o;
 	struct q_config cfg;
 	struct q_hub hub;
@@ -121,13 +122,15 @@ int cmd_init(int argc, char **argv)
 		goto fail;
 	if (q_store_user_create(st, o.admin, "admin", &uid, &err) < 0 ||
 	    q_api_create_token_for(st, uid, "created by quarry init", &token, &err) < 0 ||
-	    q_store_audit(st, "quarry-init", "user.create", o.admin, "{\"role\":\"admin\"}", &err) < 0 ||
+	    q_store_audit(st, "quarry-init", "user.create", o.admin, "{\"role\":\"admin\"}", &err) <
+		0 ||
 	    q_store_commit(st, &err) < 0) {
 		q_store_rollback(st);
 		goto fail;
 	}
 	fprintf(stderr,
-		"initialised '%s'\nadmin user '%s' created; its token follows (it is shown only once):\n",
+		"initialised '%s'\nadmin user '%s' created; its token follows (it is shown only "
+		"once):\n",
 		cfg.data_dir, o.admin);
 	printf("%s\n", token);
 	fflush(stdout);
@@ -147,7 +150,7 @@ static void expire_uploads(struct q_hub *hub, struct q_store *st)
 
 	if (q_store_upload_expire(st, (int64_t)time(NULL) - hub->cfg.upload_ttl, &paths, NULL) < 0)
 		return;
-	json_array_foreach(paths, i, v)
+	json_array_foreach (paths, i, v)
 		unlink(json_string_value(json_object_get(v, "path")));
 	json_decref(paths);
 }
@@ -155,9 +158,9 @@ static void expire_uploads(struct q_hub *hub, struct q_store *st)
 int cmd_hub(int argc, char **argv)
 {
 	static const char usage[] =
-		"usage: quarry hub [-c FILE] [--data-dir DIR] [--listen HOST:PORT]\n\n"
-		"Run the hub: the JSON API under /api/v1/, the published tree under /pub/,\n"
-		"/healthz and /metrics. Configuration keys: docs/CONFIG.md.\n";
+	    "usage: quarry hub [-c FILE] [--data-dir DIR] [--listen HOST:PORT]\n\n"
+	    "Run the hub: the JSON API under /api/v1/, the published tree under /pub/,\n"
+	    "/healthz and /metrics. Configuration keys: docs/CONFIG.md.\n";
 	struct server_opts o;
 	struct q_config cfg;
 	struct q_hub hub;

@@ -37,9 +37,9 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 		const char *name;
 		mode_t mode;
 	} dirs[] = {
-		{hub->keys_dir, "keys", 0700},	   {hub->store_dir, "packages", 0755},
-		{hub->staging_dir, "staging", 0700}, {hub->locks_dir, "locks", 0755},
-		{hub->pub_dir, "pub", 0755},
+	    {hub->keys_dir, "keys", 0700},       {hub->store_dir, "packages", 0755},
+	    {hub->staging_dir, "staging", 0700}, {hub->locks_dir, "locks", 0755},
+	    {hub->pub_dir, "pub", 0755},
 	};
 
 	memset(hub, 0, sizeof(*hub));
@@ -105,8 +105,7 @@ static int64_t now_usec(void)
 }
 
 /* Open and flock DATA/locks/repo-ID-ARCH.lock; returns the fd or -1. */
-static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch,
-			  struct q_error *err)
+static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch, struct q_error *err)
 {
 	char path[1300];
 	int fd;
@@ -118,7 +117,8 @@ static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch,
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			close(fd);
-			return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path, strerror(errno));
+			return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path,
+					   strerror(errno));
 		}
 	}
 	return fd;
@@ -141,8 +141,8 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
 
-	snprintf(arch_dir, sizeof(arch_dir), "%s/sig/%" PRId64 "/%s/%s/%s", hub->pub_dir, major, sig,
-		 arch, name);
+	snprintf(arch_dir, sizeof(arch_dir), "%s/sig/%" PRId64 "/%s/%s/%s", hub->pub_dir, major,
+		 sig, arch, name);
 	fd = lock_repo_arch(hub, repo_id, arch, err);
 	if (fd < 0)
 		return -1;
@@ -186,17 +186,17 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	}
 	if (res.changed) {
 		struct q_publish_row row = {
-			.repo_id = repo_id,
-			.arch = arch,
-			.time = (int64_t)time(NULL),
-			.set_digest = res.set_digest,
-			.repomd_size = (int64_t)res.repomd_size,
-			.revision = res.timestamp,
-			.md5 = res.repomd.md5,
-			.sha1 = res.repomd.sha1,
-			.sha256 = res.repomd.sha256,
-			.sha512 = res.repomd.sha512,
-			.n_packages = (int64_t)n,
+		    .repo_id = repo_id,
+		    .arch = arch,
+		    .time = (int64_t)time(NULL),
+		    .set_digest = res.set_digest,
+		    .repomd_size = (int64_t)res.repomd_size,
+		    .revision = res.timestamp,
+		    .md5 = res.repomd.md5,
+		    .sha1 = res.repomd.sha1,
+		    .sha256 = res.repomd.sha256,
+		    .sha512 = res.repomd.sha512,
+		    .n_packages = (int64_t)n,
 		};
 		if (q_store_publish_add(st, &row, hub->cfg.history_keep, err) < 0)
 			goto out;
@@ -206,12 +206,14 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	} else {
 		atomic_fetch_add(&hub->metrics.publishes_unchanged, 1);
 	}
-	q_debug("publish %s/%s %s: done in %.1f ms", sig, name, arch, (double)(now_usec() - t0) / 1000.0);
+	q_debug("publish %s/%s %s: done in %.1f ms", sig, name, arch,
+		(double)(now_usec() - t0) / 1000.0);
 	{
 		char path[600];
 		json_t *o = json_object();
 
-		snprintf(path, sizeof(path), "/pub/sig/%" PRId64 "/%s/%s/%s/", major, sig, arch, name);
+		snprintf(path, sizeof(path), "/pub/sig/%" PRId64 "/%s/%s/%s/", major, sig, arch,
+			 name);
 		json_object_set_new(o, "arch", json_string(arch));
 		json_object_set_new(o, "changed", json_boolean(res.changed));
 		json_object_set_new(o, "sha256", json_string(res.repomd.sha256));
@@ -237,16 +239,14 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int 
 	json_t *out = json_array();
 	size_t i;
 
-	json_array_foreach(arches, i, a)
-	{
+	json_array_foreach (arches, i, a) {
 		if (publish_arch(hub, st, repo, json_string_value(a), force, out, err) < 0) {
 			json_decref(out);
 			return -1;
 		}
 	}
-	if (seen > 0 &&
-	    q_store_repo_clear_dirty(st, json_integer_value(json_object_get(repo, "id")), seen,
-				     err) < 0) {
+	if (seen > 0 && q_store_repo_clear_dirty(
+			    st, json_integer_value(json_object_get(repo, "id")), seen, err) < 0) {
 		json_decref(out);
 		return -1;
 	}
@@ -265,8 +265,7 @@ int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *e
 
 	if (q_store_repo_list_all(st, 1, &repos, err) < 0)
 		return -1;
-	json_array_foreach(repos, i, r)
-	{
+	json_array_foreach (repos, i, r) {
 		q_info("repo %s/%s/%s changed before the last stop; publishing it",
 		       json_string_value(json_object_get(r, "sig")),
 		       json_string_value(json_object_get(r, "project")),

@@ -25,13 +25,13 @@ struct q_error;
 struct q_signer;
 
 struct q_metrics {
-	atomic_uint_fast64_t requests[6];	/* by status class: [1]=1xx … [5]=5xx */
-	atomic_uint_fast64_t publishes;		/* repo/arch publishes that wrote */
+	atomic_uint_fast64_t requests[6]; /* by status class: [1]=1xx … [5]=5xx */
+	atomic_uint_fast64_t publishes;   /* repo/arch publishes that wrote */
 	atomic_uint_fast64_t publishes_unchanged;
 	atomic_uint_fast64_t publish_failures;
-	atomic_uint_fast64_t publish_usec;	/* total time spent publishing */
-	atomic_uint_fast64_t uploads;		/* packages accepted */
-	atomic_uint_fast64_t uploads_refused;	/* batches refused */
+	atomic_uint_fast64_t publish_usec;    /* total time spent publishing */
+	atomic_uint_fast64_t uploads;         /* packages accepted */
+	atomic_uint_fast64_t uploads_refused; /* batches refused */
 };
 
 struct q_hub {
@@ -42,9 +42,9 @@ struct q_hub {
 	char staging_dir[1100];
 	char locks_dir[1100];
 	char pub_dir[1100];
-	struct q_signer *signer;	/* NULL until q_hub_open_signer */
+	struct q_signer *signer; /* NULL until q_hub_open_signer */
 	struct q_metrics metrics;
-	int64_t started;		/* time(NULL) at start */
+	int64_t started; /* time(NULL) at start */
 };
 
 /* Fill paths from cfg.data_dir and create the directories. */

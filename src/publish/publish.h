@@ -34,38 +34,38 @@ struct q_error;
 struct q_signer;
 
 struct q_publish_pkg {
-	const char *sha256;	/* of the RPM */
-	const char *filename;	/* canonical N-V-R.A.rpm (placed in Packages/) */
-	const char *store_path;	/* where the RPM is stored (content-addressed) */
-	const char *primary_xml;	/* chunks from q_rpm_inspect */
+	const char *sha256;      /* of the RPM */
+	const char *filename;    /* canonical N-V-R.A.rpm (placed in Packages/) */
+	const char *store_path;  /* where the RPM is stored (content-addressed) */
+	const char *primary_xml; /* chunks from q_rpm_inspect */
 	const char *filelists_xml;
 	const char *other_xml;
 };
 
 struct q_publish_req {
-	const char *arch_dir;		/* e.g. DATA/pub/sig/9/mc/x86_64/common */
+	const char *arch_dir; /* e.g. DATA/pub/sig/9/mc/x86_64/common */
 	const struct q_publish_pkg *pkgs;
 	size_t n_pkgs;
-	const char *last_digest;	/* set digest of the previous publish, or NULL */
-	int force;			/* write even when the digest is unchanged */
-	struct q_signer *signer;	/* NULL: do not sign */
-	const char *key_fpr;		/* the SIG's key */
-	int64_t grace_seconds;		/* how long old metadata/packages stay */
+	const char *last_digest; /* set digest of the previous publish, or NULL */
+	int force;               /* write even when the digest is unchanged */
+	struct q_signer *signer; /* NULL: do not sign */
+	const char *key_fpr;     /* the SIG's key */
+	int64_t grace_seconds;   /* how long old metadata/packages stay */
 };
 
 struct q_publish_result {
-	int changed;			/* 0 when nothing was written */
+	int changed; /* 0 when nothing was written */
 	char set_digest[65];
-	struct q_digests repomd;	/* of repodata/repomd.xml as published */
+	struct q_digests repomd; /* of repodata/repomd.xml as published */
 	uint64_t repomd_size;
-	int64_t timestamp;		/* repomd's <revision>, seconds since epoch */
+	int64_t timestamp; /* repomd's <revision>, seconds since epoch */
 };
 
 int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res,
 		   struct q_error *err);
 
 /* The set digest alone (for tests and for deciding "dirty"). */
-void q_publish_set_digest(const struct q_publish_pkg *pkgs, size_t n,
-			  const char *key_fpr, char out[65]);
+void q_publish_set_digest(const struct q_publish_pkg *pkgs, size_t n, const char *key_fpr,
+			  char out[65]);
 
 #endif

@@ -16,17 +16,17 @@
 struct q_error;
 
 struct q_rpm_info {
-	char *name;		/* RPM name */
-	char *epoch;		/* "0" when none */
+	char *name;  /* RPM name */
+	char *epoch; /* "0" when none */
 	char *version;
 	char *release;
-	char *arch;		/* "x86_64", "noarch", … */
-	char *nevra;		/* "name-[epoch:]version-release.arch" */
-	char *filename;		/* canonical "name-version-release.arch.rpm" */
-	char sha256[65];	/* of the whole file */
-	uint64_t size;		/* bytes */
-	int is_source;		/* 1 for a source RPM */
-	char *primary_xml;	/* createrepo_c chunks (cr_xml_dump) */
+	char *arch;        /* "x86_64", "noarch", … */
+	char *nevra;       /* "name-[epoch:]version-release.arch" */
+	char *filename;    /* canonical "name-version-release.arch.rpm" */
+	char sha256[65];   /* of the whole file */
+	uint64_t size;     /* bytes */
+	int is_source;     /* 1 for a source RPM */
+	char *primary_xml; /* createrepo_c chunks (cr_xml_dump) */
 	char *filelists_xml;
 	char *other_xml;
 };
@@ -36,8 +36,8 @@ struct q_rpm_info {
  * name). On failure: -1, Q_EINVAL with a message that names display_name
  * and the reason ("'x.rpm' is not an RPM file: bad magic").
  */
-int q_rpm_inspect(const char *path, const char *display_name,
-		  struct q_rpm_info *out, struct q_error *err);
+int q_rpm_inspect(const char *path, const char *display_name, struct q_rpm_info *out,
+		  struct q_error *err);
 /* Free every member; the struct itself is the caller's. */
 void q_rpm_info_release(struct q_rpm_info *info);
 

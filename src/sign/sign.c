@@ -125,8 +125,8 @@ static struct engine *engine_open(const char *keydir, struct q_error *err)
 	}
 	gpgme_set_armor(s->ctx, 1);
 	gpgme_set_offline(s->ctx, 1);
-	s->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					(GDestroyNotify)gpgme_key_unref);
+	s->keys =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)gpgme_key_unref);
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
 
@@ -304,7 +304,8 @@ static int engine_sign(struct engine *s, const char *fpr, const char *data, size
 		if (ge) {
 			key = NULL;
 			q_error_set(err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
-				    "secret key '%s' not found in '%s': %s", fpr, s->keydir, gerr(ge));
+				    "secret key '%s' not found in '%s': %s", fpr, s->keydir,
+				    gerr(ge));
 			goto out;
 		}
 		gpgme_key_ref(key);
@@ -389,16 +390,16 @@ enum sign_op { OP_KEYGEN = 1, OP_EXPORT = 2, OP_SIGN = 3 };
 /* On the wire: op (or status), number of parts, then each part's length
  * and bytes. Every length is checked against MSG_MAX_BYTES before use. */
 struct msg {
-	uint32_t op;			/* request: enum sign_op; answer: q_code */
-	uint32_t n;			/* parts */
+	uint32_t op; /* request: enum sign_op; answer: q_code */
+	uint32_t n;  /* parts */
 	uint32_t len[MSG_MAX_PARTS];
-	char *part[MSG_MAX_PARTS];	/* malloc'd, NUL-terminated */
+	char *part[MSG_MAX_PARTS]; /* malloc'd, NUL-terminated */
 };
 
 struct q_signer {
-	pthread_mutex_t lock;	/* one request at a time on fd */
-	int fd;			/* our end of the socketpair */
-	pid_t pid;		/* the signer process */
+	pthread_mutex_t lock; /* one request at a time on fd */
+	int fd;               /* our end of the socketpair */
+	pid_t pid;            /* the signer process */
 	char *keydir;
 };
 
@@ -522,8 +523,8 @@ static void serve(int fd, const char *keydir)
 		} else if (m.op == OP_SIGN && m.n == 2 && is_cstr(&m, 0)) {
 			rc = engine_sign(e, m.part[0], m.part[1], m.len[1], &out, &len, &err);
 		} else {
-			q_error_set(&err, Q_EINVAL, "the signer refuses request %u: not a known request",
-				    m.op);
+			q_error_set(&err, Q_EINVAL,
+				    "the signer refuses request %u: not a known request", m.op);
 		}
 		msg_clear(&m);
 		if (rc == 0) {
@@ -533,7 +534,8 @@ static void serve(int fd, const char *keydir)
 		} else {
 			const char *parts[1] = {err.msg};
 			size_t l = strlen(err.msg);
-			if (msg_send(fd, err.code ? (uint32_t)err.code : Q_EINTERNAL, 1, parts, &l) < 0)
+			if (msg_send(fd, err.code ? (uint32_t)err.code : Q_EINTERNAL, 1, parts,
+				     &l) < 0)
 				break;
 		}
 		free(out);

@@ -26,17 +26,16 @@ void q_signer_close(struct q_signer *s);
  * quick-gen-key names it ("rsa3072", "rsa2048", "ed25519"), no passphrase,
  * no expiry. *fpr_out (40 hex, upper case) is malloc'd; caller frees.
  */
-int q_signer_keygen(struct q_signer *s, const char *name, const char *email,
-		    const char *algo, char **fpr_out, struct q_error *err);
+int q_signer_keygen(struct q_signer *s, const char *name, const char *email, const char *algo,
+		    char **fpr_out, struct q_error *err);
 
 /* ASCII-armored public key of fpr; *out malloc'd (NUL-terminated), caller frees. */
-int q_signer_export_public(struct q_signer *s, const char *fpr, char **out,
-			   size_t *len, struct q_error *err);
+int q_signer_export_public(struct q_signer *s, const char *fpr, char **out, size_t *len,
+			   struct q_error *err);
 
 /* Write an ASCII-armored detached signature of in_path to out_path. */
-int q_signer_sign_detached(struct q_signer *s, const char *fpr,
-			   const char *in_path, const char *out_path,
-			   struct q_error *err);
+int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_path,
+			   const char *out_path, struct q_error *err);
 
 /* Stop the gpg-agent of this home (used by tests and at hub shutdown). */
 void q_signer_shutdown_agent(const char *keydir);

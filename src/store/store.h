@@ -38,14 +38,14 @@ void q_store_rollback(struct q_store *st);
 struct q_principal {
 	int64_t user_id;
 	char name[80];
-	char role[16];		/* admin, releng, user */
+	char role[16]; /* admin, releng, user */
 };
 
-int q_store_user_create(struct q_store *st, const char *name, const char *role,
-			int64_t *id, struct q_error *err);
+int q_store_user_create(struct q_store *st, const char *name, const char *role, int64_t *id,
+			struct q_error *err);
 /* *out: {"name","role","created"}; Q_ENOTFOUND when missing. */
-int q_store_user_get(struct q_store *st, const char *name, json_t **out,
-		     int64_t *id, struct q_error *err);
+int q_store_user_get(struct q_store *st, const char *name, json_t **out, int64_t *id,
+		     struct q_error *err);
 int q_store_user_list(struct q_store *st, json_t **out, struct q_error *err);
 int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err);
 
@@ -53,11 +53,10 @@ int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err);
 int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 			 const char *description, int64_t *id, struct q_error *err);
 /* Q_EAUTH when no token has this hash. */
-int q_store_token_lookup(struct q_store *st, const char *hash,
-			 struct q_principal *who, struct q_error *err);
+int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principal *who,
+			 struct q_error *err);
 /* user_id < 0: every user's tokens. */
-int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out,
-		       struct q_error *err);
+int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err);
 int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id,
 			struct q_error *err);
 int q_store_token_delete(struct q_store *st, int64_t token_id, struct q_error *err);
@@ -68,43 +67,39 @@ int q_store_token_delete(struct q_store *st, int64_t token_id, struct q_error *e
 int q_store_sig_create(struct q_store *st, json_t *fields, const char *key_fpr,
 		       struct q_error *err);
 /* The SIG as the API shows it, with members when with_members. */
-int q_store_sig_get(struct q_store *st, const char *name, int with_members,
-		    json_t **out, struct q_error *err);
+int q_store_sig_get(struct q_store *st, const char *name, int with_members, json_t **out,
+		    struct q_error *err);
 int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err);
 /* Update the given fields (already validated). */
-int q_store_sig_update(struct q_store *st, const char *name, json_t *fields,
-		       struct q_error *err);
+int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err);
 /* role: "lead", "member"; *role_out = "" when the user is not a member. */
-int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id,
-			    char role_out[16], struct q_error *err);
-int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user,
-			   const char *role, struct q_error *err);
+int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id, char role_out[16],
+			    struct q_error *err);
+int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user, const char *role,
+			   struct q_error *err);
 int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *user,
 			      struct q_error *err);
 /* {"mc":"lead",…} for a user. */
-int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out,
-		      struct q_error *err);
+int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err);
 
 /* --- projects and repos --- */
 
 /* fields: name, major (int), variant, arches (array). */
 int q_store_project_create(struct q_store *st, const char *sig, json_t *fields,
 			   struct q_error *err);
-int q_store_project_get(struct q_store *st, const char *sig, const char *project,
-			json_t **out, struct q_error *err);
-int q_store_project_list(struct q_store *st, const char *sig, json_t **out,
-			 struct q_error *err);
+int q_store_project_get(struct q_store *st, const char *sig, const char *project, json_t **out,
+			struct q_error *err);
+int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err);
 /* fields: name, channel, arches (array). */
-int q_store_repo_create(struct q_store *st, const char *sig, const char *project,
-			json_t *fields, struct q_error *err);
+int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *fields,
+			struct q_error *err);
 /* The repo with "id", "major", "dist_tag", "key_fingerprint" added for internal use. */
-int q_store_repo_get(struct q_store *st, const char *sig, const char *project,
-		     const char *repo, json_t **out, struct q_error *err);
-int q_store_repo_list(struct q_store *st, const char *sig, const char *project,
-		      json_t **out, struct q_error *err);
+int q_store_repo_get(struct q_store *st, const char *sig, const char *project, const char *repo,
+		     json_t **out, struct q_error *err);
+int q_store_repo_list(struct q_store *st, const char *sig, const char *project, json_t **out,
+		      struct q_error *err);
 /* Every repo, as q_store_repo_get shows them, plus "sig" and "project". */
-int q_store_repo_list_all(struct q_store *st, int only_dirty, json_t **out,
-			  struct q_error *err);
+int q_store_repo_list_all(struct q_store *st, int only_dirty, json_t **out, struct q_error *err);
 /* A change generation: mark_dirty increments it; clear_dirty resets it to 0
  * only if it still equals seen (so a change made during a publish is not
  * forgotten). */
@@ -115,26 +110,25 @@ int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen,
 /* --- packages --- */
 
 /* Insert (or find, by SHA-256) a package; *id is its row. */
-int q_store_package_put(struct q_store *st, const struct q_rpm_info *info,
-			int64_t *id, struct q_error *err);
+int q_store_package_put(struct q_store *st, const struct q_rpm_info *info, int64_t *id,
+			struct q_error *err);
 int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t package_id,
 			     struct q_error *err);
 /* [{"nevra","sha256","size","arch"}] */
-int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out,
-			  struct q_error *err);
+int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err);
 /* One package of a publish set; the strings live in the set's arena. */
 struct q_store_pubpkg {
 	const char *sha256;
 	const char *filename;
-	const char *primary;	/* createrepo_c XML chunks */
+	const char *primary; /* createrepo_c XML chunks */
 	const char *filelists;
 	const char *other;
 };
 
 struct q_store_pubset {
 	size_t n;
-	struct q_store_pubpkg *pkgs;	/* g_malloc'd */
-	void *arena;			/* GStringChunk holding every string */
+	struct q_store_pubpkg *pkgs; /* g_malloc'd */
+	void *arena;                 /* GStringChunk holding every string */
 };
 
 /* Packages for publishing one arch (arch or noarch), sorted by file name.
@@ -146,16 +140,13 @@ void q_store_pubset_release(struct q_store_pubset *set);
 
 /* --- staged uploads --- */
 
-int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id,
-		       const char *filename, const char *path, int64_t size,
-		       const char *sha256, struct q_error *err);
+int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, const char *filename,
+		       const char *path, int64_t size, const char *sha256, struct q_error *err);
 /* {"id","user_id","filename","path","size","sha256","created"} */
-int q_store_upload_get(struct q_store *st, const char *id, json_t **out,
-		       struct q_error *err);
+int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err);
 int q_store_upload_delete(struct q_store *st, const char *id, struct q_error *err);
 /* Paths of uploads older than before (for the caller to unlink). */
-int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths,
-			  struct q_error *err);
+int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths, struct q_error *err);
 
 /* --- publish history --- */
 
@@ -165,25 +156,24 @@ struct q_publish_row {
 	int64_t time;
 	const char *set_digest;
 	int64_t repomd_size;
-	int64_t revision;	/* repomd.xml's timestamp */
+	int64_t revision; /* repomd.xml's timestamp */
 	const char *md5, *sha1, *sha256, *sha512;
 	int64_t n_packages;
 };
 
-int q_store_publish_add(struct q_store *st, const struct q_publish_row *row,
-			int64_t keep, struct q_error *err);
+int q_store_publish_add(struct q_store *st, const struct q_publish_row *row, int64_t keep,
+			struct q_error *err);
 /* The last set digest for (repo, arch), "" when never published. */
-int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch,
-				char out[65], struct q_error *err);
-int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit,
-			    json_t **out, struct q_error *err);
+int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err);
+int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,
+			    struct q_error *err);
 
 /* --- audit --- */
 
-int q_store_audit(struct q_store *st, const char *user, const char *action,
-		  const char *target, const char *detail, struct q_error *err);
-int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out,
-		       struct q_error *err);
+int q_store_audit(struct q_store *st, const char *user, const char *action, const char *target,
+		  const char *detail, struct q_error *err);
+int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out, struct q_error *err);
 
 /* --- metrics --- */
 

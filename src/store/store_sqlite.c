@@ -19,97 +19,97 @@
 #include <time.h>
 
 struct q_store {
-	sqlite3 *db;	/* one connection, used by one thread at a time */
-	char path[1024];	/* for messages */
+	sqlite3 *db;     /* one connection, used by one thread at a time */
+	char path[1024]; /* for messages */
 };
 
 static const char *migrations[] = {
-	/* 1: the ground schema */
-	"CREATE TABLE users ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  role TEXT NOT NULL CHECK (role IN ('admin','releng','user')),"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE tokens ("
-	"  id INTEGER PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  hash TEXT NOT NULL UNIQUE,"
-	"  description TEXT NOT NULL DEFAULT '',"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE sigs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT NOT NULL UNIQUE,"
-	"  short_name TEXT NOT NULL UNIQUE,"
-	"  title TEXT NOT NULL,"
-	"  purpose TEXT NOT NULL DEFAULT '',"
-	"  status TEXT NOT NULL CHECK (status IN ('proposed','active','community-interest','retired')),"
-	"  wiki TEXT NOT NULL DEFAULT '',"
-	"  chat TEXT NOT NULL DEFAULT '',"
-	"  mailing_list TEXT NOT NULL DEFAULT '',"
-	"  key_fpr TEXT NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  updated INTEGER NOT NULL);"
-	"CREATE TABLE sig_members ("
-	"  sig_id INTEGER NOT NULL REFERENCES sigs(id) ON DELETE CASCADE,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  role TEXT NOT NULL CHECK (role IN ('lead','member')),"
-	"  PRIMARY KEY (sig_id, user_id));"
-	"CREATE TABLE projects ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sig_id INTEGER NOT NULL REFERENCES sigs(id),"
-	"  name TEXT NOT NULL,"
-	"  major INTEGER NOT NULL,"
-	"  variant TEXT NOT NULL,"
-	"  arches TEXT NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  UNIQUE (sig_id, name));"
-	"CREATE TABLE repos ("
-	"  id INTEGER PRIMARY KEY,"
-	"  project_id INTEGER NOT NULL REFERENCES projects(id),"
-	"  name TEXT NOT NULL,"
-	"  channel TEXT NOT NULL CHECK (channel IN ('testing','release')),"
-	"  arches TEXT NOT NULL,"
-	"  dirty INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL,"
-	"  UNIQUE (project_id, name));"
-	"CREATE TABLE packages ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sha256 TEXT NOT NULL UNIQUE,"
-	"  name TEXT NOT NULL, epoch TEXT NOT NULL, version TEXT NOT NULL,"
-	"  release TEXT NOT NULL, arch TEXT NOT NULL,"
-	"  nevra TEXT NOT NULL, filename TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  primary_xml TEXT NOT NULL, filelists_xml TEXT NOT NULL, other_xml TEXT NOT NULL,"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE repo_packages ("
-	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
-	"  package_id INTEGER NOT NULL REFERENCES packages(id),"
-	"  added INTEGER NOT NULL,"
-	"  PRIMARY KEY (repo_id, package_id));"
-	"CREATE TABLE uploads ("
-	"  id TEXT PRIMARY KEY,"
-	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
-	"  filename TEXT NOT NULL, path TEXT NOT NULL,"
-	"  size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE publishes ("
-	"  id INTEGER PRIMARY KEY,"
-	"  repo_id INTEGER NOT NULL REFERENCES repos(id),"
-	"  arch TEXT NOT NULL,"
-	"  time INTEGER NOT NULL,"
-	"  set_digest TEXT NOT NULL,"
-	"  repomd_size INTEGER NOT NULL,"
-	"  revision INTEGER NOT NULL,"
-	"  md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL, sha512 TEXT NOT NULL,"
-	"  n_packages INTEGER NOT NULL);"
-	"CREATE INDEX publishes_repo_arch ON publishes(repo_id, arch, id);"
-	"CREATE TABLE audit ("
-	"  id INTEGER PRIMARY KEY,"
-	"  time INTEGER NOT NULL,"
-	"  user TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  target TEXT NOT NULL,"
-	"  detail TEXT NOT NULL DEFAULT '');",
+    /* 1: the ground schema */
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin','releng','user')),"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE sigs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  short_name TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL,"
+    "  purpose TEXT NOT NULL DEFAULT '',"
+    "  status TEXT NOT NULL CHECK (status IN ('proposed','active','community-interest','retired')),"
+    "  wiki TEXT NOT NULL DEFAULT '',"
+    "  chat TEXT NOT NULL DEFAULT '',"
+    "  mailing_list TEXT NOT NULL DEFAULT '',"
+    "  key_fpr TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL);"
+    "CREATE TABLE sig_members ("
+    "  sig_id INTEGER NOT NULL REFERENCES sigs(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL CHECK (role IN ('lead','member')),"
+    "  PRIMARY KEY (sig_id, user_id));"
+    "CREATE TABLE projects ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sig_id INTEGER NOT NULL REFERENCES sigs(id),"
+    "  name TEXT NOT NULL,"
+    "  major INTEGER NOT NULL,"
+    "  variant TEXT NOT NULL,"
+    "  arches TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (sig_id, name));"
+    "CREATE TABLE repos ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  name TEXT NOT NULL,"
+    "  channel TEXT NOT NULL CHECK (channel IN ('testing','release')),"
+    "  arches TEXT NOT NULL,"
+    "  dirty INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (project_id, name));"
+    "CREATE TABLE packages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL, epoch TEXT NOT NULL, version TEXT NOT NULL,"
+    "  release TEXT NOT NULL, arch TEXT NOT NULL,"
+    "  nevra TEXT NOT NULL, filename TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  primary_xml TEXT NOT NULL, filelists_xml TEXT NOT NULL, other_xml TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE repo_packages ("
+    "  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  package_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  added INTEGER NOT NULL,"
+    "  PRIMARY KEY (repo_id, package_id));"
+    "CREATE TABLE uploads ("
+    "  id TEXT PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  filename TEXT NOT NULL, path TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE publishes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  arch TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  set_digest TEXT NOT NULL,"
+    "  repomd_size INTEGER NOT NULL,"
+    "  revision INTEGER NOT NULL,"
+    "  md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL, sha512 TEXT NOT NULL,"
+    "  n_packages INTEGER NOT NULL);"
+    "CREATE INDEX publishes_repo_arch ON publishes(repo_id, arch, id);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY,"
+    "  time INTEGER NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  target TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');",
 };
 
 static int db_error(struct q_store *st, struct q_error *err, const char *what)
@@ -196,7 +196,7 @@ static json_t *row_json(sqlite3_stmt *s)
 			else
 				v = json_stringn((const char *)sqlite3_column_text(s, i),
 						 (size_t)sqlite3_column_bytes(s, i));
-			if (!v)	/* not UTF-8: never let a bad byte kill a response */
+			if (!v) /* not UTF-8: never let a bad byte kill a response */
 				v = json_string("?");
 			break;
 		}
@@ -324,7 +324,8 @@ int q_store_migrate(struct q_store *st, struct q_error *err)
 
 	if (q_store_begin(st, err) < 0)
 		return -1;
-	if (sqlite3_exec(st->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+	if (sqlite3_exec(st->db,
+			 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	s = prep(st, "SELECT COALESCE(MAX(version), 0) FROM schema_version", err);
@@ -463,7 +464,8 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
 		if (rc == SQLITE_DONE)
-			return q_error_set(err, Q_EAUTH, "the token is not valid; ask an admin for "
+			return q_error_set(err, Q_EAUTH,
+					   "the token is not valid; ask an admin for "
 					   "a new one (quarry token create)");
 		return db_error(st, err, "checking a token");
 	}
@@ -476,11 +478,12 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 
 int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT t.id AS id, u.name AS user, t.description AS description, "
-			       "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
-			       "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT t.id AS id, u.name AS user, t.description AS description, "
+		 "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
+		 "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
+		 err);
 
 	if (!s)
 		return -1;
@@ -489,8 +492,7 @@ int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct
 	return rows_json(st, s, out, "listing tokens", err);
 }
 
-int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id,
-			struct q_error *err)
+int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id, struct q_error *err)
 {
 	sqlite3_stmt *s = prep(st, "SELECT user_id FROM tokens WHERE id = ?", err);
 	int rc;
@@ -556,9 +558,9 @@ int q_store_sig_create(struct q_store *st, json_t *f, const char *key_fpr, struc
 	return 0;
 }
 
-#define SIG_COLUMNS                                                                       \
-	"name, short_name, title, purpose, status, wiki, chat, mailing_list, "             \
-	"key_fpr AS key_fingerprint, '/api/v1/sigs/' || name || '/key' AS key_url, created, " \
+#define SIG_COLUMNS                                                                                \
+	"name, short_name, title, purpose, status, wiki, chat, mailing_list, "                     \
+	"key_fpr AS key_fingerprint, '/api/v1/sigs/' || name || '/key' AS key_url, created, "      \
 	"updated"
 
 int q_store_sig_get(struct q_store *st, const char *name, int with_members, json_t **out,
@@ -601,15 +603,15 @@ int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err)
 int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err)
 {
 	/* Column names come from this fixed list, never from the request. */
-	static const char *updatable[] = {"title", "purpose", "status", "wiki", "chat",
-					  "mailing_list"};
+	static const char *updatable[] = {"title", "purpose", "status",
+					  "wiki",  "chat",    "mailing_list"};
 	static const char *sql[] = {
-		"UPDATE sigs SET title = ?, updated = ? WHERE name = ?",
-		"UPDATE sigs SET purpose = ?, updated = ? WHERE name = ?",
-		"UPDATE sigs SET status = ?, updated = ? WHERE name = ?",
-		"UPDATE sigs SET wiki = ?, updated = ? WHERE name = ?",
-		"UPDATE sigs SET chat = ?, updated = ? WHERE name = ?",
-		"UPDATE sigs SET mailing_list = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET title = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET purpose = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET status = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET wiki = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET chat = ?, updated = ? WHERE name = ?",
+	    "UPDATE sigs SET mailing_list = ?, updated = ? WHERE name = ?",
 	};
 
 	for (size_t i = 0; i < Q_ARRAY_LEN(updatable); i++) {
@@ -630,8 +632,8 @@ int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, str
 	return 0;
 }
 
-int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id,
-			    char role_out[16], struct q_error *err)
+int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id, char role_out[16],
+			    struct q_error *err)
 {
 	sqlite3_stmt *s = prep(st,
 			       "SELECT m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
@@ -649,14 +651,15 @@ int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id
 	return 0;
 }
 
-int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user,
-			   const char *role, struct q_error *err)
+int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user, const char *role,
+			   struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO sig_members (sig_id, user_id, role) "
-			       "SELECT g.id, u.id, ? FROM sigs g, users u WHERE g.name = ? AND u.name = ? "
-			       "ON CONFLICT (sig_id, user_id) DO UPDATE SET role = excluded.role",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO sig_members (sig_id, user_id, role) "
+		 "SELECT g.id, u.id, ? FROM sigs g, users u WHERE g.name = ? AND u.name = ? "
+		 "ON CONFLICT (sig_id, user_id) DO UPDATE SET role = excluded.role",
+		 err);
 
 	if (!s)
 		return -1;
@@ -673,10 +676,11 @@ int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user
 int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *user,
 			      struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "DELETE FROM sig_members WHERE sig_id = (SELECT id FROM sigs WHERE name = ?) "
-			       "AND user_id = (SELECT id FROM users WHERE name = ?)",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "DELETE FROM sig_members WHERE sig_id = (SELECT id FROM sigs WHERE name = ?) "
+		 "AND user_id = (SELECT id FROM users WHERE name = ?)",
+		 err);
 
 	if (!s)
 		return -1;
@@ -693,10 +697,11 @@ int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *u
 int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err)
 {
 	json_t *o = json_object();
-	sqlite3_stmt *s = prep(st,
-			       "SELECT g.name, m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
-			       "WHERE m.user_id = ? ORDER BY g.name",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT g.name, m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
+		 "WHERE m.user_id = ? ORDER BY g.name",
+		 err);
 
 	if (!s) {
 		json_decref(o);
@@ -720,13 +725,12 @@ static char *join_arches(json_t *arr)
 	char *out;
 	size_t cap = 1;
 
-	json_array_foreach(arr, i, v)
+	json_array_foreach (arr, i, v)
 		cap += strlen(json_string_value(v)) + 1;
 	out = calloc(1, cap);
 	if (!out)
 		return NULL;
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		if (i)
 			strncat(out, ",", cap - strlen(out) - 1);
 		strncat(out, json_string_value(v), cap - strlen(out) - 1);
@@ -734,19 +738,20 @@ static char *join_arches(json_t *arr)
 	return out;
 }
 
-#define PROJECT_COLUMNS                                                                  \
-	"g.name AS sig, p.name AS name, p.major AS major, p.variant AS variant, "          \
-	"'r' || p.major || '-sig-' || g.name || '-' || p.variant AS branch, "               \
-	"'.el' || p.major || '.' || g.short_name AS dist_tag, p.arches AS arches, "         \
+#define PROJECT_COLUMNS                                                                            \
+	"g.name AS sig, p.name AS name, p.major AS major, p.variant AS variant, "                  \
+	"'r' || p.major || '-sig-' || g.name || '-' || p.variant AS branch, "                      \
+	"'.el' || p.major || '.' || g.short_name AS dist_tag, p.arches AS arches, "                \
 	"p.created AS created"
 
 int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
 {
 	char *arches = join_arches(json_object_get(f, "arches"));
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
-			       "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
+		 "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
+		 err);
 	int rc;
 
 	if (!s || !arches) {
@@ -774,10 +779,11 @@ int q_store_project_get(struct q_store *st, const char *sig, const char *project
 			struct q_error *err)
 {
 	char msg[256];
-	sqlite3_stmt *s = prep(st,
-			       "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
-			       "WHERE g.name = ? AND p.name = ?",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		 "WHERE g.name = ? AND p.name = ?",
+		 err);
 
 	if (!s)
 		return -1;
@@ -789,10 +795,11 @@ int q_store_project_get(struct q_store *st, const char *sig, const char *project
 
 int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
-			       "WHERE g.name = ? ORDER BY p.name",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		 "WHERE g.name = ? ORDER BY p.name",
+		 err);
 
 	if (!s)
 		return -1;
@@ -804,11 +811,12 @@ int q_store_repo_create(struct q_store *st, const char *sig, const char *project
 			struct q_error *err)
 {
 	char *arches = join_arches(json_object_get(f, "arches"));
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO repos (project_id, name, channel, arches, created) "
-			       "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
-			       "WHERE g.name = ? AND p.name = ?",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO repos (project_id, name, channel, arches, created) "
+		 "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		 "WHERE g.name = ? AND p.name = ?",
+		 err);
 	int rc;
 
 	if (!s || !arches) {
@@ -832,21 +840,22 @@ int q_store_repo_create(struct q_store *st, const char *sig, const char *project
 	return rc;
 }
 
-#define REPO_COLUMNS                                                                     \
-	"r.id AS id, g.name AS sig, p.name AS project, r.name AS name, r.channel AS channel, " \
-	"r.arches AS arches, '/pub/sig/' || p.major || '/' || g.name || '/ARCH/' || r.name || '/' " \
-	"AS path, p.major AS major, '.el' || p.major || '.' || g.short_name AS dist_tag, "   \
+#define REPO_COLUMNS                                                                               \
+	"r.id AS id, g.name AS sig, p.name AS project, r.name AS name, r.channel AS channel, "     \
+	"r.arches AS arches, '/pub/sig/' || p.major || '/' || g.name || '/ARCH/' || r.name || "    \
+	"'/' "                                                                                     \
+	"AS path, p.major AS major, '.el' || p.major || '.' || g.short_name AS dist_tag, "         \
 	"g.key_fpr AS key_fingerprint, r.dirty AS dirty, r.created AS created"
-#define REPO_FROM " FROM repos r JOIN projects p ON p.id = r.project_id JOIN sigs g ON g.id = p.sig_id "
+#define REPO_FROM                                                                                  \
+	" FROM repos r JOIN projects p ON p.id = r.project_id JOIN sigs g ON g.id = p.sig_id "
 
 int q_store_repo_get(struct q_store *st, const char *sig, const char *project, const char *repo,
 		     json_t **out, struct q_error *err)
 {
 	char msg[300];
-	sqlite3_stmt *s = prep(st,
-			       "SELECT " REPO_COLUMNS REPO_FROM
-			       "WHERE g.name = ? AND p.name = ? AND r.name = ?",
-			       err);
+	sqlite3_stmt *s = prep(
+	    st, "SELECT " REPO_COLUMNS REPO_FROM "WHERE g.name = ? AND p.name = ? AND r.name = ?",
+	    err);
 
 	if (!s)
 		return -1;
@@ -860,10 +869,9 @@ int q_store_repo_get(struct q_store *st, const char *sig, const char *project, c
 int q_store_repo_list(struct q_store *st, const char *sig, const char *project, json_t **out,
 		      struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT " REPO_COLUMNS REPO_FROM
-			       "WHERE g.name = ? AND p.name = ? ORDER BY r.name",
-			       err);
+	sqlite3_stmt *s = prep(
+	    st, "SELECT " REPO_COLUMNS REPO_FROM "WHERE g.name = ? AND p.name = ? ORDER BY r.name",
+	    err);
 
 	if (!s)
 		return -1;
@@ -895,8 +903,7 @@ int q_store_repo_mark_dirty(struct q_store *st, int64_t repo_id, struct q_error 
 	return run(st, s, "marking a repo", err);
 }
 
-int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen,
-			     struct q_error *err)
+int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen, struct q_error *err)
 {
 	sqlite3_stmt *s = prep(st, "UPDATE repos SET dirty = 0 WHERE id = ? AND dirty = ?", err);
 
@@ -912,11 +919,12 @@ int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen,
 int q_store_package_put(struct q_store *st, const struct q_rpm_info *in, int64_t *id,
 			struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO packages (sha256, name, epoch, version, release, arch, "
-			       "nevra, filename, size, primary_xml, filelists_xml, other_xml, created) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO packages (sha256, name, epoch, version, release, arch, "
+		 "nevra, filename, size, primary_xml, filelists_xml, other_xml, created) "
+		 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
+		 err);
 
 	if (!s)
 		return -1;
@@ -951,10 +959,11 @@ int q_store_package_put(struct q_store *st, const struct q_rpm_info *in, int64_t
 int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t package_id,
 			     struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO repo_packages (repo_id, package_id, added) VALUES (?,?,?) "
-			       "ON CONFLICT DO NOTHING",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO repo_packages (repo_id, package_id, added) VALUES (?,?,?) "
+		 "ON CONFLICT DO NOTHING",
+		 err);
 
 	if (!s)
 		return -1;
@@ -1016,7 +1025,8 @@ int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *ar
 		dst[3] = &p->filelists;
 		dst[4] = &p->other;
 		for (int i = 0; i < 5; i++)
-			*dst[i] = g_string_chunk_insert_len(arena, (const char *)sqlite3_column_text(s, i),
+			*dst[i] = g_string_chunk_insert_len(arena,
+							    (const char *)sqlite3_column_text(s, i),
 							    sqlite3_column_bytes(s, i));
 	}
 	sqlite3_finalize(s);
@@ -1040,10 +1050,11 @@ void q_store_pubset_release(struct q_store_pubset *set)
 int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, const char *filename,
 		       const char *path, int64_t size, const char *sha256, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
-			       "VALUES (?,?,?,?,?,?,?)",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
+		 "VALUES (?,?,?,?,?,?,?)",
+		 err);
 
 	if (!s)
 		return -1;
@@ -1060,10 +1071,11 @@ int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, cons
 int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err)
 {
 	char msg[200];
-	sqlite3_stmt *s = prep(st,
-			       "SELECT id, user_id, filename, path, size, sha256, created FROM uploads "
-			       "WHERE id = ?",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT id, user_id, filename, path, size, sha256, created FROM uploads "
+		 "WHERE id = ?",
+		 err);
 
 	if (!s)
 		return -1;
@@ -1097,11 +1109,12 @@ int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths, st
 int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64_t keep,
 			struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO publishes (repo_id, arch, time, set_digest, repomd_size, "
-			       "revision, md5, sha1, sha256, sha512, n_packages) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "INSERT INTO publishes (repo_id, arch, time, set_digest, repomd_size, "
+		 "revision, md5, sha1, sha256, sha512, n_packages) "
+		 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		 err);
 
 	if (!s)
 		return -1;
@@ -1118,10 +1131,11 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64
 	sqlite3_bind_int64(s, 11, r->n_packages);
 	if (run(st, s, "recording a publish", err) < 0)
 		return -1;
-	s = prep(st,
-		 "DELETE FROM publishes WHERE repo_id = ? AND arch = ? AND id NOT IN "
-		 "(SELECT id FROM publishes WHERE repo_id = ? AND arch = ? ORDER BY id DESC LIMIT ?)",
-		 err);
+	s = prep(
+	    st,
+	    "DELETE FROM publishes WHERE repo_id = ? AND arch = ? AND id NOT IN "
+	    "(SELECT id FROM publishes WHERE repo_id = ? AND arch = ? ORDER BY id DESC LIMIT ?)",
+	    err);
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->repo_id);
@@ -1132,8 +1146,8 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64
 	return run(st, s, "pruning publish history", err);
 }
 
-int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch,
-				char out[65], struct q_error *err)
+int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err)
 {
 	sqlite3_stmt *s = prep(st,
 			       "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
@@ -1154,11 +1168,12 @@ int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char 
 int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,
 			    struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT arch, time, repomd_size, revision AS timestamp, md5, sha1, "
-			       "sha256, sha512, n_packages AS packages FROM publishes WHERE repo_id = ? "
-			       "ORDER BY id DESC LIMIT ?",
-			       err);
+	sqlite3_stmt *s =
+	    prep(st,
+		 "SELECT arch, time, repomd_size, revision AS timestamp, md5, sha1, "
+		 "sha256, sha512, n_packages AS packages FROM publishes WHERE repo_id = ? "
+		 "ORDER BY id DESC LIMIT ?",
+		 err);
 
 	if (!s)
 		return -1;
@@ -1172,9 +1187,8 @@ int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, 
 int q_store_audit(struct q_store *st, const char *user, const char *action, const char *target,
 		  const char *detail, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO audit (time, user, action, target, detail) VALUES (?,?,?,?,?)",
-			       err);
+	sqlite3_stmt *s = prep(
+	    st, "INSERT INTO audit (time, user, action, target, detail) VALUES (?,?,?,?,?)", err);
 
 	if (!s)
 		return -1;

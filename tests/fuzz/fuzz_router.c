@@ -12,22 +12,22 @@
 #include "http/router.h"
 
 /* Checked in every build type (assert vanishes under NDEBUG). */
-#define CHECK(x)                                                               \
-	do {                                                                   \
-		if (!(x))                                                      \
-			abort();                                               \
+#define CHECK(x)                                                                                   \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			abort();                                                                   \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *patterns[] = {
-	"api/v1/sigs",
-	"api/v1/sigs/*",
-	"api/v1/sigs/*/projects/*/repos/*",
-	"api/v1/sigs/*/members/*",
-	"pub/*/*/*/*/*",
-	"*",
-	"",
+    "api/v1/sigs",
+    "api/v1/sigs/*",
+    "api/v1/sigs/*/projects/*/repos/*",
+    "api/v1/sigs/*/members/*",
+    "pub/*/*/*/*/*",
+    "*",
+    "",
 };
 
 static const char *keys[] = {"limit", "arch", "q", "", "a", "name"};

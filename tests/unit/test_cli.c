@@ -67,10 +67,13 @@ static void test_split_bad(void **state)
 		const char *arg;
 		int n;
 	} bad[] = {
-		{"mc/el9", 3}, {"mc/el9/common/x", 3}, {"mc//common", 3}, {"/el9/common", 3},
-		{"mc/el9/", 3}, {"", 1}, {"mc/el9", 1}, {"Mc", 1}, {"mc/../x", 3},
-		{"mc/..", 2}, {"mc/el9/Common", 3}, {"m c", 1}, {"mc%00", 1},
-		{"abcdefghijabcdefghijabcdefghijabc", 1},	/* 33 characters */
+	    {"mc/el9", 3},        {"mc/el9/common/x", 3},
+	    {"mc//common", 3},    {"/el9/common", 3},
+	    {"mc/el9/", 3},       {"", 1},
+	    {"mc/el9", 1},        {"Mc", 1},
+	    {"mc/../x", 3},       {"mc/..", 2},
+	    {"mc/el9/Common", 3}, {"m c", 1},
+	    {"mc%00", 1},         {"abcdefghijabcdefghijabcdefghijabc", 1}, /* 33 characters */
 	};
 	struct q_error err = {0};
 	char *p[3];
@@ -134,8 +137,8 @@ static void test_config_parse(void **state)
 	hub = token = NULL;
 
 	/* Only a hub: the token stays unset. */
-	assert_int_equal(q_client_config_parse("[client]\nhub=http://h\n", 21, "t.ini", &hub, &token,
-					       &err), 0);
+	assert_int_equal(
+	    q_client_config_parse("[client]\nhub=http://h\n", 21, "t.ini", &hub, &token, &err), 0);
 	assert_string_equal(hub, "http://h");
 	assert_null(token);
 	g_free(hub);
@@ -165,8 +168,8 @@ static void test_config_precedence(void **state)
 	static const struct q_cli_family fam = {"whoami", "t", NULL, 0, cmds, 1};
 	char *path = write_temp("[client]\nhub = http://from-file:1///\ntoken = qk_file\n");
 	char *argv1[] = {"whoami", "--client-config", path};
-	char *argv2[] = {"whoami", "--client-config", path, "--hub", "https://flag:2",
-			 "--token", "qk_flag"};
+	char *argv2[] = {"whoami",         "--client-config", path,     "--hub",
+			 "https://flag:2", "--token",         "qk_flag"};
 	char *argv3[] = {"whoami", "--client-config", "/nonexistent/client.ini"};
 	char *argv4[] = {"whoami"};
 	struct q_cli_args a;
@@ -272,10 +275,10 @@ static void test_hoist(void **state)
 	assert_null(q_cli_hoist_command(1, v4));
 }
 
-#define RUN(fn, ...)                                                                   \
-	({                                                                             \
-		char *v_[] = {__VA_ARGS__};                                            \
-		fn(ARGC(v_), v_);                                                      \
+#define RUN(fn, ...)                                                                               \
+	({                                                                                         \
+		char *v_[] = {__VA_ARGS__};                                                        \
+		fn(ARGC(v_), v_);                                                                  \
 	})
 
 static void test_exit_codes(void **state)
@@ -303,27 +306,33 @@ static void test_exit_codes(void **state)
 	assert_int_equal(RUN(cmd_sig, "sig", "show", "--hub"), 2);
 	assert_int_equal(RUN(cmd_sig, "sig", "create", "mc", "--title", "T", "--purpose", "P"), 2);
 	assert_int_equal(RUN(cmd_sig, "sig", "update", "mc", "--hub", "http://127.0.0.1:1"), 2);
-	assert_int_equal(RUN(cmd_sig, "sig", "update", "mc", "--status", "dead", "--hub",
-			     "http://127.0.0.1:1"), 2);
+	assert_int_equal(
+	    RUN(cmd_sig, "sig", "update", "mc", "--status", "dead", "--hub", "http://127.0.0.1:1"),
+	    2);
 	assert_int_equal(RUN(cmd_sig, "sig", "show", "Bad/Name", "--hub", "http://127.0.0.1:1"), 2);
 	assert_int_equal(RUN(cmd_sig, "sig", "member", "add", "mc", "bob", "--role", "king",
-			     "--hub", "http://127.0.0.1:1"), 2);
-	assert_int_equal(RUN(cmd_project, "project", "create", "mc/el9", "--major", "x", "--variant",
-			     "1", "--arch", "x86_64", "--hub", "http://127.0.0.1:1"), 2);
-	assert_int_equal(RUN(cmd_project, "project", "create", "mc/el9", "--major", "9", "--variant",
-			     "1", "--arch", "sparc", "--hub", "http://127.0.0.1:1"), 2);
-	assert_int_equal(RUN(cmd_project, "project", "show", "mc", "--hub", "http://127.0.0.1:1"), 2);
+			     "--hub", "http://127.0.0.1:1"),
+			 2);
+	assert_int_equal(RUN(cmd_project, "project", "create", "mc/el9", "--major", "x",
+			     "--variant", "1", "--arch", "x86_64", "--hub", "http://127.0.0.1:1"),
+			 2);
+	assert_int_equal(RUN(cmd_project, "project", "create", "mc/el9", "--major", "9",
+			     "--variant", "1", "--arch", "sparc", "--hub", "http://127.0.0.1:1"),
+			 2);
+	assert_int_equal(RUN(cmd_project, "project", "show", "mc", "--hub", "http://127.0.0.1:1"),
+			 2);
 	assert_int_equal(RUN(cmd_repo, "repo", "show", "mc/el9", "--hub", "http://127.0.0.1:1"), 2);
 	assert_int_equal(RUN(cmd_repo, "repo", "create", "mc/el9/common", "--hub", "http://h"), 2);
 	assert_int_equal(RUN(cmd_repo, "repo", "create", "mc/el9/common", "--arch", "x86_64",
-			     "--channel", "beta", "--hub", "http://h"), 2);
+			     "--channel", "beta", "--hub", "http://h"),
+			 2);
 	assert_int_equal(RUN(cmd_upload, "upload", "mc/el9/common"), 2);
 	assert_int_equal(RUN(cmd_upload, "upload", "mc/el9", "x.rpm", "--hub", "http://h"), 2);
 	assert_int_equal(RUN(cmd_publish, "publish", "a/b/c", "d"), 2);
 	assert_int_equal(RUN(cmd_token, "token", "revoke", "abc", "--hub", "http://h"), 2);
 	assert_int_equal(RUN(cmd_user, "user", "create", "bob", "--hub", "http://h"), 2);
-	assert_int_equal(RUN(cmd_user, "user", "create", "bob", "--role", "god", "--hub", "http://h"),
-			 2);
+	assert_int_equal(
+	    RUN(cmd_user, "user", "create", "bob", "--role", "god", "--hub", "http://h"), 2);
 	assert_int_equal(RUN(cmd_audit, "audit", "--limit", "-1", "--hub", "http://h"), 2);
 	assert_int_equal(RUN(cmd_whoami, "whoami", "extra"), 2);
 	/* No hub configured anywhere. */
@@ -333,16 +342,17 @@ static void test_exit_codes(void **state)
 	assert_int_equal(RUN(cmd_whoami, "whoami", "--hub", "http://127.0.0.1:1"), 1);
 	/* A missing file is an error before anything is sent. */
 	assert_int_equal(RUN(cmd_upload, "upload", "mc/el9/common", "/nonexistent.rpm", "--hub",
-			     "http://127.0.0.1:1"), 1);
+			     "http://127.0.0.1:1"),
+			 1);
 }
 
 /* ---- against a one-shot fake hub ---- */
 
 struct fake {
-	int fd;			/* listening socket */
+	int fd; /* listening socket */
 	int port;
-	const char *answer;	/* the whole HTTP response */
-	char request[8192];	/* what the client sent (headers and start of body) */
+	const char *answer; /* the whole HTTP response */
+	char request[8192]; /* what the client sent (headers and start of body) */
 	pthread_t thread;
 };
 
@@ -396,10 +406,12 @@ static void fake_stop(struct fake *f)
 
 static void test_api_error(void **state)
 {
-	static const char body[] = "{\"error\":{\"code\":\"not_found\",\"message\":\"sig 'foo' not found\"}}";
-	char *answer = g_strdup_printf("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-				       "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-				       strlen(body), body);
+	static const char body[] =
+	    "{\"error\":{\"code\":\"not_found\",\"message\":\"sig 'foo' not found\"}}";
+	char *answer =
+	    g_strdup_printf("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+			    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+			    strlen(body), body);
 	char *hub;
 	struct fake f;
 	int ret;
@@ -442,7 +454,8 @@ static void test_escaping(void **state)
 {
 	static const char body[] = "{\"sig\":\"mc\"}";
 	char *answer = g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n"
-				       "Connection: close\r\n\r\n%s", strlen(body), body);
+				       "Connection: close\r\n\r\n%s",
+				       strlen(body), body);
 	struct fake f;
 	char *hub;
 	char *path;
@@ -457,8 +470,8 @@ static void test_escaping(void **state)
 	ret = RUN(cmd_repo, "repo", "history", "mc/el9.x/common_1", "--hub", hub);
 	fake_stop(&f);
 	assert_int_equal(ret, 0);
-	assert_non_null(strstr(f.request,
-			       "GET /api/v1/sigs/mc/projects/el9.x/repos/common_1/history HTTP/1.1"));
+	assert_non_null(strstr(
+	    f.request, "GET /api/v1/sigs/mc/projects/el9.x/repos/common_1/history HTTP/1.1"));
 	g_free(hub);
 	g_free(answer);
 }
@@ -466,17 +479,17 @@ static void test_escaping(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_split_ok, setup),
-		cmocka_unit_test_setup(test_split_bad, setup),
-		cmocka_unit_test_setup(test_parse_long_and_arches, setup),
-		cmocka_unit_test_setup(test_config_parse, setup),
-		cmocka_unit_test_setup(test_config_precedence, setup),
-		cmocka_unit_test_setup(test_options_anywhere, setup),
-		cmocka_unit_test_setup(test_hoist, setup),
-		cmocka_unit_test_setup(test_exit_codes, setup),
-		cmocka_unit_test_setup(test_api_error, setup),
-		cmocka_unit_test_setup(test_api_ok_json, setup),
-		cmocka_unit_test_setup(test_escaping, setup),
+	    cmocka_unit_test_setup(test_split_ok, setup),
+	    cmocka_unit_test_setup(test_split_bad, setup),
+	    cmocka_unit_test_setup(test_parse_long_and_arches, setup),
+	    cmocka_unit_test_setup(test_config_parse, setup),
+	    cmocka_unit_test_setup(test_config_precedence, setup),
+	    cmocka_unit_test_setup(test_options_anywhere, setup),
+	    cmocka_unit_test_setup(test_hoist, setup),
+	    cmocka_unit_test_setup(test_exit_codes, setup),
+	    cmocka_unit_test_setup(test_api_error, setup),
+	    cmocka_unit_test_setup(test_api_ok_json, setup),
+	    cmocka_unit_test_setup(test_escaping, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,7 +90,7 @@ static void test_valid_file(void **state)
 			   "[signing]\n"
 			   "key_algo = rsa4096\n"
 			   "[log]\n"
-			   "level = debug";	/* no final newline */
+			   "level = debug"; /* no final newline */
 
 	(void)state;
 	assert_int_equal(parse_str(text, &cfg, &errors), 0);
@@ -124,37 +124,37 @@ static void test_every_error_with_line(void **state)
 {
 	struct q_config cfg;
 	char *errors;
-	const char *text = "orphan = 1\n"			/* 1: outside a section */
+	const char *text = "orphan = 1\n" /* 1: outside a section */
 			   "[hub]\n"
-			   "threads = 0\n"			/* 3: out of range */
-			   "threads = 65\n"			/* 4 */
-			   "threads = 4x\n"			/* 5 */
-			   "nosuchkey = 1\n"			/* 6 */
-			   "just words\n"			/* 7: no '=' */
-			   "listen = nohostport\n"		/* 8 */
-			   "listen = host:0\n"			/* 9 */
-			   "listen = host:65536\n"		/* 10 */
-			   "listen = :80\n"			/* 11 */
-			   "listen = [::1]\n"			/* 12 */
-			   "public_url = ftp://x\n"		/* 13 */
-			   "data_dir =\n"			/* 14: empty */
-			   "max_upload_size = 1023\n"		/* 15: below min */
-			   "max_upload_size = 1025G\n"		/* 16: above max */
-			   "max_json_body = 99999999999999999999G\n"	/* 17: overflow */
-			   "upload_ttl = 59\n"			/* 18 */
-			   "upload_ttl = 1y\n"			/* 19 */
-			   "[nope]\n"				/* 20: unknown section */
-			   "x = 1\n"				/* 21: unknown key in [nope] */
-			   "[hub\n"				/* 22: malformed */
-			   "threads = 5\n"			/* 23: outside (section reset) */
-			   "[]\n"				/* 24 */
-			   "[hub] # trailing\n"			/* 25 */
+			   "threads = 0\n"                           /* 3: out of range */
+			   "threads = 65\n"                          /* 4 */
+			   "threads = 4x\n"                          /* 5 */
+			   "nosuchkey = 1\n"                         /* 6 */
+			   "just words\n"                            /* 7: no '=' */
+			   "listen = nohostport\n"                   /* 8 */
+			   "listen = host:0\n"                       /* 9 */
+			   "listen = host:65536\n"                   /* 10 */
+			   "listen = :80\n"                          /* 11 */
+			   "listen = [::1]\n"                        /* 12 */
+			   "public_url = ftp://x\n"                  /* 13 */
+			   "data_dir =\n"                            /* 14: empty */
+			   "max_upload_size = 1023\n"                /* 15: below min */
+			   "max_upload_size = 1025G\n"               /* 16: above max */
+			   "max_json_body = 99999999999999999999G\n" /* 17: overflow */
+			   "upload_ttl = 59\n"                       /* 18 */
+			   "upload_ttl = 1y\n"                       /* 19 */
+			   "[nope]\n"                                /* 20: unknown section */
+			   "x = 1\n"                                 /* 21: unknown key in [nope] */
+			   "[hub\n"                                  /* 22: malformed */
+			   "threads = 5\n"      /* 23: outside (section reset) */
+			   "[]\n"               /* 24 */
+			   "[hub] # trailing\n" /* 25 */
 			   "[log]\n"
-			   "level = loud\n"			/* 27 */
+			   "level = loud\n" /* 27 */
 			   "[signing]\n"
-			   "key_algo = dsa\n";			/* 29 */
-	static const int want[] = {1,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
-				   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 29};
+			   "key_algo = dsa\n"; /* 29 */
+	static const int want[] = {1,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+				   15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 27, 29};
 	char needle[32];
 
 	(void)state;
@@ -351,36 +351,36 @@ static void test_parse_size(void **state)
 		int rc;
 		int64_t want;
 	} cases[] = {
-		{"0", 0, 0},
-		{"10", 0, 10},
-		{"10b", 0, 10},
-		{"1k", 0, 1024},
-		{"1K", 0, 1024},
-		{"5M", 0, 5 << 20},
-		{"5m", 0, 5 << 20},
-		{"1G", 0, (int64_t)1 << 30},
-		{"3g", 0, (int64_t)3 << 30},
-		{"2T", 0, (int64_t)2 << 40},
-		{"9223372036854775807", 0, INT64_MAX},
-		{"8388607T", 0, (int64_t)8388607 << 40},
-		{"8388608T", -1, 0},
-		{"8589934591G", 0, (int64_t)8589934591 << 30},
-		{"8589934592G", -1, 0},
-		{"9223372036854775808", -1, 0},
-		{"99999999999999999999G", -1, 0},
-		{"99999999999999999999", -1, 0},
-		{"", -1, 0},
-		{"k", -1, 0},
-		{"-1", -1, 0},
-		{"+1", -1, 0},
-		{" 1", -1, 0},
-		{"1 ", -1, 0},
-		{"1 k", -1, 0},
-		{"1kk", -1, 0},
-		{"1.5G", -1, 0},
-		{"1x", -1, 0},
-		{"0x10", -1, 0},
-		{"1P", -1, 0},
+	    {"0", 0, 0},
+	    {"10", 0, 10},
+	    {"10b", 0, 10},
+	    {"1k", 0, 1024},
+	    {"1K", 0, 1024},
+	    {"5M", 0, 5 << 20},
+	    {"5m", 0, 5 << 20},
+	    {"1G", 0, (int64_t)1 << 30},
+	    {"3g", 0, (int64_t)3 << 30},
+	    {"2T", 0, (int64_t)2 << 40},
+	    {"9223372036854775807", 0, INT64_MAX},
+	    {"8388607T", 0, (int64_t)8388607 << 40},
+	    {"8388608T", -1, 0},
+	    {"8589934591G", 0, (int64_t)8589934591 << 30},
+	    {"8589934592G", -1, 0},
+	    {"9223372036854775808", -1, 0},
+	    {"99999999999999999999G", -1, 0},
+	    {"99999999999999999999", -1, 0},
+	    {"", -1, 0},
+	    {"k", -1, 0},
+	    {"-1", -1, 0},
+	    {"+1", -1, 0},
+	    {" 1", -1, 0},
+	    {"1 ", -1, 0},
+	    {"1 k", -1, 0},
+	    {"1kk", -1, 0},
+	    {"1.5G", -1, 0},
+	    {"1x", -1, 0},
+	    {"0x10", -1, 0},
+	    {"1P", -1, 0},
 	};
 
 	(void)state;
@@ -405,12 +405,22 @@ static void test_parse_duration(void **state)
 		int rc;
 		int64_t want;
 	} cases[] = {
-		{"30", 0, 30},	     {"30s", 0, 30},	  {"15m", 0, 900},
-		{"2h", 0, 7200},     {"4d", 0, 345600},	  {"1w", 0, 604800},
-		{"0", 0, 0},	     {"1y", -1, 0},	  {"1H", -1, 0},
-		{"h", -1, 0},	     {"", -1, 0},	  {"-5s", -1, 0},
-		{"5 s", -1, 0},	     {"15250284452471w", 0, (int64_t)15250284452471 * 604800},
-		{"15250284452472w", -1, 0}, {"99999999999999999999d", -1, 0},
+	    {"30", 0, 30},
+	    {"30s", 0, 30},
+	    {"15m", 0, 900},
+	    {"2h", 0, 7200},
+	    {"4d", 0, 345600},
+	    {"1w", 0, 604800},
+	    {"0", 0, 0},
+	    {"1y", -1, 0},
+	    {"1H", -1, 0},
+	    {"h", -1, 0},
+	    {"", -1, 0},
+	    {"-5s", -1, 0},
+	    {"5 s", -1, 0},
+	    {"15250284452471w", 0, (int64_t)15250284452471 * 604800},
+	    {"15250284452472w", -1, 0},
+	    {"99999999999999999999d", -1, 0},
 	};
 
 	(void)state;
@@ -419,7 +429,8 @@ static void test_parse_duration(void **state)
 		int rc = q_parse_duration(cases[i].in, &v);
 
 		if (rc != cases[i].rc)
-			fail_msg("q_parse_duration('%s') = %d, want %d", cases[i].in, rc, cases[i].rc);
+			fail_msg("q_parse_duration('%s') = %d, want %d", cases[i].in, rc,
+				 cases[i].rc);
 		if (rc == 0 && v != cases[i].want)
 			fail_msg("q_parse_duration('%s') gave %" PRId64, cases[i].in, v);
 	}
@@ -469,19 +480,19 @@ static void test_reference(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_valid_file),
-		cmocka_unit_test(test_crlf_and_empty),
-		cmocka_unit_test(test_every_error_with_line),
-		cmocka_unit_test(test_section_header_edges),
-		cmocka_unit_test(test_line_limit),
-		cmocka_unit_test(test_nul_byte),
-		cmocka_unit_test(test_string_lengths),
-		cmocka_unit_test(test_load),
-		cmocka_unit_test(test_parse_size),
-		cmocka_unit_test(test_parse_duration),
-		cmocka_unit_test(test_parse_int),
-		cmocka_unit_test(test_reference),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_valid_file),
+	    cmocka_unit_test(test_crlf_and_empty),
+	    cmocka_unit_test(test_every_error_with_line),
+	    cmocka_unit_test(test_section_header_edges),
+	    cmocka_unit_test(test_line_limit),
+	    cmocka_unit_test(test_nul_byte),
+	    cmocka_unit_test(test_string_lengths),
+	    cmocka_unit_test(test_load),
+	    cmocka_unit_test(test_parse_size),
+	    cmocka_unit_test(test_parse_duration),
+	    cmocka_unit_test(test_parse_int),
+	    cmocka_unit_test(test_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

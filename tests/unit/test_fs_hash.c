@@ -146,7 +146,7 @@ static void test_write_atomic(void **state)
 	assert_int_equal(q_fs_read_file(pathf(d, "f"), 100, &buf, &len, &err), 0);
 	assert_int_equal(len, 0);
 	free(buf);
-	assert_int_equal(count_entries(d->path), 1);	/* no temporary left */
+	assert_int_equal(count_entries(d->path), 1); /* no temporary left */
 
 	assert_int_equal(q_fs_write_atomic(pathf(d, "missing/f"), "x", 1, 0644, &err), -1);
 	assert_int_equal(err.code, Q_EIO);
@@ -254,7 +254,7 @@ static void test_remove_tree(void **state)
 	assert_false(q_fs_exists(pathf(d, "t")));
 	assert_true(q_fs_exists(pathf(d, "keep/precious")));
 
-	assert_int_equal(q_fs_remove_tree(pathf(d, "t"), &err), 0);	/* missing */
+	assert_int_equal(q_fs_remove_tree(pathf(d, "t"), &err), 0); /* missing */
 	assert_int_equal(q_fs_remove_tree(pathf(d, "keep/precious"), &err), 0);
 	assert_false(q_fs_exists(pathf(d, "keep/precious")));
 
@@ -300,13 +300,16 @@ static void test_known_vectors(void **state)
 
 	(void)state;
 	q_hash_sha256_buf("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	q_hash_sha256_buf("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	q_hash_digests_buf("abc", 3, &dg);
 	assert_string_equal(dg.md5, "900150983cd24fb0d6963f7d28e17f72");
 	assert_string_equal(dg.sha1, "a9993e364706816aba3e25717850c26c9cd0d89d");
-	assert_string_equal(dg.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(dg.sha256,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_string_equal(dg.sha512,
 			    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
 			    "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
@@ -340,7 +343,7 @@ static void test_file_digests(void **state)
 	assert_int_equal(q_hash_sha256_file(pathf(d, "nope"), fhex, &err), -1);
 	assert_int_equal(err.code, Q_EIO);
 	assert_int_equal(q_hash_digests_file(pathf(d, "nope"), &b, NULL, &err), -1);
-	assert_int_equal(q_hash_sha256_file(d->path, fhex, &err), -1);	/* a directory */
+	assert_int_equal(q_hash_sha256_file(d->path, fhex, &err), -1); /* a directory */
 }
 
 static void test_random_and_is_hex(void **state)
@@ -361,8 +364,8 @@ static void test_random_and_is_hex(void **state)
 	assert_true(q_is_hex("0123456789abcdef", 16));
 	assert_true(q_is_hex("", 0));
 	assert_false(q_is_hex("0123456789ABCDEF", 16));
-	assert_false(q_is_hex("abcd", 3));	/* longer than len */
-	assert_false(q_is_hex("ab", 3));	/* shorter */
+	assert_false(q_is_hex("abcd", 3)); /* longer than len */
+	assert_false(q_is_hex("ab", 3));   /* shorter */
 	assert_false(q_is_hex("abg", 3));
 	assert_false(q_is_hex("a b", 3));
 }
@@ -370,15 +373,15 @@ static void test_random_and_is_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remove_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_and_link, setup, teardown),
-		cmocka_unit_test(test_known_vectors),
-		cmocka_unit_test_setup_teardown(test_file_digests, setup, teardown),
-		cmocka_unit_test(test_random_and_is_hex),
+	    cmocka_unit_test_setup_teardown(test_mkdirs, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_atomic_threads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_remove_tree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_and_link, setup, teardown),
+	    cmocka_unit_test(test_known_vectors),
+	    cmocka_unit_test_setup_teardown(test_file_digests, setup, teardown),
+	    cmocka_unit_test(test_random_and_is_hex),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

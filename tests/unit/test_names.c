@@ -54,8 +54,8 @@ static void test_length_limits(void **state)
 		size_t max;
 		char fill;
 	} kinds[] = {
-		{Q_NAME_SIG, 32, 'a'},	   {Q_NAME_SHORT, 16, 'a'}, {Q_NAME_PROJECT, 32, '1'},
-		{Q_NAME_REPO, 32, 'r'},	   {Q_NAME_USER, 64, 'u'},  {Q_NAME_VARIANT, 16, '9'},
+	    {Q_NAME_SIG, 32, 'a'},  {Q_NAME_SHORT, 16, 'a'}, {Q_NAME_PROJECT, 32, '1'},
+	    {Q_NAME_REPO, 32, 'r'}, {Q_NAME_USER, 64, 'u'},  {Q_NAME_VARIANT, 16, '9'},
 	};
 
 	(void)state;
@@ -186,15 +186,15 @@ static void test_code_table(void **state)
 		const char *name;
 		int exit_code;
 	} want[] = {
-		{Q_OK, 200, "ok", 0},
-		{Q_EINVAL, 400, "invalid", 1},
-		{Q_EAUTH, 401, "unauthorized", 1},
-		{Q_EPERM, 403, "forbidden", 1},
-		{Q_ENOTFOUND, 404, "not_found", 1},
-		{Q_ECONFLICT, 409, "conflict", 1},
-		{Q_ETOOBIG, 413, "too_large", 1},
-		{Q_EIO, 500, "io_error", 1},
-		{Q_EINTERNAL, 500, "internal", 1},
+	    {Q_OK, 200, "ok", 0},
+	    {Q_EINVAL, 400, "invalid", 1},
+	    {Q_EAUTH, 401, "unauthorized", 1},
+	    {Q_EPERM, 403, "forbidden", 1},
+	    {Q_ENOTFOUND, 404, "not_found", 1},
+	    {Q_ECONFLICT, 409, "conflict", 1},
+	    {Q_ETOOBIG, 413, "too_large", 1},
+	    {Q_EIO, 500, "io_error", 1},
+	    {Q_EINTERNAL, 500, "internal", 1},
 	};
 
 	(void)state;
@@ -210,9 +210,9 @@ static void test_code_table(void **state)
 		assert_non_null(q_code_name((enum q_code)c));
 	}
 	assert_int_equal(q_code_http_status(Q_CODE_COUNT), 500);
-	assert_int_equal(q_code_http_status((enum q_code)-1), 500);
+	assert_int_equal(q_code_http_status((enum q_code) - 1), 500);
 	assert_string_equal(q_code_name((enum q_code)1000), "internal");
-	assert_int_equal(q_code_exit((enum q_code)-7), 1);
+	assert_int_equal(q_code_exit((enum q_code) - 7), 1);
 }
 
 static void test_error_set(void **state)
@@ -249,13 +249,13 @@ static void test_error_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_length_limits),
-		cmocka_unit_test(test_characters),
-		cmocka_unit_test(test_embedded_nul_and_control),
-		cmocka_unit_test(test_message),
-		cmocka_unit_test(test_arch_and_status),
-		cmocka_unit_test(test_code_table),
-		cmocka_unit_test(test_error_set),
+	    cmocka_unit_test(test_length_limits),
+	    cmocka_unit_test(test_characters),
+	    cmocka_unit_test(test_embedded_nul_and_control),
+	    cmocka_unit_test(test_message),
+	    cmocka_unit_test(test_arch_and_status),
+	    cmocka_unit_test(test_code_table),
+	    cmocka_unit_test(test_error_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

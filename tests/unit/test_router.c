@@ -98,7 +98,7 @@ static void test_path_split(void **state)
 	assert_int_equal(split("/a%20b/%C3%A9", &p, &err), 0);
 	assert_string_equal(p.seg[0], "a b");
 	assert_string_equal(p.seg[1], "\xc3\xa9");
-	assert_int_equal(split("/a+b", &p, &err), 0);	/* '+' is literal in a path */
+	assert_int_equal(split("/a+b", &p, &err), 0); /* '+' is literal in a path */
 	assert_string_equal(p.seg[0], "a+b");
 	/* ".." is just a name here; names are checked by q_name_check */
 	assert_int_equal(split("/x/%2e%2e/", &p, &err), 0);
@@ -214,7 +214,7 @@ static void test_query_get(void **state)
 	assert_int_equal(qget("a=1&b=2", "c", out, sizeof(out), &err), 0);
 	assert_int_equal(qget("", "a", out, sizeof(out), &err), 0);
 	assert_int_equal(qget("a=1&a=2", "a", out, sizeof(out), &err), 1);
-	assert_string_equal(out, "1");	/* the first one wins */
+	assert_string_equal(out, "1"); /* the first one wins */
 	assert_int_equal(qget("ab=1&a=2", "a", out, sizeof(out), &err), 1);
 	assert_string_equal(out, "2");
 	assert_int_equal(qget("ab=1", "a", out, sizeof(out), &err), 0);
@@ -260,11 +260,9 @@ static void test_query_get(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url_decode),
-		cmocka_unit_test(test_path_split),
-		cmocka_unit_test(test_path_limits),
-		cmocka_unit_test(test_path_match),
-		cmocka_unit_test(test_query_get),
+	    cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_path_split),
+	    cmocka_unit_test(test_path_limits), cmocka_unit_test(test_path_match),
+	    cmocka_unit_test(test_query_get),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,11 +62,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define OK(call)                                                                    \
-	do {                                                                        \
-		struct q_error err_ = {0};                                          \
-		if ((call) != 0)                                                    \
-			fail_msg("%s failed: %s", #call, err_.msg);                 \
+#define OK(call)                                                                                   \
+	do {                                                                                       \
+		struct q_error err_ = {0};                                                         \
+		if ((call) != 0)                                                                   \
+			fail_msg("%s failed: %s", #call, err_.msg);                                \
 	} while (0)
 /* Use `&err_` as the error argument inside OK(). */
 
@@ -154,8 +154,9 @@ static void test_migrate(void **state)
 
 	/* a schema from a newer quarry is refused, and not touched */
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	expect_code(q_store_migrate(f->st, &err), &err, Q_EINVAL);
 	assert_non_null(strstr(err.msg, "upgrade quarry"));
@@ -264,7 +265,7 @@ static void test_sigs_members(void **state)
 
 	OK(q_store_sig_member_set(f->st, "mc", "bob", "member", &err_));
 	OK(q_store_sig_member_set(f->st, "mc", "carol", "lead", &err_));
-	OK(q_store_sig_member_set(f->st, "mc", "bob", "lead", &err_));	/* role change */
+	OK(q_store_sig_member_set(f->st, "mc", "bob", "lead", &err_)); /* role change */
 	expect_code(q_store_sig_member_set(f->st, "mc", "nobody", "lead", &err), &err, Q_ENOTFOUND);
 	OK(q_store_sig_member_role(f->st, "mc", bob, role, &err_));
 	assert_string_equal(role, "lead");
@@ -344,7 +345,7 @@ static void test_projects_repos(void **state)
 	expect_code(q_store_repo_create(f->st, "zz", "el9", r, &err), &err, Q_ENOTFOUND);
 	json_object_set_new(r, "channel", json_string("bogus"));
 	json_object_set_new(r, "name", json_string("extras"));
-	assert_int_equal(q_store_repo_create(f->st, "mc", "el9", r, &err), -1);	/* CHECK */
+	assert_int_equal(q_store_repo_create(f->st, "mc", "el9", r, &err), -1); /* CHECK */
 	json_object_set_new(r, "channel", json_string("release"));
 	OK(q_store_repo_create(f->st, "mc", "el9", r, &err_));
 	json_decref(r);
@@ -395,11 +396,11 @@ static void fill_rpm(struct q_rpm_info *i, char *buf, size_t bufsize, const char
 	size_t n = 0;
 
 	memset(i, 0, sizeof(*i));
-#define FIELD(dst, ...)                                                       \
-	do {                                                                  \
-		dst = buf + n;                                                \
-		n += (size_t)snprintf(buf + n, bufsize - n, __VA_ARGS__) + 1; \
-		assert_true(n < bufsize);                                     \
+#define FIELD(dst, ...)                                                                            \
+	do {                                                                                       \
+		dst = buf + n;                                                                     \
+		n += (size_t)snprintf(buf + n, bufsize - n, __VA_ARGS__) + 1;                      \
+		assert_true(n < bufsize);                                                          \
 	} while (0)
 	FIELD(i->name, "%s", name);
 	FIELD(i->epoch, "0");
@@ -438,7 +439,7 @@ static void test_packages(void **state)
 	assert_true(ib != ia && ic != ia && ic != ib);
 
 	OK(q_store_repo_add_package(f->st, repo, ia, &err_));
-	OK(q_store_repo_add_package(f->st, repo, ia, &err_));	/* idempotent */
+	OK(q_store_repo_add_package(f->st, repo, ia, &err_)); /* idempotent */
 	OK(q_store_repo_add_package(f->st, repo, ib, &err_));
 	OK(q_store_repo_add_package(f->st, repo, ic, &err_));
 	OK(q_store_repo_add_package(f->st, repo, id, &err_));
@@ -515,9 +516,17 @@ static void test_publish_history(void **state)
 	char digest[65], last[65];
 	json_t *o;
 	struct q_publish_row row = {
-		.repo_id = repo, .arch = "x86_64", .time = 1000, .set_digest = "",
-		.repomd_size = 3000, .revision = 1000, .md5 = "m", .sha1 = "s1",
-		.sha256 = "s2", .sha512 = "s5", .n_packages = 3,
+	    .repo_id = repo,
+	    .arch = "x86_64",
+	    .time = 1000,
+	    .set_digest = "",
+	    .repomd_size = 3000,
+	    .revision = 1000,
+	    .md5 = "m",
+	    .sha1 = "s1",
+	    .sha256 = "s2",
+	    .sha512 = "s5",
+	    .n_packages = 3,
 	};
 
 	OK(q_store_publish_last_digest(f->st, repo, "x86_64", last, &err_));
@@ -537,7 +546,7 @@ static void test_publish_history(void **state)
 	OK(q_store_publish_last_digest(f->st, repo, "aarch64", last, &err_));
 	assert_string_equal(last, "other");
 	OK(q_store_publish_history(f->st, repo, 100, &o, &err_));
-	assert_int_equal(json_array_size(o), 4);	/* 3 kept for x86_64, 1 aarch64 */
+	assert_int_equal(json_array_size(o), 4); /* 3 kept for x86_64, 1 aarch64 */
 	assert_string_equal(jget_str(json_array_get(o, 0), "arch"), "aarch64");
 	assert_int_equal(jget_int(json_array_get(o, 1), "timestamp"), 1004);
 	assert_int_equal(jget_int(json_array_get(o, 3), "timestamp"), 1002);
@@ -578,7 +587,7 @@ static void test_transactions(void **state)
 	make_sig(f->st, "ghostsig", "gs");
 	OK(q_store_audit(f->st, "ghost", "user.create", "ghost", NULL, &err_));
 	q_store_rollback(f->st);
-	q_store_rollback(f->st);	/* a second rollback is harmless */
+	q_store_rollback(f->st); /* a second rollback is harmless */
 	expect_code(q_store_user_get(f->st, "ghost", &o, NULL, &err), &err, Q_ENOTFOUND);
 	expect_code(q_store_sig_get(f->st, "ghostsig", 0, &o, &err), &err, Q_ENOTFOUND);
 	OK(q_store_audit_list(f->st, 10, &o, &err_));
@@ -606,16 +615,16 @@ static void test_transactions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_users_tokens, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigs_members, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_projects_repos, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dirty_generation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_packages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uploads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_publish_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_migrate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_users_tokens, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sigs_members, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_projects_repos, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_dirty_generation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_packages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uploads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_publish_history, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
