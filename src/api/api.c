@@ -14,7 +14,7 @@
 struct route {
 	const char *method;
 	const char *pattern;
-	int need_auth;
+	int need_auth; /* 0: public, 1: a user token, 2: a worker token */
 	q_api_handler fn;
 };
 
@@ -45,6 +45,23 @@ static const struct route routes[] = {
     {"POST", "api/v1/sigs/*/projects/*/repos/*/packages", 1, q_api_packages_add},
     {"POST", "api/v1/publish", 1, q_api_publish_all},
     {"POST", "api/v1/uploads", 1, q_api_upload},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/builds", 1, q_api_repo_add_build},
+    {"POST", "api/v1/sigs/*/projects/*/builds", 1, q_api_build_create},
+    {"POST", "api/v1/sigs/*/lookaside", 1, q_api_lookaside_upload},
+    {"GET", "api/v1/builds", 0, q_api_builds},
+    {"GET", "api/v1/builds/*", 0, q_api_build_get},
+    {"POST", "api/v1/builds/*/cancel", 1, q_api_build_cancel},
+    {"POST", "api/v1/builds/*/resubmit", 1, q_api_build_resubmit},
+    {"GET", "api/v1/builds/*/tasks/*/log", 0, q_api_task_log},
+    {"GET", "api/v1/builds/*/artifacts/*", 0, q_api_build_artifact},
+    {"GET", "api/v1/builds/*/provenance", 0, q_api_build_provenance},
+    {"GET", "api/v1/workers", 0, q_api_workers},
+    {"POST", "api/v1/worker/claim", 2, q_api_worker_claim},
+    {"GET", "api/v1/worker/tasks/*/input", 2, q_api_worker_input},
+    {"POST", "api/v1/worker/tasks/*/heartbeat", 2, q_api_worker_heartbeat},
+    {"POST", "api/v1/worker/tasks/*/log", 2, q_api_worker_log},
+    {"POST", "api/v1/worker/tasks/*/artifacts", 2, q_api_worker_artifact},
+    {"POST", "api/v1/worker/tasks/*/result", 2, q_api_worker_result},
 };
 
 int q_api_dispatch(struct q_request *r)
@@ -63,6 +80,22 @@ int q_api_dispatch(struct q_request *r)
 		    !(q_http_method_is(r, "HEAD") && !strcmp(routes[i].method, "GET")))
 			continue;
 		if (routes[i].need_auth && q_http_auth(r, &err) < 0) {
+			q_http_send_error(r, &err);
+			return 0;
+		}
+		/* need_auth 2: the worker protocol, for worker tokens only; worker
+		 * tokens are refused everywhere else. */
+		if (routes[i].need_auth == 2 && strcmp(r->who.scope, "worker")) {
+			q_error_set(&err, Q_EPERM,
+				    "this is the worker protocol: it takes a worker token "
+				    "(quarry token create --worker NAME)");
+			q_http_send_error(r, &err);
+			return 0;
+		}
+		if (routes[i].need_auth == 1 && !strcmp(r->who.scope, "worker")) {
+			q_error_set(&err, Q_EPERM,
+				    "worker tokens may only claim and report tasks (worker '%s')",
+				    r->who.worker);
 			q_http_send_error(r, &err);
 			return 0;
 		}

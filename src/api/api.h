@@ -62,5 +62,31 @@ void q_api_publish_all(struct q_request *r, const char **caps);
 
 void q_api_upload(struct q_request *r, const char **caps);
 void q_api_packages_add(struct q_request *r, const char **caps);
+void q_api_repo_add_build(struct q_request *r, const char **caps);
+
+/* builds.c */
+void q_api_build_create(struct q_request *r, const char **caps);
+void q_api_builds(struct q_request *r, const char **caps);
+void q_api_build_get(struct q_request *r, const char **caps);
+void q_api_build_cancel(struct q_request *r, const char **caps);
+void q_api_build_resubmit(struct q_request *r, const char **caps);
+void q_api_task_log(struct q_request *r, const char **caps);
+void q_api_build_artifact(struct q_request *r, const char **caps);
+void q_api_build_provenance(struct q_request *r, const char **caps);
+void q_api_workers(struct q_request *r, const char **caps);
+void q_api_lookaside_upload(struct q_request *r, const char **caps);
+/* GET /lookaside/HASH outside /api/v1; -1 when the path is not that. */
+int q_api_lookaside_get(struct q_request *r);
+/* Inside a transaction: the rpm tasks of a build whose SRPM is known. */
+int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arches,
+			     const char *build_archs, struct q_error *err);
+
+/* worker.c: the worker protocol */
+void q_api_worker_claim(struct q_request *r, const char **caps);
+void q_api_worker_input(struct q_request *r, const char **caps);
+void q_api_worker_heartbeat(struct q_request *r, const char **caps);
+void q_api_worker_log(struct q_request *r, const char **caps);
+void q_api_worker_artifact(struct q_request *r, const char **caps);
+void q_api_worker_result(struct q_request *r, const char **caps);
 
 #endif

@@ -179,53 +179,22 @@ static int check_package(const struct q_rpm_info *info, const char *filename, js
 	return 0;
 }
 
-void q_api_packages_add(struct q_request *r, const char **caps)
+/*
+ * Inspect, check, store and record a batch, then publish the repo and
+ * answer the request. staged: [{"path","filename"[,"id"]}]; entries with an
+ * "id" are staged uploads: dropped when the batch is refused, deleted with
+ * the commit. Used by uploads and by tagging a build into a repo.
+ */
+static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, json_t *staged)
 {
 	struct q_error err = {0};
-	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array(),
-	       *accepted = json_array();
-	json_t *results = NULL;
+	json_t *v, *accepted = json_array(), *results = NULL, *repo = json_incref(repo_in);
 	struct q_rpm_info *infos = NULL;
 	size_t i, n = 0;
-	int64_t repo_id;
+	int64_t repo_id = json_integer_value(json_object_get(repo, "id"));
 	char target[300];
 
-	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
-	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
-	    q_name_check(Q_NAME_REPO, "repo name", caps[2], &err) < 0 ||
-	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
-	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "upload to this SIG's repos", &err) < 0)
-		goto fail;
-	repo_id = json_integer_value(json_object_get(repo, "id"));
 	snprintf(target, sizeof(target), "%s/%s/%s", caps[0], caps[1], caps[2]);
-	body = q_http_json_body(r, &err);
-	if (!body)
-		goto fail;
-	ids = json_object_get(body, "uploads");
-	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_BATCH) {
-		q_error_set(&err, Q_EINVAL, "field 'uploads' must be a list of 1 to %d upload ids",
-			    MAX_BATCH);
-		goto fail;
-	}
-	json_array_foreach (ids, i, v) {
-		json_t *u = NULL;
-		const char *id = json_string_value(v);
-
-		if (!id || strlen(id) != 33 || id[0] != 'u' || !q_is_hex(id + 1, 32)) {
-			q_error_set(
-			    &err, Q_EINVAL,
-			    "upload id %zu ('%.40s') is malformed: expected 'u' and 32 hex digits",
-			    i + 1, id ? id : "(not a string)");
-			goto refuse;
-		}
-		if (q_store_upload_get(r->st, id, &u, &err) < 0)
-			goto refuse;
-		json_array_append_new(staged, u);
-		if (json_integer_value(json_object_get(u, "user_id")) != r->who.user_id) {
-			q_error_set(&err, Q_EPERM, "upload '%s' belongs to another user", id);
-			goto refuse;
-		}
-	}
 	n = json_array_size(staged);
 	infos = calloc(n, sizeof(*infos));
 	if (!infos) {
@@ -280,47 +249,28 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 	}
 	/* Everything checked: store the files, then record them in one transaction. */
 	for (i = 0; i < n; i++) {
-		char dst[1300], dir[1300];
+		const char *src =
+		    json_string_value(json_object_get(json_array_get(staged, i), "path"));
 
-		q_hub_store_path(r->hub, infos[i].sha256, dst, sizeof(dst));
-		snprintf(dir, sizeof(dir), "%s/sha256/%.2s", r->hub->store_dir, infos[i].sha256);
-		if (q_fs_mkdirs(dir, 0755, &err) < 0)
-			goto fail_keep;
-		if (!q_fs_exists(dst)) {
-			const char *src =
-			    json_string_value(json_object_get(json_array_get(staged, i), "path"));
-			char tmp[1400];
-
-			snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dst, (int)getpid());
-			unlink(tmp);
-			if (q_fs_copy_file(src, tmp, 0644, &err) < 0)
-				goto fail_keep;
-			if (rename(tmp, dst) < 0) {
-				q_error_set(&err, Q_EIO, "cannot store '%s': %s", dst,
-					    strerror(errno));
-				unlink(tmp);
-				goto fail_keep;
-			}
-			if (q_fs_fsync_path(dir, &err) < 0)
-				goto fail_keep;
-		}
+		if (q_hub_store_file(r->hub, src, infos[i].sha256, 1, &err) < 0)
+			goto fail;
 	}
 	if (q_store_begin(r->st, &err) < 0)
-		goto fail_keep;
+		goto fail;
 	for (i = 0; i < n; i++) {
 		int64_t pid;
+		const char *uid =
+		    json_string_value(json_object_get(json_array_get(staged, i), "id"));
 
 		if (q_store_package_put(r->st, &infos[i], &pid, &err) < 0 ||
 		    q_store_repo_add_package(r->st, repo_id, pid, &err) < 0 ||
-		    q_store_upload_delete(
-			r->st, json_string_value(json_object_get(json_array_get(staged, i), "id")),
-			&err) < 0 ||
+		    (uid && q_store_upload_delete(r->st, uid, &err) < 0) ||
 		    q_api_audit(
 			r, "package.add", target,
 			json_pack("{s:s,s:s}", "nevra", infos[i].nevra, "sha256", infos[i].sha256),
 			&err) < 0) {
 			q_store_rollback(r->st);
-			goto fail_keep;
+			goto fail;
 		}
 		json_array_append_new(accepted, json_pack("{s:s,s:s,s:I}", "nevra", infos[i].nevra,
 							  "sha256", infos[i].sha256, "size",
@@ -328,10 +278,11 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 	}
 	if (q_store_repo_mark_dirty(r->st, repo_id, &err) < 0 || q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
-		goto fail_keep;
+		goto fail;
 	}
 	json_array_foreach (staged, i, v)
-		unlink(json_string_value(json_object_get(v, "path")));
+		if (json_object_get(v, "id"))
+			unlink(json_string_value(json_object_get(v, "path")));
 	atomic_fetch_add(&r->hub->metrics.uploads, n);
 	/* Publish now, with the repo as it is after our commit (its new dirty generation). */
 	json_decref(repo);
@@ -341,7 +292,7 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 		q_error_prefix(&err,
 			       "the packages were stored, but publishing failed (it is retried "
 			       "at the next publish or hub start)");
-		goto fail_keep;
+		goto fail;
 	}
 	q_http_send_json(r, 200,
 			 json_pack("{s:o,s:o}", "packages", accepted, "published", results));
@@ -350,7 +301,6 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 refuse:
 	atomic_fetch_add(&r->hub->metrics.uploads_refused, 1);
 	drop_staged(r, staged);
-fail_keep:
 fail:
 	q_http_send_error(r, &err);
 out:
@@ -358,6 +308,129 @@ out:
 		q_rpm_info_release(&infos[i]);
 	free(infos);
 	json_decref(accepted);
+	json_decref(repo);
+}
+
+void q_api_packages_add(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array();
+	size_t i;
+
+	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
+	    q_name_check(Q_NAME_REPO, "repo name", caps[2], &err) < 0 ||
+	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "upload to this SIG's repos", &err) < 0)
+		goto fail;
+	body = q_http_json_body(r, &err);
+	if (!body)
+		goto fail;
+	ids = json_object_get(body, "uploads");
+	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_BATCH) {
+		q_error_set(&err, Q_EINVAL, "field 'uploads' must be a list of 1 to %d upload ids",
+			    MAX_BATCH);
+		goto fail;
+	}
+	json_array_foreach (ids, i, v) {
+		json_t *u = NULL;
+		const char *id = json_string_value(v);
+
+		if (!id || strlen(id) != 33 || id[0] != 'u' || !q_is_hex(id + 1, 32)) {
+			q_error_set(
+			    &err, Q_EINVAL,
+			    "upload id %zu ('%.40s') is malformed: expected 'u' and 32 hex digits",
+			    i + 1, id ? id : "(not a string)");
+			goto refuse;
+		}
+		if (q_store_upload_get(r->st, id, &u, &err) < 0)
+			goto refuse;
+		json_array_append_new(staged, u);
+		if (json_integer_value(json_object_get(u, "user_id")) != r->who.user_id) {
+			q_error_set(&err, Q_EPERM, "upload '%s' belongs to another user", id);
+			goto refuse;
+		}
+	}
+	add_batch(r, caps, repo, staged);
+	goto out;
+refuse:
+	atomic_fetch_add(&r->hub->metrics.uploads_refused, 1);
+	drop_staged(r, staged);
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(staged);
+	json_decref(body);
+	json_decref(repo);
+}
+
+void q_api_repo_add_build(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *repo = NULL, *build = NULL, *arts = NULL, *staged = json_array(), *a,
+	       *id;
+	size_t i;
+
+	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
+	    q_name_check(Q_NAME_REPO, "repo name", caps[2], &err) < 0 ||
+	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "tag builds into this SIG's repos", &err) < 0)
+		goto fail;
+	body = q_http_json_body(r, &err);
+	if (!body)
+		goto fail;
+	id = json_object_get(body, "build");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+		q_error_set(&err, Q_EINVAL, "field 'build' must be a build id");
+		goto fail;
+	}
+	if (q_store_build_get(r->st, json_integer_value(id), 0, &build, &err) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(build, "sig")), caps[0]) ||
+	    strcmp(json_string_value(json_object_get(build, "project")), caps[1])) {
+		q_error_set(&err, Q_EINVAL, "build %" JSON_INTEGER_FORMAT " belongs to project '%s/%s', not '%s/%s'",
+			    json_integer_value(id), json_string_value(json_object_get(build, "sig")),
+			    json_string_value(json_object_get(build, "project")), caps[0], caps[1]);
+		goto fail;
+	}
+	if (strcmp(json_string_value(json_object_get(build, "state")), "complete")) {
+		q_error_set(&err, Q_ECONFLICT, "build %" JSON_INTEGER_FORMAT " is '%s'; only complete builds can be tagged",
+			    json_integer_value(id), json_string_value(json_object_get(build, "state")));
+		goto fail;
+	}
+	if (q_store_build_artifacts(r->st, json_integer_value(id), &arts, &err) < 0)
+		goto fail;
+	json_array_foreach (arts, i, a) {
+		const char *arch = json_string_value(json_object_get(a, "arch"));
+		json_t *ra = json_object_get(repo, "arches"), *x;
+		size_t j;
+		int ok = !strcmp(arch, "noarch");
+		char path[1300];
+
+		if (strcmp(json_string_value(json_object_get(a, "kind")), "rpm"))
+			continue;
+		json_array_foreach (ra, j, x)
+			ok |= !strcmp(arch, json_string_value(x));
+		if (!ok)
+			continue;
+		q_hub_store_path(r->hub, json_string_value(json_object_get(a, "sha256")), path,
+				 sizeof(path));
+		json_array_append_new(staged, json_pack("{s:s,s:O}", "path", path, "filename",
+							json_object_get(a, "name")));
+	}
+	if (json_array_size(staged) == 0) {
+		q_error_set(&err, Q_EINVAL, "build %" JSON_INTEGER_FORMAT " has no RPM for the arches of repo '%s/%s/%s'",
+			    json_integer_value(id), caps[0], caps[1], caps[2]);
+		goto fail;
+	}
+	add_batch(r, caps, repo, staged);
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(arts);
+	json_decref(build);
 	json_decref(staged);
 	json_decref(body);
 	json_decref(repo);

@@ -124,15 +124,44 @@ void q_api_token_create(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *body = NULL;
-	const char *user = NULL, *desc = NULL;
+	const char *user = NULL, *desc = NULL, *worker = NULL;
 	int64_t uid = r->who.user_id, id = 0;
 	char *tok = NULL;
 
 	if (r->req->entity.len) {
 		body = q_http_json_body(r, &err);
 		if (!body || q_api_str(body, "user", 0, 64, &user, &err) < 0 ||
-		    q_api_str(body, "description", 0, 200, &desc, &err) < 0)
+		    q_api_str(body, "description", 0, 200, &desc, &err) < 0 ||
+		    q_api_str(body, "worker", 0, 64, &worker, &err) < 0)
 			goto fail;
+	}
+	if (worker) {
+		char hex[65], hash[Q_SHA256_HEX];
+
+		if (q_api_need_admin(r, "create worker tokens", &err) < 0 ||
+		    q_name_check(Q_NAME_USER, "worker name", worker, &err) < 0)
+			goto fail;
+		if (q_random_hex(hex, 32) < 0) {
+			q_error_set(&err, Q_EINTERNAL, "cannot get random bytes for a token");
+			goto fail;
+		}
+		tok = g_strdup_printf("qk_%s", hex);
+		q_hash_sha256_buf(tok, strlen(tok), hash);
+		if (q_store_begin(r->st, &err) < 0)
+			goto fail;
+		if (q_store_token_create_worker(r->st, r->who.user_id, hash, worker, &id, &err) < 0 ||
+		    q_api_audit(r, "token.create.worker", worker,
+				json_pack("{s:I}", "id", (json_int_t)id), &err) < 0 ||
+		    q_store_commit(r->st, &err) < 0) {
+			q_store_rollback(r->st);
+			goto fail;
+		}
+		q_http_send_json(r, 201,
+				 json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "worker", worker,
+					   "scope", "worker", "token", tok));
+		g_free(tok);
+		json_decref(body);
+		return;
 	}
 	if (user && strcmp(user, r->who.name)) {
 		if (q_api_need_admin(r, "create tokens for other users", &err) < 0 ||

@@ -8,7 +8,19 @@
 #include <ctype.h>
 #include <limits.h>
 
-enum key_type { T_STRING, T_INT, T_SIZE, T_DURATION, T_LEVEL, T_LISTEN, T_URL, T_ALGO };
+enum key_type {
+	T_STRING,
+	T_INT,
+	T_SIZE,
+	T_DURATION,
+	T_LEVEL,
+	T_LISTEN,
+	T_URL,
+	T_ALGO,
+	T_BOOL,
+	T_OPTSTR,
+	T_ARCHES
+};
 
 struct key {
 	const char *section;
@@ -46,6 +58,28 @@ static const struct key keys[] = {
     {"signing", "key_algo", T_ALGO, "rsa3072", STR(key_algo), 0, 0,
      "algorithm of new SIG keys: rsa2048, rsa3072, rsa4096"},
     {"log", "level", T_LEVEL, "info", STR(log_level), 0, 0, "error, warn, info or debug"},
+    {"build", "lease", T_DURATION, "30s", NUM(lease), 5, 3600,
+     "a claimed task without a heartbeat for this long goes back to the queue"},
+    {"build", "max_attempts", T_INT, "3", NUM(max_attempts), 1, 100,
+     "times a task may be claimed before it fails"},
+    {"build", "timeout", T_DURATION, "2h", NUM(build_timeout), 10, 7 * 86400,
+     "wall-clock limit of one build step; the sandbox is killed after it"},
+    {"build", "max_memory", T_SIZE, "8G", NUM(build_max_memory), 64 << 20, (int64_t)1 << 40,
+     "address-space limit of one build step"},
+    {"build", "max_files", T_INT, "20000", NUM(max_files), 1, 10000000,
+     "most files an imported git tree may hold"},
+    {"build", "max_tree_size", T_SIZE, "1G", NUM(max_tree), 1024, (int64_t)1 << 40,
+     "largest imported git tree, in bytes"},
+    {"build", "embedded_worker", T_BOOL, "true", NUM(embedded_worker), 0, 1,
+     "run one worker beside the hub (true/false)"},
+    {"build", "worker_slots", T_INT, "2", NUM(worker_slots), 1, 64,
+     "tasks the embedded worker runs at once"},
+    {"build", "worker_arches", T_ARCHES, "x86_64,noarch", STR(worker_arches), 0, 0,
+     "arches the embedded worker builds"},
+    {"lookaside", "url_template", T_OPTSTR, "", STR(lookaside_url), 0, 0,
+     "external lookaside URL with {name}, {filename}, {hashtype}, {hash}; empty: none"},
+    {"lookaside", "max_size", T_SIZE, "4G", NUM(lookaside_max), 1024, (int64_t)1 << 40,
+     "largest lookaside file"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -126,6 +160,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_URL:
 	case T_ALGO:
 	case T_LEVEL:
+	case T_OPTSTR:
+	case T_ARCHES:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
@@ -140,8 +176,38 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 		if (k->type == T_ALGO && strcmp(value, "rsa2048") && strcmp(value, "rsa3072") &&
 		    strcmp(value, "rsa4096"))
 			return "expected one of rsa2048, rsa3072, rsa4096";
+		if (k->type == T_OPTSTR && *value && strncmp(value, "http://", 7) &&
+		    strncmp(value, "https://", 8))
+			return "expected empty or a URL starting with http:// or https://";
+		if (k->type == T_ARCHES) {
+			const char *p = value;
+			static const char *known[] = {"x86_64", "aarch64", "ppc64le", "s390x",
+						      "i686",   "riscv64", "noarch"};
+			if (!*p)
+				return "expected a comma-separated list of arches";
+			while (*p) {
+				size_t l = strcspn(p, ",");
+				int ok = 0;
+				for (size_t i = 0; i < Q_ARRAY_LEN(known); i++)
+					ok |= strlen(known[i]) == l && !strncmp(p, known[i], l);
+				if (!ok)
+					return "unknown arch (x86_64, aarch64, ppc64le, s390x, "
+					       "i686, riscv64, noarch)";
+				p += l;
+				if (*p == ',')
+					p++;
+			}
+		}
 		snprintf(base + k->offset, k->size, "%s", value);
 		return NULL;
+	case T_BOOL:
+		if (!strcmp(value, "true") || !strcmp(value, "yes") || !strcmp(value, "1"))
+			n = 1;
+		else if (!strcmp(value, "false") || !strcmp(value, "no") || !strcmp(value, "0"))
+			n = 0;
+		else
+			return "expected true or false";
+		break;
 	case T_INT:
 		if (q_parse_int(value, k->min, k->max, &n) < 0)
 			return "expected an integer in range";

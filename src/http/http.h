@@ -36,6 +36,8 @@ void q_http_send_error(struct q_request *r, const struct q_error *err);
 void q_http_send_error_status(struct q_request *r, int status, const struct q_error *err);
 void q_http_send_text(struct q_request *r, int status, const char *ctype, const char *body,
 		      size_t len);
+/* Send a file from disk (h2o's file sender: HEAD, Range, conditional). */
+void q_http_send_file(struct q_request *r, const char *path, const char *ctype);
 /* Parse the body as a JSON object (bounded by hub.max_json_body and depth). */
 json_t *q_http_json_body(struct q_request *r, struct q_error *err);
 /* Value of a request header, or NULL (copied into the request's pool). */

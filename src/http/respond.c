@@ -169,3 +169,13 @@ int q_http_auth(struct q_request *r, struct q_error *err)
 	r->authed = 1;
 	return 0;
 }
+
+void q_http_send_file(struct q_request *r, const char *path, const char *ctype)
+{
+	struct q_error err = {0};
+
+	if (h2o_file_send(r->req, 200, "OK", path, h2o_iovec_init(ctype, strlen(ctype)), 0) != 0) {
+		q_error_set(&err, Q_ENOTFOUND, "file not found");
+		q_http_send_error(r, &err);
+	}
+}

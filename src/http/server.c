@@ -13,6 +13,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "api/api.h"
 #include "http/http.h"
 #include "hub/hub.h"
 
@@ -123,6 +124,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 			q_http_send_text(r, 503, "text/plain", "database unavailable\n", 21);
 	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics"))
 		send_metrics(r);
+	else if (r->path.n >= 1 && !strcmp(r->path.seg[0], "lookaside") &&
+		 q_api_lookaside_get(r) == 0)
+		;
 	else if (q_api_dispatch(r) != 0) {
 		q_error_set(&err, Q_ENOTFOUND,
 			    "no such resource; the API is under /api/v1/, "

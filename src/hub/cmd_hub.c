@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
+#include "build/sandbox.h"
 #include "cli/cli.h"
 #include "hub/hub.h"
 #include "sign/sign.h"
@@ -181,6 +182,12 @@ int cmd_hub(int argc, char **argv)
 	expire_uploads(&hub, st);
 	if (q_hub_publish_dirty(&hub, st, &err) < 0)
 		q_warn("republishing changed repos failed: %s", err.msg);
+	q_error_clear(&err);
+	if (hub.cfg.embedded_worker && !q_sandbox_available())
+		q_warn("bubblewrap cannot create a sandbox here: no embedded worker; builds wait "
+		       "for an external 'quarry worker'");
+	else if (q_hub_start_embedded_worker(&hub, st, &err) < 0)
+		q_warn("cannot start the embedded worker: %s", err.msg);
 	q_error_clear(&err);
 	q_store_close(st);
 	st = NULL;

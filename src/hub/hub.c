@@ -13,12 +13,16 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "hub/hub.h"
 #include "publish/publish.h"
 #include "sign/sign.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -39,7 +43,9 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 	} dirs[] = {
 	    {hub->keys_dir, "keys", 0700},       {hub->store_dir, "packages", 0755},
 	    {hub->staging_dir, "staging", 0700}, {hub->locks_dir, "locks", 0755},
-	    {hub->pub_dir, "pub", 0755},
+	    {hub->pub_dir, "pub", 0755},	 {hub->blobs_dir, "blobs", 0755},
+	    {hub->logs_dir, "logs", 0755},	 {hub->tmp_dir, "tmp", 0700},
+	    {hub->lookaside_dir, "lookaside", 0755},
 	};
 
 	memset(hub, 0, sizeof(*hub));
@@ -275,4 +281,99 @@ int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *e
 	}
 	json_decref(repos);
 	return rc;
+}
+
+void q_hub_blob_path(const struct q_hub *hub, const char *sha256, char *out, size_t size)
+{
+	snprintf(out, size, "%s/sha256/%.2s/%s", hub->blobs_dir, sha256, sha256);
+}
+
+int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
+		     struct q_error *err)
+{
+	char dst[1300], dir[1300], tmp[1400];
+
+	if (rpm)
+		q_hub_store_path(hub, sha256, dst, sizeof(dst));
+	else
+		q_hub_blob_path(hub, sha256, dst, sizeof(dst));
+	snprintf(dir, sizeof(dir), "%s/sha256/%.2s", rpm ? hub->store_dir : hub->blobs_dir, sha256);
+	if (q_fs_mkdirs(dir, 0755, err) < 0)
+		return -1;
+	if (q_fs_exists(dst))
+		return 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%lx", dst, (int)getpid(), (unsigned long)pthread_self());
+	unlink(tmp);
+	if (q_fs_copy_file(src, tmp, 0644, err) < 0)
+		return -1;
+	if (rename(tmp, dst) < 0) {
+		unlink(tmp);
+		return q_error_set(err, Q_EIO, "cannot store '%s': %s", dst, strerror(errno));
+	}
+	return q_fs_fsync_path(dir, err);
+}
+
+int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err)
+{
+	char hex[65], token[80], hash[Q_SHA256_HEX], url[300], slots[16];
+	const char *listen = hub->cfg.listen, *colon = strrchr(listen, ':');
+	json_t *users = NULL, *u;
+	int64_t admin_id = -1;
+	size_t i;
+	pid_t pid;
+
+	if (!hub->cfg.embedded_worker)
+		return 0;
+	if (q_store_user_list(st, &users, err) < 0)
+		return -1;
+	json_array_foreach(users, i, u)
+	{
+		int64_t id;
+		if (strcmp(json_string_value(json_object_get(u, "role")), "admin"))
+			continue;
+		if (q_store_user_get(st, json_string_value(json_object_get(u, "name")), NULL, &id,
+				     err) == 0) {
+			admin_id = id;
+			break;
+		}
+	}
+	json_decref(users);
+	if (admin_id < 0)
+		return q_error_set(err, Q_EINVAL, "no admin user to own the embedded worker's token");
+	if (q_random_hex(hex, 32) < 0)
+		return q_error_set(err, Q_EINTERNAL, "cannot get random bytes");
+	snprintf(token, sizeof(token), "qk_%s", hex);
+	q_hash_sha256_buf(token, strlen(token), hash);
+	if (q_store_begin(st, err) < 0)
+		return -1;
+	if (q_store_token_delete_worker(st, "embedded", err) < 0 ||
+	    q_store_token_create_worker(st, admin_id, hash, "embedded", NULL, err) < 0 ||
+	    q_store_commit(st, err) < 0) {
+		q_store_rollback(st);
+		return -1;
+	}
+	/* The worker reaches the hub on the loopback when it listens on any address. */
+	if (!strncmp(listen, "0.0.0.0:", 8) || !strncmp(listen, "[::]:", 5) || listen[0] == ':')
+		snprintf(url, sizeof(url), "http://127.0.0.1:%s", colon + 1);
+	else
+		snprintf(url, sizeof(url), "http://%s", listen);
+	snprintf(slots, sizeof(slots), "%" PRId64, hub->cfg.worker_slots);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return q_error_set(err, Q_EIO, "cannot start the embedded worker: %s", strerror(errno));
+	if (pid == 0) {
+		char workdir[1200];
+		char *argv[] = {"quarry", "worker", "--hub", url, "--arch", hub->cfg.worker_arches,
+				"--slots", slots, "--name", "embedded", "--workdir", workdir, NULL};
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		snprintf(workdir, sizeof(workdir), "%s/worker", hub->tmp_dir);
+		setenv("QUARRY_TOKEN", token, 1);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	q_info("embedded worker started (pid %ld, arches %s, %s slots)", (long)pid,
+	       hub->cfg.worker_arches, slots);
+	return 0;
 }

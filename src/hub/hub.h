@@ -42,6 +42,10 @@ struct q_hub {
 	char staging_dir[1100];
 	char locks_dir[1100];
 	char pub_dir[1100];
+	char blobs_dir[1100];
+	char logs_dir[1100];
+	char tmp_dir[1100];
+	char lookaside_dir[1100];
 	struct q_signer *signer; /* NULL until q_hub_open_signer */
 	struct q_metrics metrics;
 	int64_t started; /* time(NULL) at start */
@@ -51,6 +55,15 @@ struct q_hub {
 int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *err);
 int q_hub_open_signer(struct q_hub *hub, struct q_error *err);
 void q_hub_release(struct q_hub *hub);
+
+/* DATA/blobs/sha256/AB/HASH: source bundles (tar) of builds. */
+void q_hub_blob_path(const struct q_hub *hub, const char *sha256, char *out, size_t size);
+/* Move a file into the blob store (or the package store when rpm is 1),
+ * content-addressed; fsyncs. sha256 is the file's. */
+int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
+		     struct q_error *err);
+/* Start `quarry worker` beside the hub, with a fresh worker token. */
+int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err);
 
 /* DATA/packages/sha256/AB/HASH.rpm */
 void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, size_t size);
@@ -71,6 +84,16 @@ int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *e
 
 /* Write DATA/pub/sig/keys/RPM-GPG-KEY-quarry-SIG from the signer. */
 int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err);
+
+/*
+ * Import "GIT_URL#REF" for a project (as q_store_project_get shows it):
+ * checkout, layout and ref checks, lookaside fetch and verification, the
+ * spec's NEVR from rpmspec in the sandbox, the source bundle stored. On
+ * success *fields holds what q_store_build_create needs (without "owner"
+ * and "arches"); on failure nothing is stored (import.c).
+ */
+int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, json_t **fields,
+		     struct q_error *err);
 
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);

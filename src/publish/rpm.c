@@ -85,6 +85,7 @@ void q_rpm_info_release(struct q_rpm_info *info)
 {
 	if (!info)
 		return;
+	g_free(info->build_archs);
 	g_free(info->name);
 	g_free(info->epoch);
 	g_free(info->version);
@@ -283,6 +284,11 @@ int q_rpm_inspect(const char *path, const char *display_name, struct q_rpm_info 
 		goto out;
 	}
 	out->is_source = headerIsSource(h) ? 1 : 0;
+	{
+		char *ba = headerFormat(h, "[%{BUILDARCHS} ]", NULL);
+		out->build_archs = g_strdup(ba ? g_strstrip(ba) : "");
+		free(ba);
+	}
 	if (!valid_field(pkg->name, "-._+^~") || !valid_field(pkg->version, "._+^~") ||
 	    !valid_field(pkg->release, "._+^~") || !valid_field(pkg->arch, "_")) {
 		q_error_set(err, Q_EINVAL,

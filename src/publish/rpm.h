@@ -26,6 +26,7 @@ struct q_rpm_info {
 	char sha256[65];   /* of the whole file */
 	uint64_t size;     /* bytes */
 	int is_source;     /* 1 for a source RPM */
+	char *build_archs; /* source RPMs: BuildArch values, space-separated; "" if none */
 	char *primary_xml; /* createrepo_c chunks (cr_xml_dump) */
 	char *filelists_xml;
 	char *other_xml;

@@ -21,7 +21,7 @@ struct q_error;
 struct q_rpm_info;
 struct q_store;
 
-enum { Q_STORE_SCHEMA_VERSION = 1 };
+enum { Q_STORE_SCHEMA_VERSION = 2 };
 
 struct q_store *q_store_open(const char *path, struct q_error *err);
 void q_store_close(struct q_store *st);
@@ -38,7 +38,9 @@ void q_store_rollback(struct q_store *st);
 struct q_principal {
 	int64_t user_id;
 	char name[80];
-	char role[16]; /* admin, releng, user */
+	char role[16];   /* admin, releng, user */
+	char scope[16];  /* "user", or "worker" for a worker token */
+	char worker[80]; /* the worker's name, for a worker token */
 };
 
 int q_store_user_create(struct q_store *st, const char *name, const char *role, int64_t *id,
@@ -174,6 +176,68 @@ int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, 
 int q_store_audit(struct q_store *st, const char *user, const char *action, const char *target,
 		  const char *detail, struct q_error *err);
 int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out, struct q_error *err);
+
+/* --- worker tokens, lookaside, builds, tasks (store_build.c) --- */
+
+/* A token of scope "worker" for the worker NAME, owned by user_id. */
+int q_store_token_create_worker(struct q_store *st, int64_t user_id, const char *hash,
+				const char *worker, int64_t *id, struct q_error *err);
+/* Remove every worker token of NAME (the embedded worker's, at hub start). */
+int q_store_token_delete_worker(struct q_store *st, const char *worker, struct q_error *err);
+
+int q_store_lookaside_add(struct q_store *st, const char *sha256, const char *sha1, int64_t size,
+			  const char *filename, const char *sig, const char *user,
+			  struct q_error *err);
+
+/* fields: source, git_url, git_ref, git_commit, spec_sha256, nevr, name, arches (array),
+ * owner, bundle_sha256, srpm_sha256, lookaside (array). */
+int q_store_build_create(struct q_store *st, const char *sig, const char *project, json_t *fields,
+			 int64_t *id, struct q_error *err);
+int q_store_task_create(struct q_store *st, int64_t build_id, const char *kind, const char *arch,
+			int64_t *id, struct q_error *err);
+/* The build as the API shows it, plus "dist_tag", "major", "sig", "project",
+ * "project_arches"; with tasks and artifacts when full. */
+int q_store_build_get(struct q_store *st, int64_t id, int full, json_t **out, struct q_error *err);
+int q_store_build_list(struct q_store *st, const char *sig, const char *state, int64_t limit,
+		       json_t **out, struct q_error *err);
+int q_store_build_finish(struct q_store *st, int64_t id, const char *state, const char *message,
+			 struct q_error *err);
+int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256,
+			   struct q_error *err);
+/* Cancel a build and its unfinished tasks. */
+int q_store_build_cancel(struct q_store *st, int64_t id, struct q_error *err);
+
+/* Requeue open tasks whose lease ended before now; fail those out of attempts
+ * (and their builds). Returns the number requeued or failed in *n. */
+int q_store_tasks_expire(struct q_store *st, int64_t now, int64_t max_attempts, int64_t *n,
+			 struct q_error *err);
+/* Claim the oldest free task of one of arches (JSON array) for worker; *task
+ * is NULL when there is none. The claim increments the attempt. */
+int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, int64_t lease_until,
+		       json_t **task, struct q_error *err);
+/* The task with its build's fields ("dist_tag", "nevr", "bundle_sha256",
+ * "srpm_sha256", "build_state"). */
+int q_store_task_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
+/* Q_ECONFLICT unless the task is open with this attempt for this worker;
+ * *cancel = 1 when its build was canceled. */
+int q_store_task_heartbeat(struct q_store *st, int64_t id, int64_t attempt, const char *worker,
+			   int64_t lease_until, int *cancel, struct q_error *err);
+int q_store_task_finish(struct q_store *st, int64_t id, int64_t attempt, const char *worker,
+			const char *state, const char *message, const char *backend,
+			const char *buildroot, struct q_error *err);
+int q_store_artifact_add(struct q_store *st, int64_t task_id, int64_t attempt, const char *name,
+			 const char *arch, const char *sha256, int64_t size, struct q_error *err);
+/* Artifacts of the current attempts of a build's tasks:
+ * [{"name","arch","sha256","size","task","kind"}]. */
+int q_store_build_artifacts(struct q_store *st, int64_t build_id, json_t **out,
+			    struct q_error *err);
+/* Counts of the build's tasks by state: {"free":N,"open":N,…}. */
+int q_store_build_task_states(struct q_store *st, int64_t build_id, json_t **out,
+			      struct q_error *err);
+
+int q_store_worker_seen(struct q_store *st, const char *name, json_t *arches, int64_t slots,
+			struct q_error *err);
+int q_store_worker_list(struct q_store *st, json_t **out, struct q_error *err);
 
 /* --- metrics --- */
 

@@ -13,15 +13,11 @@
 #include "core/log.h"
 #include "publish/rpm.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <glib.h>
 #include <sqlite3.h>
 #include <time.h>
-
-struct q_store {
-	sqlite3 *db;     /* one connection, used by one thread at a time */
-	char path[1024]; /* for messages */
-};
 
 static const char *migrations[] = {
     /* 1: the ground schema */
@@ -110,9 +106,71 @@ static const char *migrations[] = {
     "  action TEXT NOT NULL,"
     "  target TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');",
+    /* 2: builds (issue 3) */
+    "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'user';"
+    "ALTER TABLE tokens ADD COLUMN worker TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE lookaside ("
+    "  sha256 TEXT PRIMARY KEY,"
+    "  sha1 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  filename TEXT NOT NULL,"
+    "  sig_id INTEGER REFERENCES sigs(id),"
+    "  user TEXT NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX lookaside_sha1 ON lookaside(sha1);"
+    "CREATE TABLE builds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('building','complete','failed','canceled')),"
+    "  source TEXT NOT NULL,"
+    "  git_url TEXT NOT NULL DEFAULT '',"
+    "  git_ref TEXT NOT NULL DEFAULT '',"
+    "  git_commit TEXT NOT NULL DEFAULT '',"
+    "  spec_sha256 TEXT NOT NULL DEFAULT '',"
+    "  nevr TEXT NOT NULL DEFAULT '',"
+    "  name TEXT NOT NULL DEFAULT '',"
+    "  arches TEXT NOT NULL,"
+    "  owner TEXT NOT NULL,"
+    "  bundle_sha256 TEXT NOT NULL DEFAULT '',"
+    "  srpm_sha256 TEXT NOT NULL DEFAULT '',"
+    "  lookaside TEXT NOT NULL DEFAULT '[]',"
+    "  message TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  finished INTEGER);"
+    "CREATE TABLE tasks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  build_id INTEGER NOT NULL REFERENCES builds(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('srpm','rpm')),"
+    "  arch TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('free','open','closed','failed','canceled')),"
+    "  attempt INTEGER NOT NULL DEFAULT 0,"
+    "  worker TEXT NOT NULL DEFAULT '',"
+    "  lease_until INTEGER NOT NULL DEFAULT 0,"
+    "  started INTEGER,"
+    "  finished INTEGER,"
+    "  message TEXT NOT NULL DEFAULT '',"
+    "  backend TEXT NOT NULL DEFAULT '',"
+    "  buildroot TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX tasks_queue ON tasks(state, arch, id);"
+    "CREATE TABLE artifacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  task_id INTEGER NOT NULL REFERENCES tasks(id),"
+    "  build_id INTEGER NOT NULL REFERENCES builds(id),"
+    "  attempt INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  arch TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  UNIQUE (task_id, attempt, name));"
+    "CREATE TABLE workers ("
+    "  name TEXT PRIMARY KEY,"
+    "  arches TEXT NOT NULL,"
+    "  slots INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL);",
 };
 
-static int db_error(struct q_store *st, struct q_error *err, const char *what)
+int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);
 	enum q_code code = Q_EINTERNAL;
@@ -124,29 +182,29 @@ static int db_error(struct q_store *st, struct q_error *err, const char *what)
 	return q_error_set(err, code, "database error while %s: %s", what, sqlite3_errmsg(st->db));
 }
 
-static sqlite3_stmt *prep(struct q_store *st, const char *sql, struct q_error *err)
+sqlite3_stmt *sq_prep(struct q_store *st, const char *sql, struct q_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-		db_error(st, err, "preparing a statement");
+		sq_db_error(st, err, "preparing a statement");
 		return NULL;
 	}
 	return stmt;
 }
 
-static int64_t now_s(void)
+int64_t sq_now_s(void)
 {
 	return (int64_t)time(NULL);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
 }
 
 /* Execute a statement that returns no rows; finalizes it. */
-static int run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err)
+int sq_run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err)
 {
 	int rc;
 
@@ -155,7 +213,7 @@ static int run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_e
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return db_error(st, err, what);
+		return sq_db_error(st, err, what);
 	return 0;
 }
 
@@ -174,7 +232,7 @@ static json_t *split_arches(const char *csv)
 }
 
 /* One row to an object; columns named "arches" become arrays. */
-static json_t *row_json(sqlite3_stmt *s)
+json_t *sq_row_json(sqlite3_stmt *s)
 {
 	json_t *o = json_object();
 	int n = sqlite3_column_count(s);
@@ -206,8 +264,8 @@ static json_t *row_json(sqlite3_stmt *s)
 }
 
 /* All rows as an array; finalizes. */
-static int rows_json(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *what,
-		     struct q_error *err)
+int sq_rows_json(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *what,
+		 struct q_error *err)
 {
 	json_t *a;
 	int rc;
@@ -216,19 +274,19 @@ static int rows_json(struct q_store *st, sqlite3_stmt *s, json_t **out, const ch
 		return -1;
 	a = json_array();
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(a, row_json(s));
+		json_array_append_new(a, sq_row_json(s));
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(a);
-		return db_error(st, err, what);
+		return sq_db_error(st, err, what);
 	}
 	*out = a;
 	return 0;
 }
 
 /* The first row as an object, Q_ENOTFOUND with notfound_msg otherwise; finalizes. */
-static int row_one(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *notfound_msg,
-		   struct q_error *err)
+int sq_row_one(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *notfound_msg,
+	       struct q_error *err)
 {
 	int rc;
 
@@ -236,14 +294,14 @@ static int row_one(struct q_store *st, sqlite3_stmt *s, json_t **out, const char
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*out = row_json(s);
+		*out = sq_row_json(s);
 		sqlite3_finalize(s);
 		return 0;
 	}
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)
 		return q_error_set(err, Q_ENOTFOUND, "%s", notfound_msg);
-	return db_error(st, err, "reading");
+	return sq_db_error(st, err, "reading");
 }
 
 struct q_store *q_store_open(const char *path, struct q_error *err)
@@ -296,14 +354,14 @@ int q_store_begin(struct q_store *st, struct q_error *err)
 	/* IMMEDIATE: take the write lock now, so that a busy database makes us
 	 * wait here (busy timeout) rather than fail at the first write. */
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(st, err, "starting a transaction");
+		return sq_db_error(st, err, "starting a transaction");
 	return 0;
 }
 
 int q_store_commit(struct q_store *st, struct q_error *err)
 {
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(st, err, "committing");
+		sq_db_error(st, err, "committing");
 		q_store_rollback(st);
 		return -1;
 	}
@@ -328,7 +386,7 @@ int q_store_migrate(struct q_store *st, struct q_error *err)
 			 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	s = prep(st, "SELECT COALESCE(MAX(version), 0) FROM schema_version", err);
+	s = sq_prep(st, "SELECT COALESCE(MAX(version), 0) FROM schema_version", err);
 	if (!s)
 		goto fail_set;
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -349,17 +407,17 @@ int q_store_migrate(struct q_store *st, struct q_error *err)
 			sqlite3_free(msg);
 			return -1;
 		}
-		s = prep(st, "INSERT INTO schema_version (version) VALUES (?)", err);
+		s = sq_prep(st, "INSERT INTO schema_version (version) VALUES (?)", err);
 		if (!s)
 			goto fail_set;
 		sqlite3_bind_int64(s, 1, v + 1);
-		if (run(st, s, "recording a migration", err) < 0)
+		if (sq_run(st, s, "recording a migration", err) < 0)
 			goto fail_set;
 		q_info("database '%s' migrated to schema version %" PRId64, st->path, v + 1);
 	}
 	return q_store_commit(st, err);
 fail:
-	db_error(st, err, "migrating");
+	sq_db_error(st, err, "migrating");
 fail_set:
 	q_store_rollback(st);
 	return -1;
@@ -370,14 +428,15 @@ fail_set:
 int q_store_user_create(struct q_store *st, const char *name, const char *role, int64_t *id,
 			struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO users (name, role, created) VALUES (?, ?, ?)", err);
+	sqlite3_stmt *s =
+	    sq_prep(st, "INSERT INTO users (name, role, created) VALUES (?, ?, ?)", err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, name);
-	bind_text(s, 2, role);
-	sqlite3_bind_int64(s, 3, now_s());
-	if (run(st, s, "creating a user", err) < 0) {
+	sq_bind_text(s, 1, name);
+	sq_bind_text(s, 2, role);
+	sqlite3_bind_int64(s, 3, sq_now_s());
+	if (sq_run(st, s, "creating a user", err) < 0) {
 		if (err && err->code == Q_ECONFLICT)
 			q_error_set(err, Q_ECONFLICT, "user '%s' already exists", name);
 		return -1;
@@ -392,13 +451,14 @@ int q_store_user_get(struct q_store *st, const char *name, json_t **out, int64_t
 {
 	char msg[256];
 	json_t *o = NULL;
-	sqlite3_stmt *s = prep(st, "SELECT id, name, role, created FROM users WHERE name = ?", err);
+	sqlite3_stmt *s =
+	    sq_prep(st, "SELECT id, name, role, created FROM users WHERE name = ?", err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, name);
+	sq_bind_text(s, 1, name);
 	snprintf(msg, sizeof(msg), "user '%.80s' not found", name);
-	if (row_one(st, s, &o, msg, err) < 0)
+	if (sq_row_one(st, s, &o, msg, err) < 0)
 		return -1;
 	if (id)
 		*id = json_integer_value(json_object_get(o, "id"));
@@ -412,13 +472,14 @@ int q_store_user_get(struct q_store *st, const char *name, json_t **out, int64_t
 
 int q_store_user_list(struct q_store *st, json_t **out, struct q_error *err)
 {
-	return rows_json(st, prep(st, "SELECT name, role, created FROM users ORDER BY name", err),
-			 out, "listing users", err);
+	return sq_rows_json(st,
+			    sq_prep(st, "SELECT name, role, created FROM users ORDER BY name", err),
+			    out, "listing users", err);
 }
 
 int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "SELECT COUNT(*) FROM users", err);
+	sqlite3_stmt *s = sq_prep(st, "SELECT COUNT(*) FROM users", err);
 
 	if (!s)
 		return -1;
@@ -430,18 +491,18 @@ int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err)
 int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 			 const char *description, int64_t *id, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO tokens (user_id, hash, description, created) "
-			       "VALUES (?, ?, ?, ?)",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "INSERT INTO tokens (user_id, hash, description, created) "
+				  "VALUES (?, ?, ?, ?)",
+				  err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, user_id);
-	bind_text(s, 2, hash);
-	bind_text(s, 3, description);
-	sqlite3_bind_int64(s, 4, now_s());
-	if (run(st, s, "creating a token", err) < 0)
+	sq_bind_text(s, 2, hash);
+	sq_bind_text(s, 3, description);
+	sqlite3_bind_int64(s, 4, sq_now_s());
+	if (sq_run(st, s, "creating a token", err) < 0)
 		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(st->db);
@@ -451,15 +512,16 @@ int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principal *who,
 			 struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT u.id, u.name, u.role FROM tokens t JOIN users u "
-			       "ON u.id = t.user_id WHERE t.hash = ?",
-			       err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT u.id, u.name, u.role, t.scope, t.worker FROM tokens t JOIN users u "
+		    "ON u.id = t.user_id WHERE t.hash = ?",
+		    err);
 	int rc;
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, hash);
+	sq_bind_text(s, 1, hash);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
 		sqlite3_finalize(s);
@@ -467,11 +529,13 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 			return q_error_set(err, Q_EAUTH,
 					   "the token is not valid; ask an admin for "
 					   "a new one (quarry token create)");
-		return db_error(st, err, "checking a token");
+		return sq_db_error(st, err, "checking a token");
 	}
 	who->user_id = sqlite3_column_int64(s, 0);
 	snprintf(who->name, sizeof(who->name), "%s", (const char *)sqlite3_column_text(s, 1));
 	snprintf(who->role, sizeof(who->role), "%s", (const char *)sqlite3_column_text(s, 2));
+	snprintf(who->scope, sizeof(who->scope), "%s", (const char *)sqlite3_column_text(s, 3));
+	snprintf(who->worker, sizeof(who->worker), "%s", (const char *)sqlite3_column_text(s, 4));
 	sqlite3_finalize(s);
 	return 0;
 }
@@ -479,22 +543,22 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT t.id AS id, u.name AS user, t.description AS description, "
-		 "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
-		 "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
-		 err);
+	    sq_prep(st,
+		    "SELECT t.id AS id, u.name AS user, t.description AS description, "
+		    "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
+		    "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
+		    err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, user_id);
-	return rows_json(st, s, out, "listing tokens", err);
+	return sq_rows_json(st, s, out, "listing tokens", err);
 }
 
 int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "SELECT user_id FROM tokens WHERE id = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "SELECT user_id FROM tokens WHERE id = ?", err);
 	int rc;
 
 	if (!s)
@@ -511,17 +575,17 @@ int q_store_token_owner(struct q_store *st, int64_t token_id, int64_t *user_id, 
 
 int q_store_token_delete(struct q_store *st, int64_t token_id, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM tokens WHERE id = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "DELETE FROM tokens WHERE id = ?", err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, token_id);
-	return run(st, s, "deleting a token", err);
+	return sq_run(st, s, "deleting a token", err);
 }
 
 /* --- SIGs --- */
 
-static const char *jstr(json_t *o, const char *k)
+const char *sq_jstr(json_t *o, const char *k)
 {
 	const char *v = json_string_value(json_object_get(o, k));
 	return v ? v : "";
@@ -529,30 +593,31 @@ static const char *jstr(json_t *o, const char *k)
 
 int q_store_sig_create(struct q_store *st, json_t *f, const char *key_fpr, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "INSERT INTO sigs (name, short_name, title, purpose, status, wiki, "
-			       "chat, mailing_list, key_fpr, created, updated) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-			       err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "INSERT INTO sigs (name, short_name, title, purpose, status, wiki, "
+		    "chat, mailing_list, key_fpr, created, updated) "
+		    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, jstr(f, "name"));
-	bind_text(s, 2, jstr(f, "short_name"));
-	bind_text(s, 3, jstr(f, "title"));
-	bind_text(s, 4, jstr(f, "purpose"));
-	bind_text(s, 5, jstr(f, "status"));
-	bind_text(s, 6, jstr(f, "wiki"));
-	bind_text(s, 7, jstr(f, "chat"));
-	bind_text(s, 8, jstr(f, "mailing_list"));
-	bind_text(s, 9, key_fpr);
-	sqlite3_bind_int64(s, 10, now_s());
-	sqlite3_bind_int64(s, 11, now_s());
-	if (run(st, s, "creating a SIG", err) < 0) {
+	sq_bind_text(s, 1, sq_jstr(f, "name"));
+	sq_bind_text(s, 2, sq_jstr(f, "short_name"));
+	sq_bind_text(s, 3, sq_jstr(f, "title"));
+	sq_bind_text(s, 4, sq_jstr(f, "purpose"));
+	sq_bind_text(s, 5, sq_jstr(f, "status"));
+	sq_bind_text(s, 6, sq_jstr(f, "wiki"));
+	sq_bind_text(s, 7, sq_jstr(f, "chat"));
+	sq_bind_text(s, 8, sq_jstr(f, "mailing_list"));
+	sq_bind_text(s, 9, key_fpr);
+	sqlite3_bind_int64(s, 10, sq_now_s());
+	sqlite3_bind_int64(s, 11, sq_now_s());
+	if (sq_run(st, s, "creating a SIG", err) < 0) {
 		if (err && err->code == Q_ECONFLICT)
 			q_error_set(err, Q_ECONFLICT,
 				    "a SIG named '%s' or with short name '%s' already exists",
-				    jstr(f, "name"), jstr(f, "short_name"));
+				    sq_jstr(f, "name"), sq_jstr(f, "short_name"));
 		return -1;
 	}
 	return 0;
@@ -568,23 +633,23 @@ int q_store_sig_get(struct q_store *st, const char *name, int with_members, json
 {
 	char msg[256];
 	json_t *o, *members;
-	sqlite3_stmt *s = prep(st, "SELECT " SIG_COLUMNS " FROM sigs WHERE name = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "SELECT " SIG_COLUMNS " FROM sigs WHERE name = ?", err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, name);
+	sq_bind_text(s, 1, name);
 	snprintf(msg, sizeof(msg), "sig '%.64s' not found", name);
-	if (row_one(st, s, &o, msg, err) < 0)
+	if (sq_row_one(st, s, &o, msg, err) < 0)
 		return -1;
 	if (with_members) {
-		s = prep(st,
-			 "SELECT u.name AS user, m.role AS role FROM sig_members m "
-			 "JOIN users u ON u.id = m.user_id JOIN sigs g ON g.id = m.sig_id "
-			 "WHERE g.name = ? ORDER BY m.role, u.name",
-			 err);
+		s = sq_prep(st,
+			    "SELECT u.name AS user, m.role AS role FROM sig_members m "
+			    "JOIN users u ON u.id = m.user_id JOIN sigs g ON g.id = m.sig_id "
+			    "WHERE g.name = ? ORDER BY m.role, u.name",
+			    err);
 		if (s)
-			bind_text(s, 1, name);
-		if (rows_json(st, s, &members, "listing members", err) < 0) {
+			sq_bind_text(s, 1, name);
+		if (sq_rows_json(st, s, &members, "listing members", err) < 0) {
 			json_decref(o);
 			return -1;
 		}
@@ -596,8 +661,8 @@ int q_store_sig_get(struct q_store *st, const char *name, int with_members, json
 
 int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err)
 {
-	return rows_json(st, prep(st, "SELECT " SIG_COLUMNS " FROM sigs ORDER BY name", err), out,
-			 "listing SIGs", err);
+	return sq_rows_json(st, sq_prep(st, "SELECT " SIG_COLUMNS " FROM sigs ORDER BY name", err),
+			    out, "listing SIGs", err);
 }
 
 int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err)
@@ -620,13 +685,13 @@ int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, str
 
 		if (!v)
 			continue;
-		s = prep(st, sql[i], err);
+		s = sq_prep(st, sql[i], err);
 		if (!s)
 			return -1;
-		bind_text(s, 1, json_string_value(v));
-		sqlite3_bind_int64(s, 2, now_s());
-		bind_text(s, 3, name);
-		if (run(st, s, "updating a SIG", err) < 0)
+		sq_bind_text(s, 1, json_string_value(v));
+		sqlite3_bind_int64(s, 2, sq_now_s());
+		sq_bind_text(s, 3, name);
+		if (sq_run(st, s, "updating a SIG", err) < 0)
 			return -1;
 	}
 	return 0;
@@ -635,15 +700,15 @@ int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, str
 int q_store_sig_member_role(struct q_store *st, const char *sig, int64_t user_id, char role_out[16],
 			    struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
-			       "WHERE g.name = ? AND m.user_id = ?",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
+				  "WHERE g.name = ? AND m.user_id = ?",
+				  err);
 
 	role_out[0] = '\0';
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
+	sq_bind_text(s, 1, sig);
 	sqlite3_bind_int64(s, 2, user_id);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		snprintf(role_out, 16, "%s", (const char *)sqlite3_column_text(s, 0));
@@ -655,18 +720,18 @@ int q_store_sig_member_set(struct q_store *st, const char *sig, const char *user
 			   struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO sig_members (sig_id, user_id, role) "
-		 "SELECT g.id, u.id, ? FROM sigs g, users u WHERE g.name = ? AND u.name = ? "
-		 "ON CONFLICT (sig_id, user_id) DO UPDATE SET role = excluded.role",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO sig_members (sig_id, user_id, role) "
+		    "SELECT g.id, u.id, ? FROM sigs g, users u WHERE g.name = ? AND u.name = ? "
+		    "ON CONFLICT (sig_id, user_id) DO UPDATE SET role = excluded.role",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, role);
-	bind_text(s, 2, sig);
-	bind_text(s, 3, user);
-	if (run(st, s, "setting a member", err) < 0)
+	sq_bind_text(s, 1, role);
+	sq_bind_text(s, 2, sig);
+	sq_bind_text(s, 3, user);
+	if (sq_run(st, s, "setting a member", err) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return q_error_set(err, Q_ENOTFOUND, "user '%s' not found", user);
@@ -677,16 +742,16 @@ int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *u
 			      struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "DELETE FROM sig_members WHERE sig_id = (SELECT id FROM sigs WHERE name = ?) "
-		 "AND user_id = (SELECT id FROM users WHERE name = ?)",
-		 err);
+	    sq_prep(st,
+		    "DELETE FROM sig_members WHERE sig_id = (SELECT id FROM sigs WHERE name = ?) "
+		    "AND user_id = (SELECT id FROM users WHERE name = ?)",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
-	bind_text(s, 2, user);
-	if (run(st, s, "removing a member", err) < 0)
+	sq_bind_text(s, 1, sig);
+	sq_bind_text(s, 2, user);
+	if (sq_run(st, s, "removing a member", err) < 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return q_error_set(err, Q_ENOTFOUND, "user '%s' is not a member of sig '%s'", user,
@@ -698,10 +763,10 @@ int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct 
 {
 	json_t *o = json_object();
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT g.name, m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
-		 "WHERE m.user_id = ? ORDER BY g.name",
-		 err);
+	    sq_prep(st,
+		    "SELECT g.name, m.role FROM sig_members m JOIN sigs g ON g.id = m.sig_id "
+		    "WHERE m.user_id = ? ORDER BY g.name",
+		    err);
 
 	if (!s) {
 		json_decref(o);
@@ -718,7 +783,7 @@ int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct 
 
 /* --- projects and repos --- */
 
-static char *join_arches(json_t *arr)
+char *sq_join_arches(json_t *arr)
 {
 	size_t i;
 	json_t *v;
@@ -746,12 +811,12 @@ static char *join_arches(json_t *arr)
 
 int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
 {
-	char *arches = join_arches(json_object_get(f, "arches"));
+	char *arches = sq_join_arches(json_object_get(f, "arches"));
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
-		 "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
+		    "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
+		    err);
 	int rc;
 
 	if (!s || !arches) {
@@ -759,17 +824,17 @@ int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struc
 		sqlite3_finalize(s);
 		return -1;
 	}
-	bind_text(s, 1, jstr(f, "name"));
+	sq_bind_text(s, 1, sq_jstr(f, "name"));
 	sqlite3_bind_int64(s, 2, json_integer_value(json_object_get(f, "major")));
-	bind_text(s, 3, jstr(f, "variant"));
-	bind_text(s, 4, arches);
-	sqlite3_bind_int64(s, 5, now_s());
-	bind_text(s, 6, sig);
+	sq_bind_text(s, 3, sq_jstr(f, "variant"));
+	sq_bind_text(s, 4, arches);
+	sqlite3_bind_int64(s, 5, sq_now_s());
+	sq_bind_text(s, 6, sig);
 	free(arches);
-	rc = run(st, s, "creating a project", err);
+	rc = sq_run(st, s, "creating a project", err);
 	if (rc < 0 && err && err->code == Q_ECONFLICT)
 		q_error_set(err, Q_ECONFLICT, "project '%s/%s' already exists", sig,
-			    jstr(f, "name"));
+			    sq_jstr(f, "name"));
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		return q_error_set(err, Q_ENOTFOUND, "sig '%s' not found", sig);
 	return rc;
@@ -780,43 +845,43 @@ int q_store_project_get(struct q_store *st, const char *sig, const char *project
 {
 	char msg[256];
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
-		 "WHERE g.name = ? AND p.name = ?",
-		 err);
+	    sq_prep(st,
+		    "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		    "WHERE g.name = ? AND p.name = ?",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
-	bind_text(s, 2, project);
+	sq_bind_text(s, 1, sig);
+	sq_bind_text(s, 2, project);
 	snprintf(msg, sizeof(msg), "project '%.64s/%.64s' not found", sig, project);
-	return row_one(st, s, out, msg, err);
+	return sq_row_one(st, s, out, msg, err);
 }
 
 int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
-		 "WHERE g.name = ? ORDER BY p.name",
-		 err);
+	    sq_prep(st,
+		    "SELECT " PROJECT_COLUMNS " FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		    "WHERE g.name = ? ORDER BY p.name",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
-	return rows_json(st, s, out, "listing projects", err);
+	sq_bind_text(s, 1, sig);
+	return sq_rows_json(st, s, out, "listing projects", err);
 }
 
 int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *f,
 			struct q_error *err)
 {
-	char *arches = join_arches(json_object_get(f, "arches"));
+	char *arches = sq_join_arches(json_object_get(f, "arches"));
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO repos (project_id, name, channel, arches, created) "
-		 "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
-		 "WHERE g.name = ? AND p.name = ?",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO repos (project_id, name, channel, arches, created) "
+		    "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
+		    "WHERE g.name = ? AND p.name = ?",
+		    err);
 	int rc;
 
 	if (!s || !arches) {
@@ -824,17 +889,17 @@ int q_store_repo_create(struct q_store *st, const char *sig, const char *project
 		sqlite3_finalize(s);
 		return -1;
 	}
-	bind_text(s, 1, jstr(f, "name"));
-	bind_text(s, 2, jstr(f, "channel"));
-	bind_text(s, 3, arches);
-	sqlite3_bind_int64(s, 4, now_s());
-	bind_text(s, 5, sig);
-	bind_text(s, 6, project);
+	sq_bind_text(s, 1, sq_jstr(f, "name"));
+	sq_bind_text(s, 2, sq_jstr(f, "channel"));
+	sq_bind_text(s, 3, arches);
+	sqlite3_bind_int64(s, 4, sq_now_s());
+	sq_bind_text(s, 5, sig);
+	sq_bind_text(s, 6, project);
 	free(arches);
-	rc = run(st, s, "creating a repo", err);
+	rc = sq_run(st, s, "creating a repo", err);
 	if (rc < 0 && err && err->code == Q_ECONFLICT)
 		q_error_set(err, Q_ECONFLICT, "repo '%s/%s/%s' already exists", sig, project,
-			    jstr(f, "name"));
+			    sq_jstr(f, "name"));
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		return q_error_set(err, Q_ENOTFOUND, "project '%s/%s' not found", sig, project);
 	return rc;
@@ -853,65 +918,65 @@ int q_store_repo_get(struct q_store *st, const char *sig, const char *project, c
 		     json_t **out, struct q_error *err)
 {
 	char msg[300];
-	sqlite3_stmt *s = prep(
+	sqlite3_stmt *s = sq_prep(
 	    st, "SELECT " REPO_COLUMNS REPO_FROM "WHERE g.name = ? AND p.name = ? AND r.name = ?",
 	    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
-	bind_text(s, 2, project);
-	bind_text(s, 3, repo);
+	sq_bind_text(s, 1, sig);
+	sq_bind_text(s, 2, project);
+	sq_bind_text(s, 3, repo);
 	snprintf(msg, sizeof(msg), "repo '%.64s/%.64s/%.64s' not found", sig, project, repo);
-	return row_one(st, s, out, msg, err);
+	return sq_row_one(st, s, out, msg, err);
 }
 
 int q_store_repo_list(struct q_store *st, const char *sig, const char *project, json_t **out,
 		      struct q_error *err)
 {
-	sqlite3_stmt *s = prep(
+	sqlite3_stmt *s = sq_prep(
 	    st, "SELECT " REPO_COLUMNS REPO_FROM "WHERE g.name = ? AND p.name = ? ORDER BY r.name",
 	    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, sig);
-	bind_text(s, 2, project);
-	return rows_json(st, s, out, "listing repos", err);
+	sq_bind_text(s, 1, sig);
+	sq_bind_text(s, 2, project);
+	return sq_rows_json(st, s, out, "listing repos", err);
 }
 
 int q_store_repo_list_all(struct q_store *st, int only_dirty, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT " REPO_COLUMNS REPO_FROM
-			       "WHERE ? = 0 OR r.dirty > 0 ORDER BY g.name, p.name, r.name",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT " REPO_COLUMNS REPO_FROM
+				  "WHERE ? = 0 OR r.dirty > 0 ORDER BY g.name, p.name, r.name",
+				  err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int(s, 1, only_dirty);
-	return rows_json(st, s, out, "listing repos", err);
+	return sq_rows_json(st, s, out, "listing repos", err);
 }
 
 int q_store_repo_mark_dirty(struct q_store *st, int64_t repo_id, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE repos SET dirty = dirty + 1 WHERE id = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "UPDATE repos SET dirty = dirty + 1 WHERE id = ?", err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
-	return run(st, s, "marking a repo", err);
+	return sq_run(st, s, "marking a repo", err);
 }
 
 int q_store_repo_clear_dirty(struct q_store *st, int64_t repo_id, int64_t seen, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE repos SET dirty = 0 WHERE id = ? AND dirty = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "UPDATE repos SET dirty = 0 WHERE id = ? AND dirty = ?", err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
 	sqlite3_bind_int64(s, 2, seen);
-	return run(st, s, "marking a repo clean", err);
+	return sq_run(st, s, "marking a repo clean", err);
 }
 
 /* --- packages --- */
@@ -920,36 +985,36 @@ int q_store_package_put(struct q_store *st, const struct q_rpm_info *in, int64_t
 			struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO packages (sha256, name, epoch, version, release, arch, "
-		 "nevra, filename, size, primary_xml, filelists_xml, other_xml, created) "
-		 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO packages (sha256, name, epoch, version, release, arch, "
+		    "nevra, filename, size, primary_xml, filelists_xml, other_xml, created) "
+		    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (sha256) DO NOTHING",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, in->sha256);
-	bind_text(s, 2, in->name);
-	bind_text(s, 3, in->epoch);
-	bind_text(s, 4, in->version);
-	bind_text(s, 5, in->release);
-	bind_text(s, 6, in->arch);
-	bind_text(s, 7, in->nevra);
-	bind_text(s, 8, in->filename);
+	sq_bind_text(s, 1, in->sha256);
+	sq_bind_text(s, 2, in->name);
+	sq_bind_text(s, 3, in->epoch);
+	sq_bind_text(s, 4, in->version);
+	sq_bind_text(s, 5, in->release);
+	sq_bind_text(s, 6, in->arch);
+	sq_bind_text(s, 7, in->nevra);
+	sq_bind_text(s, 8, in->filename);
 	sqlite3_bind_int64(s, 9, (int64_t)in->size);
-	bind_text(s, 10, in->primary_xml);
-	bind_text(s, 11, in->filelists_xml);
-	bind_text(s, 12, in->other_xml);
-	sqlite3_bind_int64(s, 13, now_s());
-	if (run(st, s, "storing a package", err) < 0)
+	sq_bind_text(s, 10, in->primary_xml);
+	sq_bind_text(s, 11, in->filelists_xml);
+	sq_bind_text(s, 12, in->other_xml);
+	sqlite3_bind_int64(s, 13, sq_now_s());
+	if (sq_run(st, s, "storing a package", err) < 0)
 		return -1;
-	s = prep(st, "SELECT id FROM packages WHERE sha256 = ?", err);
+	s = sq_prep(st, "SELECT id FROM packages WHERE sha256 = ?", err);
 	if (!s)
 		return -1;
-	bind_text(s, 1, in->sha256);
+	sq_bind_text(s, 1, in->sha256);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		sqlite3_finalize(s);
-		return db_error(st, err, "finding a package");
+		return sq_db_error(st, err, "finding a package");
 	}
 	*id = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
@@ -960,44 +1025,44 @@ int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t packag
 			     struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO repo_packages (repo_id, package_id, added) VALUES (?,?,?) "
-		 "ON CONFLICT DO NOTHING",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO repo_packages (repo_id, package_id, added) VALUES (?,?,?) "
+		    "ON CONFLICT DO NOTHING",
+		    err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
 	sqlite3_bind_int64(s, 2, package_id);
-	sqlite3_bind_int64(s, 3, now_s());
-	return run(st, s, "adding a package to a repo", err);
+	sqlite3_bind_int64(s, 3, sq_now_s());
+	return sq_run(st, s, "adding a package to a repo", err);
 }
 
 int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT k.nevra AS nevra, k.arch AS arch, k.sha256 AS sha256, "
-			       "k.size AS size, k.filename AS filename FROM repo_packages rp "
-			       "JOIN packages k ON k.id = rp.package_id WHERE rp.repo_id = ? "
-			       "ORDER BY k.nevra",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT k.nevra AS nevra, k.arch AS arch, k.sha256 AS sha256, "
+				  "k.size AS size, k.filename AS filename FROM repo_packages rp "
+				  "JOIN packages k ON k.id = rp.package_id WHERE rp.repo_id = ? "
+				  "ORDER BY k.nevra",
+				  err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
-	return rows_json(st, s, out, "listing packages", err);
+	return sq_rows_json(st, s, out, "listing packages", err);
 }
 
 int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *arch,
 			     struct q_store_pubset *out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT k.sha256, k.filename, k.primary_xml, k.filelists_xml, "
-			       "k.other_xml FROM repo_packages rp "
-			       "JOIN packages k ON k.id = rp.package_id "
-			       "WHERE rp.repo_id = ? AND (k.arch = ? OR k.arch = 'noarch') "
-			       "ORDER BY k.filename",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT k.sha256, k.filename, k.primary_xml, k.filelists_xml, "
+				  "k.other_xml FROM repo_packages rp "
+				  "JOIN packages k ON k.id = rp.package_id "
+				  "WHERE rp.repo_id = ? AND (k.arch = ? OR k.arch = 'noarch') "
+				  "ORDER BY k.filename",
+				  err);
 	GStringChunk *arena;
 	size_t cap = 64;
 	int rc;
@@ -1006,7 +1071,7 @@ int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *ar
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
-	bind_text(s, 2, arch);
+	sq_bind_text(s, 2, arch);
 	arena = g_string_chunk_new(1 << 20);
 	out->arena = arena;
 	out->pkgs = g_new0(struct q_store_pubpkg, cap);
@@ -1032,7 +1097,7 @@ int q_store_repo_publish_set(struct q_store *st, int64_t repo_id, const char *ar
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		q_store_pubset_release(out);
-		return db_error(st, err, "reading a repo's packages");
+		return sq_db_error(st, err, "reading a repo's packages");
 	}
 	return 0;
 }
@@ -1051,57 +1116,57 @@ int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, cons
 		       const char *path, int64_t size, const char *sha256, struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
-		 "VALUES (?,?,?,?,?,?,?)",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
+		    "VALUES (?,?,?,?,?,?,?)",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	sq_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, user_id);
-	bind_text(s, 3, filename);
-	bind_text(s, 4, path);
+	sq_bind_text(s, 3, filename);
+	sq_bind_text(s, 4, path);
 	sqlite3_bind_int64(s, 5, size);
-	bind_text(s, 6, sha256);
-	sqlite3_bind_int64(s, 7, now_s());
-	return run(st, s, "staging an upload", err);
+	sq_bind_text(s, 6, sha256);
+	sqlite3_bind_int64(s, 7, sq_now_s());
+	return sq_run(st, s, "staging an upload", err);
 }
 
 int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err)
 {
 	char msg[200];
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT id, user_id, filename, path, size, sha256, created FROM uploads "
-		 "WHERE id = ?",
-		 err);
+	    sq_prep(st,
+		    "SELECT id, user_id, filename, path, size, sha256, created FROM uploads "
+		    "WHERE id = ?",
+		    err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
+	sq_bind_text(s, 1, id);
 	snprintf(msg, sizeof(msg), "upload '%.64s' not found (expired or never staged)", id);
-	return row_one(st, s, out, msg, err);
+	return sq_row_one(st, s, out, msg, err);
 }
 
 int q_store_upload_delete(struct q_store *st, const char *id, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM uploads WHERE id = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "DELETE FROM uploads WHERE id = ?", err);
 
 	if (!s)
 		return -1;
-	bind_text(s, 1, id);
-	return run(st, s, "deleting an upload", err);
+	sq_bind_text(s, 1, id);
+	return sq_run(st, s, "deleting an upload", err);
 }
 
 int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM uploads WHERE created < ? RETURNING path", err);
+	sqlite3_stmt *s = sq_prep(st, "DELETE FROM uploads WHERE created < ? RETURNING path", err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, before);
-	return rows_json(st, s, paths, "expiring uploads", err);
+	return sq_rows_json(st, s, paths, "expiring uploads", err);
 }
 
 /* --- publish history --- */
@@ -1110,28 +1175,28 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64
 			struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "INSERT INTO publishes (repo_id, arch, time, set_digest, repomd_size, "
-		 "revision, md5, sha1, sha256, sha512, n_packages) "
-		 "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-		 err);
+	    sq_prep(st,
+		    "INSERT INTO publishes (repo_id, arch, time, set_digest, repomd_size, "
+		    "revision, md5, sha1, sha256, sha512, n_packages) "
+		    "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+		    err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->repo_id);
-	bind_text(s, 2, r->arch);
+	sq_bind_text(s, 2, r->arch);
 	sqlite3_bind_int64(s, 3, r->time);
-	bind_text(s, 4, r->set_digest);
+	sq_bind_text(s, 4, r->set_digest);
 	sqlite3_bind_int64(s, 5, r->repomd_size);
 	sqlite3_bind_int64(s, 6, r->revision);
-	bind_text(s, 7, r->md5);
-	bind_text(s, 8, r->sha1);
-	bind_text(s, 9, r->sha256);
-	bind_text(s, 10, r->sha512);
+	sq_bind_text(s, 7, r->md5);
+	sq_bind_text(s, 8, r->sha1);
+	sq_bind_text(s, 9, r->sha256);
+	sq_bind_text(s, 10, r->sha512);
 	sqlite3_bind_int64(s, 11, r->n_packages);
-	if (run(st, s, "recording a publish", err) < 0)
+	if (sq_run(st, s, "recording a publish", err) < 0)
 		return -1;
-	s = prep(
+	s = sq_prep(
 	    st,
 	    "DELETE FROM publishes WHERE repo_id = ? AND arch = ? AND id NOT IN "
 	    "(SELECT id FROM publishes WHERE repo_id = ? AND arch = ? ORDER BY id DESC LIMIT ?)",
@@ -1139,26 +1204,26 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, r->repo_id);
-	bind_text(s, 2, r->arch);
+	sq_bind_text(s, 2, r->arch);
 	sqlite3_bind_int64(s, 3, r->repo_id);
-	bind_text(s, 4, r->arch);
+	sq_bind_text(s, 4, r->arch);
 	sqlite3_bind_int64(s, 5, keep);
-	return run(st, s, "pruning publish history", err);
+	return sq_run(st, s, "pruning publish history", err);
 }
 
 int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
 				struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
-			       "ORDER BY id DESC LIMIT 1",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
+				  "ORDER BY id DESC LIMIT 1",
+				  err);
 
 	out[0] = '\0';
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
-	bind_text(s, 2, arch);
+	sq_bind_text(s, 2, arch);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
@@ -1169,17 +1234,17 @@ int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, 
 			    struct q_error *err)
 {
 	sqlite3_stmt *s =
-	    prep(st,
-		 "SELECT arch, time, repomd_size, revision AS timestamp, md5, sha1, "
-		 "sha256, sha512, n_packages AS packages FROM publishes WHERE repo_id = ? "
-		 "ORDER BY id DESC LIMIT ?",
-		 err);
+	    sq_prep(st,
+		    "SELECT arch, time, repomd_size, revision AS timestamp, md5, sha1, "
+		    "sha256, sha512, n_packages AS packages FROM publishes WHERE repo_id = ? "
+		    "ORDER BY id DESC LIMIT ?",
+		    err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, repo_id);
 	sqlite3_bind_int64(s, 2, limit);
-	return rows_json(st, s, out, "reading publish history", err);
+	return sq_rows_json(st, s, out, "reading publish history", err);
 }
 
 /* --- audit --- */
@@ -1187,41 +1252,46 @@ int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, 
 int q_store_audit(struct q_store *st, const char *user, const char *action, const char *target,
 		  const char *detail, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(
+	sqlite3_stmt *s = sq_prep(
 	    st, "INSERT INTO audit (time, user, action, target, detail) VALUES (?,?,?,?,?)", err);
 
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, now_s());
-	bind_text(s, 2, user);
-	bind_text(s, 3, action);
-	bind_text(s, 4, target);
-	bind_text(s, 5, detail);
-	return run(st, s, "writing the audit log", err);
+	sqlite3_bind_int64(s, 1, sq_now_s());
+	sq_bind_text(s, 2, user);
+	sq_bind_text(s, 3, action);
+	sq_bind_text(s, 4, target);
+	sq_bind_text(s, 5, detail);
+	return sq_run(st, s, "writing the audit log", err);
 }
 
 int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT id, time, user, action, target, detail FROM audit "
-			       "ORDER BY id DESC LIMIT ?",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT id, time, user, action, target, detail FROM audit "
+				  "ORDER BY id DESC LIMIT ?",
+				  err);
 
 	if (!s)
 		return -1;
 	sqlite3_bind_int64(s, 1, limit);
-	return rows_json(st, s, out, "reading the audit log", err);
+	return sq_rows_json(st, s, out, "reading the audit log", err);
 }
 
 int q_store_counts(struct q_store *st, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = prep(st,
-			       "SELECT (SELECT COUNT(*) FROM sigs) AS sigs, "
-			       "(SELECT COUNT(*) FROM projects) AS projects, "
-			       "(SELECT COUNT(*) FROM repos) AS repos, "
-			       "(SELECT COUNT(*) FROM packages) AS packages, "
-			       "(SELECT COUNT(*) FROM publishes) AS publishes",
-			       err);
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT (SELECT COUNT(*) FROM sigs) AS sigs, "
+				  "(SELECT COUNT(*) FROM projects) AS projects, "
+				  "(SELECT COUNT(*) FROM repos) AS repos, "
+				  "(SELECT COUNT(*) FROM packages) AS packages, "
+				  "(SELECT COUNT(*) FROM publishes) AS publishes, "
+				  "(SELECT COUNT(*) FROM builds WHERE state = 'building') AS builds_building, "
+				  "(SELECT COUNT(*) FROM tasks WHERE state = 'free') AS tasks_queued, "
+				  "(SELECT COUNT(*) FROM tasks WHERE state = 'open') AS tasks_running, "
+				  "(SELECT COUNT(*) FROM workers WHERE last_seen > strftime('%s','now') - 60) "
+				  "AS workers_active",
+				  err);
 
-	return row_one(st, s, out, "no counts", err);
+	return sq_row_one(st, s, out, "no counts", err);
 }

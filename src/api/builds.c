@@ -1,0 +1,615 @@
+/*
+ * builds.c: /builds, /workers, lookaside uploads and downloads — the user's
+ * side of issue 3 (docs/BUILDS.md). The worker's side is worker.c.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "api/api.h"
+#include "content/lookaside.h"
+#include "hub/hub.h"
+#include "publish/rpm.h"
+
+#include <fcntl.h>
+#include <glib.h>
+#include <sys/stat.h>
+
+static int parse_id(const char *s, const char *what, int64_t *out, struct q_error *err)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (errno || *end || *out <= 0 || end == s)
+		return q_error_set(err, Q_EINVAL, "%s '%.32s' is not a positive integer", what, s);
+	return 0;
+}
+
+/* The arches a build covers: the request's (a subset of the project's) or the project's. */
+static int build_arches(json_t *body, json_t *project, json_t **out, struct q_error *err)
+{
+	json_t *want = json_object_get(body, "arches"), *pa = json_object_get(project, "arches"), *v,
+	       *w;
+	size_t i, j;
+
+	if (!want) {
+		*out = json_incref(pa);
+		return 0;
+	}
+	if (!json_is_array(want) || json_array_size(want) == 0 || json_array_size(want) > 8)
+		return q_error_set(err, Q_EINVAL, "field 'arches' must be a list of 1 to 8 arches");
+	json_array_foreach (want, i, v) {
+		int ok = 0;
+		json_array_foreach (pa, j, w)
+			ok |= json_is_string(v) && !strcmp(json_string_value(v), json_string_value(w));
+		if (!ok)
+			return q_error_set(err, Q_EINVAL, "arch '%.32s' is not one of the project's arches",
+					   json_is_string(v) ? json_string_value(v) : "?");
+	}
+	*out = json_incref(want);
+	return 0;
+}
+
+/* Create the rpm tasks of a build whose SRPM is known (one noarch task for a
+ * noarch-only SRPM). Inside the caller's transaction. */
+int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arches,
+			     const char *build_archs, struct q_error *err)
+{
+	json_t *a;
+	size_t i;
+
+	if (build_archs && !strcmp(build_archs, "noarch"))
+		return q_store_task_create(st, build_id, "rpm", "noarch", NULL, err);
+	json_array_foreach (arches, i, a)
+		if (q_store_task_create(st, build_id, "rpm", json_string_value(a), NULL, err) < 0)
+			return -1;
+	return 0;
+}
+
+static void answer_build(struct q_request *r, int status, int64_t id)
+{
+	struct q_error err = {0};
+	json_t *b = NULL;
+
+	if (q_store_build_get(r->st, id, 1, &b, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, status, b);
+}
+
+/* Create a build from git or from a staged SRPM upload (body as in HTTP_API.md). */
+static int create_build(struct q_request *r, const char *sig, const char *project, json_t *body,
+			int64_t *id_out, struct q_error *err)
+{
+	json_t *proj = NULL, *arches = NULL, *fields = NULL, *up = NULL;
+	const char *git = NULL, *srpm = NULL;
+	struct q_rpm_info info = {0};
+	int64_t id = 0;
+	int rc = -1;
+
+	if (q_store_project_get(r->st, sig, project, &proj, err) < 0 ||
+	    q_api_str(body, "git", 0, 4096, &git, err) < 0 ||
+	    q_api_str(body, "srpm", 0, 64, &srpm, err) < 0 || build_arches(body, proj, &arches, err) < 0)
+		goto out;
+	if (!!git == !!srpm) {
+		q_error_set(err, Q_EINVAL, "give exactly one of 'git' (URL#REF) and 'srpm' (an upload id)");
+		goto out;
+	}
+	if (git) {
+		if (q_hub_import_git(r->hub, proj, git, &fields, err) < 0)
+			goto out;
+	} else {
+		const char *path, *fn;
+
+		if (q_store_upload_get(r->st, srpm, &up, err) < 0)
+			goto out;
+		if (json_integer_value(json_object_get(up, "user_id")) != r->who.user_id) {
+			q_error_set(err, Q_EPERM, "upload '%s' belongs to another user", srpm);
+			goto out;
+		}
+		path = json_string_value(json_object_get(up, "path"));
+		fn = json_string_value(json_object_get(up, "filename"));
+		if (q_rpm_inspect(path, fn, &info, err) < 0)
+			goto out;
+		if (!info.is_source) {
+			q_error_set(err, Q_EINVAL, "'%s' is not a source RPM", fn);
+			goto out;
+		}
+		/* The SRPM's release may carry another dist tag: the rebuild sets ours. */
+		if (q_hub_store_file(r->hub, path, info.sha256, 1, err) < 0)
+			goto out;
+		fields = json_pack("{s:s,s:s,s:s,s:s}", "source", fn, "srpm_sha256", info.sha256,
+				   "nevr", info.nevra, "name", info.name);
+		/* "nevr" of an uploaded SRPM: N-V-R without ".src" */
+		{
+			char *nevr = g_strdup_printf("%s-%s-%s", info.name, info.version, info.release);
+			json_object_set_new(fields, "nevr", json_string(nevr));
+			g_free(nevr);
+		}
+	}
+	json_object_set_new(fields, "owner", json_string(r->who.name));
+	json_object_set(fields, "arches", arches);
+	if (q_store_begin(r->st, err) < 0)
+		goto out;
+	if (q_store_build_create(r->st, sig, project, fields, &id, err) < 0 ||
+	    (git ? q_store_task_create(r->st, id, "srpm", "src", NULL, err)
+		 : q_api_schedule_rpm_tasks(r->st, id, arches, info.build_archs, err)) < 0 ||
+	    (srpm && q_store_upload_delete(r->st, srpm, err) < 0) ||
+	    q_api_audit(r, "build.create", sig,
+			json_pack("{s:I,s:s,s:O}", "build", (json_int_t)id, "project", project,
+				  "source", json_object_get(fields, "source")),
+			err) < 0 ||
+	    q_store_commit(r->st, err) < 0) {
+		q_store_rollback(r->st);
+		goto out;
+	}
+	if (srpm)
+		unlink(json_string_value(json_object_get(up, "path")));
+	q_info("build %" PRId64 " of %s/%s queued: %s", id, sig, project,
+	       json_string_value(json_object_get(fields, "source")));
+	*id_out = id;
+	rc = 0;
+out:
+	q_rpm_info_release(&info);
+	json_decref(up);
+	json_decref(fields);
+	json_decref(arches);
+	json_decref(proj);
+	return rc;
+}
+
+void q_api_build_create(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL;
+	int64_t id = 0;
+
+	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
+	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "build in this SIG", &err) < 0)
+		goto fail;
+	body = q_http_json_body(r, &err);
+	if (!body || create_build(r, caps[0], caps[1], body, &id, &err) < 0)
+		goto fail;
+	json_decref(body);
+	answer_build(r, 201, id);
+	return;
+fail:
+	json_decref(body);
+	q_http_send_error(r, &err);
+}
+
+void q_api_builds(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	char sig[64] = "", state[32] = "", lim[16] = "";
+	int64_t limit = 50;
+	json_t *list = NULL;
+
+	if (q_query_get(r->query, r->query_len, "sig", sig, sizeof(sig), &err) < 0 ||
+	    q_query_get(r->query, r->query_len, "state", state, sizeof(state), &err) < 0 ||
+	    q_query_get(r->query, r->query_len, "limit", lim, sizeof(lim), &err) < 0)
+		goto fail;
+	if (lim[0] && (parse_id(lim, "limit", &limit, &err) < 0 || limit > 1000)) {
+		if (limit > 1000)
+			q_error_set(&err, Q_EINVAL, "limit must be from 1 to 1000");
+		goto fail;
+	}
+	if (q_store_build_list(r->st, sig, state, limit, &list, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 200, json_pack("{s:o}", "builds", list));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}
+
+void q_api_build_get(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id;
+
+	if (parse_id(caps[0], "build id", &id, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	answer_build(r, 200, id);
+}
+
+void q_api_build_cancel(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *b = NULL;
+	int64_t id;
+
+	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	    q_store_build_get(r->st, id, 0, &b, &err) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(b, "owner")), r->who.name) &&
+	    q_api_need_sig(r, json_string_value(json_object_get(b, "sig")), Q_LEVEL_LEAD,
+			   "cancel other people's builds", &err) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(b, "state")), "building")) {
+		q_error_set(&err, Q_ECONFLICT, "build %" PRId64 " is already '%s'", id,
+			    json_string_value(json_object_get(b, "state")));
+		goto fail;
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_build_cancel(r->st, id, &err) < 0 ||
+	    q_api_audit(r, "build.cancel", json_string_value(json_object_get(b, "sig")),
+			json_pack("{s:I}", "build", (json_int_t)id), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	json_decref(b);
+	answer_build(r, 200, id);
+	return;
+fail:
+	json_decref(b);
+	q_http_send_error(r, &err);
+}
+
+void q_api_build_resubmit(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *b = NULL, *body = NULL;
+	int64_t id, nid = 0;
+	const char *sig, *project;
+
+	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	    q_store_build_get(r->st, id, 0, &b, &err) < 0)
+		goto fail;
+	sig = json_string_value(json_object_get(b, "sig"));
+	project = json_string_value(json_object_get(b, "project"));
+	if (q_api_need_sig(r, sig, Q_LEVEL_MEMBER, "build in this SIG", &err) < 0)
+		goto fail;
+	if (!json_string_length(json_object_get(b, "git_url"))) {
+		q_error_set(&err, Q_EINVAL,
+			    "build %" PRId64 " was made from an uploaded SRPM; upload it again", id);
+		goto fail;
+	}
+	body = json_pack("{s:O,s:O}", "git", json_object_get(b, "source"), "arches",
+			 json_object_get(b, "arches"));
+	if (create_build(r, sig, project, body, &nid, &err) < 0)
+		goto fail;
+	json_decref(b);
+	json_decref(body);
+	answer_build(r, 201, nid);
+	return;
+fail:
+	json_decref(b);
+	json_decref(body);
+	q_http_send_error(r, &err);
+}
+
+void q_api_task_log(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *t = NULL;
+	int64_t bid, tid, off = 0;
+	char path[1300], offs[32] = "", *buf = NULL;
+	const char *state;
+	struct stat st;
+	ssize_t got = 0;
+	int fd = -1, found;
+
+	if (parse_id(caps[0], "build id", &bid, &err) < 0 ||
+	    parse_id(caps[1], "task id", &tid, &err) < 0 || q_store_task_get(r->st, tid, &t, &err) < 0)
+		goto fail;
+	if (json_integer_value(json_object_get(t, "build")) != bid) {
+		q_error_set(&err, Q_ENOTFOUND, "task %" PRId64 " is not part of build %" PRId64, tid, bid);
+		goto fail;
+	}
+	found = q_query_get(r->query, r->query_len, "offset", offs, sizeof(offs), &err);
+	if (found < 0)
+		goto fail;
+	if (found) {
+		char *end;
+		errno = 0;
+		off = strtoll(offs, &end, 10);
+		if (errno || *end || off < 0) {
+			q_error_set(&err, Q_EINVAL, "offset '%s' must be a byte offset", offs);
+			goto fail;
+		}
+	}
+	state = json_string_value(json_object_get(t, "state"));
+	h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+		       H2O_STRLIT("no-store"));
+	h2o_add_header_by_str(&r->req->pool, &r->req->res.headers, H2O_STRLIT("x-quarry-task-state"),
+			      0, NULL, h2o_strdup(&r->req->pool, state, SIZE_MAX).base, strlen(state));
+	snprintf(path, sizeof(path), "%s/%" PRId64 ".log", r->hub->logs_dir, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || off >= st.st_size) {
+		q_http_send_text(r, 200, "text/plain; charset=utf-8", "", 0);
+		goto out;
+	}
+	{
+		size_t want = (size_t)(st.st_size - off);
+		if (want > (1 << 20))
+			want = 1 << 20;
+		buf = malloc(want);
+		if (buf)
+			got = pread(fd, buf, want, off);
+	}
+	q_http_send_text(r, 200, "text/plain; charset=utf-8", buf ? buf : "", got > 0 ? (size_t)got : 0);
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	json_decref(t);
+}
+
+void q_api_build_artifact(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *arts = NULL, *a;
+	int64_t id;
+	size_t i;
+
+	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	    q_store_build_artifacts(r->st, id, &arts, &err) < 0)
+		goto fail;
+	json_array_foreach (arts, i, a) {
+		char path[1300];
+
+		if (strcmp(json_string_value(json_object_get(a, "name")), caps[1]))
+			continue;
+		q_hub_store_path(r->hub, json_string_value(json_object_get(a, "sha256")), path,
+				 sizeof(path));
+		json_decref(arts);
+		q_http_send_file(r, path, "application/x-rpm");
+		return;
+	}
+	q_error_set(&err, Q_ENOTFOUND, "build %" PRId64 " has no artifact '%.100s'", id, caps[1]);
+fail:
+	json_decref(arts);
+	q_http_send_error(r, &err);
+}
+
+void q_api_build_provenance(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *b = NULL, *subjects = json_array(), *deps = json_array(), *byproducts = json_array();
+	json_t *a, *t, *stmt;
+	size_t i;
+	int64_t id;
+	char uri[512];
+
+	if (parse_id(caps[0], "build id", &id, &err) < 0 || q_store_build_get(r->st, id, 1, &b, &err) < 0)
+		goto fail;
+	json_array_foreach (json_object_get(b, "artifacts"), i, a)
+		json_array_append_new(subjects,
+				      json_pack("{s:O,s:{s:O}}", "name", json_object_get(a, "name"),
+						"digest", "sha256", json_object_get(a, "sha256")));
+	if (json_string_length(json_object_get(b, "git_url"))) {
+		snprintf(uri, sizeof(uri), "git+%s@%s", json_string_value(json_object_get(b, "git_url")),
+			 json_string_value(json_object_get(b, "git_ref")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest", "gitCommit",
+						      json_object_get(b, "commit")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "spec", "digest", "sha256",
+						      json_object_get(b, "spec_sha256")));
+	}
+	if (json_string_length(json_object_get(b, "srpm_sha256")))
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "srpm", "digest", "sha256",
+						      json_object_get(b, "srpm_sha256")));
+	json_array_foreach (json_object_get(b, "lookaside"), i, a) {
+		snprintf(uri, sizeof(uri), "lookaside:SOURCES/%s",
+			 json_string_value(json_object_get(a, "file")));
+		json_array_append_new(deps,
+				      json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
+						json_string_value(json_object_get(a, "type")),
+						json_object_get(a, "hash")));
+	}
+	json_array_foreach (json_object_get(b, "tasks"), i, t) {
+		json_t *full = NULL, *root;
+		char name[64];
+
+		if (q_store_task_get(r->st, json_integer_value(json_object_get(t, "id")), &full, &err) < 0)
+			goto fail;
+		root = json_array();
+		{
+			const char *br = json_string_value(json_object_get(full, "buildroot"));
+			while (br && *br) {
+				size_t l = strcspn(br, "\n");
+				if (l)
+					json_array_append_new(root, json_stringn(br, l));
+				br += l;
+				if (*br)
+					br++;
+			}
+		}
+		snprintf(name, sizeof(name), "task-%" JSON_INTEGER_FORMAT "-%s-%s",
+			 json_integer_value(json_object_get(t, "id")),
+			 json_string_value(json_object_get(t, "kind")),
+			 json_string_value(json_object_get(t, "arch")));
+		json_array_append_new(
+		    byproducts,
+		    json_pack("{s:s,s:{s:O,s:O,s:O,s:O,s:O,s:O,s:o}}", "name", name, "annotations",
+			      "worker", json_object_get(full, "worker"), "backend",
+			      json_object_get(full, "backend"), "state", json_object_get(full, "state"),
+			      "started", json_object_get(full, "started"), "finished",
+			      json_object_get(full, "finished"), "attempt",
+			      json_object_get(full, "attempt"), "buildroot", root));
+		json_decref(full);
+	}
+	stmt = json_pack(
+	    "{s:s,s:o,s:s,s:{s:{s:s,s:{s:O,s:O,s:O,s:O,s:O},s:{},s:o},s:{s:{s:s},s:{s:s,s:O,s:O},s:o}}}",
+	    "_type", "https://in-toto.io/Statement/v1", "subject", subjects, "predicateType",
+	    "https://slsa.dev/provenance/v1", "predicate", "buildDefinition", "buildType",
+	    "https://quarry.invalid/build/rpm/v1", "externalParameters", "source",
+	    json_object_get(b, "source"), "sig", json_object_get(b, "sig"), "project",
+	    json_object_get(b, "project"), "dist_tag", json_object_get(b, "dist_tag"), "arches",
+	    json_object_get(b, "arches"), "internalParameters", "resolvedDependencies", deps,
+	    "runDetails", "builder", "id", "quarry", "metadata", "invocationId",
+	    caps[0], "startedOn", json_object_get(b, "created"), "finishedOn",
+	    json_object_get(b, "finished"), "byproducts", byproducts);
+	subjects = deps = byproducts = NULL;
+	json_decref(b);
+	if (!stmt) {
+		q_error_set(&err, Q_EINTERNAL, "cannot build the provenance statement");
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200, stmt);
+	return;
+fail:
+	json_decref(subjects);
+	json_decref(deps);
+	json_decref(byproducts);
+	json_decref(b);
+	q_http_send_error(r, &err);
+}
+
+void q_api_workers(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *list = NULL;
+
+	if (q_store_worker_list(r->st, &list, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200, json_pack("{s:o}", "workers", list));
+}
+
+/* ---- lookaside ---- */
+
+void q_api_lookaside_upload(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	struct q_lookaside_store ls = {r->hub->lookaside_dir, NULL, r->hub->cfg.lookaside_max};
+	char filename[300], path[1300], sha256[65], sha1[41], line[400];
+	h2o_iovec_t b = r->req->entity;
+	json_t *sig = NULL;
+	int fd = -1, found;
+
+	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
+	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "upload to this SIG's lookaside", &err) < 0)
+		goto fail;
+	found = q_query_get(r->query, r->query_len, "filename", filename, sizeof(filename), &err);
+	if (found <= 0) {
+		if (!found)
+			q_error_set(&err, Q_EINVAL, "query parameter 'filename' is required");
+		goto fail;
+	}
+	if (!filename[0] || filename[0] == '.' || strchr(filename, '/') || strlen(filename) > 255 ||
+	    strspn(filename, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-") !=
+		strlen(filename)) {
+		q_error_set(&err, Q_EINVAL,
+			    "file name '%.64s' is invalid: use letters, digits and . _ + ~ -, not "
+			    "starting with '.'",
+			    filename);
+		goto fail;
+	}
+	if ((int64_t)b.len > r->hub->cfg.lookaside_max) {
+		q_error_set(&err, Q_ETOOBIG, "'%s' is larger than lookaside.max_size", filename);
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "%s/lookaside-upload-XXXXXX", r->hub->tmp_dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		q_error_set(&err, Q_EIO, "cannot create a temporary file: %s", strerror(errno));
+		goto fail;
+	}
+	if (b.len && write(fd, b.base, b.len) != (ssize_t)b.len) {
+		q_error_set(&err, Q_EIO, "cannot write a temporary file: %s", strerror(errno));
+		goto fail_unlink;
+	}
+	close(fd);
+	fd = -1;
+	{
+		const char *want = q_http_header(r, "x-content-sha256");
+		char have[Q_SHA256_HEX];
+
+		q_hash_sha256_buf(b.base ? b.base : "", b.len, have);
+		if (want && strcasecmp(want, have)) {
+			q_error_set(&err, Q_EINVAL,
+				    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 "
+				    "says %.70s; upload it again",
+				    filename, have, want);
+			goto fail_unlink;
+		}
+	}
+	if (q_lookaside_put(&ls, path, sha256, sha1, &err) < 0)
+		goto fail_unlink;
+	unlink(path);
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_lookaside_add(r->st, sha256, sha1, (int64_t)b.len, filename, caps[0],
+				  r->who.name, &err) < 0 ||
+	    q_api_audit(r, "lookaside.upload", caps[0],
+			json_pack("{s:s,s:s}", "filename", filename, "sha256", sha256), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	snprintf(line, sizeof(line), "%s SOURCES/%s", sha256, filename);
+	json_decref(sig);
+	q_http_send_json(r, 201,
+			 json_pack("{s:s,s:I,s:s,s:s,s:s}", "filename", filename, "size",
+				   (json_int_t)b.len, "sha256", sha256, "sha1", sha1, "line", line));
+	return;
+fail_unlink:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(path);
+fail:
+	if (fd >= 0)
+		close(fd);
+	json_decref(sig);
+	q_http_send_error(r, &err);
+}
+
+/* GET /lookaside/HASH: by SHA-256, or SHA-1 through the index. */
+int q_api_lookaside_get(struct q_request *r)
+{
+	struct q_error err = {0};
+	const char *h;
+	char path[1300], sha256[65];
+	size_t len;
+
+	if (r->path.n != 2 || strcmp(r->path.seg[0], "lookaside"))
+		return -1;
+	h = r->path.seg[1];
+	len = strlen(h);
+	if (!((len == 64 && q_is_hex(h, 64)) || (len == 40 && q_is_hex(h, 40)))) {
+		q_error_set(&err, Q_EINVAL, "'%.70s' is not a SHA-1 or SHA-256 in lower-case hex", h);
+		q_http_send_error(r, &err);
+		return 0;
+	}
+	if (len == 40) {
+		char idx[1300], *text = NULL;
+		size_t tl = 0;
+
+		snprintf(idx, sizeof(idx), "%s/sha1/%.2s/%s", r->hub->lookaside_dir, h, h);
+		if (q_fs_read_file(idx, 128, &text, &tl, &err) < 0 || tl < 64 || !q_is_hex(text, 64)) {
+			free(text);
+			q_error_set(&err, Q_ENOTFOUND, "lookaside has no file with SHA-1 %s", h);
+			q_http_send_error(r, &err);
+			return 0;
+		}
+		memcpy(sha256, text, 64);
+		sha256[64] = '\0';
+		free(text);
+	} else {
+		memcpy(sha256, h, 65);
+	}
+	snprintf(path, sizeof(path), "%s/sha256/%.2s/%s", r->hub->lookaside_dir, sha256, sha256);
+	if (!q_fs_exists(path)) {
+		q_error_set(&err, Q_ENOTFOUND, "lookaside has no file %s", h);
+		q_http_send_error(r, &err);
+		return 0;
+	}
+	q_http_send_file(r, path, "application/octet-stream");
+	return 0;
+}

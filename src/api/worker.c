@@ -1,0 +1,439 @@
+/*
+ * worker.c: the hub's side of the worker protocol (docs/HTTP_API.md,
+ * "Worker protocol"), and what happens when a task ends: the SRPM task
+ * schedules the per-arch tasks, a failed task fails the build, the last
+ * closed task completes it.
+ *
+ * Every call names the task's attempt; the store refuses (409) an attempt
+ * that is no longer current, so a worker that lost its lease can neither
+ * log, upload nor report into the attempt that replaced it.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/names.h"
+#include "api/api.h"
+#include "hub/hub.h"
+#include "publish/rpm.h"
+
+#include <fcntl.h>
+#include <glib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define LOG_MAX ((off_t)64 << 20)
+
+static int task_id(const char *s, int64_t *id, struct q_error *err)
+{
+	char *end;
+
+	errno = 0;
+	*id = strtoll(s, &end, 10);
+	if (errno || *end || end == s || *id <= 0)
+		return q_error_set(err, Q_EINVAL, "task id '%.32s' is not a positive integer", s);
+	return 0;
+}
+
+static int attempt_param(struct q_request *r, int64_t *attempt, struct q_error *err)
+{
+	char v[32];
+	char *end;
+	int found = q_query_get(r->query, r->query_len, "attempt", v, sizeof(v), err);
+
+	if (found < 0)
+		return -1;
+	if (!found)
+		return q_error_set(err, Q_EINVAL, "query parameter 'attempt' is required");
+	errno = 0;
+	*attempt = strtoll(v, &end, 10);
+	if (errno || *end || *attempt <= 0)
+		return q_error_set(err, Q_EINVAL, "attempt '%s' is not a positive integer", v);
+	return 0;
+}
+
+/* The task is open, for this worker, at this attempt. */
+static int fence(struct q_request *r, int64_t id, int64_t attempt, json_t **task,
+		 struct q_error *err)
+{
+	json_t *t = NULL;
+
+	if (q_store_task_get(r->st, id, &t, err) < 0)
+		return -1;
+	if (strcmp(json_string_value(json_object_get(t, "state")), "open") ||
+	    json_integer_value(json_object_get(t, "attempt")) != attempt ||
+	    strcmp(json_string_value(json_object_get(t, "worker")), r->who.worker)) {
+		json_decref(t);
+		return q_error_set(err, Q_ECONFLICT,
+				   "task %" PRId64 " attempt %" PRId64
+				   " is not held by worker '%s' any more; stop it",
+				   id, attempt, r->who.worker);
+	}
+	if (task)
+		*task = t;
+	else
+		json_decref(t);
+	return 0;
+}
+
+static void log_path(struct q_request *r, int64_t id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%" PRId64 ".log", r->hub->logs_dir, id);
+}
+
+void q_api_worker_claim(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *arches, *task = NULL, *a, *claimable = NULL;
+	const char *name;
+	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0;
+	size_t i;
+
+	body = q_http_json_body(r, &err);
+	if (!body || q_api_str(body, "name", 1, 64, &name, &err) < 0 ||
+	    q_name_check(Q_NAME_USER, "worker name", name, &err) < 0)
+		goto fail;
+	if (strcmp(name, r->who.worker)) {
+		q_error_set(&err, Q_EPERM, "this token is for worker '%s', not '%s'", r->who.worker, name);
+		goto fail;
+	}
+	arches = json_object_get(body, "arches");
+	if (!json_is_array(arches) || json_array_size(arches) == 0 || json_array_size(arches) > 8) {
+		q_error_set(&err, Q_EINVAL, "field 'arches' must be a list of 1 to 8 arches");
+		goto fail;
+	}
+	claimable = json_array();
+	json_array_foreach (arches, i, a) {
+		const char *s = json_string_value(a);
+		if (!s || (!q_arch_valid(s) && strcmp(s, "noarch"))) {
+			q_error_set(&err, Q_EINVAL, "arch '%.32s' is unknown", s ? s : "?");
+			goto fail;
+		}
+		json_array_append(claimable, a);
+	}
+	json_array_append_new(claimable, json_string("src")); /* any worker makes SRPMs */
+	if (json_is_integer(json_object_get(body, "slots")))
+		slots = json_integer_value(json_object_get(body, "slots"));
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_tasks_expire(r->st, now, r->hub->cfg.max_attempts, &expired, &err) < 0 ||
+	    q_store_worker_seen(r->st, name, arches, slots, &err) < 0 ||
+	    q_store_task_claim(r->st, name, claimable, now + r->hub->cfg.lease, &task, &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	if (expired)
+		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed", expired);
+	if (!task) {
+		q_http_send_text(r, 204, "text/plain", "", 0);
+		goto out;
+	}
+	{
+		char path[1300], input[128];
+		int64_t id = json_integer_value(json_object_get(task, "id"));
+		int fd;
+
+		/* A new attempt starts a new log. */
+		log_path(r, id, path, sizeof(path));
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		snprintf(input, sizeof(input), "/api/v1/worker/tasks/%" PRId64 "/input", id);
+		q_info("task %" PRId64 " (%s %s, attempt %" JSON_INTEGER_FORMAT ") claimed by '%s'", id,
+		       json_string_value(json_object_get(task, "kind")),
+		       json_string_value(json_object_get(task, "arch")),
+		       json_integer_value(json_object_get(task, "attempt")), name);
+		q_http_send_json(
+		    r, 200,
+		    json_pack("{s:{s:I,s:O,s:O,s:O,s:O,s:I,s:I,s:O,s:O,s:O,s:s}}", "task", "id",
+			      (json_int_t)id, "build", json_object_get(task, "build"), "kind",
+			      json_object_get(task, "kind"), "arch", json_object_get(task, "arch"),
+			      "attempt", json_object_get(task, "attempt"), "lease",
+			      (json_int_t)r->hub->cfg.lease, "timeout",
+			      (json_int_t)r->hub->cfg.build_timeout, "dist_tag",
+			      json_object_get(task, "dist_tag"), "nevr", json_object_get(task, "nevr"),
+			      "name", json_object_get(task, "name"), "input", input));
+	}
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(claimable);
+	json_decref(task);
+	json_decref(body);
+}
+
+void q_api_worker_input(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *t = NULL;
+	char path[1300];
+	int64_t id;
+
+	if (task_id(caps[0], &id, &err) < 0 || q_store_task_get(r->st, id, &t, &err) < 0)
+		goto fail;
+	if (strcmp(json_string_value(json_object_get(t, "worker")), r->who.worker)) {
+		q_error_set(&err, Q_EPERM, "task %" PRId64 " is not held by worker '%s'", id, r->who.worker);
+		goto fail;
+	}
+	if (!strcmp(json_string_value(json_object_get(t, "kind")), "srpm"))
+		q_hub_blob_path(r->hub, json_string_value(json_object_get(t, "bundle_sha256")), path,
+				sizeof(path));
+	else
+		q_hub_store_path(r->hub, json_string_value(json_object_get(t, "srpm_sha256")), path,
+				 sizeof(path));
+	json_decref(t);
+	q_http_send_file(r, path, "application/octet-stream");
+	return;
+fail:
+	json_decref(t);
+	q_http_send_error(r, &err);
+}
+
+void q_api_worker_heartbeat(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id, attempt;
+	int cancel = 0;
+
+	if (task_id(caps[0], &id, &err) < 0 || attempt_param(r, &attempt, &err) < 0 ||
+	    q_store_task_heartbeat(r->st, id, attempt, r->who.worker,
+				   (int64_t)time(NULL) + r->hub->cfg.lease, &cancel, &err) < 0) {
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200, json_pack("{s:b}", "cancel", cancel));
+}
+
+void q_api_worker_log(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id, attempt;
+	char path[1300];
+	struct stat st;
+	h2o_iovec_t b = r->req->entity;
+	int fd;
+
+	if (task_id(caps[0], &id, &err) < 0 || attempt_param(r, &attempt, &err) < 0 ||
+	    fence(r, id, attempt, NULL, &err) < 0)
+		goto fail;
+	log_path(r, id, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		q_error_set(&err, Q_EIO, "cannot open the log of task %" PRId64 ": %s", id, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size + (off_t)b.len > LOG_MAX) {
+		close(fd);
+		q_error_set(&err, Q_ETOOBIG, "the log of task %" PRId64 " is over 64 MiB", id);
+		goto fail;
+	}
+	if (b.len && write(fd, b.base, b.len) != (ssize_t)b.len) {
+		close(fd);
+		q_error_set(&err, Q_EIO, "cannot append to the log of task %" PRId64, id);
+		goto fail;
+	}
+	close(fd);
+	q_http_send_json(r, 200, json_pack("{s:I}", "appended", (json_int_t)b.len));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}
+
+/* "N-V-R.ARCH.rpm" → ARCH ("src" for a source RPM). */
+static int artifact_arch(const char *name, char *arch, size_t size)
+{
+	size_t n = strlen(name);
+	const char *end, *dot;
+
+	if (n < 5 || strcmp(name + n - 4, ".rpm"))
+		return -1;
+	end = name + n - 4;
+	for (dot = end - 1; dot > name && *dot != '.'; dot--)
+		;
+	if (dot <= name || (size_t)(end - dot - 1) >= size || end - dot - 1 == 0)
+		return -1;
+	memcpy(arch, dot + 1, (size_t)(end - dot - 1));
+	arch[end - dot - 1] = '\0';
+	return 0;
+}
+
+void q_api_worker_artifact(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id, attempt;
+	char name[300], arch[32], sha[Q_SHA256_HEX], tmp[1300];
+	const char *want;
+	h2o_iovec_t b = r->req->entity;
+	int found, fd;
+
+	if (task_id(caps[0], &id, &err) < 0 || attempt_param(r, &attempt, &err) < 0)
+		goto fail;
+	found = q_query_get(r->query, r->query_len, "name", name, sizeof(name), &err);
+	if (found <= 0) {
+		if (!found)
+			q_error_set(&err, Q_EINVAL, "query parameter 'name' is required");
+		goto fail;
+	}
+	if (name[0] == '.' || strchr(name, '/') ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~^-") !=
+		strlen(name) ||
+	    artifact_arch(name, arch, sizeof(arch)) < 0) {
+		q_error_set(&err, Q_EINVAL, "artifact name '%.100s' is not an RPM file name", name);
+		goto fail;
+	}
+	if (fence(r, id, attempt, NULL, &err) < 0)
+		goto fail;
+	q_hash_sha256_buf(b.base ? b.base : "", b.len, sha);
+	want = q_http_header(r, "x-content-sha256");
+	if (!want || strcasecmp(want, sha)) {
+		q_error_set(&err, Q_EINVAL, "artifact '%s' is damaged or has no X-Content-SHA256 (got %s)",
+			    name, sha);
+		goto fail;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/artifact-XXXXXX", r->hub->tmp_dir);
+	fd = mkstemp(tmp);
+	if (fd < 0 || (b.len && write(fd, b.base, b.len) != (ssize_t)b.len)) {
+		q_error_set(&err, Q_EIO, "cannot write artifact '%s': %s", name, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		goto fail;
+	}
+	close(fd);
+	if (q_hub_store_file(r->hub, tmp, sha, 1, &err) < 0) {
+		unlink(tmp);
+		goto fail;
+	}
+	unlink(tmp);
+	if (q_store_artifact_add(r->st, id, attempt, name, arch, sha, (int64_t)b.len, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 201, json_pack("{s:s,s:s,s:I}", "name", name, "sha256", sha, "size",
+					   (json_int_t)b.len));
+	return;
+fail:
+	q_http_send_error(r, &err);
+}
+
+/* After a task ended (inside the transaction): move its build on. */
+static int advance_build(struct q_request *r, json_t *task, const char *state, const char *message,
+			 struct q_error *err)
+{
+	int64_t bid = json_integer_value(json_object_get(task, "build"));
+	int64_t tid = json_integer_value(json_object_get(task, "id"));
+	json_t *build = NULL, *arts = NULL, *states = NULL, *a;
+	size_t i;
+	int rc = -1;
+
+	if (strcmp(state, "closed")) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "task %" PRId64 " (%s %s) failed: %.500s", tid,
+			 json_string_value(json_object_get(task, "kind")),
+			 json_string_value(json_object_get(task, "arch")), message);
+		return q_store_build_finish(r->st, bid, "failed", msg, err);
+	}
+	if (q_store_build_get(r->st, bid, 0, &build, err) < 0)
+		goto out;
+	if (!strcmp(json_string_value(json_object_get(task, "kind")), "srpm")) {
+		struct q_rpm_info info = {0};
+		const char *srpm = NULL;
+		char path[1300];
+
+		if (q_store_build_artifacts(r->st, bid, &arts, err) < 0)
+			goto out;
+		json_array_foreach (arts, i, a)
+			if (json_integer_value(json_object_get(a, "task")) == tid &&
+			    !strcmp(json_string_value(json_object_get(a, "arch")), "src"))
+				srpm = json_string_value(json_object_get(a, "sha256"));
+		if (!srpm) {
+			rc = q_store_build_finish(r->st, bid, "failed",
+						  "the SRPM task ended without uploading a .src.rpm", err);
+			goto out;
+		}
+		q_hub_store_path(r->hub, srpm, path, sizeof(path));
+		if (q_rpm_inspect(path, "the built SRPM", &info, err) < 0) {
+			char msg[600];
+			snprintf(msg, sizeof(msg), "%.580s", err->msg);
+			q_error_clear(err);
+			rc = q_store_build_finish(r->st, bid, "failed", msg, err);
+			goto out;
+		}
+		rc = q_store_build_set_srpm(r->st, bid, srpm, err) < 0 ||
+			     q_api_schedule_rpm_tasks(r->st, bid, json_object_get(build, "arches"),
+						      info.build_archs, err) < 0
+			 ? -1
+			 : 0;
+		q_rpm_info_release(&info);
+		goto out;
+	}
+	if (q_store_build_task_states(r->st, bid, &states, err) < 0)
+		goto out;
+	if (json_object_size(states) == 1 && json_object_get(states, "closed"))
+		rc = q_store_build_finish(r->st, bid, "complete", "", err);
+	else
+		rc = 0;
+out:
+	json_decref(states);
+	json_decref(arts);
+	json_decref(build);
+	return rc;
+}
+
+void q_api_worker_result(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *task = NULL, *root, *v;
+	const char *state, *message = "", *backend = "host";
+	GString *br = NULL;
+	int64_t id, attempt;
+	size_t i;
+
+	body = q_http_json_body(r, &err);
+	if (task_id(caps[0], &id, &err) < 0 || !body ||
+	    q_api_str(body, "state", 1, 16, &state, &err) < 0 ||
+	    q_api_str(body, "message", 0, 4000, &message, &err) < 0 ||
+	    q_api_str(body, "backend", 0, 32, &backend, &err) < 0)
+		goto fail;
+	if (!message)
+		message = "";
+	if (!backend)
+		backend = "host";
+	if (strcmp(state, "closed") && strcmp(state, "failed")) {
+		q_error_set(&err, Q_EINVAL, "state '%.16s' must be 'closed' or 'failed'", state);
+		goto fail;
+	}
+	if (!json_is_integer(json_object_get(body, "attempt"))) {
+		q_error_set(&err, Q_EINVAL, "field 'attempt' is required");
+		goto fail;
+	}
+	attempt = json_integer_value(json_object_get(body, "attempt"));
+	br = g_string_new(NULL);
+	root = json_object_get(body, "buildroot");
+	json_array_foreach (root, i, v)
+		if (json_is_string(v) && json_string_length(v) < 512 && i < 100000)
+			g_string_append_printf(br, "%s\n", json_string_value(v));
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (fence(r, id, attempt, &task, &err) < 0 ||
+	    q_store_task_finish(r->st, id, attempt, r->who.worker, state, message, backend, br->str,
+				&err) < 0 ||
+	    advance_build(r, task, state, message, &err) < 0 || q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	q_info("task %" PRId64 " %s by '%s'%s%s", id, state, r->who.worker, *message ? ": " : "",
+	       message);
+	q_http_send_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)id, "state", state));
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	if (br)
+		g_string_free(br, TRUE);
+	json_decref(task);
+	json_decref(body);
+}
