@@ -25,6 +25,11 @@ static const struct command commands[] = {
     {"token", cmd_token, "create, list, revoke API tokens"},
     {"user", cmd_user, "create and list users (admin)"},
     {"audit", cmd_audit, "read the audit log (admin)"},
+    {"lookaside", cmd_lookaside, "upload source files to a SIG's lookaside cache"},
+    {"build", cmd_build, "build from git or an SRPM; list, show, cancel, log builds"},
+    {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
+    {"workers", cmd_workers, "list the build workers"},
+    {"worker", cmd_worker, "run a build worker (--hub URL --token T --arch ARCHES)"},
 };
 
 static void usage(FILE *out)

@@ -22,5 +22,12 @@ int cmd_whoami(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_lookaside(int argc, char **argv);
+int cmd_build(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_workers(int argc, char **argv);
+
+/* The build worker (src/build/worker.c). */
+int cmd_worker(int argc, char **argv);
 
 #endif

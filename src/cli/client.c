@@ -498,3 +498,268 @@ out:
 	g_free(base);
 	return ret;
 }
+
+/* ---- raw requests (the worker protocol) ---- */
+
+/* An answer of a raw request: JSON when there is one, NULL when empty (204). */
+static int raw_answer(long status, struct sink *s, json_t **out, struct q_error *err)
+{
+	if (status < 200 || status >= 300)
+		return error_from_answer(status, s, err);
+	if (out && s->len)
+		return parse_answer(status, s, out, err);
+	return 0;
+}
+
+/* Split "PATH?QUERY" (g_free *p; *query points into it or is NULL). */
+static char *split_query(const char *path, const char **query)
+{
+	char *p = g_strdup(path);
+	char *qm = strchr(p, '?');
+
+	*query = NULL;
+	if (qm) {
+		*qm = '\0';
+		*query = qm + 1;
+	}
+	return p;
+}
+
+int q_client_post_raw(struct q_client *c, const char *path, const char *content_type,
+		      const void *data, size_t len, long *status, json_t **out, struct q_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct sink s = {0};
+	const char *query;
+	char *p = split_query(path, &query);
+	char *ctype = g_strdup_printf("Content-Type: %s", content_type);
+	int ret = -1;
+
+	if (out)
+		*out = NULL;
+	*status = 0;
+	headers = curl_slist_append(headers, ctype);
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, len ? data : "");
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	*status = perform(c, p, query, headers, &s, err);
+	if (*status < 0) {
+		*status = 0;
+		goto out;
+	}
+	ret = raw_answer(*status, &s, out, err);
+out:
+	g_free(s.buf);
+	g_free(ctype);
+	g_free(p);
+	return ret;
+}
+
+/* CURLOPT_READFUNCTION over a file descriptor. */
+static size_t fd_read(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+	int fd = *(int *)userdata;
+	ssize_t n;
+
+	do
+		n = read(fd, buf, size * nmemb);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+}
+
+int q_client_post_fd(struct q_client *c, const char *path, const char *content_type, int fd,
+		     int64_t size, const char *sha256, long *status, json_t **out,
+		     struct q_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct sink s = {0};
+	const char *query;
+	char *p = split_query(path, &query);
+	char *ctype = g_strdup_printf("Content-Type: %s", content_type);
+	char *shahdr = sha256 ? g_strdup_printf("X-Content-SHA256: %s", sha256) : NULL;
+	int ret = -1;
+
+	if (out)
+		*out = NULL;
+	headers = curl_slist_append(headers, ctype);
+	if (shahdr)
+		headers = curl_slist_append(headers, shahdr);
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, fd_read);
+	curl_easy_setopt(c->curl, CURLOPT_READDATA, &fd);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
+	*status = perform(c, p, query, headers, &s, err);
+	if (*status < 0) {
+		*status = 0;
+		goto out;
+	}
+	ret = raw_answer(*status, &s, out, err);
+out:
+	g_free(s.buf);
+	g_free(shahdr);
+	g_free(ctype);
+	g_free(p);
+	return ret;
+}
+
+struct fd_sink {
+	int fd;
+	int64_t written;
+	int64_t max;
+	int overflow;    /* more than max bytes */
+	int write_error; /* errno of a failed write */
+	struct sink err; /* the body of an error answer */
+	long status;     /* known once the headers are in */
+	CURL *curl;
+};
+
+static size_t fd_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct fd_sink *f = userdata;
+	size_t n = size * nmemb;
+	size_t done = 0;
+
+	if (!f->status)
+		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &f->status);
+	if (f->status < 200 || f->status >= 300)
+		return sink_write(ptr, 1, n, &f->err);
+	if ((int64_t)n > f->max - f->written) {
+		f->overflow = 1;
+		return 0;
+	}
+	while (done < n) {
+		ssize_t w = write(f->fd, ptr + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			f->write_error = w < 0 ? errno : EIO;
+			return 0;
+		}
+		done += (size_t)w;
+	}
+	f->written += (int64_t)n;
+	return n;
+}
+
+int q_client_download_fd(struct q_client *c, const char *path, int fd, int64_t max,
+			 struct q_error *err)
+{
+	struct curl_slist *headers = NULL;
+	struct fd_sink f = {.fd = fd, .max = max, .curl = c->curl};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char *url = g_strdup_printf("%s/api/v1/%s", c->hub, path);
+	char *auth = NULL;
+	long status = 0;
+	CURLcode rc;
+	int ret = -1;
+
+	if (c->token) {
+		auth = g_strdup_printf("Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, auth);
+	}
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, fd_sink_write);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &f);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (f.overflow) {
+		q_error_set(err, Q_ETOOBIG, "'%s' is larger than %" PRId64 " bytes", path, max);
+	} else if (f.write_error) {
+		q_error_set(err, Q_EIO, "cannot save '%s': %s", path, strerror(f.write_error));
+	} else if (status >= 300) {
+		error_from_answer(status, &f.err, err);
+	} else if (rc != CURLE_OK) {
+		q_error_set(err, Q_EIO, "cannot reach the hub at '%s': %s", c->hub,
+			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	} else {
+		ret = 0;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(headers);
+	if (auth)
+		memset(auth, 0, strlen(auth));
+	g_free(auth);
+	g_free(url);
+	g_free(f.err.buf);
+	return ret;
+}
+
+/* ---- a raw GET with one answer header (task logs) ---- */
+
+struct header_sink {
+	const char *name; /* the header wanted, without ':' */
+	char *value;      /* g_malloc'ed once seen */
+};
+
+/* CURLOPT_HEADERFUNCTION: keep the value of h->name (the last one seen). */
+static size_t header_write(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct header_sink *h = userdata;
+	size_t n = size * nitems;
+	size_t nlen = strlen(h->name);
+
+	if (n > nlen + 1 && buf[nlen] == ':' && !g_ascii_strncasecmp(buf, h->name, nlen)) {
+		char *v = g_strndup(buf + nlen + 1, n - nlen - 1);
+
+		g_free(h->value);
+		h->value = g_strstrip(v);
+	}
+	return n;
+}
+
+int q_client_get_header(struct q_client *c, const char *path, const char *header, char **out,
+			size_t *len, char **value, struct q_error *err)
+{
+	struct header_sink h = {.name = header, .value = NULL};
+	struct sink s = {0};
+	const char *query;
+	char *p = split_query(path, &query);
+	long status;
+	int ret = -1;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if (value)
+		*value = NULL;
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, header_write);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, &h);
+	status = perform(c, p, query, NULL, &s, err);
+	if (status < 0)
+		goto out;
+	if (status < 200 || status >= 300) {
+		error_from_answer(status, &s, err);
+		goto out;
+	}
+	*out = s.buf ? s.buf : g_strdup("");
+	s.buf = NULL;
+	if (len)
+		*len = s.len;
+	if (value) {
+		*value = h.value;
+		h.value = NULL;
+	}
+	ret = 0;
+out:
+	g_free(h.value);
+	g_free(s.buf);
+	g_free(p);
+	return ret;
+}

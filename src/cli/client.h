@@ -23,6 +23,7 @@
 #define Q_CLI_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -176,6 +177,34 @@ int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *l
  * and X-Content-SHA256 computed locally. *out gets {"id","size","sha256"}.
  */
 int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err);
+
+/*
+ * Raw requests, for the worker protocol. PATH is under /api/v1 and may end
+ * in "?QUERY". *status gets the HTTP status (0 when the hub could not be
+ * reached: err is Q_EIO then). Returns 0 on 2xx, with *out (if not NULL)
+ * the JSON answer or NULL for an empty one (204); otherwise -1 with err
+ * (the API's message; 409 is Q_ECONFLICT).
+ */
+int q_client_post_raw(struct q_client *c, const char *path, const char *content_type,
+		      const void *data, size_t len, long *status, json_t **out,
+		      struct q_error *err);
+/* The same with size bytes streamed from fd (from its offset), and an
+ * X-Content-SHA256 header when sha256 is not NULL. */
+int q_client_post_fd(struct q_client *c, const char *path, const char *content_type, int fd,
+		     int64_t size, const char *sha256, long *status, json_t **out,
+		     struct q_error *err);
+/* GET /api/v1/PATH streamed into fd, at most max bytes (else Q_ETOOBIG). */
+int q_client_download_fd(struct q_client *c, const char *path, int fd, int64_t max,
+			 struct q_error *err);
+
+/*
+ * GET /api/v1/PATH (which may end in "?QUERY") as raw bytes (NUL-terminated;
+ * g_free *out), and the value of the answer header HEADER (case-insensitive
+ * name, without ':') in *value (g_free; NULL when absent). For task logs and
+ * their X-Quarry-Task-State.
+ */
+int q_client_get_header(struct q_client *c, const char *path, const char *header, char **out,
+			size_t *len, char **value, struct q_error *err);
 
 /* ---- output (output.c) ---- */
 

@@ -20,6 +20,7 @@
 #include "sign/sign.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -41,10 +42,14 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 		const char *name;
 		mode_t mode;
 	} dirs[] = {
-	    {hub->keys_dir, "keys", 0700},       {hub->store_dir, "packages", 0755},
-	    {hub->staging_dir, "staging", 0700}, {hub->locks_dir, "locks", 0755},
-	    {hub->pub_dir, "pub", 0755},	 {hub->blobs_dir, "blobs", 0755},
-	    {hub->logs_dir, "logs", 0755},	 {hub->tmp_dir, "tmp", 0700},
+	    {hub->keys_dir, "keys", 0700},
+	    {hub->store_dir, "packages", 0755},
+	    {hub->staging_dir, "staging", 0700},
+	    {hub->locks_dir, "locks", 0755},
+	    {hub->pub_dir, "pub", 0755},
+	    {hub->blobs_dir, "blobs", 0755},
+	    {hub->logs_dir, "logs", 0755},
+	    {hub->tmp_dir, "tmp", 0700},
 	    {hub->lookaside_dir, "lookaside", 0755},
 	};
 
@@ -53,6 +58,15 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 	hub->started = (int64_t)time(NULL);
 	if (q_fs_mkdirs(dd, 0755, err) < 0)
 		return -1;
+	/* Absolute from here on: workers and sandboxes get these paths. */
+	{
+		char abs[PATH_MAX];
+
+		if (!realpath(dd, abs) || strlen(abs) >= sizeof(hub->cfg.data_dir))
+			return q_error_set(err, Q_EIO, "cannot resolve data_dir '%s'", dd);
+		memcpy(hub->cfg.data_dir, abs, strlen(abs) + 1);
+		dd = hub->cfg.data_dir;
+	}
 	if (path_join(hub->db_path, sizeof(hub->db_path), dd, "quarry.db") < 0)
 		return q_error_set(err, Q_EINVAL, "data_dir '%s' is too long", dd);
 	for (size_t i = 0; i < Q_ARRAY_LEN(dirs); i++) {
@@ -302,7 +316,8 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
 		return -1;
 	if (q_fs_exists(dst))
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%lx", dst, (int)getpid(), (unsigned long)pthread_self());
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%lx", dst, (int)getpid(),
+		 (unsigned long)pthread_self());
 	unlink(tmp);
 	if (q_fs_copy_file(src, tmp, 0644, err) < 0)
 		return -1;
@@ -326,8 +341,7 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 		return 0;
 	if (q_store_user_list(st, &users, err) < 0)
 		return -1;
-	json_array_foreach(users, i, u)
-	{
+	json_array_foreach (users, i, u) {
 		int64_t id;
 		if (strcmp(json_string_value(json_object_get(u, "role")), "admin"))
 			continue;
@@ -339,7 +353,8 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 	}
 	json_decref(users);
 	if (admin_id < 0)
-		return q_error_set(err, Q_EINVAL, "no admin user to own the embedded worker's token");
+		return q_error_set(err, Q_EINVAL,
+				   "no admin user to own the embedded worker's token");
 	if (q_random_hex(hex, 32) < 0)
 		return q_error_set(err, Q_EINTERNAL, "cannot get random bytes");
 	snprintf(token, sizeof(token), "qk_%s", hex);
@@ -361,15 +376,20 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return q_error_set(err, Q_EIO, "cannot start the embedded worker: %s", strerror(errno));
+		return q_error_set(err, Q_EIO, "cannot start the embedded worker: %s",
+				   strerror(errno));
 	if (pid == 0) {
 		char workdir[1200];
-		char *argv[] = {"quarry", "worker", "--hub", url, "--arch", hub->cfg.worker_arches,
-				"--slots", slots, "--name", "embedded", "--workdir", workdir, NULL};
+		char *argv[] = {
+		    "quarry",  "worker", "--hub",  url,        "--arch",    hub->cfg.worker_arches,
+		    "--slots", slots,    "--name", "embedded", "--workdir", workdir,
+		    NULL};
 
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		snprintf(workdir, sizeof(workdir), "%s/worker", hub->tmp_dir);
 		setenv("QUARRY_TOKEN", token, 1);
+		/* Builds must never see the hub's keys or database. */
+		setenv("QUARRY_SANDBOX_HIDE", hub->cfg.data_dir, 1);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}

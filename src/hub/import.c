@@ -29,8 +29,10 @@ static int spec_nevr(struct q_hub *hub, const char *dir, const struct q_git_sour
 		     const char *dist, char *nevr, size_t size, struct q_error *err)
 {
 	char dist_def[128], src_def[4200], log_path[1300], *out = NULL, *line, *end;
-	const char *argv[] = {"rpmspec", "-q", "--srpm", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n",
-			      "--define", dist_def, "--define", src_def, src->spec_path, NULL};
+	const char *argv[] = {
+	    "rpmspec",  "-q",     "--srpm",   "--qf",  "%{NAME}-%{VERSION}-%{RELEASE}\\n",
+	    "--define", dist_def, "--define", src_def, src->spec_path,
+	    NULL};
 	struct q_sandbox sb = {0};
 	struct q_sandbox_result res = {0};
 	size_t len = 0;
@@ -42,8 +44,11 @@ static int spec_nevr(struct q_hub *hub, const char *dir, const struct q_git_sour
 	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return q_error_set(err, Q_EIO, "cannot create '%s': %s", log_path, strerror(errno));
+	const char *hide[] = {hub->cfg.data_dir, NULL};
+
 	sb.backend = "host";
 	sb.workdir = dir;
+	sb.hide = hide;
 	sb.argv = argv;
 	sb.log_fd = fd;
 	sb.timeout_sec = 60;
@@ -60,8 +65,8 @@ static int spec_nevr(struct q_hub *hub, const char *dir, const struct q_git_sour
 	line = strrchr(out, '\n');
 	line = line ? line + 1 : out;
 	if (res.status != Q_SANDBOX_OK || !*line) {
-		q_error_set(err, Q_EINVAL, "cannot read 'SPECS/%s.spec' (rpmspec %s): %.400s", src->name,
-			    res.status == Q_SANDBOX_TIMEOUT ? "timed out" : "failed",
+		q_error_set(err, Q_EINVAL, "cannot read 'SPECS/%s.spec' (rpmspec %s): %.400s",
+			    src->name, res.status == Q_SANDBOX_TIMEOUT ? "timed out" : "failed",
 			    *out ? out : "no output");
 		goto out;
 	}
@@ -82,8 +87,9 @@ out:
 /* tar -C dir -cf out . (outside the sandbox: the tree is data we checked). */
 static int make_tar(const char *dir, const char *out, struct q_error *err)
 {
-	char *argv[] = {"tar", "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
-			"--mtime=@0", "-C", (char *)dir, "-cf", (char *)out, ".", NULL};
+	char *argv[] = {"tar",        "--sort=name", "--owner=0", "--group=0", "--numeric-owner",
+			"--mtime=@0", "-C",          (char *)dir, "-cf",       (char *)out,
+			".",          NULL};
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status = 0, rc;
@@ -124,8 +130,8 @@ int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, jso
 	*fields = NULL;
 	snprintf(tmp, sizeof(tmp), "%s/import-XXXXXX", hub->tmp_dir);
 	if (!mkdtemp(tmp))
-		return q_error_set(err, Q_EIO, "cannot create a directory in '%s': %s", hub->tmp_dir,
-				   strerror(errno));
+		return q_error_set(err, Q_EIO, "cannot create a directory in '%s': %s",
+				   hub->tmp_dir, strerror(errno));
 	snprintf(dir, sizeof(dir), "%s/src", tmp);
 	snprintf(bundle, sizeof(bundle), "%s/bundle.tar", tmp);
 	if (q_git_split_source(source, &url, &ref, err) < 0 ||
@@ -145,10 +151,11 @@ int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, jso
 
 		snprintf(dest, sizeof(dest), "%s/SOURCES/%s", dir, ents[i].file);
 		if (q_fs_exists(dest)) {
-			q_error_set(err, Q_EINVAL,
-				    "'SOURCES/%s' is both committed in git and listed in '.%s.metadata'; "
-				    "keep one",
-				    ents[i].file, src.name);
+			q_error_set(
+			    err, Q_EINVAL,
+			    "'SOURCES/%s' is both committed in git and listed in '.%s.metadata'; "
+			    "keep one",
+			    ents[i].file, src.name);
 			goto out;
 		}
 		{
@@ -160,9 +167,9 @@ int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, jso
 		}
 		if (q_lookaside_fetch(&ls, src.name, &ents[i], dest, err) < 0)
 			goto out;
-		json_array_append_new(look,
-				      json_pack("{s:s,s:s,s:s}", "file", ents[i].file, "hash", ents[i].hash,
-						"type", ents[i].is_sha256 ? "sha256" : "sha1"));
+		json_array_append_new(look, json_pack("{s:s,s:s,s:s}", "file", ents[i].file, "hash",
+						      ents[i].hash, "type",
+						      ents[i].is_sha256 ? "sha256" : "sha1"));
 	}
 	if (spec_nevr(hub, dir, &src, dist, nevr, sizeof(nevr), err) < 0)
 		goto out;
@@ -171,16 +178,15 @@ int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, jso
 	if (make_tar(dir, bundle, err) < 0 || q_hash_sha256_file(bundle, sha, err) < 0 ||
 	    q_hub_store_file(hub, bundle, sha, 0, err) < 0)
 		goto out;
-	*fields = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "source", source, "git_url", url,
-			    "git_ref", src.ref, "git_commit", src.commit, "spec_sha256",
-			    src.spec_sha256, "nevr", nevr, "name", src.name, "bundle_sha256", sha,
-			    "lookaside", look);
+	*fields =
+	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:O}", "source", source, "git_url", url,
+		      "git_ref", src.ref, "git_commit", src.commit, "spec_sha256", src.spec_sha256,
+		      "nevr", nevr, "name", src.name, "bundle_sha256", sha, "lookaside", look);
 	rc = 0;
-out:
-	{
-		struct q_error ignore = {0};
-		q_fs_remove_tree(tmp, &ignore);
-	}
+out : {
+	struct q_error ignore = {0};
+	q_fs_remove_tree(tmp, &ignore);
+}
 	json_decref(look);
 	free(ents);
 	free(text);
