@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create the data directory, the database and the first admin"},
     {"hub", cmd_hub, "run the hub: API, web, /pub, metrics"},
     {"config", cmd_config, "check a configuration file (config check FILE)"},
+    {"sandbox", cmd_sandbox, "run a command in the build sandbox (debugging, benchmarks)"},
     {"sig", cmd_sig, "create, list, show, update, retire SIGs; manage members"},
     {"project", cmd_project, "create, list, show projects of a SIG"},
     {"repo", cmd_repo, "create, list, show repositories; publish history"},

@@ -406,10 +406,11 @@ struct worker {
 	json_t *buildroot; /* read-only once the tasks run */
 	char *dir;         /* WORKDIR/NAME */
 	volatile int *stop;
-	pthread_mutex_t lock; /* tasks, ended */
-	struct task *tasks;   /* running or finished, not yet joined */
-	unsigned ended;       /* bumped when a task ends */
-	int once_status;      /* --once: 0 when the task closed */
+	pthread_mutex_t lock;   /* tasks, ended */
+	struct task *tasks;     /* running or finished, not yet joined */
+	unsigned ended;         /* bumped when a task ends */
+	pthread_cond_t changed; /* signalled when ended is bumped (with lock) */
+	int once_status;        /* --once: 0 when the task closed */
 };
 
 struct task {
@@ -468,21 +469,27 @@ static int client_open(struct q_client *c, const struct worker *w, struct q_erro
 /* Sleep ms, or less when we stop (or a task ends, when wake_on_end). */
 static void nap(struct worker *w, int ms, int wake_on_end)
 {
+	struct timespec until;
 	unsigned ended;
 
+	clock_gettime(CLOCK_REALTIME, &until);
 	pthread_mutex_lock(&w->lock);
 	ended = w->ended;
-	pthread_mutex_unlock(&w->lock);
+	/* Slices of at most 100 ms so that a stop signal is seen quickly; a
+	 * task's end wakes us at once through the condition variable. */
 	for (int t = 0; t < ms && !*w->stop; t += 100) {
-		unsigned now;
+		int slice = ms - t < 100 ? ms - t : 100;
 
-		usleep((useconds_t)(ms - t < 100 ? ms - t : 100) * 1000);
-		pthread_mutex_lock(&w->lock);
-		now = w->ended;
-		pthread_mutex_unlock(&w->lock);
-		if (wake_on_end && now != ended)
+		until.tv_nsec += (long)slice * 1000000L;
+		while (until.tv_nsec >= 1000000000L) {
+			until.tv_nsec -= 1000000000L;
+			until.tv_sec++;
+		}
+		pthread_cond_timedwait(&w->changed, &w->lock, &until);
+		if (wake_on_end && w->ended != ended)
 			break;
 	}
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void log_line(struct task *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -592,8 +599,9 @@ static void *monitor_main(void *arg)
 		return NULL;
 	}
 	while (!get_flag(&k->done) && !get_flag(&k->abandoned)) {
-		for (int i = 0; i < 10 && !get_flag(&k->done); i++)
-			usleep(100 * 1000);
+		/* 10 ms steps: the task thread joins us as soon as its step ends. */
+		for (int i = 0; i < 100 && !get_flag(&k->done); i++)
+			usleep(10 * 1000);
 		if (get_flag(&k->done))
 			break;
 		ticks++;
@@ -1042,6 +1050,7 @@ out:
 	pthread_mutex_lock(&w->lock);
 	set_flag(&k->finished);
 	w->ended++;
+	pthread_cond_broadcast(&w->changed);
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
@@ -1186,6 +1195,7 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 	w.stop = stop;
 	w.once_status = 1;
 	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.changed, NULL);
 	if (!cfg->hub || !cfg->token || !cfg->name || !cfg->arches || !cfg->arches[0] ||
 	    cfg->slots < 1 || !cfg->workdir || cfg->workdir[0] != '/') {
 		q_error_set(err, Q_EINVAL, "worker: incomplete configuration");
@@ -1277,6 +1287,7 @@ out:
 	q_client_release(&c);
 	json_decref(w.buildroot);
 	g_free(w.dir);
+	pthread_cond_destroy(&w.changed);
 	pthread_mutex_destroy(&w.lock);
 	return ret;
 }

@@ -11,6 +11,7 @@
 int cmd_init(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
 
 /* Client commands over the API (src/cli/). */
 int cmd_sig(int argc, char **argv);
