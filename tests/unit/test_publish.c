@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "core/log.h"
 #include "publish/publish.h"
 #include "publish/rpm.h"
 #include "sign/sign.h"
@@ -24,6 +25,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <createrepo_c/createrepo_c.h>
 
 #define PATHLEN 1024
 
@@ -736,7 +738,269 @@ static void test_publish_crash_leftovers(void **state)
 			     "quarry-c-0.3-1.el9.mc.noarch\n");
 }
 
+/* ---- metadata cache and package manifest -------------------------------- */
+
+/* The current FILE (e.g. "-primary.xml.gz") of DIR/repodata as a path. */
+static void current_md(const char *dir, const char *suffix, char *out)
+{
+	char repomd[PATHLEN], files[4096], *p, *nl;
+
+	pathf(repomd, sizeof(repomd), "%s/repodata/repomd.xml", dir);
+	repomd_files(repomd, files, sizeof(files));
+	for (p = files; (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = '\0';
+		if (strlen(p) > strlen(suffix) && !strcmp(p + strlen(p) - strlen(suffix), suffix)) {
+			pathf(out, PATHLEN, "%s/repodata/%s", dir, p);
+			return;
+		}
+	}
+	fail_msg("no '%s' in %s", suffix, repomd);
+}
+
+/* What createrepo_c's own writer makes of these packages' chunks. */
+static void reference_xml(const int *which, size_t n, int kind, const char *path)
+{
+	static const cr_XmlFileType types[3] = {CR_XMLFILE_PRIMARY, CR_XMLFILE_FILELISTS,
+						CR_XMLFILE_OTHER};
+	GError *ge = NULL;
+	cr_XmlFile *f;
+
+	unlink(path);
+	f = cr_xmlfile_sopen(path, types[kind], CR_CW_NO_COMPRESSION, NULL, &ge);
+	assert_non_null(f);
+	assert_int_equal(cr_xmlfile_set_num_of_pkgs(f, (long)n, &ge), CRE_OK);
+	for (size_t i = 0; i < n; i++) {
+		const struct q_rpm_info *in = &info[which[i]];
+		const char *chunk = kind == 0   ? in->primary_xml
+				    : kind == 1 ? in->filelists_xml
+						: in->other_xml;
+		assert_int_equal(cr_xmlfile_add_chunk(f, chunk, &ge), CRE_OK);
+	}
+	assert_int_equal(cr_xmlfile_close(f, &ge), CRE_OK);
+}
+
+/*
+ * DIR's three metadata files, gunzipped (by zlib's gzip, Python's gzip and
+ * createrepo_c's reader), are byte for byte what cr_xmlfile writes for the
+ * packages (which[] sorted by file name), and repomd.xml has their sizes
+ * and checksums.
+ */
+static void assert_xml_is_reference(const char *dir, const int *which, size_t n)
+{
+	static const char *const kinds[3] = {"primary", "filelists", "other"};
+	char gz[PATHLEN], ref[PATHLEN], suffix[64], sum[Q_SHA256_HEX], *repomd = NULL;
+	char path[PATHLEN];
+	struct q_error err = {0};
+
+	pathf(path, sizeof(path), "%s/repodata/repomd.xml", dir);
+	assert_int_equal(q_fs_read_file(path, 1 << 20, &repomd, NULL, &err), 0);
+	for (int k = 0; k < 3; k++) {
+		pathf(suffix, sizeof(suffix), "-%s.xml.gz", kinds[k]);
+		current_md(dir, suffix, gz);
+		pathf(ref, sizeof(ref), "%s/ref-%s.xml", tmp, kinds[k]);
+		reference_xml(which, n, k, ref);
+		if (sh("zcat '%s' | cmp -s - '%s'", gz, ref) != 0)
+			fail_msg("gunzip of %s differs from createrepo_c's %s", gz, ref);
+		assert_int_equal(sh("python3 -c 'import gzip,sys; "
+				    "sys.exit(gzip.open(sys.argv[1]).read() != "
+				    "open(sys.argv[2], \"rb\").read())' '%s' '%s'",
+				    gz, ref),
+				 0);
+		assert_int_equal(q_hash_sha256_file(ref, sum, &err), 0);
+		if (!strstr(repomd, sum))
+			fail_msg("repomd.xml lacks the open-checksum %s of %s", sum, kinds[k]);
+		assert_int_equal(q_hash_sha256_file(gz, sum, &err), 0);
+		if (!strstr(gz, sum))
+			fail_msg("%s is not named by its checksum", gz);
+	}
+	free(repomd);
+	/* createrepo_c's parser reads every member: mergerepo_c keeps them all. */
+	assert_int_equal(sh("rm -rf '%s/merged' && mergerepo_c --no-database --repo 'file://%s' "
+			    "-o '%s/merged' >/dev/null 2>&1 && test \"$(zcat %s/merged/repodata/"
+			    "*-primary.xml.gz | grep -c '<package type=')\" = %zu",
+			    tmp, dir, tmp, tmp, n),
+			 0);
+}
+
+static void test_publish_incremental_identical(void **state)
+{
+	const int a[] = {PKG_A}, ab[] = {PKG_A, PKG_B}, abc[] = {PKG_A, PKG_B, PKG_C};
+	struct q_publish_result r;
+	struct q_error err = {0};
+	char incr[PATHLEN], scratch[PATHLEN], path[PATHLEN], f1[4096], f2[4096];
+
+	(void)state;
+	arch_dir(incr, "incremental");
+	arch_dir(scratch, "scratch");
+	assert_int_equal(publish(incr, a, 1, NULL, NULL, NULL, 3600, &r, &err), 0);
+	assert_int_equal(publish(incr, ab, 2, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_int_equal(publish(incr, abc, 3, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_int_equal(publish(scratch, abc, 3, NULL, NULL, NULL, 3600, &r, &err), 0);
+	/* Same members, so the same files (their names are their checksums). */
+	pathf(path, sizeof(path), "%s/repodata/repomd.xml", incr);
+	repomd_files(path, f1, sizeof(f1));
+	pathf(path, sizeof(path), "%s/repodata/repomd.xml", scratch);
+	repomd_files(path, f2, sizeof(f2));
+	assert_string_equal(f1, f2);
+	assert_xml_is_reference(incr, abc, 3);
+	assert_xml_is_reference(scratch, abc, 3);
+	/* Back to fewer packages (the cached blocks of before), and none. */
+	assert_int_equal(publish(incr, ab, 2, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_xml_is_reference(incr, ab, 2);
+	assert_int_equal(publish(incr, NULL, 0, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_xml_is_reference(incr, NULL, 0);
+	assert_int_equal(publish(incr, abc, 3, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_xml_is_reference(incr, abc, 3);
+
+	/* The real dnf installs from the multi-member files. */
+	if (have_dnf) {
+		char root[PATHLEN], conf[PATHLEN], out[4096];
+
+		pathf(root, sizeof(root), "%s/install-root", tmp);
+		pathf(conf, sizeof(conf), "%s/install.conf", tmp);
+		write_text(conf, "[main]\n");
+		assert_int_equal(
+		    sh("dnf -y -q --installroot '%s' --releasever 9 --setopt=reposdir=/dev/null "
+		       "--config '%s' --setopt=cachedir='%s.cache' --repofrompath=t,file://%s "
+		       "--repo=t --nogpgcheck install quarry-c quarry-b >'%s.log' 2>&1",
+		       root, conf, root, incr, root),
+		    0);
+		assert_int_equal(sh_out(out, sizeof(out), "rpm --root '%s' -qa | sort", root), 0);
+		assert_string_equal(out,
+				    "quarry-b-2.1-1.el9.mc.x86_64\nquarry-c-0.3-1.el9.mc.noarch\n");
+	} else {
+		print_message("dnf not installed: skipping the dnf install\n");
+	}
+}
+
+/* The .mdcache files of DIR, as paths. */
+static size_t cache_files(const char *dir, char paths[][PATHLEN], size_t cap)
+{
+	char cdir[PATHLEN];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	pathf(cdir, sizeof(cdir), "%s/.mdcache", dir);
+	d = opendir(cdir);
+	assert_non_null(d);
+	while ((de = readdir(d)) && n < cap)
+		if (de->d_name[0] != '.')
+			pathf(paths[n++], PATHLEN, "%s/%s", cdir, de->d_name);
+	closedir(d);
+	return n;
+}
+
+static void test_publish_cache_damaged(void **state)
+{
+	const int ab[] = {PKG_A, PKG_B};
+	struct q_publish_pkg pkgs[2] = {pkg_of(PKG_A), pkg_of(PKG_B)};
+	struct q_publish_req req = {.pkgs = pkgs, .n_pkgs = 2, .grace_seconds = 3600, .force = 1};
+	struct q_publish_result r;
+	struct q_error err = {0};
+	char dir[PATHLEN], path[PATHLEN], before[4096], after[4096], files[16][PATHLEN];
+	char sum[Q_SHA256_HEX], *data = NULL;
+	size_t n, len = 0;
+
+	(void)state;
+	arch_dir(dir, "damaged");
+	req.arch_dir = dir;
+	assert_int_equal(publish(dir, ab, 2, NULL, NULL, NULL, 3600, &r, &err), 0);
+	pathf(path, sizeof(path), "%s/repodata/repomd.xml", dir);
+	repomd_files(path, before, sizeof(before));
+	n = cache_files(dir, files, 16);
+	assert_true(n >= 3); /* a block of each kind at least */
+	/* Short, changed, empty: every one is caught and compressed again. */
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(q_fs_read_file(files[i], 1 << 24, &data, &len, &err), 0);
+		if (i % 3 == 0)
+			len /= 2;
+		else if (i % 3 == 1)
+			data[len / 2] ^= 0x55;
+		else
+			len = 0;
+		assert_int_equal(q_fs_write_atomic(files[i], data, len, 0644, &err), 0);
+		free(data);
+	}
+	assert_int_equal(q_publish_repo(&req, &r, &err), 0);
+	assert_int_equal(r.changed, 1);
+	repomd_files(path, after, sizeof(after));
+	assert_string_equal(after, before); /* the same bytes again */
+	assert_xml_is_reference(dir, ab, 2);
+	n = cache_files(dir, files, 16);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(q_hash_sha256_file(files[i], sum, &err), 0);
+		if (!strstr(files[i], sum))
+			fail_msg("'%s' is still damaged", files[i]);
+	}
+	assert_dnf_sees(dir, "quarry-a-1.0-1.el9.mc.noarch\nquarry-b-2.1-1.el9.mc.x86_64\n");
+}
+
+static void test_publish_manifest(void **state)
+{
+	const int ab[] = {PKG_A, PKG_B}, abc[] = {PKG_A, PKG_B, PKG_C};
+	const int a[] = {PKG_A}, a2[] = {PKG_A2};
+	struct q_publish_result r;
+	struct q_error err = {0};
+	char dir[PATHLEN], path[PATHLEN], manifest[PATHLEN], sum[Q_SHA256_HEX];
+	char *text = NULL;
+
+	(void)state;
+	arch_dir(dir, "manifest");
+	pathf(manifest, sizeof(manifest), "%s/.packages-manifest", dir);
+	assert_int_equal(publish(dir, ab, 2, NULL, NULL, NULL, 3600, &r, &err), 0);
+	assert_int_equal(q_fs_read_file(manifest, 1 << 20, &text, NULL, &err), 0);
+	assert_non_null(strstr(text, info[PKG_A].sha256));
+	assert_non_null(strstr(text, info[PKG_B].filename));
+	free(text);
+
+	/* A listed file removed behind our back is put back. */
+	pathf(path, sizeof(path), "%s/Packages/%s", dir, info[PKG_B].filename);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(publish(dir, abc, 3, r.set_digest, NULL, NULL, 3600, &r, &err), 0);
+	assert_true(q_fs_exists(path));
+
+	/* A damaged manifest is ignored (every package checked) and rewritten. */
+	write_text(manifest, "quarry-packages-manifest 1\nnot a line\n");
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(publish(dir, ab, 2, r.set_digest, NULL, NULL, 0, &r, &err), 0);
+	assert_true(q_fs_exists(path));
+	assert_int_equal(q_fs_read_file(manifest, 1 << 20, &text, NULL, &err), 0);
+	assert_null(strstr(text, "not a line"));
+	/* c left the set (grace 0: its file is gone): not listed any more. */
+	assert_null(strstr(text, info[PKG_C].filename));
+	pathf(path, sizeof(path), "%s/Packages/%s", dir, info[PKG_C].filename);
+	assert_false(q_fs_exists(path));
+	free(text);
+	assert_dnf_sees(dir, "quarry-a-1.0-1.el9.mc.noarch\nquarry-b-2.1-1.el9.mc.x86_64\n");
+
+	/* Same name, other bytes, and back: the file follows every time. */
+	arch_dir(dir, "manifest-replaced");
+	pathf(path, sizeof(path), "%s/Packages/%s", dir, info[PKG_A].filename);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(publish(dir, a, 1, NULL, NULL, NULL, 3600, &r, &err), 0);
+		assert_int_equal(q_hash_sha256_file(path, sum, &err), 0);
+		assert_string_equal(sum, info[PKG_A].sha256);
+		assert_int_equal(publish(dir, a2, 1, NULL, NULL, NULL, 3600, &r, &err), 0);
+		assert_int_equal(q_hash_sha256_file(path, sum, &err), 0);
+		assert_string_equal(sum, info[PKG_A2].sha256);
+	}
+}
+
 /* ---- benchmark (QUARRY_BENCH_N) ----------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_pkg_name(const void *a, const void *b)
+{
+	return strcmp(((const struct q_publish_pkg *)a)->filename,
+		      ((const struct q_publish_pkg *)b)->filename);
+}
 
 static void test_bench(void **state)
 {
@@ -757,7 +1021,12 @@ static void test_bench(void **state)
 		skip();
 		return;
 	}
-	pathf(top, sizeof(top), "%s/bench", tmp);
+	q_log_set_level(Q_LOG_DEBUG); /* publish.c logs the time of each phase */
+	/* QUARRY_BENCH_DIR keeps the built RPMs across runs (rpmbuild is slow). */
+	if (getenv("QUARRY_BENCH_DIR"))
+		pathf(top, sizeof(top), "%s", getenv("QUARRY_BENCH_DIR"));
+	else
+		pathf(top, sizeof(top), "%s/bench", tmp);
 	pathf(spec, sizeof(spec), "%s/bench.spec", tmp);
 	f = fopen(spec, "w");
 	assert_non_null(f);
@@ -776,15 +1045,18 @@ static void test_bench(void **state)
 		fprintf(f, "%%files -n bench-%ld\n/usr/share/bench/%ld/f\n", i, i);
 	fclose(f);
 	t = now_s();
-	assert_int_equal(sh("rpmbuild -bb --quiet --define '_topdir %s' --define 'dist .el9.mc' "
-			    "--define '_build_id_links none' '%s' >'%s.log' 2>&1",
-			    top, spec, top),
-			 0);
+	pathf(rpms, sizeof(rpms), "%s/RPMS/noarch/bench-%ld-1-1.el9.mc.noarch.rpm", top, n - 1);
+	if (!q_fs_exists(rpms))
+		assert_int_equal(
+		    sh("rpmbuild -bb --quiet --define '_topdir %s' --define 'dist .el9.mc' "
+		       "--define '_build_id_links none' '%s' >'%s.log' 2>&1",
+		       top, spec, top),
+		    0);
 	print_message("rpmbuild of %ld packages: %.1fs\n", n, now_s() - t);
 
-	inf = calloc((size_t)n + 1, sizeof(*inf));
-	pkgs = calloc((size_t)n + 1, sizeof(*pkgs));
-	paths = calloc((size_t)n + 1, sizeof(*paths));
+	inf = calloc((size_t)n + 3, sizeof(*inf));
+	pkgs = calloc((size_t)n + 3, sizeof(*pkgs));
+	paths = calloc((size_t)n + 3, sizeof(*paths));
 	pathf(rpms, sizeof(rpms), "%s/RPMS/noarch", top);
 	t = now_s();
 	for (long i = 0; i < n; i++) {
@@ -798,16 +1070,53 @@ static void test_bench(void **state)
 		    inf[i].primary_xml, inf[i].filelists_xml, inf[i].other_xml};
 	}
 	print_message("inspect (upload side) of %ld packages: %.2fs\n", n, now_s() - t);
+	/* The hub passes them sorted by file name (the store's ORDER BY). */
+	qsort(pkgs, (size_t)n, sizeof(*pkgs), cmp_pkg_name);
 	/* The one more package is the tests' quarry-a. */
 	pathf(extra, sizeof(extra), "%s", rpm_path[PKG_A]);
 	pkgs[n] = pkg_of(PKG_A);
+	pkgs[n + 1] = pkg_of(PKG_B);
+	pkgs[n + 2] = pkg_of(PKG_C);
 
 	arch_dir(dir, "bench");
 	req = (struct q_publish_req){
 	    .arch_dir = dir, .pkgs = pkgs, .n_pkgs = (size_t)n, .grace_seconds = 3600};
-	t = now_s();
-	assert_int_equal(q_publish_repo(&req, &res, &err), 0);
-	print_message("quarry full publish: %.3fs\n", now_s() - t);
+	/*
+	 * Incremental publishes, one new package each time: N-10 packages,
+	 * then the 10 left out (spread over the sorted list) one by one.
+	 */
+	if (n < 20) {
+		t = now_s();
+		assert_int_equal(q_publish_repo(&req, &res, &err), 0);
+		print_message("quarry full publish: %.3fs\n", now_s() - t);
+	} else {
+		struct q_publish_pkg *sub = calloc((size_t)n, sizeof(*sub));
+		double times[10];
+
+		assert_non_null(sub);
+		for (int step = 0; step <= 10; step++) {
+			size_t m = 0;
+
+			for (long i = 0; i < n; i++)
+				if (i % (n / 10) != n / 20 || i / (n / 10) < step)
+					sub[m++] = pkgs[i];
+			req.pkgs = sub;
+			req.n_pkgs = m;
+			t = now_s();
+			assert_int_equal(q_publish_repo(&req, &res, &err), 0);
+			if (step > 0)
+				times[step - 1] = now_s() - t;
+			else
+				print_message("quarry full publish of %zu: %.3fs\n", m,
+					      now_s() - t);
+		}
+		qsort(times, 10, sizeof(times[0]), cmp_double);
+		print_message("quarry incremental publish of ~%ld (+1, 10 times): min %.3fs median "
+			      "%.3fs max %.3fs\n",
+			      n, times[0], (times[4] + times[5]) / 2, times[9]);
+		req.pkgs = pkgs;
+		free(sub);
+	}
 	req.n_pkgs = (size_t)n + 1;
 	t = now_s();
 	assert_int_equal(q_publish_repo(&req, &res, &err), 0);
@@ -817,6 +1126,36 @@ static void test_bench(void **state)
 	assert_int_equal(q_publish_repo(&req, &res, &err), 0);
 	assert_int_equal(res.changed, 0);
 	print_message("quarry unchanged publish: %.3fs\n", now_s() - t);
+	req.last_digest = NULL;
+	for (int k = 2; k <= 3; k++) {
+		req.n_pkgs = (size_t)n + (size_t)k;
+		t = now_s();
+		assert_int_equal(q_publish_repo(&req, &res, &err), 0);
+		print_message("quarry incremental publish (+%d): %.3fs\n", k, now_s() - t);
+	}
+	/* The same set from scratch gives the same files (same members). */
+	{
+		char dir2[PATHLEN], a[4096], b[4096], path[PATHLEN];
+
+		pathf(dir2, sizeof(dir2), "%s2", dir);
+		req.arch_dir = dir2;
+		t = now_s();
+		assert_int_equal(q_publish_repo(&req, &res, &err), 0);
+		print_message("quarry full publish of %zu: %.3fs\n", req.n_pkgs, now_s() - t);
+		req.arch_dir = dir;
+		pathf(path, sizeof(path), "%s/repodata/repomd.xml", dir);
+		repomd_files(path, a, sizeof(a));
+		pathf(path, sizeof(path), "%s/repodata/repomd.xml", dir2);
+		repomd_files(path, b, sizeof(b));
+		assert_string_equal(a, b);
+		/* createrepo_c's parser reads every member: mergerepo_c keeps all. */
+		assert_int_equal(
+		    sh("mergerepo_c --no-database --repo 'file://%s' -o '%s/merged' "
+		       ">/dev/null 2>&1 && test \"$(zcat %s/merged/repodata/*-primary.xml.gz "
+		       "| grep -c '<package type=')\" = %zu",
+		       dir, tmp, tmp, req.n_pkgs),
+		    0);
+	}
 
 	/* createrepo_c over the same files (a copy of Packages/ without the extra). */
 	assert_int_equal(sh("mkdir -p %s/cr && cp -l %s/*.rpm %s/cr/", tmp, rpms, tmp), 0);
@@ -841,7 +1180,7 @@ static void test_bench(void **state)
 		size_t lines = 0;
 		for (char *p = out; (p = strchr(p, '\n')); p++)
 			lines++;
-		assert_int_equal(lines, (size_t)n + 1);
+		assert_int_equal(lines, (size_t)n + 3);
 		free(out);
 	}
 	for (long i = 0; i < n; i++) {
@@ -867,6 +1206,9 @@ int main(void)
 	    cmocka_unit_test(test_publish_signed),
 	    cmocka_unit_test(test_publish_concurrent),
 	    cmocka_unit_test(test_publish_crash_leftovers),
+	    cmocka_unit_test(test_publish_incremental_identical),
+	    cmocka_unit_test(test_publish_cache_damaged),
+	    cmocka_unit_test(test_publish_manifest),
 	    cmocka_unit_test(test_bench),
 	};
 
