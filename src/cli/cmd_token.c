@@ -1,7 +1,8 @@
 /*
  * cmd_token.c: `quarry token`: create, list and revoke API tokens. A new
  * token is shown once; `token create` prints it alone on stdout so that
- * scripts can capture it.
+ * scripts can capture it. `token create --worker NAME` makes a build
+ * worker's token (admin), which only the worker protocol accepts.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -11,12 +12,14 @@
 
 #include <glib.h>
 
-enum { O_USER, O_DESCRIPTION };
+enum { O_USER, O_DESCRIPTION, O_WORKER };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt token_opts[] = {
     [O_USER] = {"user", "U", "whose token (default: yourself; another user needs admin)"},
     [O_DESCRIPTION] = {"description", "D", "what the token is for, e.g. 'ci'"},
+    [O_WORKER] = {"worker", "NAME",
+		  "a token for build worker NAME, good only for the worker API (admin)"},
 };
 
 static const struct q_col token_cols[] = {
@@ -41,6 +44,17 @@ static int token_create(struct q_client *c, struct q_cli_args *a)
 		}
 		json_object_set_new(body, "user", json_string(a->val[O_USER]));
 	}
+	if (a->val[O_WORKER]) {
+		if (a->val[O_USER]) {
+			ret = q_cli_usage_error(a, "give --user or --worker, not both");
+			goto out;
+		}
+		if (q_name_check(Q_NAME_USER, "worker name", a->val[O_WORKER], &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		json_object_set_new(body, "worker", json_string(a->val[O_WORKER]));
+	}
 	if (a->val[O_DESCRIPTION])
 		json_object_set_new(body, "description", json_string(a->val[O_DESCRIPTION]));
 	if (q_client_call(c, "POST", "tokens", body, &ans, &err) < 0) {
@@ -61,8 +75,9 @@ static int token_create(struct q_client *c, struct q_cli_args *a)
 	if (isatty(STDOUT_FILENO)) {
 		char *id = q_json_text(json_object_get(ans, "id"));
 
-		fprintf(stderr, "token %s for '%s': it is shown only once\n", id,
-			q_json_str(ans, "user"));
+		fprintf(stderr, "token %s for %s '%s': it is shown only once\n", id,
+			a->val[O_WORKER] ? "worker" : "user",
+			a->val[O_WORKER] ? q_json_str(ans, "worker") : q_json_str(ans, "user"));
 		g_free(id);
 	}
 out:
@@ -112,8 +127,8 @@ out:
 }
 
 static const struct q_cli_cmd token_cmds[] = {
-    {"create", "", "create a token and print it (shown once)", 0, 0, B(O_USER) | B(O_DESCRIPTION),
-     0, token_create},
+    {"create", "", "create a token and print it (shown once)", 0, 0,
+     B(O_USER) | B(O_DESCRIPTION) | B(O_WORKER), 0, token_create},
     {"list", "", "list your tokens (admin: everyone's); never the secrets", 0, 0, 0, 0, token_list},
     {"revoke", "ID", "revoke a token", 1, 1, 0, 0, token_revoke},
 };

@@ -299,3 +299,87 @@ finish() {
 	fi
 	exit 0
 }
+
+# ---- builds (issue 3) ----
+#
+#   qgit DIR ARGS…              git in DIR with a fixed identity, no signing
+#   make_git_pkg DIR NAME VERSION RELEASE [BRANCH]
+#        a git repository in the rpms layout, committed on BRANCH (default
+#        r9-sig-mc-1): SPECS/NAME.spec ("Release: RELEASE%{?dist}"),
+#        SOURCES/NAME-README, .NAME.metadata. Tunables (environment):
+#          PKG_ARCH=noarch      BuildArch: noarch
+#          PKG_SOURCE0=FILE     Source0: FILE (from the lookaside), installed
+#          PKG_METADATA=TEXT    the content of .NAME.metadata (default empty)
+#          PKG_BUILD=SHELL      the %build section (default "true")
+#   wait_build ID [SECONDS]     poll until the build is no longer building
+#                               (default 300 s); prints its final state
+#   build_count                 how many builds the hub has stored
+
+qgit() {
+	local dir=$1
+	shift
+	git -C "$dir" -c user.name="Quarry Test" -c user.email=test@quarry.invalid \
+		-c commit.gpgsign=false -c tag.gpgsign=false -c init.defaultBranch=main "$@"
+}
+
+make_git_pkg() {
+	local dir=$1 name=$2 version=$3 release=$4 branch=${5:-r9-sig-mc-1}
+	mkdir -p "$dir/SPECS" "$dir/SOURCES"
+	qgit "$dir" init -q
+	qgit "$dir" checkout -q -b "$branch"
+	{
+		echo "Name: $name"
+		echo "Version: $version"
+		echo "Release: $release%{?dist}"
+		echo "Summary: Quarry test package $name built from git"
+		echo "License: MIT"
+		[ "${PKG_ARCH:-}" = noarch ] && echo "BuildArch: noarch"
+		[ -n "${PKG_SOURCE0:-}" ] && echo "Source0: ${PKG_SOURCE0}"
+		echo "Source1: $name-README"
+		cat <<EOF2
+%global debug_package %{nil}
+%define __os_install_post %{nil}
+%define _build_id_links none
+
+%description
+A tiny package built by Quarry's integration tests from git.
+
+%prep
+
+%build
+${PKG_BUILD:-true}
+
+%install
+mkdir -p %{buildroot}/usr/share/$name
+cp %{SOURCE1} %{buildroot}/usr/share/$name/README
+EOF2
+		[ -n "${PKG_SOURCE0:-}" ] && echo "cp %{SOURCE0} %{buildroot}/usr/share/$name/"
+		cat <<EOF2
+
+%files
+/usr/share/$name
+EOF2
+	} >"$dir/SPECS/$name.spec"
+	echo "$name $version-$release from git" >"$dir/SOURCES/$name-README"
+	printf '%s' "${PKG_METADATA:-}" >"$dir/.$name.metadata"
+	qgit "$dir" add -A
+	qgit "$dir" commit -q -m "$name $version-$release"
+}
+
+wait_build() {
+	local id=$1 limit=${2:-300} state
+	for _ in $(seq $((limit * 2))); do
+		state=$(q build show "$id" --json 2>/dev/null | jget 'd["state"]' /dev/stdin 2>/dev/null) || state=
+		if [ -n "$state" ] && [ "$state" != building ]; then
+			echo "$state"
+			return 0
+		fi
+		sleep 0.5
+	done
+	echo "timeout"
+	return 1
+}
+
+build_count() {
+	q build list --json | jget 'len(d["builds"])' /dev/stdin
+}

@@ -1,0 +1,771 @@
+/*
+ * cmd_build.c: `quarry build`: submit a build from git (URL#REF) or from a
+ * source RPM, follow it (--wait), list, show, cancel and resubmit builds,
+ * read their task logs (--follow) and print their provenance.
+ *
+ * `quarry build SIG/PROJECT SOURCE` is short for `quarry build submit
+ * SIG/PROJECT SOURCE`: cmd_build inserts the word "submit" when the first
+ * word is not one of the subcommands. A local git directory is sent as an
+ * absolute path; a FILE.src.rpm is first staged like `quarry upload` does.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+
+#include <glib.h>
+#include <sys/stat.h>
+#include <time.h>
+
+enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW };
+#define B(o) (1u << (o))
+
+#define POLL_BUILD_MS 1000    /* --wait */
+#define POLL_LOG_MS 500       /* --follow */
+#define HUB_GONE_PATIENCE 120 /* seconds of an unreachable hub while waiting */
+#define LOG_TAIL_LINES 30     /* of a failed task, after --wait */
+#define LOG_TAIL_KEEP (64 << 10)
+
+static const struct q_cli_opt build_opts[] = {
+    [O_ARCH] = {"arch", "LIST", "comma-separated arches, a subset of the project's"},
+    [O_WAIT] = {"wait", NULL, "follow the build until it ends; exit 1 unless it completes"},
+    [O_SIG] = {"sig", "S", "only this SIG's builds"},
+    [O_STATE] = {"state", "X", "only builds in this state: building, complete, failed, canceled"},
+    [O_LIMIT] = {"limit", "N", "at most N builds (newest first)"},
+    [O_FOLLOW] = {"follow", NULL, "keep printing the log while the task runs"},
+};
+
+static const struct q_col build_cols[] = {
+    {"id", "ID"},     {"sig", "SIG"},     {"project", "PROJECT"}, {"state", "STATE"},
+    {"nevr", "NEVR"}, {"owner", "OWNER"}, {"created", "CREATED"}, {"source", "SOURCE"},
+};
+
+static const struct q_col build_fields[] = {
+    {"id", "id"},           {"sig", "sig"},           {"project", "project"}, {"state", "state"},
+    {"nevr", "nevr"},       {"source", "source"},     {"commit", "commit"},   {"owner", "owner"},
+    {"created", "created"}, {"finished", "finished"}, {"message", "message"},
+};
+
+static const struct q_col task_cols[] = {
+    {"id", "TASK"},         {"kind", "KIND"},         {"arch", "ARCH"},
+    {"state", "STATE"},     {"worker", "WORKER"},     {"attempt", "ATTEMPT"},
+    {"started", "STARTED"}, {"finished", "FINISHED"}, {"message", "MESSAGE"},
+};
+
+static const struct q_col artifact_cols[] = {
+    {"name", "ARTIFACT"}, {"arch", "ARCH"},     {"size", "SIZE"},
+    {"task", "TASK"},     {"sha256", "SHA256"},
+};
+
+/* ---- helpers ---- */
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Integer times (Unix seconds) of obj's members named in keys → ISO 8601. */
+static void times_to_text(json_t *obj)
+{
+	static const char *const keys[] = {"started", "finished", "last_seen"};
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++) {
+		json_t *v = json_object_get(obj, keys[i]);
+		time_t t;
+		struct tm tm;
+		char buf[32];
+
+		if (!json_is_integer(v))
+			continue;
+		t = (time_t)json_integer_value(v);
+		if (t > 0 && gmtime_r(&t, &tm) &&
+		    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			json_object_set_new(obj, keys[i], json_string(buf));
+	}
+}
+
+/* The same over every object of an array (in a copy: json_decref it). */
+static json_t *rows_with_times(const json_t *array)
+{
+	json_t *rows = json_deep_copy(array);
+	size_t i;
+	json_t *r;
+
+	if (!rows)
+		return json_array();
+	json_array_foreach (rows, i, r)
+		times_to_text(r);
+	return rows;
+}
+
+static int parse_id(struct q_cli_args *a, const char *s, const char *what, long *id)
+{
+	struct q_error err = {0};
+
+	if (q_cli_parse_long(s, 1, LONG_MAX, what, id, &err) < 0)
+		return q_cli_usage_error(a, "%s", err.msg);
+	return 0;
+}
+
+/* GET builds/ID; while waiting, an unreachable hub (restarting) is retried. */
+static int get_build(struct q_client *c, long id, int patient, json_t **b, struct q_error *err)
+{
+	char *path = g_strdup_printf("builds/%ld", id);
+	int said = 0;
+	int ret;
+
+	for (int tries = 0;; tries++) {
+		ret = q_client_call(c, "GET", path, NULL, b, err);
+		if (ret == 0 || !patient || err->code != Q_EIO || tries >= HUB_GONE_PATIENCE)
+			break;
+		if (!said++)
+			fprintf(stderr, "quarry: %s; retrying\n", err->msg);
+		sleep_ms(1000);
+	}
+	g_free(path);
+	return ret;
+}
+
+/* One chunk of a task log from offset; *state gets X-Quarry-Task-State. */
+static int get_log(struct q_client *c, long build, long task, int64_t offset, int patient,
+		   char **text, size_t *len, char **state, struct q_error *err)
+{
+	char *path =
+	    g_strdup_printf("builds/%ld/tasks/%ld/log?offset=%" PRId64, build, task, offset);
+	int said = 0;
+	int ret;
+
+	for (int tries = 0;; tries++) {
+		ret = q_client_get_header(c, path, "X-Quarry-Task-State", text, len, state, err);
+		if (ret == 0 || !patient || err->code != Q_EIO || tries >= HUB_GONE_PATIENCE)
+			break;
+		if (!said++)
+			fprintf(stderr, "quarry: %s; retrying\n", err->msg);
+		sleep_ms(1000);
+	}
+	g_free(path);
+	return ret;
+}
+
+static int state_running(const char *state)
+{
+	return state && (!strcmp(state, "free") || !strcmp(state, "open"));
+}
+
+/*
+ * Print a task's log from the start. follow: keep polling while the task is
+ * free or open. Returns 0 or -1 with err.
+ */
+static int print_log(struct q_client *c, long build, long task, int follow, struct q_error *err)
+{
+	int64_t off = 0;
+
+	for (;;) {
+		char *text = NULL;
+		char *state = NULL;
+		size_t len = 0;
+		int more;
+
+		if (get_log(c, build, task, off, follow, &text, &len, &state, err) < 0)
+			return -1;
+		if (len) {
+			fwrite(text, 1, len, stdout);
+			fflush(stdout);
+		}
+		off += (int64_t)len;
+		more = state_running(state);
+		g_free(text);
+		g_free(state);
+		if (len)
+			continue; /* the hub sends at most 1 MiB at a time */
+		if (!follow || !more)
+			return 0;
+		sleep_ms(POLL_LOG_MS);
+	}
+}
+
+/* The last LOG_TAIL_LINES lines of a task's log, indented, on stderr. */
+static void print_log_tail(struct q_client *c, long build, long task)
+{
+	struct q_error err = {0};
+	GString *keep = g_string_new(NULL);
+	int64_t off = 0;
+	const char *start;
+	int lines = 0;
+
+	for (;;) {
+		char *text = NULL;
+		size_t len = 0;
+
+		if (get_log(c, build, task, off, 1, &text, &len, NULL, &err) < 0) {
+			fprintf(stderr, "quarry: cannot read the log of task %ld: %s\n", task,
+				err.msg);
+			break;
+		}
+		g_string_append_len(keep, text, (gssize)len);
+		g_free(text);
+		if (keep->len > LOG_TAIL_KEEP)
+			g_string_erase(keep, 0, (gssize)(keep->len - LOG_TAIL_KEEP));
+		if (!len)
+			break;
+		off += (int64_t)len;
+	}
+	while (keep->len && keep->str[keep->len - 1] == '\n')
+		g_string_truncate(keep, keep->len - 1);
+	start = keep->str + keep->len;
+	while (start > keep->str && lines < LOG_TAIL_LINES) {
+		start--;
+		if (*start == '\n' && ++lines == LOG_TAIL_LINES) {
+			start++;
+			break;
+		}
+	}
+	if (keep->len) {
+		fprintf(stderr, "last lines of the log of task %ld:\n", task);
+		for (const char *l = start; *l;) {
+			const char *nl = strchr(l, '\n');
+			int n = nl ? (int)(nl - l) : (int)strlen(l);
+
+			fprintf(stderr, "  %.*s\n", n, l);
+			l += n + (nl ? 1 : 0);
+		}
+	}
+	g_string_free(keep, TRUE);
+}
+
+static long json_id(const json_t *obj, const char *key)
+{
+	return (long)json_integer_value(json_object_get(obj, key));
+}
+
+/* "build 7 (mc/el9, foo-1-1.el9.mc): building" */
+static void print_build_line(FILE *out, const json_t *b)
+{
+	const char *nevr = q_json_str(b, "nevr");
+
+	fprintf(out, "build %ld (%s/%s%s%s): %s\n", json_id(b, "id"), q_json_str(b, "sig"),
+		q_json_str(b, "project"), nevr[0] ? ", " : "", nevr, q_json_str(b, "state"));
+}
+
+static void print_build(const json_t *b)
+{
+	json_t *copy = json_deep_copy(b);
+	const json_t *tasks = json_object_get(b, "tasks");
+	const json_t *arts = json_object_get(b, "artifacts");
+
+	times_to_text(copy);
+	q_out_fields(copy, build_fields, Q_ARRAY_LEN(build_fields));
+	json_decref(copy);
+	if (json_is_array(tasks)) {
+		json_t *rows = rows_with_times(tasks);
+
+		printf("\ntasks:%s\n", json_array_size(rows) ? "" : " -");
+		if (json_array_size(rows))
+			q_out_table(rows, task_cols, Q_ARRAY_LEN(task_cols));
+		json_decref(rows);
+	}
+	if (json_is_array(arts)) {
+		printf("\nartifacts:%s\n", json_array_size(arts) ? "" : " -");
+		if (json_array_size(arts))
+			q_out_table(arts, artifact_cols, Q_ARRAY_LEN(artifact_cols));
+	}
+}
+
+/* "task 12 srpm src: open on w1 (attempt 2)" when a task is new or changed. */
+static void report_tasks(FILE *out, const json_t *b, GHashTable *seen)
+{
+	size_t i;
+	json_t *t;
+
+	json_array_foreach (json_object_get(b, "tasks"), i, t) {
+		const char *worker = q_json_str(t, "worker");
+		const char *msg = q_json_str(t, "message");
+		long attempt = json_id(t, "attempt");
+		char *key = g_strdup_printf("%ld", json_id(t, "id"));
+		char *now = g_strdup_printf("%s|%s|%ld", q_json_str(t, "state"), worker, attempt);
+		const char *before = g_hash_table_lookup(seen, key);
+
+		if (before && !strcmp(before, now)) {
+			g_free(key);
+			g_free(now);
+			continue;
+		}
+		fprintf(out, "task %s %s %s: %s", key, q_json_str(t, "kind"), q_json_str(t, "arch"),
+			q_json_str(t, "state"));
+		if (worker[0] && strcmp(q_json_str(t, "state"), "free"))
+			fprintf(out, " on %s", worker);
+		if (attempt > 1)
+			fprintf(out, " (attempt %ld)", attempt);
+		if (msg[0] && strcmp(q_json_str(t, "state"), "open"))
+			fprintf(out, ": %s", msg);
+		fputc('\n', out);
+		fflush(out);
+		g_hash_table_replace(seen, key, now);
+	}
+}
+
+/*
+ * Follow build id until it is no longer building. Progress goes to stdout
+ * (stderr with --json, whose stdout is the final build). Returns the exit
+ * status: 0 complete, 1 failed, canceled or an error.
+ */
+static int wait_build(struct q_client *c, long id)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	FILE *out = c->json ? stderr : stdout;
+	struct q_error err = {0};
+	json_t *b = NULL;
+	const char *state;
+	size_t i;
+	json_t *t;
+	int ret = 1;
+
+	for (;;) {
+		json_decref(b);
+		b = NULL;
+		if (get_build(c, id, 1, &b, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		report_tasks(out, b, seen);
+		state = q_json_str(b, "state");
+		if (strcmp(state, "building"))
+			break;
+		sleep_ms(POLL_BUILD_MS);
+	}
+	if (c->json)
+		q_out_json(b);
+	if (!strcmp(state, "complete")) {
+		if (!c->json) {
+			print_build_line(stdout, b);
+			json_array_foreach (json_object_get(b, "artifacts"), i, t)
+				printf("  %s\n", q_json_str(t, "name"));
+		}
+		ret = 0;
+		goto out;
+	}
+	print_build_line(stderr, b);
+	if (q_json_str(b, "message")[0])
+		fprintf(stderr, "%s\n", q_json_str(b, "message"));
+	json_array_foreach (json_object_get(b, "tasks"), i, t) {
+		if (strcmp(q_json_str(t, "state"), "failed"))
+			continue;
+		fprintf(stderr, "task %ld %s %s failed%s%s\n", json_id(t, "id"),
+			q_json_str(t, "kind"), q_json_str(t, "arch"),
+			q_json_str(t, "message")[0] ? ": " : "", q_json_str(t, "message"));
+		print_log_tail(c, id, json_id(t, "id"));
+	}
+	ret = 1;
+out:
+	json_decref(b);
+	g_hash_table_destroy(seen);
+	return ret;
+}
+
+/* A new build was answered: print it, then follow it with --wait. */
+static int created(struct q_client *c, struct q_cli_args *a, const json_t *b)
+{
+	long id = json_id(b, "id");
+
+	if (id <= 0) {
+		struct q_error err = {0};
+
+		q_error_set(&err, Q_EINTERNAL, "the hub's answer has no build id");
+		return q_cli_fail(&err);
+	}
+	if (!a->val[O_WAIT]) {
+		if (c->json)
+			q_out_json(b);
+		else
+			print_build_line(stdout, b);
+		return 0;
+	}
+	if (!c->json)
+		print_build_line(stdout, b);
+	return wait_build(c, id);
+}
+
+/* ---- submit ---- */
+
+static int is_srpm(const char *s)
+{
+	return g_str_has_suffix(s, ".src.rpm");
+}
+
+/*
+ * "URL#REF" → the "git" value to send: a local directory (no "://") becomes
+ * an absolute path. Returns 0 with *git (g_free), 2 after a usage error, 1
+ * after another error.
+ */
+static int git_source(struct q_cli_args *a, const char *arg, char **git)
+{
+	const char *hash = strrchr(arg, '#');
+	char *url;
+	struct stat st;
+
+	*git = NULL;
+	if (!hash || hash == arg || !hash[1])
+		return q_cli_usage_error(a,
+					 "'%s' is not GIT_URL#REF; name the branch or tag, e.g. "
+					 "URL#r9-sig-mc-1",
+					 arg);
+	url = g_strndup(arg, (size_t)(hash - arg));
+	if (strstr(url, "://")) {
+		*git = g_strdup(arg);
+	} else if (stat(url, &st) == 0) {
+		char *abs;
+
+		if (!S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "quarry: '%s' is not a git directory\n", url);
+			g_free(url);
+			return 1;
+		}
+		abs = realpath(url, NULL);
+		if (!abs) {
+			fprintf(stderr, "quarry: cannot resolve '%s': %s\n", url, strerror(errno));
+			g_free(url);
+			return 1;
+		}
+		*git = g_strdup_printf("%s%s", abs, hash);
+		free(abs);
+	} else if (url[0] == '/') {
+		*git = g_strdup(arg); /* maybe a path on the hub's side */
+	} else {
+		fprintf(stderr, "quarry: cannot read '%s': %s; give a directory or a URL\n", url,
+			strerror(errno));
+		g_free(url);
+		return 1;
+	}
+	g_free(url);
+	return 0;
+}
+
+static int build_submit(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *parts[2] = {NULL, NULL};
+	char *path = NULL;
+	char *git = NULL;
+	json_t *arches = NULL;
+	json_t *body = json_object();
+	json_t *ans = NULL;
+	const char *src = a->words[1];
+	int ret = 0;
+
+	if (q_cli_split_path(a->words[0], 2, parts, &err) < 0) {
+		ret = q_cli_usage_error(a, "%s", err.msg);
+		goto out;
+	}
+	if (a->val[O_ARCH]) {
+		arches = q_cli_parse_arches(a->val[O_ARCH], &err);
+		if (!arches) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+	}
+	if (is_srpm(src)) {
+		json_t *staged = NULL;
+		const char *id;
+		struct stat st;
+
+		if (stat(src, &st) < 0) {
+			fprintf(stderr, "quarry: cannot read '%s': %s\n", src, strerror(errno));
+			ret = 1;
+			goto out;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			fprintf(stderr, "quarry: '%s' is not a regular file\n", src);
+			ret = 1;
+			goto out;
+		}
+		if (q_client_upload_file(c, src, &staged, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		id = json_string_value(json_object_get(staged, "id"));
+		if (!id) {
+			json_decref(staged);
+			q_error_set(&err, Q_EINTERNAL, "the hub staged '%s' without an id", src);
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		json_object_set_new(body, "srpm", json_string(id));
+		json_decref(staged);
+	} else {
+		ret = git_source(a, src, &git);
+		if (ret)
+			goto out;
+		json_object_set_new(body, "git", json_string(git));
+	}
+	if (arches)
+		json_object_set(body, "arches", arches);
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "builds", NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	ret = created(c, a, ans);
+out:
+	json_decref(ans);
+	json_decref(body);
+	json_decref(arches);
+	g_free(git);
+	g_free(path);
+	g_free(parts[0]);
+	g_free(parts[1]);
+	return ret;
+}
+
+/* ---- list, show, cancel, resubmit ---- */
+
+static int build_list(struct q_client *c, struct q_cli_args *a)
+{
+	static const char *const states[] = {"building", "complete", "failed", "canceled"};
+	struct q_error err = {0};
+	GString *path = g_string_new("builds");
+	json_t *ans = NULL;
+	char sep = '?';
+	long limit = 0;
+	int ret = 0;
+
+	if (a->val[O_SIG]) {
+		char *sig[1] = {NULL};
+		char *e;
+
+		if (q_cli_split_path(a->val[O_SIG], 1, sig, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		e = q_client_escape(c, sig[0]);
+		g_string_append_printf(path, "%csig=%s", sep, e);
+		sep = '&';
+		g_free(e);
+		g_free(sig[0]);
+	}
+	if (a->val[O_STATE]) {
+		int known = 0;
+
+		for (size_t i = 0; i < Q_ARRAY_LEN(states); i++)
+			known |= !strcmp(a->val[O_STATE], states[i]);
+		if (!known) {
+			ret = q_cli_usage_error(
+			    a, "state '%s' is unknown; use building, complete, failed or canceled",
+			    a->val[O_STATE]);
+			goto out;
+		}
+		g_string_append_printf(path, "%cstate=%s", sep, a->val[O_STATE]);
+		sep = '&';
+	}
+	if (a->val[O_LIMIT]) {
+		if (q_cli_parse_long(a->val[O_LIMIT], 1, 1000000, "limit", &limit, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		g_string_append_printf(path, "%climit=%ld", sep, limit);
+	}
+	if (q_client_call(c, "GET", path->str, NULL, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	if (c->json)
+		q_out_json(ans);
+	else
+		q_out_table(json_object_get(ans, "builds"), build_cols, Q_ARRAY_LEN(build_cols));
+out:
+	json_decref(ans);
+	g_string_free(path, TRUE);
+	return ret;
+}
+
+static int build_show(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *b = NULL;
+	long id;
+	int ret;
+
+	if ((ret = parse_id(a, a->words[0], "build id", &id)))
+		return ret;
+	if (get_build(c, id, 0, &b, &err) < 0)
+		return q_cli_fail(&err);
+	if (c->json)
+		q_out_json(b);
+	else
+		print_build(b);
+	json_decref(b);
+	return 0;
+}
+
+/* POST builds/ID/ACTION. */
+static int build_action(struct q_client *c, struct q_cli_args *a, const char *action)
+{
+	struct q_error err = {0};
+	json_t *ans = NULL;
+	char *path;
+	long id;
+	int ret;
+
+	if ((ret = parse_id(a, a->words[0], "build id", &id)))
+		return ret;
+	path = g_strdup_printf("builds/%ld/%s", id, action);
+	if (q_client_call(c, "POST", path, NULL, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+	} else if (!strcmp(action, "resubmit")) {
+		ret = created(c, a, ans);
+	} else if (c->json) {
+		q_out_json(ans);
+	} else {
+		print_build_line(stdout, ans);
+	}
+	json_decref(ans);
+	g_free(path);
+	return ret;
+}
+
+static int build_cancel(struct q_client *c, struct q_cli_args *a)
+{
+	return build_action(c, a, "cancel");
+}
+
+static int build_resubmit(struct q_client *c, struct q_cli_args *a)
+{
+	return build_action(c, a, "resubmit");
+}
+
+/* ---- log, provenance ---- */
+
+static int build_log(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	int follow = a->val[O_FOLLOW] != NULL;
+	json_t *b = NULL;
+	json_t *tasks;
+	json_t *t;
+	size_t i;
+	long id, task = 0;
+	int ret;
+
+	if ((ret = parse_id(a, a->words[0], "build id", &id)))
+		return ret;
+	if (a->n_words > 1 && (ret = parse_id(a, a->words[1], "task id", &task)))
+		return ret;
+	if (task) {
+		if (print_log(c, id, task, follow, &err) < 0)
+			ret = q_cli_fail(&err);
+		return ret;
+	}
+	if (get_build(c, id, 0, &b, &err) < 0)
+		return q_cli_fail(&err);
+	tasks = json_object_get(b, "tasks");
+	if (follow) {
+		json_array_foreach (tasks, i, t)
+			if (state_running(q_json_str(t, "state"))) {
+				task = json_id(t, "id");
+				break;
+			}
+		if (task) {
+			if (print_log(c, id, task, 1, &err) < 0)
+				ret = q_cli_fail(&err);
+			goto out;
+		}
+	}
+	/* Every task's log, one after another. */
+	json_array_foreach (tasks, i, t) {
+		printf("%s==> task %ld %s %s (%s) <==\n", i ? "\n" : "", json_id(t, "id"),
+		       q_json_str(t, "kind"), q_json_str(t, "arch"), q_json_str(t, "state"));
+		fflush(stdout);
+		if (print_log(c, id, json_id(t, "id"), 0, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+	}
+out:
+	json_decref(b);
+	return ret;
+}
+
+static int build_provenance(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *ans = NULL;
+	char *path;
+	long id;
+	int ret;
+
+	if ((ret = parse_id(a, a->words[0], "build id", &id)))
+		return ret;
+	path = g_strdup_printf("builds/%ld/provenance", id);
+	if (q_client_call(c, "GET", path, NULL, &ans, &err) < 0)
+		ret = q_cli_fail(&err);
+	else
+		q_out_json(ans); /* JSON is what provenance is */
+	json_decref(ans);
+	g_free(path);
+	return ret;
+}
+
+static const struct q_cli_cmd build_cmds[] = {
+    {"submit", "SIG/PROJECT GIT_URL#REF|FILE.src.rpm",
+     "build from git (a directory, file://, http(s)://) or a source RPM; "
+     "'quarry build SIG/PROJECT SOURCE' works too",
+     2, 2, B(O_ARCH) | B(O_WAIT), 0, build_submit},
+    {"list", "", "list builds, newest first", 0, 0, B(O_SIG) | B(O_STATE) | B(O_LIMIT), 0,
+     build_list},
+    {"show", "ID", "show a build with its tasks and artifacts", 1, 1, 0, 0, build_show},
+    {"cancel", "ID", "cancel a build (owner, lead of the SIG, releng, admin)", 1, 1, 0, 0,
+     build_cancel},
+    {"resubmit", "ID", "build the same source again", 1, 1, B(O_WAIT), 0, build_resubmit},
+    {"log", "ID [TASK]",
+     "print a task's log, or every task's one after another; --follow: the running one", 1, 2,
+     B(O_FOLLOW), 0, build_log},
+    {"provenance", "ID", "print the build's provenance (in-toto Statement, SLSA v1)", 1, 1, 0, 0,
+     build_provenance},
+};
+
+static const struct q_cli_family build_family = {
+    "build",    "Build packages from git or a source RPM.",
+    build_opts, Q_ARRAY_LEN(build_opts),
+    build_cmds, Q_ARRAY_LEN(build_cmds),
+};
+
+/* Is word the first word of a subcommand's name? */
+static int is_subcommand(const char *word)
+{
+	for (size_t i = 0; i < Q_ARRAY_LEN(build_cmds); i++)
+		if (!strcmp(build_cmds[i].name, word))
+			return 1;
+	return 0;
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct q_cli_args a;
+	char **v;
+	int at = -1;
+	int ret;
+
+	/* Find the first positional word the way the parser sees it: a SIG/PROJECT? */
+	ret = q_cli_parse(&build_family, argc, argv, &a);
+	if (ret)
+		return ret;
+	if (a.n_words > 0 && !is_subcommand(a.words[0]) && strchr(a.words[0], '/'))
+		for (int i = 1; i < argc; i++)
+			if (argv[i] == a.words[0]) {
+				at = i;
+				break;
+			}
+	q_cli_args_release(&a);
+	if (at < 0)
+		return q_cli_run(&build_family, argc, argv);
+	/* `build SIG/PROJECT SOURCE` → `build submit SIG/PROJECT SOURCE`. */
+	v = g_new0(char *, (size_t)argc + 2);
+	memcpy(v, argv, (size_t)at * sizeof(*v));
+	v[at] = (char *)"submit";
+	memcpy(v + at + 1, argv + at, (size_t)(argc - at) * sizeof(*v));
+	ret = q_cli_run(&build_family, argc + 1, v);
+	g_free(v);
+	return ret;
+}

@@ -1,0 +1,67 @@
+/*
+ * cmd_tag.c: `quarry tag BUILD SIG/PROJECT/REPO` adds a complete build's
+ * RPMs (those of the repo's arches and noarch) to a repository, which the
+ * hub publishes right away (the answer is printed like `quarry upload`'s).
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+
+#include <glib.h>
+
+static int tag(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *parts[3] = {NULL, NULL, NULL};
+	char *path = NULL;
+	json_t *body = NULL;
+	json_t *ans = NULL;
+	json_t *pkg;
+	long id;
+	size_t i;
+	int ret = 0;
+
+	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "build id", &id, &err) < 0 ||
+	    q_cli_split_path(a->words[1], 3, parts, &err) < 0) {
+		ret = q_cli_usage_error(a, "%s", err.msg);
+		goto out;
+	}
+	body = json_pack("{s:I}", "build", (json_int_t)id);
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "repos", parts[2], "builds",
+			     NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	if (c->json) {
+		q_out_json(ans);
+		goto out;
+	}
+	json_array_foreach (json_object_get(ans, "packages"), i, pkg)
+		printf("accepted %s\n", q_json_str(pkg, "nevra"));
+	if (json_array_size(json_object_get(ans, "published")))
+		q_out_publish(json_object_get(ans, "published"));
+out:
+	json_decref(ans);
+	json_decref(body);
+	g_free(path);
+	for (int p = 0; p < 3; p++)
+		g_free(parts[p]);
+	return ret;
+}
+
+static const struct q_cli_cmd tag_cmds[] = {
+    {NULL, "BUILD SIG/PROJECT/REPO",
+     "add a complete build's RPMs (the repo's arches and noarch) to a repository and publish it", 2,
+     2, 0, 0, tag},
+};
+
+static const struct q_cli_family tag_family = {
+    "tag", "Tag builds into repositories.", NULL, 0, tag_cmds, Q_ARRAY_LEN(tag_cmds),
+};
+
+int cmd_tag(int argc, char **argv)
+{
+	return q_cli_run(&tag_family, argc, argv);
+}
