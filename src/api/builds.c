@@ -592,7 +592,10 @@ int q_api_lookaside_get(struct q_request *r)
 		size_t tl = 0;
 
 		snprintf(idx, sizeof(idx), "%s/sha1/%.2s/%s", r->hub->lookaside_dir, h, h);
-		if (q_fs_read_file(idx, 128, &text, &tl, &err) < 0 || tl < 64 || !q_is_hex(text, 64)) {
+		if (text == NULL && q_fs_read_file(idx, 128, &text, &tl, &err) == 0 && tl == 65 &&
+		    text[64] == '\n')
+			text[64] = '\0'; /* the index holds "SHA256\n" */
+		if (!text || tl < 64 || !q_is_hex(text, 64)) {
 			free(text);
 			q_error_set(&err, Q_ENOTFOUND, "lookaside has no file with SHA-1 %s", h);
 			q_http_send_error(r, &err);

@@ -319,8 +319,15 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
 	snprintf(tmp, sizeof(tmp), "%s.tmp-%d-%lx", dst, (int)getpid(),
 		 (unsigned long)pthread_self());
 	unlink(tmp);
-	if (q_fs_copy_file(src, tmp, 0644, err) < 0)
-		return -1;
+	/* A hard link when src is on the same filesystem (staged uploads and
+	 * artifacts are, and were fsynced when written): no second copy of the
+	 * bytes. The store never modifies a file in place, so sharing is safe. */
+	if (link(src, tmp) < 0) {
+		if (q_fs_copy_file(src, tmp, 0644, err) < 0)
+			return -1;
+	} else {
+		chmod(tmp, 0644);
+	}
 	if (rename(tmp, dst) < 0) {
 		unlink(tmp);
 		return q_error_set(err, Q_EIO, "cannot store '%s': %s", dst, strerror(errno));
