@@ -31,8 +31,8 @@ static int parse_id(const char *s, const char *what, int64_t *out, struct q_erro
 /* The arches a build covers: the request's (a subset of the project's) or the project's. */
 static int build_arches(json_t *body, json_t *project, json_t **out, struct q_error *err)
 {
-	json_t *want = json_object_get(body, "arches"), *pa = json_object_get(project, "arches"), *v,
-	       *w;
+	json_t *want = json_object_get(body, "arches"), *pa = json_object_get(project, "arches"),
+	       *v, *w;
 	size_t i, j;
 
 	if (!want) {
@@ -44,9 +44,11 @@ static int build_arches(json_t *body, json_t *project, json_t **out, struct q_er
 	json_array_foreach (want, i, v) {
 		int ok = 0;
 		json_array_foreach (pa, j, w)
-			ok |= json_is_string(v) && !strcmp(json_string_value(v), json_string_value(w));
+			ok |= json_is_string(v) &&
+			      !strcmp(json_string_value(v), json_string_value(w));
 		if (!ok)
-			return q_error_set(err, Q_EINVAL, "arch '%.32s' is not one of the project's arches",
+			return q_error_set(err, Q_EINVAL,
+					   "arch '%.32s' is not one of the project's arches",
 					   json_is_string(v) ? json_string_value(v) : "?");
 	}
 	*out = json_incref(want);
@@ -93,10 +95,12 @@ static int create_build(struct q_request *r, const char *sig, const char *projec
 
 	if (q_store_project_get(r->st, sig, project, &proj, err) < 0 ||
 	    q_api_str(body, "git", 0, 4096, &git, err) < 0 ||
-	    q_api_str(body, "srpm", 0, 64, &srpm, err) < 0 || build_arches(body, proj, &arches, err) < 0)
+	    q_api_str(body, "srpm", 0, 64, &srpm, err) < 0 ||
+	    build_arches(body, proj, &arches, err) < 0)
 		goto out;
 	if (!!git == !!srpm) {
-		q_error_set(err, Q_EINVAL, "give exactly one of 'git' (URL#REF) and 'srpm' (an upload id)");
+		q_error_set(err, Q_EINVAL,
+			    "give exactly one of 'git' (URL#REF) and 'srpm' (an upload id)");
 		goto out;
 	}
 	if (git) {
@@ -126,7 +130,8 @@ static int create_build(struct q_request *r, const char *sig, const char *projec
 				   "nevr", info.nevra, "name", info.name);
 		/* "nevr" of an uploaded SRPM: N-V-R without ".src" */
 		{
-			char *nevr = g_strdup_printf("%s-%s-%s", info.name, info.version, info.release);
+			char *nevr =
+			    g_strdup_printf("%s-%s-%s", info.name, info.version, info.release);
 			json_object_set_new(fields, "nevr", json_string(nevr));
 			g_free(nevr);
 		}
@@ -270,7 +275,8 @@ void q_api_build_resubmit(struct q_request *r, const char **caps)
 		goto fail;
 	if (!json_string_length(json_object_get(b, "git_url"))) {
 		q_error_set(&err, Q_EINVAL,
-			    "build %" PRId64 " was made from an uploaded SRPM; upload it again", id);
+			    "build %" PRId64 " was made from an uploaded SRPM; upload it again",
+			    id);
 		goto fail;
 	}
 	body = json_pack("{s:O,s:O}", "git", json_object_get(b, "source"), "arches",
@@ -299,10 +305,12 @@ void q_api_task_log(struct q_request *r, const char **caps)
 	int fd = -1, found;
 
 	if (parse_id(caps[0], "build id", &bid, &err) < 0 ||
-	    parse_id(caps[1], "task id", &tid, &err) < 0 || q_store_task_get(r->st, tid, &t, &err) < 0)
+	    parse_id(caps[1], "task id", &tid, &err) < 0 ||
+	    q_store_task_get(r->st, tid, &t, &err) < 0)
 		goto fail;
 	if (json_integer_value(json_object_get(t, "build")) != bid) {
-		q_error_set(&err, Q_ENOTFOUND, "task %" PRId64 " is not part of build %" PRId64, tid, bid);
+		q_error_set(&err, Q_ENOTFOUND, "task %" PRId64 " is not part of build %" PRId64,
+			    tid, bid);
 		goto fail;
 	}
 	found = q_query_get(r->query, r->query_len, "offset", offs, sizeof(offs), &err);
@@ -320,8 +328,9 @@ void q_api_task_log(struct q_request *r, const char **caps)
 	state = json_string_value(json_object_get(t, "state"));
 	h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 		       H2O_STRLIT("no-store"));
-	h2o_add_header_by_str(&r->req->pool, &r->req->res.headers, H2O_STRLIT("x-quarry-task-state"),
-			      0, NULL, h2o_strdup(&r->req->pool, state, SIZE_MAX).base, strlen(state));
+	h2o_add_header_by_str(&r->req->pool, &r->req->res.headers,
+			      H2O_STRLIT("x-quarry-task-state"), 0, NULL,
+			      h2o_strdup(&r->req->pool, state, SIZE_MAX).base, strlen(state));
 	snprintf(path, sizeof(path), "%s/%" PRId64 ".log", r->hub->logs_dir, tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || off >= st.st_size) {
@@ -336,7 +345,8 @@ void q_api_task_log(struct q_request *r, const char **caps)
 		if (buf)
 			got = pread(fd, buf, want, off);
 	}
-	q_http_send_text(r, 200, "text/plain; charset=utf-8", buf ? buf : "", got > 0 ? (size_t)got : 0);
+	q_http_send_text(r, 200, "text/plain; charset=utf-8", buf ? buf : "",
+			 got > 0 ? (size_t)got : 0);
 	goto out;
 fail:
 	q_http_send_error(r, &err);
@@ -377,42 +387,45 @@ fail:
 void q_api_build_provenance(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *b = NULL, *subjects = json_array(), *deps = json_array(), *byproducts = json_array();
+	json_t *b = NULL, *subjects = json_array(), *deps = json_array(),
+	       *byproducts = json_array();
 	json_t *a, *t, *stmt;
 	size_t i;
 	int64_t id;
 	char uri[512];
 
-	if (parse_id(caps[0], "build id", &id, &err) < 0 || q_store_build_get(r->st, id, 1, &b, &err) < 0)
+	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	    q_store_build_get(r->st, id, 1, &b, &err) < 0)
 		goto fail;
 	json_array_foreach (json_object_get(b, "artifacts"), i, a)
 		json_array_append_new(subjects,
 				      json_pack("{s:O,s:{s:O}}", "name", json_object_get(a, "name"),
 						"digest", "sha256", json_object_get(a, "sha256")));
 	if (json_string_length(json_object_get(b, "git_url"))) {
-		snprintf(uri, sizeof(uri), "git+%s@%s", json_string_value(json_object_get(b, "git_url")),
+		snprintf(uri, sizeof(uri), "git+%s@%s",
+			 json_string_value(json_object_get(b, "git_url")),
 			 json_string_value(json_object_get(b, "git_ref")));
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest", "gitCommit",
-						      json_object_get(b, "commit")));
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "spec", "digest", "sha256",
-						      json_object_get(b, "spec_sha256")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
+						      "gitCommit", json_object_get(b, "commit")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "spec", "digest",
+						      "sha256", json_object_get(b, "spec_sha256")));
 	}
 	if (json_string_length(json_object_get(b, "srpm_sha256")))
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "srpm", "digest", "sha256",
-						      json_object_get(b, "srpm_sha256")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "srpm", "digest",
+						      "sha256", json_object_get(b, "srpm_sha256")));
 	json_array_foreach (json_object_get(b, "lookaside"), i, a) {
 		snprintf(uri, sizeof(uri), "lookaside:SOURCES/%s",
 			 json_string_value(json_object_get(a, "file")));
-		json_array_append_new(deps,
-				      json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
-						json_string_value(json_object_get(a, "type")),
-						json_object_get(a, "hash")));
+		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
+						      json_string_value(json_object_get(a, "type")),
+						      json_object_get(a, "hash")));
 	}
 	json_array_foreach (json_object_get(b, "tasks"), i, t) {
 		json_t *full = NULL, *root;
 		char name[64];
 
-		if (q_store_task_get(r->st, json_integer_value(json_object_get(t, "id")), &full, &err) < 0)
+		if (q_store_task_get(r->st, json_integer_value(json_object_get(t, "id")), &full,
+				     &err) < 0)
 			goto fail;
 		root = json_array();
 		{
@@ -431,26 +444,27 @@ void q_api_build_provenance(struct q_request *r, const char **caps)
 			 json_string_value(json_object_get(t, "kind")),
 			 json_string_value(json_object_get(t, "arch")));
 		json_array_append_new(
-		    byproducts,
-		    json_pack("{s:s,s:{s:O,s:O,s:O,s:O,s:O,s:O,s:o}}", "name", name, "annotations",
-			      "worker", json_object_get(full, "worker"), "backend",
-			      json_object_get(full, "backend"), "state", json_object_get(full, "state"),
-			      "started", json_object_get(full, "started"), "finished",
-			      json_object_get(full, "finished"), "attempt",
-			      json_object_get(full, "attempt"), "buildroot", root));
+		    byproducts, json_pack("{s:s,s:{s:O,s:O,s:O,s:O,s:O,s:O,s:o}}", "name", name,
+					  "annotations", "worker", json_object_get(full, "worker"),
+					  "backend", json_object_get(full, "backend"), "state",
+					  json_object_get(full, "state"), "started",
+					  json_object_get(full, "started"), "finished",
+					  json_object_get(full, "finished"), "attempt",
+					  json_object_get(full, "attempt"), "buildroot", root));
 		json_decref(full);
 	}
-	stmt = json_pack(
-	    "{s:s,s:o,s:s,s:{s:{s:s,s:{s:O,s:O,s:O,s:O,s:O},s:{},s:o},s:{s:{s:s},s:{s:s,s:O,s:O},s:o}}}",
-	    "_type", "https://in-toto.io/Statement/v1", "subject", subjects, "predicateType",
-	    "https://slsa.dev/provenance/v1", "predicate", "buildDefinition", "buildType",
-	    "https://quarry.invalid/build/rpm/v1", "externalParameters", "source",
-	    json_object_get(b, "source"), "sig", json_object_get(b, "sig"), "project",
-	    json_object_get(b, "project"), "dist_tag", json_object_get(b, "dist_tag"), "arches",
-	    json_object_get(b, "arches"), "internalParameters", "resolvedDependencies", deps,
-	    "runDetails", "builder", "id", "quarry", "metadata", "invocationId",
-	    caps[0], "startedOn", json_object_get(b, "created"), "finishedOn",
-	    json_object_get(b, "finished"), "byproducts", byproducts);
+	stmt = json_pack("{s:s,s:o,s:s,s:{s:{s:s,s:{s:O,s:O,s:O,s:O,s:O},s:{},s:o},s:{s:{s:s},s:{s:"
+			 "s,s:O,s:O},s:o}}}",
+			 "_type", "https://in-toto.io/Statement/v1", "subject", subjects,
+			 "predicateType", "https://slsa.dev/provenance/v1", "predicate",
+			 "buildDefinition", "buildType", "https://quarry.invalid/build/rpm/v1",
+			 "externalParameters", "source", json_object_get(b, "source"), "sig",
+			 json_object_get(b, "sig"), "project", json_object_get(b, "project"),
+			 "dist_tag", json_object_get(b, "dist_tag"), "arches",
+			 json_object_get(b, "arches"), "internalParameters", "resolvedDependencies",
+			 deps, "runDetails", "builder", "id", "quarry", "metadata", "invocationId",
+			 caps[0], "startedOn", json_object_get(b, "created"), "finishedOn",
+			 json_object_get(b, "finished"), "byproducts", byproducts);
 	subjects = deps = byproducts = NULL;
 	json_decref(b);
 	if (!stmt) {
@@ -502,7 +516,8 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	if (!filename[0] || filename[0] == '.' || strchr(filename, '/') || strlen(filename) > 255 ||
-	    strspn(filename, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-") !=
+	    strspn(filename,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+~-") !=
 		strlen(filename)) {
 		q_error_set(&err, Q_EINVAL,
 			    "file name '%.64s' is invalid: use letters, digits and . _ + ~ -, not "
@@ -532,10 +547,11 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 
 		q_hash_sha256_buf(b.base ? b.base : "", b.len, have);
 		if (want && strcasecmp(want, have)) {
-			q_error_set(&err, Q_EINVAL,
-				    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 "
-				    "says %.70s; upload it again",
-				    filename, have, want);
+			q_error_set(
+			    &err, Q_EINVAL,
+			    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 "
+			    "says %.70s; upload it again",
+			    filename, have, want);
 			goto fail_unlink;
 		}
 	}
@@ -556,7 +572,8 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 	json_decref(sig);
 	q_http_send_json(r, 201,
 			 json_pack("{s:s,s:I,s:s,s:s,s:s}", "filename", filename, "size",
-				   (json_int_t)b.len, "sha256", sha256, "sha1", sha1, "line", line));
+				   (json_int_t)b.len, "sha256", sha256, "sha1", sha1, "line",
+				   line));
 	return;
 fail_unlink:
 	if (fd >= 0)
@@ -583,7 +600,8 @@ int q_api_lookaside_get(struct q_request *r)
 	h = r->path.seg[1];
 	len = strlen(h);
 	if (!((len == 64 && q_is_hex(h, 64)) || (len == 40 && q_is_hex(h, 40)))) {
-		q_error_set(&err, Q_EINVAL, "'%.70s' is not a SHA-1 or SHA-256 in lower-case hex", h);
+		q_error_set(&err, Q_EINVAL, "'%.70s' is not a SHA-1 or SHA-256 in lower-case hex",
+			    h);
 		q_http_send_error(r, &err);
 		return 0;
 	}

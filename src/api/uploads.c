@@ -375,7 +375,8 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 	    q_name_check(Q_NAME_PROJECT, "project name", caps[1], &err) < 0 ||
 	    q_name_check(Q_NAME_REPO, "repo name", caps[2], &err) < 0 ||
 	    q_store_repo_get(r->st, caps[0], caps[1], caps[2], &repo, &err) < 0 ||
-	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "tag builds into this SIG's repos", &err) < 0)
+	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "tag builds into this SIG's repos", &err) <
+		0)
 		goto fail;
 	body = q_http_json_body(r, &err);
 	if (!body)
@@ -389,14 +390,18 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(build, "sig")), caps[0]) ||
 	    strcmp(json_string_value(json_object_get(build, "project")), caps[1])) {
-		q_error_set(&err, Q_EINVAL, "build %" JSON_INTEGER_FORMAT " belongs to project '%s/%s', not '%s/%s'",
-			    json_integer_value(id), json_string_value(json_object_get(build, "sig")),
-			    json_string_value(json_object_get(build, "project")), caps[0], caps[1]);
+		q_error_set(
+		    &err, Q_EINVAL,
+		    "build %" JSON_INTEGER_FORMAT " belongs to project '%s/%s', not '%s/%s'",
+		    json_integer_value(id), json_string_value(json_object_get(build, "sig")),
+		    json_string_value(json_object_get(build, "project")), caps[0], caps[1]);
 		goto fail;
 	}
 	if (strcmp(json_string_value(json_object_get(build, "state")), "complete")) {
-		q_error_set(&err, Q_ECONFLICT, "build %" JSON_INTEGER_FORMAT " is '%s'; only complete builds can be tagged",
-			    json_integer_value(id), json_string_value(json_object_get(build, "state")));
+		q_error_set(
+		    &err, Q_ECONFLICT,
+		    "build %" JSON_INTEGER_FORMAT " is '%s'; only complete builds can be tagged",
+		    json_integer_value(id), json_string_value(json_object_get(build, "state")));
 		goto fail;
 	}
 	if (q_store_build_artifacts(r->st, json_integer_value(id), &arts, &err) < 0)
@@ -420,7 +425,9 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 							json_object_get(a, "name")));
 	}
 	if (json_array_size(staged) == 0) {
-		q_error_set(&err, Q_EINVAL, "build %" JSON_INTEGER_FORMAT " has no RPM for the arches of repo '%s/%s/%s'",
+		q_error_set(&err, Q_EINVAL,
+			    "build %" JSON_INTEGER_FORMAT
+			    " has no RPM for the arches of repo '%s/%s/%s'",
 			    json_integer_value(id), caps[0], caps[1], caps[2]);
 		goto fail;
 	}

@@ -149,7 +149,8 @@ void q_api_token_create(struct q_request *r, const char **caps)
 		q_hash_sha256_buf(tok, strlen(tok), hash);
 		if (q_store_begin(r->st, &err) < 0)
 			goto fail;
-		if (q_store_token_create_worker(r->st, r->who.user_id, hash, worker, &id, &err) < 0 ||
+		if (q_store_token_create_worker(r->st, r->who.user_id, hash, worker, &id, &err) <
+			0 ||
 		    q_api_audit(r, "token.create.worker", worker,
 				json_pack("{s:I}", "id", (json_int_t)id), &err) < 0 ||
 		    q_store_commit(r->st, &err) < 0) {
@@ -157,8 +158,8 @@ void q_api_token_create(struct q_request *r, const char **caps)
 			goto fail;
 		}
 		q_http_send_json(r, 201,
-				 json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "worker", worker,
-					   "scope", "worker", "token", tok));
+				 json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "worker",
+					   worker, "scope", "worker", "token", tok));
 		g_free(tok);
 		json_decref(body);
 		return;

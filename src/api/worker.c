@@ -95,7 +95,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	    q_name_check(Q_NAME_USER, "worker name", name, &err) < 0)
 		goto fail;
 	if (strcmp(name, r->who.worker)) {
-		q_error_set(&err, Q_EPERM, "this token is for worker '%s', not '%s'", r->who.worker, name);
+		q_error_set(&err, Q_EPERM, "this token is for worker '%s', not '%s'", r->who.worker,
+			    name);
 		goto fail;
 	}
 	arches = json_object_get(body, "arches");
@@ -125,7 +126,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	if (expired)
-		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed", expired);
+		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed",
+		       expired);
 	if (!task) {
 		q_http_send_text(r, 204, "text/plain", "", 0);
 		goto out;
@@ -141,8 +143,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		if (fd >= 0)
 			close(fd);
 		snprintf(input, sizeof(input), "/api/v1/worker/tasks/%" PRId64 "/input", id);
-		q_info("task %" PRId64 " (%s %s, attempt %" JSON_INTEGER_FORMAT ") claimed by '%s'", id,
-		       json_string_value(json_object_get(task, "kind")),
+		q_info("task %" PRId64 " (%s %s, attempt %" JSON_INTEGER_FORMAT ") claimed by '%s'",
+		       id, json_string_value(json_object_get(task, "kind")),
 		       json_string_value(json_object_get(task, "arch")),
 		       json_integer_value(json_object_get(task, "attempt")), name);
 		q_http_send_json(
@@ -153,8 +155,9 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 			      "attempt", json_object_get(task, "attempt"), "lease",
 			      (json_int_t)r->hub->cfg.lease, "timeout",
 			      (json_int_t)r->hub->cfg.build_timeout, "dist_tag",
-			      json_object_get(task, "dist_tag"), "nevr", json_object_get(task, "nevr"),
-			      "name", json_object_get(task, "name"), "input", input));
+			      json_object_get(task, "dist_tag"), "nevr",
+			      json_object_get(task, "nevr"), "name", json_object_get(task, "name"),
+			      "input", input));
 	}
 	goto out;
 fail:
@@ -175,12 +178,13 @@ void q_api_worker_input(struct q_request *r, const char **caps)
 	if (task_id(caps[0], &id, &err) < 0 || q_store_task_get(r->st, id, &t, &err) < 0)
 		goto fail;
 	if (strcmp(json_string_value(json_object_get(t, "worker")), r->who.worker)) {
-		q_error_set(&err, Q_EPERM, "task %" PRId64 " is not held by worker '%s'", id, r->who.worker);
+		q_error_set(&err, Q_EPERM, "task %" PRId64 " is not held by worker '%s'", id,
+			    r->who.worker);
 		goto fail;
 	}
 	if (!strcmp(json_string_value(json_object_get(t, "kind")), "srpm"))
-		q_hub_blob_path(r->hub, json_string_value(json_object_get(t, "bundle_sha256")), path,
-				sizeof(path));
+		q_hub_blob_path(r->hub, json_string_value(json_object_get(t, "bundle_sha256")),
+				path, sizeof(path));
 	else
 		q_hub_store_path(r->hub, json_string_value(json_object_get(t, "srpm_sha256")), path,
 				 sizeof(path));
@@ -222,7 +226,8 @@ void q_api_worker_log(struct q_request *r, const char **caps)
 	log_path(r, id, path, sizeof(path));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		q_error_set(&err, Q_EIO, "cannot open the log of task %" PRId64 ": %s", id, strerror(errno));
+		q_error_set(&err, Q_EIO, "cannot open the log of task %" PRId64 ": %s", id,
+			    strerror(errno));
 		goto fail;
 	}
 	if (fstat(fd, &st) == 0 && st.st_size + (off_t)b.len > LOG_MAX) {
@@ -289,8 +294,9 @@ void q_api_worker_artifact(struct q_request *r, const char **caps)
 	q_hash_sha256_buf(b.base ? b.base : "", b.len, sha);
 	want = q_http_header(r, "x-content-sha256");
 	if (!want || strcasecmp(want, sha)) {
-		q_error_set(&err, Q_EINVAL, "artifact '%s' is damaged or has no X-Content-SHA256 (got %s)",
-			    name, sha);
+		q_error_set(&err, Q_EINVAL,
+			    "artifact '%s' is damaged or has no X-Content-SHA256 (got %s)", name,
+			    sha);
 		goto fail;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/artifact-XXXXXX", r->hub->tmp_dir);
@@ -311,8 +317,9 @@ void q_api_worker_artifact(struct q_request *r, const char **caps)
 	unlink(tmp);
 	if (q_store_artifact_add(r->st, id, attempt, name, arch, sha, (int64_t)b.len, &err) < 0)
 		goto fail;
-	q_http_send_json(r, 201, json_pack("{s:s,s:s,s:I}", "name", name, "sha256", sha, "size",
-					   (json_int_t)b.len));
+	q_http_send_json(
+	    r, 201,
+	    json_pack("{s:s,s:s,s:I}", "name", name, "sha256", sha, "size", (json_int_t)b.len));
 	return;
 fail:
 	q_http_send_error(r, &err);
@@ -350,8 +357,9 @@ static int advance_build(struct q_request *r, json_t *task, const char *state, c
 			    !strcmp(json_string_value(json_object_get(a, "arch")), "src"))
 				srpm = json_string_value(json_object_get(a, "sha256"));
 		if (!srpm) {
-			rc = q_store_build_finish(r->st, bid, "failed",
-						  "the SRPM task ended without uploading a .src.rpm", err);
+			rc = q_store_build_finish(
+			    r->st, bid, "failed",
+			    "the SRPM task ended without uploading a .src.rpm", err);
 			goto out;
 		}
 		q_hub_store_path(r->hub, srpm, path, sizeof(path));

@@ -23,22 +23,21 @@ struct q_git_limits {
 };
 
 struct q_git_source {
-	char commit[41];	/* the resolved commit id */
-	char ref[256];		/* the full ref name, "refs/heads/…" or "refs/tags/…" */
-	int is_tag;		/* 1 when REF named a tag */
-	char short_ref[256];	/* branch name or tag name without refs/… */
-	char name[256];		/* NAME, from SPECS/NAME.spec */
-	char spec_path[4096];	/* dest/SPECS/NAME.spec */
+	char commit[41];      /* the resolved commit id */
+	char ref[256];        /* the full ref name, "refs/heads/…" or "refs/tags/…" */
+	int is_tag;           /* 1 when REF named a tag */
+	char short_ref[256];  /* branch name or tag name without refs/… */
+	char name[256];       /* NAME, from SPECS/NAME.spec */
+	char spec_path[4096]; /* dest/SPECS/NAME.spec */
 	char spec_sha256[65];
-	int64_t files, bytes;	/* what was written */
+	int64_t files, bytes; /* what was written */
 };
 
 /* Split "URL#REF" (the last '#'); both parts malloc'd. */
 int q_git_split_source(const char *s, char **url, char **ref, struct q_error *err);
 
 int q_git_checkout(const char *url, const char *ref, const char *dest,
-		   const struct q_git_limits *lim, struct q_git_source *out,
-		   struct q_error *err);
+		   const struct q_git_limits *lim, struct q_git_source *out, struct q_error *err);
 
 /*
  * Check REF against the project: a branch must be rMAJOR-sig-SIG-VARIANT

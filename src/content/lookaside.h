@@ -18,9 +18,9 @@
 struct q_error;
 
 struct q_lookaside_entry {
-	char hash[65];		/* lower-case hex */
-	int is_sha256;		/* 0: SHA-1 */
-	char file[256];		/* FILE, the part after "SOURCES/" */
+	char hash[65];  /* lower-case hex */
+	int is_sha256;  /* 0: SHA-1 */
+	char file[256]; /* FILE, the part after "SOURCES/" */
 };
 
 /* Parse text (len bytes) of metadata file `name`; *out is malloc'd (free()). */
@@ -31,15 +31,15 @@ int q_lookaside_parse(const char *name, const char *text, size_t len,
  * root DATA/lookaside; for SHA-1 the index DATA/lookaside/sha1/AB/HASH is a
  * symlink-free small file holding the SHA-256. */
 struct q_lookaside_store {
-	const char *root;	/* DATA/lookaside */
+	const char *root;         /* DATA/lookaside */
 	const char *url_template; /* external, or NULL: "{name}", "{filename}",
 				   * "{hashtype}" (sha1|sha256), "{hash}" are replaced */
-	int64_t max_size;	/* largest accepted blob */
+	int64_t max_size;         /* largest accepted blob */
 };
 
 /* Store a blob (already on disk at path) content-addressed; fills both hashes. */
-int q_lookaside_put(const struct q_lookaside_store *ls, const char *path,
-		    char sha256[65], char sha1[41], struct q_error *err);
+int q_lookaside_put(const struct q_lookaside_store *ls, const char *path, char sha256[65],
+		    char sha1[41], struct q_error *err);
 
 /* Fetch entry e of package `name` into dest_path, verifying its hash. */
 int q_lookaside_fetch(const struct q_lookaside_store *ls, const char *name,

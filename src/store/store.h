@@ -202,8 +202,7 @@ int q_store_build_list(struct q_store *st, const char *sig, const char *state, i
 		       json_t **out, struct q_error *err);
 int q_store_build_finish(struct q_store *st, int64_t id, const char *state, const char *message,
 			 struct q_error *err);
-int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256,
-			   struct q_error *err);
+int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256, struct q_error *err);
 /* Cancel a build and its unfinished tasks. */
 int q_store_build_cancel(struct q_store *st, int64_t id, struct q_error *err);
 

@@ -547,8 +547,7 @@ int q_store_worker_list(struct q_store *st, json_t **out, struct q_error *err)
 	return 0;
 }
 
-int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256,
-			   struct q_error *err)
+int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256, struct q_error *err)
 {
 	sqlite3_stmt *s = sq_prep(st, "UPDATE builds SET srpm_sha256 = ? WHERE id = ?", err);
 

@@ -1280,18 +1280,19 @@ int q_store_audit_list(struct q_store *st, int64_t limit, json_t **out, struct q
 
 int q_store_counts(struct q_store *st, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT (SELECT COUNT(*) FROM sigs) AS sigs, "
-				  "(SELECT COUNT(*) FROM projects) AS projects, "
-				  "(SELECT COUNT(*) FROM repos) AS repos, "
-				  "(SELECT COUNT(*) FROM packages) AS packages, "
-				  "(SELECT COUNT(*) FROM publishes) AS publishes, "
-				  "(SELECT COUNT(*) FROM builds WHERE state = 'building') AS builds_building, "
-				  "(SELECT COUNT(*) FROM tasks WHERE state = 'free') AS tasks_queued, "
-				  "(SELECT COUNT(*) FROM tasks WHERE state = 'open') AS tasks_running, "
-				  "(SELECT COUNT(*) FROM workers WHERE last_seen > strftime('%s','now') - 60) "
-				  "AS workers_active",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT (SELECT COUNT(*) FROM sigs) AS sigs, "
+		    "(SELECT COUNT(*) FROM projects) AS projects, "
+		    "(SELECT COUNT(*) FROM repos) AS repos, "
+		    "(SELECT COUNT(*) FROM packages) AS packages, "
+		    "(SELECT COUNT(*) FROM publishes) AS publishes, "
+		    "(SELECT COUNT(*) FROM builds WHERE state = 'building') AS builds_building, "
+		    "(SELECT COUNT(*) FROM tasks WHERE state = 'free') AS tasks_queued, "
+		    "(SELECT COUNT(*) FROM tasks WHERE state = 'open') AS tasks_running, "
+		    "(SELECT COUNT(*) FROM workers WHERE last_seen > strftime('%s','now') - 60) "
+		    "AS workers_active",
+		    err);
 
 	return sq_row_one(st, s, out, "no counts", err);
 }
