@@ -609,7 +609,7 @@ int q_api_lookaside_get(struct q_request *r)
 		char idx[1300], *text = NULL;
 		size_t tl = 0;
 
-		snprintf(idx, sizeof(idx), "%s/sha1/%.2s/%s", r->hub->lookaside_dir, h, h);
+		snprintf(idx, sizeof(idx), "%s/sha1/%.2s/%.40s", r->hub->lookaside_dir, h, h);
 		if (text == NULL && q_fs_read_file(idx, 128, &text, &tl, &err) == 0 && tl == 65 &&
 		    text[64] == '\n')
 			text[64] = '\0'; /* the index holds "SHA256\n" */
