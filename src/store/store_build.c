@@ -74,9 +74,9 @@ int q_store_build_create(struct q_store *st, const char *sig, const char *projec
 			 int64_t *id, struct q_error *err)
 {
 	char *arches = sq_join_arches(json_object_get(f, "arches"));
-	char *look = json_dumps(json_object_get(f, "lookaside") ? json_object_get(f, "lookaside")
-								: json_array(),
-				JSON_COMPACT);
+	char *look = json_object_get(f, "lookaside")
+			 ? json_dumps(json_object_get(f, "lookaside"), JSON_COMPACT)
+			 : strdup("[]");
 	sqlite3_stmt *s = sq_prep(
 	    st,
 	    "INSERT INTO builds (project_id, state, source, git_url, git_ref, git_commit, "
