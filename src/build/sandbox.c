@@ -1,6 +1,6 @@
 /*
- * sandbox.c: one build step in bubblewrap (backend "host"), as sandbox.h
- * promises.
+ * sandbox.c: one build step in bubblewrap (backends "host" and
+ * "installroot"), as sandbox.h promises.
  *
  * DESIGN
  *  - The child of fork() joins a process group of its own, takes the
@@ -14,6 +14,12 @@
  *    path and made the cwd, fresh /tmp, /dev/shm, /dev and /proc,
  *    --new-session (no TIOCSTI into a terminal), --die-with-parent, and
  *    --clearenv plus the step's environment.
+ *  - With sb->root (installroot): --tmpfs / instead of the host's /, the
+ *    root's top-level entries bound read-only into it (see map_root_dir:
+ *    the directories leading to the workdir are made in the tmpfs, since
+ *    bwrap cannot create a mount point inside a read-only bind), the same
+ *    /dev, /proc, /tmp and hidden directories (those that exist in the
+ *    root), the workdir, then --remount-ro / so the tmpfs is read-only too.
  *  - bwrap reports on --json-status-fd: {"child-pid": N} once the sandbox
  *    is set up, {"exit-code": N} at the end. No child-pid means bwrap
  *    could not set up the sandbox (its message is in the log): that is the
@@ -103,15 +109,106 @@ static int add_env(GPtrArray *a, const char *kv)
 	return 0;
 }
 
-/* Mask an existing absolute directory with an empty tmpfs. */
-static void hide_dir(GPtrArray *a, const char *dir)
+/*
+ * Mask an existing absolute directory with an empty tmpfs: a directory of
+ * the host (root NULL), or one inside root (not followed if a symlink).
+ */
+static void hide_dir(GPtrArray *a, const char *root, const char *dir)
 {
 	struct stat st;
 
-	if (dir[0] != '/' || stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (dir[0] != '/')
 		return;
+	if (root) {
+		char *in = g_strconcat(root, dir, NULL);
+		int r = lstat(in, &st);
+
+		g_free(in);
+		if (r < 0 || !S_ISDIR(st.st_mode))
+			return;
+	} else if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		return;
+	}
 	add(a, "--tmpfs");
 	add(a, dir);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The entries of the root's directory rel ("" for /) into the sandbox's
+ * tmpfs: symlinks recreated, files and directories bound read-only, except
+ * the directories on the way to the workdir, which are made in the tmpfs
+ * and filled the same way (the workdir's mount point cannot be created
+ * inside a read-only bind). /dev, /proc and /tmp are the sandbox's own.
+ */
+static int map_root_dir(GPtrArray *a, const char *root, const char *rel, const char *workdir,
+			int depth, struct q_error *err)
+{
+	char *dir = g_strconcat(root, rel, NULL);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int ret = -1;
+
+	if (!d || depth > 64) {
+		q_error_set(err, Q_EINVAL, "sandbox root: cannot read '%.200s': %s", dir,
+			    d ? "too deep" : strerror(errno));
+		goto out;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			g_ptr_array_add(names, g_strdup(de->d_name));
+	g_ptr_array_sort(names, cmp_name);
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		char *in = g_strdup_printf("%s/%s", dir, name);
+		char *path = g_strdup_printf("%s/%s", rel, name);
+		size_t plen = strlen(path);
+		struct stat st;
+		int r = 0;
+
+		if (!rel[0] &&
+		    (!strcmp(name, "dev") || !strcmp(name, "proc") || !strcmp(name, "tmp")))
+			goto next;
+		if (lstat(in, &st) < 0)
+			goto next;
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlink(in, target, sizeof(target) - 1);
+
+			if (n > 0) {
+				target[n] = '\0';
+				add(a, "--symlink");
+				add(a, target);
+				add(a, path);
+			}
+		} else if (S_ISDIR(st.st_mode) && !strncmp(workdir, path, plen) &&
+			   workdir[plen] == '/') {
+			add(a, "--dir");
+			add(a, path);
+			r = map_root_dir(a, root, path, workdir, depth + 1, err);
+		} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			add(a, "--ro-bind");
+			add(a, in);
+			add(a, path);
+		}
+	next:
+		g_free(in);
+		g_free(path);
+		if (r < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (d)
+		closedir(d);
+	g_ptr_array_unref(names);
+	g_free(dir);
+	return ret;
 }
 
 /* The bwrap command line; NULL-terminated, free with g_ptr_array_unref. */
@@ -124,9 +221,18 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 	add(a, "--unshare-all");
 	add(a, "--die-with-parent");
 	add(a, "--new-session");
-	add(a, "--ro-bind");
-	add(a, "/");
-	add(a, "/");
+	if (sb->root) {
+		add(a, "--tmpfs");
+		add(a, "/");
+		if (map_root_dir(a, sb->root, "", sb->workdir, 0, err) < 0) {
+			g_ptr_array_unref(a);
+			return NULL;
+		}
+	} else {
+		add(a, "--ro-bind");
+		add(a, "/");
+		add(a, "/");
+	}
 	add(a, "--dev");
 	add(a, "/dev");
 	add(a, "--tmpfs");
@@ -142,21 +248,26 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 		const char *env = getenv("QUARRY_SANDBOX_HIDE");
 
 		for (size_t i = 0; always[i]; i++)
-			hide_dir(a, always[i]);
+			hide_dir(a, sb->root, always[i]);
 		for (size_t i = 0; sb->hide && sb->hide[i]; i++)
-			hide_dir(a, sb->hide[i]);
+			hide_dir(a, sb->root, sb->hide[i]);
 		if (env) {
 			char *copy = g_strdup(env), *save = NULL;
 
 			for (char *p = strtok_r(copy, ":", &save); p;
 			     p = strtok_r(NULL, ":", &save))
-				hide_dir(a, p);
+				hide_dir(a, sb->root, p);
 			g_free(copy);
 		}
 	}
 	add(a, "--bind");
 	add(a, sb->workdir);
 	add(a, sb->workdir);
+	if (sb->root) {
+		/* The tmpfs / itself: nothing more is mounted on it after this. */
+		add(a, "--remount-ro");
+		add(a, "/");
+	}
 	add(a, "--chdir");
 	add(a, sb->workdir);
 	snprintf(fd, sizeof(fd), "%d", status_fd);
@@ -367,9 +478,18 @@ int q_sandbox_run(const struct q_sandbox *sb, struct q_sandbox_result *res, vola
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (sb->backend && strcmp(sb->backend, "host")) {
+	if (sb->backend && strcmp(sb->backend, "host") && strcmp(sb->backend, "installroot")) {
 		q_error_set(err, Q_EINVAL, "sandbox backend '%.64s' is not implemented",
 			    sb->backend);
+		goto out;
+	}
+	if (sb->backend && !strcmp(sb->backend, "installroot") && !sb->root) {
+		q_error_set(err, Q_EINVAL, "sandbox backend 'installroot' needs a root");
+		goto out;
+	}
+	if (sb->root && (sb->root[0] != '/' || stat(sb->root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		q_error_set(err, Q_EINVAL, "sandbox root '%.200s' is not an absolute directory",
+			    sb->root);
 		goto out;
 	}
 	if (!sb->workdir || sb->workdir[0] != '/') {

@@ -9,6 +9,12 @@
  * sandbox is killed. Directories that hold secrets (the hub's data
  * directory with its keys, home directories with client tokens) are hidden
  * behind empty tmpfs mounts. stdout and stderr of the step go to log_fd.
+ *
+ * With root set (backend "installroot", build/buildroot.h), the sandbox's /
+ * is that directory instead of the machine's: an empty tmpfs with every
+ * top-level entry of root bound read-only into it (symlinks recreated),
+ * remounted read-only once the workdir is bound; the host's files are not
+ * visible at all. /dev, /proc, /tmp, /dev/shm and the workdir are as above.
  */
 #ifndef Q_SANDBOX_H
 #define Q_SANDBOX_H
@@ -19,7 +25,8 @@
 struct q_error;
 
 struct q_sandbox {
-	const char *backend;     /* "host" (only one implemented here) */
+	const char *backend;     /* "host" or "installroot" (which needs root) */
+	const char *root;        /* absolute; the sandbox's / (read-only); NULL: the host's / */
 	const char *workdir;     /* absolute; bound read-write at the same path; the cwd */
 	const char *const *argv; /* the command, NULL-terminated */
 	const char *const *env;  /* NULL-terminated "K=V" list, or NULL for a minimal one */

@@ -24,6 +24,12 @@
  *  - Outputs are opened component by component with O_NOFOLLOW and must be
  *    regular files: a step cannot make the worker upload a host file
  *    through a symlink in RPMS/.
+ *  - Backend installroot: before its steps each task prepares (or, almost
+ *    always, reuses) the dnf --installroot of the configured repos under
+ *    WORKDIR/roots (build/buildroot.h; flock-serialised between slots and
+ *    workers), runs every step with that root as the sandbox's /, and
+ *    reports the root's package list as its buildroot. A root that cannot
+ *    be prepared fails the task with dnf's message.
  *  - SIGTERM/SIGINT (cmd_worker) set *stop: claim nothing more, abandon
  *    the running tasks (the hub requeues them after their lease), exit.
  */
@@ -34,6 +40,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/names.h"
+#include "build/buildroot.h"
 #include "build/sandbox.h"
 #include "build/worker.h"
 #include "cli/cli.h"
@@ -58,7 +65,18 @@
 
 /* ---- configuration ---- */
 
-enum { OPT_ARCH, OPT_SLOTS, OPT_NAME, OPT_WORKDIR, OPT_ONCE, OPT_MAX_MEMORY };
+enum {
+	OPT_ARCH,
+	OPT_SLOTS,
+	OPT_NAME,
+	OPT_WORKDIR,
+	OPT_ONCE,
+	OPT_MAX_MEMORY,
+	OPT_BACKEND,
+	OPT_BR_REPO,
+	OPT_BR_PACKAGES,
+	OPT_BR_RELEASEVER,
+};
 
 static int name_ok(const char *s)
 {
@@ -152,15 +170,68 @@ int q_worker_config_from_args(const struct q_cli_args *a, struct q_worker_config
 		cfg->max_memory = v;
 	}
 	cfg->once = a->val[OPT_ONCE] != NULL;
+	cfg->backend = g_strdup(a->val[OPT_BACKEND] ? a->val[OPT_BACKEND] : "host");
+	if (a->val[OPT_BR_REPO]) {
+		cfg->buildroot_repos = g_new0(char *, 2);
+		cfg->buildroot_repos[0] = g_strdup(a->val[OPT_BR_REPO]);
+	}
+	if (a->val[OPT_BR_PACKAGES]) {
+		char *p = g_strdup(a->val[OPT_BR_PACKAGES]);
+
+		g_strdelimit(g_strstrip(p), "\t\n,", ' ');
+		cfg->buildroot_packages = g_regex_split_simple(" +", p, 0, 0);
+		g_free(p);
+		if (!cfg->buildroot_packages[0] || !cfg->buildroot_packages[0][0]) {
+			q_error_set(err, Q_EINVAL, "--buildroot-packages is empty");
+			goto fail;
+		}
+	}
+	cfg->releasever = g_strdup(a->val[OPT_BR_RELEASEVER] ? a->val[OPT_BR_RELEASEVER] : "9");
+	if (q_worker_config_check_backend(cfg, err) < 0)
+		goto fail;
 	return 0;
 fail:
 	q_worker_config_release(cfg);
 	return -1;
 }
 
+int q_worker_config_check_backend(const struct q_worker_config *cfg, struct q_error *err)
+{
+	int has_repos = cfg->buildroot_repos && cfg->buildroot_repos[0];
+
+	if (!cfg->backend || !strcmp(cfg->backend, "host")) {
+		if (has_repos || cfg->buildroot_packages)
+			return q_error_set(err, Q_EINVAL,
+					   "--buildroot-repo and --buildroot-packages need "
+					   "--backend installroot");
+		return 0;
+	}
+	if (strcmp(cfg->backend, "installroot"))
+		return q_error_set(err, Q_EINVAL,
+				   "backend '%.64s' is unknown; use host or installroot",
+				   cfg->backend);
+	if (!has_repos)
+		return q_error_set(err, Q_EINVAL,
+				   "--backend installroot needs at least one --buildroot-repo URL");
+	{
+		struct q_buildroot_spec spec = {
+		    .repos = (const char *const *)cfg->buildroot_repos,
+		    .packages = (const char *const *)cfg->buildroot_packages,
+		    .releasever = cfg->releasever ? cfg->releasever : "9",
+		};
+		char key[65];
+
+		return q_buildroot_key(&spec, key, err);
+	}
+}
+
 void q_worker_config_release(struct q_worker_config *cfg)
 {
 	g_strfreev(cfg->arches);
+	g_free(cfg->backend);
+	g_strfreev(cfg->buildroot_repos);
+	g_strfreev(cfg->buildroot_packages);
+	g_free(cfg->releasever);
 	g_free(cfg->name);
 	g_free(cfg->workdir);
 	g_free(cfg->hub);
@@ -427,6 +498,8 @@ struct task {
 	int closed;          /* the hub accepted a "closed" result */
 	char *dir;           /* the task directory */
 	char *root;          /* dir/root: the sandbox's workdir */
+	char *sysroot;       /* installroot: the prepared root, the sandbox's / */
+	json_t *buildroot;   /* installroot: that root's packages */
 	int log_fd;
 	pthread_mutex_t log_lock; /* log_sent, log_broken, log_truncated */
 	int64_t log_sent;
@@ -652,7 +725,8 @@ static int run_step(struct task *k, const char *what, char **argv, int64_t timeo
 
 	log_line(k, "== quarry worker: %s\n", cmd);
 	g_free(cmd);
-	sb.backend = "host";
+	sb.backend = k->sysroot ? "installroot" : "host";
+	sb.root = k->sysroot;
 	sb.workdir = k->root;
 	sb.argv = (const char *const *)argv;
 	sb.env = NULL;
@@ -924,8 +998,9 @@ static void post_result(struct task *k, struct q_client *c, int ok, const char *
 {
 	char *path = g_strdup_printf("worker/tasks/%" PRId64 "/result", k->t.id);
 	json_t *body = json_pack("{sI ss ss ss so}", "attempt", (json_int_t)k->t.attempt, "state",
-				 ok ? "closed" : "failed", "message", msg, "backend", "host",
-				 "buildroot", json_deep_copy(k->w->buildroot));
+				 ok ? "closed" : "failed", "message", msg, "backend",
+				 k->w->cfg->backend ? k->w->cfg->backend : "host", "buildroot",
+				 json_deep_copy(k->buildroot ? k->buildroot : k->w->buildroot));
 	char *text = json_dumps(body, JSON_COMPACT);
 	int backoff = 1000;
 
@@ -954,6 +1029,52 @@ static void post_result(struct task *k, struct q_client *c, int ok, const char *
 	free(text);
 	json_decref(body);
 	g_free(path);
+}
+
+/*
+ * installroot: prepare (or reuse) the buildroot under WORKDIR/roots and
+ * read its package list. 0, or -1 with msg (the task fails).
+ */
+static int buildroot_prepare(struct task *k, char *msg, size_t msize)
+{
+	const struct q_worker_config *cfg = k->w->cfg;
+	struct q_buildroot_spec spec = {
+	    .repos = (const char *const *)cfg->buildroot_repos,
+	    .packages = (const char *const *)cfg->buildroot_packages,
+	    .releasever = cfg->releasever ? cfg->releasever : "9",
+	};
+	struct q_error err = {0};
+	char *cache = g_strdup_printf("%s/roots", cfg->workdir);
+	char root[PATH_MAX];
+	char *list_path = NULL;
+	char *text = NULL;
+	size_t len;
+	int64_t start = g_get_monotonic_time();
+	int ret = -1;
+
+	log_line(k, "== quarry worker: preparing the buildroot (dnf --installroot, %s)\n", cache);
+	if (q_buildroot_prepare(&spec, cache, root, sizeof(root), &err) < 0) {
+		snprintf(msg, msize, "cannot prepare the buildroot: %.900s", err.msg);
+		goto out;
+	}
+	list_path = g_strdup_printf("%s.packages", root);
+	if (q_fs_read_file(list_path, (size_t)16 << 20, &text, &len, &err) < 0) {
+		snprintf(msg, msize, "cannot read the buildroot's package list: %.900s", err.msg);
+		goto out;
+	}
+	k->buildroot = q_worker_pkglist_parse(text);
+	k->sysroot = g_strdup(root);
+	log_line(k, "== quarry worker: buildroot %s, %zu packages, ready in %.1f s\n", root,
+		 json_array_size(k->buildroot),
+		 (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC);
+	ret = 0;
+out:
+	if (ret < 0)
+		log_line(k, "== quarry worker: %s\n", msg);
+	free(text);
+	g_free(list_path);
+	g_free(cache);
+	return ret;
 }
 
 static int task_prepare(struct task *k, struct q_error *err)
@@ -1008,9 +1129,9 @@ static void *task_main(void *arg)
 	k->monitor_started = 1;
 	log_line(k,
 		 "== quarry worker %s: task %" PRId64 " of build %" PRId64
-		 ": %s %s%s%s, attempt %" PRId64 ", backend host, time limit %" PRId64 " s\n",
+		 ": %s %s%s%s, attempt %" PRId64 ", backend %s, time limit %" PRId64 " s\n",
 		 w->cfg->name, k->t.id, k->t.build, k->t.kind, k->t.arch, k->t.nevr[0] ? " " : "",
-		 k->t.nevr, k->t.attempt, k->t.timeout);
+		 k->t.nevr, k->t.attempt, w->cfg->backend ? w->cfg->backend : "host", k->t.timeout);
 
 	/* In root/, the only path the sandbox is sure to see (/tmp is its own). */
 	input = g_strdup_printf("%s/%s", k->root,
@@ -1019,7 +1140,11 @@ static void *task_main(void *arg)
 		abandon(k, err.msg);
 		goto out;
 	}
-	ok = run_steps(k, input, outs, msg, sizeof(msg)) == 0;
+	if (w->cfg->backend && !strcmp(w->cfg->backend, "installroot"))
+		ok = buildroot_prepare(k, msg, sizeof(msg)) == 0 &&
+		     run_steps(k, input, outs, msg, sizeof(msg)) == 0;
+	else
+		ok = run_steps(k, input, outs, msg, sizeof(msg)) == 0;
 	if (get_flag(&k->abandoned) || *w->stop)
 		goto out;
 	if (ok && upload_outputs(k, &c, outs, msg, sizeof(msg)) < 0)
@@ -1060,6 +1185,8 @@ static void task_free(struct task *k)
 	pthread_mutex_destroy(&k->log_lock);
 	g_free(k->dir);
 	g_free(k->root);
+	g_free(k->sysroot);
+	json_decref(k->buildroot);
 	g_free(k);
 }
 
@@ -1211,7 +1338,10 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 	if (q_fs_mkdirs(w.dir, 0700, err) < 0)
 		goto out;
 	clean_stale(w.dir);
-	w.buildroot = q_worker_buildroot(err);
+	if (cfg->backend && !strcmp(cfg->backend, "installroot"))
+		w.buildroot = json_array(); /* each task reports its root's packages */
+	else
+		w.buildroot = q_worker_buildroot(err);
 	if (!w.buildroot) {
 		q_warn("worker: %s; reporting an empty buildroot", err->msg);
 		w.buildroot = json_array();
@@ -1221,9 +1351,10 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 	{
 		char *arches = g_strjoinv(",", cfg->arches);
 
-		q_info("worker %s: %s, %d slot%s, arches %s, %zu packages in the buildroot",
+		q_info("worker %s: %s, %d slot%s, arches %s, backend %s, %zu packages in the "
+		       "buildroot",
 		       cfg->name, cfg->hub, cfg->slots, cfg->slots == 1 ? "" : "s", arches,
-		       json_array_size(w.buildroot));
+		       cfg->backend ? cfg->backend : "host", json_array_size(w.buildroot));
 		g_free(arches);
 	}
 
@@ -1309,7 +1440,50 @@ static const struct q_cli_opt worker_opts[] = {
     [OPT_WORKDIR] = {"workdir", "DIR", "where tasks run (default " Q_WORKER_DEFAULT_DIR ")"},
     [OPT_ONCE] = {"once", NULL, "run one task, then exit (0 when it built)"},
     [OPT_MAX_MEMORY] = {"max-memory", "SIZE", "address-space limit of a step, e.g. 8G"},
+    [OPT_BACKEND] = {"backend", "NAME", "host (default) or installroot"},
+    [OPT_BR_REPO] = {"buildroot-repo", "URL",
+		     "installroot: a repo of the buildroot (repeatable; http(s):// or file:///)"},
+    [OPT_BR_PACKAGES] = {"buildroot-packages", "\"A B C\"",
+			 "installroot: the packages to install (default: an EL build set)"},
+    [OPT_BR_RELEASEVER] = {"buildroot-releasever", "V", "installroot: dnf's $releasever (9)"},
 };
+
+/* Every --buildroot-repo of the command line (the parser keeps the last one). */
+static char **all_repos(int argc, char **argv)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+
+		if (!strcmp(s, "--"))
+			break;
+		if (!strcmp(s, "--buildroot-repo") && i + 1 < argc) {
+			g_ptr_array_add(a, g_strdup(argv[++i]));
+			continue;
+		}
+		if (g_str_has_prefix(s, "--buildroot-repo=")) {
+			g_ptr_array_add(a, g_strdup(s + strlen("--buildroot-repo=")));
+			continue;
+		}
+		/* Skip the value of any other option that takes one. */
+		if (!strcmp(s, "--hub") || !strcmp(s, "--token") || !strcmp(s, "--client-config")) {
+			i++;
+			continue;
+		}
+		for (size_t o = 0; o < Q_ARRAY_LEN(worker_opts); o++)
+			if (worker_opts[o].arg && !strncmp(s, "--", 2) &&
+			    !strcmp(s + 2, worker_opts[o].name)) {
+				i++;
+				break;
+			}
+	}
+	g_ptr_array_add(a, NULL);
+	return (char **)g_ptr_array_free(a, FALSE);
+}
+
+static int saved_argc;
+static char **saved_argv;
 
 static int worker_main(struct q_client *c, struct q_cli_args *a)
 {
@@ -1322,6 +1496,14 @@ static int worker_main(struct q_client *c, struct q_cli_args *a)
 		return q_cli_usage_error(a, "a worker token is needed (--token or QUARRY_TOKEN)");
 	if (q_worker_config_from_args(a, &cfg, &err) < 0)
 		return q_cli_usage_error(a, "%s", err.msg);
+	if (cfg.buildroot_repos) {
+		g_strfreev(cfg.buildroot_repos);
+		cfg.buildroot_repos = all_repos(saved_argc, saved_argv);
+		if (q_worker_config_check_backend(&cfg, &err) < 0) {
+			q_worker_config_release(&cfg);
+			return q_cli_usage_error(a, "%s", err.msg);
+		}
+	}
 	cfg.hub = g_strdup(c->hub);
 	cfg.token = g_strdup(c->token);
 
@@ -1344,7 +1526,8 @@ static int worker_main(struct q_client *c, struct q_cli_args *a)
 static const struct q_cli_cmd worker_cmds[] = {
     {NULL, "", "run a build worker: claim tasks from the hub and build them in a sandbox", 0, 0,
      (1u << OPT_ARCH) | (1u << OPT_SLOTS) | (1u << OPT_NAME) | (1u << OPT_WORKDIR) |
-	 (1u << OPT_ONCE) | (1u << OPT_MAX_MEMORY),
+	 (1u << OPT_ONCE) | (1u << OPT_MAX_MEMORY) | (1u << OPT_BACKEND) | (1u << OPT_BR_REPO) |
+	 (1u << OPT_BR_PACKAGES) | (1u << OPT_BR_RELEASEVER),
      1u << OPT_ARCH, worker_main},
 };
 
@@ -1355,5 +1538,7 @@ static const struct q_cli_family worker_family = {
 
 int cmd_worker(int argc, char **argv)
 {
+	saved_argc = argc;
+	saved_argv = argv;
 	return q_cli_run(&worker_family, argc, argv);
 }

@@ -7,6 +7,12 @@
  * the input, run the step in the sandbox, stream the log, upload the
  * outputs, report), beats every 5 s, and drops a task without a word when
  * the hub says the lease is lost or the build was canceled.
+ *
+ * Backends (--backend): "host" runs the steps with the machine's / as the
+ * sandbox's root; "installroot" first prepares (or reuses) a dnf
+ * --installroot of --buildroot-repo URLs under WORKDIR/roots
+ * (build/buildroot.h) and runs the steps inside it, reporting that root's
+ * package list as the buildroot.
  */
 #ifndef Q_WORKER_H
 #define Q_WORKER_H
@@ -25,24 +31,32 @@ struct q_sandbox_result;
 #define Q_WORKER_DEFAULT_DIR "/var/tmp/quarry-worker"
 
 struct q_worker_config {
-	char *hub;          /* base URL, without a trailing '/' */
-	char *token;        /* a worker token */
-	char *name;         /* [A-Za-z0-9._-]{1,64}; default: the host name */
-	char **arches;      /* NULL-terminated; known arches and "noarch" */
-	int slots;          /* tasks at once, 1..Q_WORKER_MAX_SLOTS */
-	char *workdir;      /* absolute; tasks run in WORKDIR/NAME/task-… */
-	int64_t max_memory; /* RLIMIT_AS of a step; 0: none */
-	int once;           /* return after one task */
+	char *hub;                 /* base URL, without a trailing '/' */
+	char *token;               /* a worker token */
+	char *name;                /* [A-Za-z0-9._-]{1,64}; default: the host name */
+	char **arches;             /* NULL-terminated; known arches and "noarch" */
+	int slots;                 /* tasks at once, 1..Q_WORKER_MAX_SLOTS */
+	char *workdir;             /* absolute; tasks run in WORKDIR/NAME/task-… */
+	int64_t max_memory;        /* RLIMIT_AS of a step; 0: none */
+	int once;                  /* return after one task */
+	char *backend;             /* "host" (default) or "installroot" */
+	char **buildroot_repos;    /* installroot: NULL-terminated base URLs */
+	char **buildroot_packages; /* installroot: NULL-terminated; NULL: the EL default */
+	char *releasever;          /* installroot: dnf's $releasever (default "9") */
 };
 
 /*
  * Fill cfg from parsed `quarry worker` options (everything but hub and
- * token, which come from the client's resolution). Returns 0, or -1 with
+ * token, which come from the client's resolution). a holds one value per
+ * option, so --buildroot-repo is the last one given; `quarry worker` itself
+ * collects every --buildroot-repo from its command line. Returns 0, or -1 with
  * err (Q_EINVAL) naming the bad option. Free with q_worker_config_release.
  */
 int q_worker_config_from_args(const struct q_cli_args *a, struct q_worker_config *cfg,
 			      struct q_error *err);
 void q_worker_config_release(struct q_worker_config *cfg);
+/* Check cfg's backend and buildroot options. 0, or -1 with err (Q_EINVAL). */
+int q_worker_config_check_backend(const struct q_worker_config *cfg, struct q_error *err);
 
 /*
  * Run the worker until *stop becomes non-zero (a signal handler may set
