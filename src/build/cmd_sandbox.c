@@ -20,6 +20,7 @@ int cmd_sandbox(int argc, char **argv)
 	    "Exits with the command's status; 124 when it was killed at the time limit.\n";
 	const char *workdir = ".";
 	int64_t timeout = 0, memory = 0;
+	int print_time = 0;
 	struct q_sandbox sb = {0};
 	struct q_sandbox_result res = {0};
 	struct q_error err = {0};
@@ -34,6 +35,10 @@ int cmd_sandbox(int argc, char **argv)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(usage, stdout);
 			return 0;
+		}
+		if (!strcmp(argv[i], "--time")) {
+			print_time = 1;
+			continue;
 		}
 		if (i + 1 >= argc)
 			goto bad;
@@ -66,6 +71,8 @@ int cmd_sandbox(int argc, char **argv)
 		fprintf(stderr, "quarry sandbox: %s\n", err.msg);
 		return 1;
 	}
+	if (print_time)
+		fprintf(stderr, "sandbox: %.6f s\n", res.seconds);
 	if (res.status == Q_SANDBOX_TIMEOUT)
 		return 124;
 	if (res.status == Q_SANDBOX_OK)
