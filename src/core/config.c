@@ -80,6 +80,8 @@ static const struct key keys[] = {
      "external lookaside URL with {name}, {filename}, {hashtype}, {hash}; empty: none"},
     {"lookaside", "max_size", T_SIZE, "4G", NUM(lookaside_max), 1024, (int64_t)1 << 40,
      "largest lookaside file"},
+    {"mirror", "alternates_window", T_DURATION, "4d", NUM(ml_window), 0, 90 * 86400,
+     "publishes this recent are a metalink's alternates (mirrors that lag are still usable)"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)

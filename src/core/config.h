@@ -36,6 +36,7 @@ struct q_config {
 	char worker_arches[128];  /* build.worker_arches of the embedded worker */
 	char lookaside_url[512];  /* lookaside.url_template, "" for none */
 	int64_t lookaside_max;    /* lookaside.max_size */
+	int64_t ml_window;        /* mirror.alternates_window: seconds */
 };
 
 /* Fill every field with its default. */

@@ -18,7 +18,12 @@ void q_http_send_text(struct q_request *r, int status, const char *ctype, const 
 	h2o_req_t *req = r->req;
 
 	req->res.status = status;
-	req->res.reason = status < 300 ? "OK" : "Error";
+	req->res.reason = status == 201   ? "Created"
+			  : status == 204 ? "No Content"
+			  : status == 302 ? "Found"
+			  : status == 304 ? "Not Modified"
+			  : status < 300  ? "OK"
+					  : "Error";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
 		       strlen(ctype));
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "http/http.h"
 #include "hub/hub.h"
+#include "mirror/service.h"
 
 #include <glib.h>
 #include <netdb.h>
@@ -124,6 +125,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 			q_http_send_text(r, 503, "text/plain", "database unavailable\n", 21);
 	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics"))
 		send_metrics(r);
+	else if (q_mirror_handle(r) == 0)
+		;
 	else if (r->path.n >= 1 && !strcmp(r->path.seg[0], "lookaside") &&
 		 q_api_lookaside_get(r) == 0)
 		;

@@ -180,6 +180,8 @@ int cmd_hub(int argc, char **argv)
 	if (!st || q_store_migrate(st, &err) < 0)
 		goto fail;
 	expire_uploads(&hub, st);
+	if (q_hub_refresh_snapshot(&hub, st, &err) < 0)
+		goto fail;
 	if (q_hub_publish_dirty(&hub, st, &err) < 0)
 		q_warn("republishing changed repos failed: %s", err.msg);
 	q_error_clear(&err);

@@ -34,6 +34,16 @@ static int path_join(char *out, size_t size, const char *a, const char *b)
 	return snprintf(out, size, "%s/%s", a, b) >= (int)size ? -1 : 0;
 }
 
+int q_hub_refresh_snapshot(struct q_hub *hub, struct q_store *st, struct q_error *err)
+{
+	struct q_snapshot *s = NULL;
+
+	if (q_snapshot_build(st, hub->cfg.public_url, hub->cfg.ml_window, &s, err) < 0)
+		return -1;
+	q_snapshot_holder_swap(&hub->snap, s);
+	return 0;
+}
+
 int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *err)
 {
 	const char *dd = cfg->data_dir;
@@ -56,6 +66,7 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 	memset(hub, 0, sizeof(*hub));
 	hub->cfg = *cfg;
 	hub->started = (int64_t)time(NULL);
+	q_snapshot_holder_init(&hub->snap);
 	if (q_fs_mkdirs(dd, 0755, err) < 0)
 		return -1;
 	/* Absolute from here on: workers and sandboxes get these paths. */
@@ -264,6 +275,17 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int 
 			json_decref(out);
 			return -1;
 		}
+	}
+	/* A publish is visible in the very next metalink. */
+	{
+		json_t *v;
+		int changed = 0;
+		struct q_error serr = {0};
+
+		json_array_foreach (out, i, v)
+			changed |= json_is_true(json_object_get(v, "changed"));
+		if (changed && q_hub_refresh_snapshot(hub, st, &serr) < 0)
+			q_warn("cannot refresh the metalink snapshot: %s", serr.msg);
 	}
 	if (seen > 0 && q_store_repo_clear_dirty(
 			    st, json_integer_value(json_object_get(repo, "id")), seen, err) < 0) {

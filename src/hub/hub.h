@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "mirror/snapshot.h"
 #include "store/store.h"
 
 struct q_error;
@@ -48,7 +49,8 @@ struct q_hub {
 	char lookaside_dir[1100];
 	struct q_signer *signer; /* NULL until q_hub_open_signer */
 	struct q_metrics metrics;
-	int64_t started; /* time(NULL) at start */
+	int64_t started;               /* time(NULL) at start */
+	struct q_snapshot_holder snap; /* what /metalink and /mirrorlist answer from */
 };
 
 /* Fill paths from cfg.data_dir and create the directories. */
@@ -94,6 +96,9 @@ int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct
  */
 int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, json_t **fields,
 		     struct q_error *err);
+
+/* Rebuild the metalink snapshot from the database and swap it in. */
+int q_hub_refresh_snapshot(struct q_hub *hub, struct q_store *st, struct q_error *err);
 
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);

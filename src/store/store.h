@@ -238,6 +238,11 @@ int q_store_worker_seen(struct q_store *st, const char *name, json_t *arches, in
 			struct q_error *err);
 int q_store_worker_list(struct q_store *st, json_t **out, struct q_error *err);
 
+/* Publishes for the metalink service: each repo/arch's newest, and the ones
+ * at or after since; [{"sig","repo","major","arch","time","revision","size",
+ * "md5","sha1","sha256","sha512","newest"}] grouped by repo/arch, newest first. */
+int q_store_publish_window(struct q_store *st, int64_t since, json_t **out, struct q_error *err);
+
 /* --- metrics --- */
 
 /* {"sigs":N,"projects":N,"repos":N,"packages":N,"publishes":N} */

@@ -557,3 +557,25 @@ int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256, s
 	sqlite3_bind_int64(s, 2, id);
 	return sq_run(st, s, "recording a build's SRPM", err);
 }
+
+int q_store_publish_window(struct q_store *st, int64_t since, json_t **out, struct q_error *err)
+{
+	/* Every repo/arch's newest publish, and the older ones since `since`. */
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "SELECT g.name AS sig, r.name AS repo, p.major AS major, x.arch AS arch, x.time AS "
+	    "time, "
+	    "x.revision AS revision, x.repomd_size AS size, x.md5 AS md5, x.sha1 AS sha1, "
+	    "x.sha256 AS sha256, x.sha512 AS sha512, x.id = (SELECT MAX(id) FROM publishes y WHERE "
+	    "y.repo_id = x.repo_id AND y.arch = x.arch) AS newest FROM publishes x JOIN repos r ON "
+	    "r.id = x.repo_id JOIN projects p ON p.id = r.project_id JOIN sigs g ON g.id = "
+	    "p.sig_id "
+	    "WHERE x.time >= ? OR x.id = (SELECT MAX(id) FROM publishes y WHERE y.repo_id = "
+	    "x.repo_id AND y.arch = x.arch) ORDER BY g.name, r.name, p.major, x.arch, x.id DESC",
+	    err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, since);
+	return sq_rows_json(st, s, out, "reading the publish window", err);
+}
