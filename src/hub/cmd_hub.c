@@ -68,9 +68,7 @@ static int parse_opts(int argc, char **argv, const char *usage, struct server_op
 static int load_config(const struct server_opts *o, struct q_config *cfg)
 {
 	q_config_defaults(cfg);
-	if (!o->config)
-		o = o;
-	else if (q_config_load(o->config, cfg, stderr) != 0) {
+	if (o->config && q_config_load(o->config, cfg, stderr) != 0) {
 		fprintf(stderr, "quarry: configuration '%s' has errors (see above)\n", o->config);
 		return -1;
 	}
