@@ -89,7 +89,7 @@ int cmd_init(int argc, char **argv)
 	    "hash is stored. Fails if the database already has users.\n";
 	struct server_opts o;
 	struct q_config cfg;
-	struct q_hub hub;
+	struct q_hub hub = {0};
 	struct q_store *st = NULL;
 	struct q_error err = {0};
 	int64_t nusers = 0, uid = 0;
@@ -135,10 +135,12 @@ int cmd_init(int argc, char **argv)
 	fflush(stdout);
 	g_free(token);
 	q_store_close(st);
+	q_hub_release(&hub);
 	return 0;
 fail:
 	fprintf(stderr, "quarry init: %s\n", err.msg);
 	q_store_close(st);
+	q_hub_release(&hub);
 	return q_code_exit(err.code);
 }
 
@@ -162,7 +164,7 @@ int cmd_hub(int argc, char **argv)
 	    "/healthz and /metrics. Configuration keys: docs/CONFIG.md.\n";
 	struct server_opts o;
 	struct q_config cfg;
-	struct q_hub hub;
+	struct q_hub hub = {0};
 	struct q_store *st = NULL;
 	struct q_error err = {0};
 	int rc;

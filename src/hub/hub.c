@@ -98,6 +98,7 @@ int q_hub_open_signer(struct q_hub *hub, struct q_error *err)
 
 void q_hub_release(struct q_hub *hub)
 {
+	q_snapshot_holder_release(&hub->snap);
 	if (hub->signer) {
 		q_signer_close(hub->signer);
 		hub->signer = NULL;

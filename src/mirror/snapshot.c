@@ -143,3 +143,21 @@ void q_snapshot_holder_swap(struct q_snapshot_holder *h, struct q_snapshot *s)
 	}
 	g_mutex_unlock(h->lock);
 }
+
+void q_snapshot_holder_release(struct q_snapshot_holder *h)
+{
+	struct retired *r;
+
+	if (!h->lock)
+		return;
+	while ((r = g_queue_pop_head(h->retired))) {
+		q_snapshot_free(r->s);
+		g_free(r);
+	}
+	g_queue_free(h->retired);
+	q_snapshot_free(atomic_exchange(&h->cur, NULL));
+	g_mutex_clear(h->lock);
+	g_free(h->lock);
+	h->lock = NULL;
+	h->retired = NULL;
+}

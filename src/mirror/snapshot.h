@@ -51,6 +51,8 @@ struct q_snapshot_holder {
 };
 
 void q_snapshot_holder_init(struct q_snapshot_holder *h);
+/* Free every snapshot and the holder's state (at exit, with no request running). */
+void q_snapshot_holder_release(struct q_snapshot_holder *h);
 /* Publish a new snapshot (takes it); frees those retired over a minute ago. */
 void q_snapshot_holder_swap(struct q_snapshot_holder *h, struct q_snapshot *s);
 
