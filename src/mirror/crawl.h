@@ -1,0 +1,97 @@
+/*
+ * crawl.h: the crawler's engine. It fetches many mirrors' repomd.xml at
+ * once and says, for each, whether the mirror is up to date.
+ *
+ * A pure module: no database, no clock of its own beyond libcurl's
+ * timeouts. The hub (or `quarry crawl`) builds the targets from the mirror
+ * registry and the publish history, calls q_crawl_run(), and records the
+ * results (failure counts, IPv4/IPv6 reachability, propagation).
+ *
+ * For every target it GETs the URL (http or https only, following at most
+ * 3 redirects, which must be http or https too) with the libcurl multi
+ * interface and hashes the body with SHA-256 while it arrives. Then:
+ *   - HTTP 200 and the hash is accepted_sha256[0]   -> Q_CRAWL_UP_TO_DATE
+ *   - HTTP 200 and the hash is a later entry         -> Q_CRAWL_LAGGING
+ *   - HTTP 200 and any other hash                    -> Q_CRAWL_STALE
+ *   - anything else (DNS, connect, TLS, timeout, a non-200 final status,
+ *     a body over max_size)                          -> Q_CRAWL_UNREACHABLE
+ *     with the reason in result.error.
+ *
+ * Bounds, so that no mirror can hold the crawl or the crawler's memory:
+ * at most max_parallel transfers run at once and at most per_host of them
+ * against one host (targets with the same `host` string; when host is
+ * NULL, the URL's host name). A transfer starts its connect and total
+ * timeouts only when it actually starts, so a long queue never times out
+ * by itself. Nothing is kept of a body but its hash, and the transfer is
+ * aborted as soon as it exceeds max_size (or announces a Content-Length
+ * over it). A non-200 response is aborted at its first body byte.
+ *
+ * ipv4_only / ipv6_only set CURLOPT_IPRESOLVE, so the caller can crawl a
+ * mirror twice and record each family's reachability; both set is an error.
+ *
+ * Blocking; not re-entrant on the same result array, but q_crawl_run may
+ * run in several threads at once (each has its own multi handle).
+ */
+#ifndef Q_MIRROR_CRAWL_H
+#define Q_MIRROR_CRAWL_H
+
+#include <stddef.h>
+
+struct q_error;
+
+struct q_crawl_target {
+	const char *mirror; /* the mirror's name, for messages */
+	const char *url;    /* …/repodata/repomd.xml */
+	const char *host;   /* key of the per-host limit; NULL: the URL's host */
+	const char *const
+	    *accepted_sha256; /* [0] = newest publish, then alternates; NULL-terminated */
+	int ipv6_only;        /* resolve and connect over IPv6 only */
+	int ipv4_only;        /* resolve and connect over IPv4 only */
+};
+
+enum q_crawl_state {
+	Q_CRAWL_UP_TO_DATE, /* serves the newest publish */
+	Q_CRAWL_LAGGING,    /* serves an alternate (an older publish in the window) */
+	Q_CRAWL_STALE,      /* serves a repomd.xml we never published (or an old one) */
+	Q_CRAWL_UNREACHABLE /* no usable answer: see result.error */
+};
+
+/* Options; a zero field takes its default. */
+struct q_crawl_opts {
+	unsigned max_parallel;   /* transfers at once (default 64) */
+	unsigned per_host;       /* transfers at once against one host (default 4) */
+	long connect_timeout_ms; /* per transfer (default 10000) */
+	long timeout_ms;         /* whole transfer, per transfer (default 30000) */
+	size_t max_size;         /* largest repomd.xml accepted (default 4 MiB) */
+	const char *user_agent;  /* default "quarry-crawler" */
+};
+
+#define Q_CRAWL_DEFAULT_PARALLEL 64
+#define Q_CRAWL_DEFAULT_PER_HOST 4
+#define Q_CRAWL_DEFAULT_CONNECT_MS 10000L
+#define Q_CRAWL_DEFAULT_TIMEOUT_MS 30000L
+#define Q_CRAWL_DEFAULT_MAX_SIZE ((size_t)4 << 20)
+#define Q_CRAWL_MAX_REDIRECTS 3
+
+struct q_crawl_result {
+	enum q_crawl_state state;
+	int http_status; /* the final response's status, 0 when there was none */
+	char sha256[65]; /* the body's hash (lowercase hex) when status was 200, else "" */
+	double seconds;  /* the transfer's total time */
+	char error[256]; /* why it is unreachable (or stale), "" when up to date */
+};
+
+/* Short lowercase name of a state: "up_to_date", "lagging", "stale", "unreachable". */
+const char *q_crawl_state_name(enum q_crawl_state s);
+
+/*
+ * Crawl the n targets, filling res[0..n-1] (caller-owned, n entries).
+ * o may be NULL (all defaults). Returns 0 when every target has a result
+ * (unreachable mirrors are results, not failures), -1 with err filled on
+ * bad input (a NULL url, both ipv4_only and ipv6_only) or when libcurl
+ * cannot be set up; res is then undefined.
+ */
+int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
+		struct q_crawl_result *res, struct q_error *err);
+
+#endif
