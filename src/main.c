@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"build", cmd_build, "build from git or an SRPM; list, show, cancel, log builds"},
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
     {"workers", cmd_workers, "list the build workers"},
+    {"mirror", cmd_mirror, "apply, import, list, show, approve, disable, enable, remove mirrors"},
     {"worker", cmd_worker, "run a build worker (--hub URL --token T --arch ARCHES)"},
 };
 

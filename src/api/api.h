@@ -81,6 +81,16 @@ int q_api_lookaside_get(struct q_request *r);
 int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arches,
 			     const char *build_archs, struct q_error *err);
 
+/* mirrors.c: the mirror registry */
+void q_api_mirrors(struct q_request *r, const char **caps);
+void q_api_mirror_get(struct q_request *r, const char **caps);
+void q_api_mirror_apply(struct q_request *r, const char **caps);
+void q_api_mirror_import(struct q_request *r, const char **caps);
+void q_api_mirror_approve(struct q_request *r, const char **caps);
+void q_api_mirror_disable(struct q_request *r, const char **caps);
+void q_api_mirror_enable(struct q_request *r, const char **caps);
+void q_api_mirror_delete(struct q_request *r, const char **caps);
+
 /* worker.c: the worker protocol */
 void q_api_worker_claim(struct q_request *r, const char **caps);
 void q_api_worker_input(struct q_request *r, const char **caps);

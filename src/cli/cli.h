@@ -27,6 +27,7 @@ int cmd_lookaside(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
+int cmd_mirror(int argc, char **argv);
 
 /* The build worker (src/build/worker.c). */
 int cmd_worker(int argc, char **argv);

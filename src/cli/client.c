@@ -267,13 +267,19 @@ static enum q_code code_of(const char *name, long status)
 	}
 }
 
-/* Turn an error answer into err: the API's message when it sent one. */
-static int error_from_answer(long status, const struct sink *s, struct q_error *err)
+/* Turn an error answer into err: the API's message when it sent one; its
+ * "errors" list into *errors when asked for. */
+static int error_list_from_answer(long status, const struct sink *s, json_t **errors,
+				  struct q_error *err)
 {
 	json_t *j = s->buf ? json_loadb(s->buf, s->len, 0, NULL) : NULL;
 	json_t *e = j ? json_object_get(j, "error") : NULL;
 	const char *msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
 	const char *code = e ? json_string_value(json_object_get(e, "code")) : NULL;
+	json_t *list = e ? json_object_get(e, "errors") : NULL;
+
+	if (errors && json_is_array(list))
+		*errors = json_incref(list);
 
 	if (msg)
 		q_error_set(err, code_of(code, status), "%s", msg);
@@ -282,6 +288,11 @@ static int error_from_answer(long status, const struct sink *s, struct q_error *
 			    s->len ? ": " : "", s->len ? s->buf : "");
 	json_decref(j);
 	return -1;
+}
+
+static int error_from_answer(long status, const struct sink *s, struct q_error *err)
+{
+	return error_list_from_answer(status, s, NULL, err);
 }
 
 /*
@@ -346,13 +357,14 @@ static long perform(struct q_client *c, const char *path, const char *query,
 	return status;
 }
 
-static int parse_answer(long status, struct sink *s, json_t **out, struct q_error *err)
+static int parse_answer(long status, struct sink *s, json_t **out, json_t **errors,
+			struct q_error *err)
 {
 	json_error_t jerr;
 	json_t *j;
 
 	if (status < 200 || status >= 300)
-		return error_from_answer(status, s, err);
+		return error_list_from_answer(status, s, errors, err);
 	if (!out)
 		return 0;
 	j = json_loadb(s->buf ? s->buf : "", s->len, JSON_DECODE_ANY, &jerr);
@@ -365,6 +377,12 @@ static int parse_answer(long status, struct sink *s, json_t **out, struct q_erro
 int q_client_call(struct q_client *c, const char *method, const char *path, json_t *body,
 		  json_t **out, struct q_error *err)
 {
+	return q_client_call_errors(c, method, path, body, out, NULL, err);
+}
+
+int q_client_call_errors(struct q_client *c, const char *method, const char *path, json_t *body,
+			 json_t **out, json_t **errors, struct q_error *err)
+{
 	struct curl_slist *headers = NULL;
 	struct sink s = {0};
 	char *text = NULL;
@@ -376,6 +394,8 @@ int q_client_call(struct q_client *c, const char *method, const char *path, json
 
 	if (out)
 		*out = NULL;
+	if (errors)
+		*errors = NULL;
 	if (qm) {
 		*qm = '\0';
 		query = qm + 1;
@@ -401,7 +421,7 @@ int q_client_call(struct q_client *c, const char *method, const char *path, json
 	status = perform(c, p, query, headers, &s, err);
 	if (status < 0)
 		goto out;
-	ret = parse_answer(status, &s, out, err);
+	ret = parse_answer(status, &s, out, errors, err);
 out:
 	free(text);
 	g_free(s.buf);
@@ -487,7 +507,7 @@ int q_client_upload_file(struct q_client *c, const char *file, json_t **out, str
 		goto out;
 	}
 	/* An error answer names the file already ("upload 'x.rpm' is empty"). */
-	ret = parse_answer(status, &s, out, err);
+	ret = parse_answer(status, &s, out, NULL, err);
 out:
 	if (fp)
 		fclose(fp);
@@ -502,12 +522,13 @@ out:
 /* ---- raw requests (the worker protocol) ---- */
 
 /* An answer of a raw request: JSON when there is one, NULL when empty (204). */
-static int raw_answer(long status, struct sink *s, json_t **out, struct q_error *err)
+static int raw_answer(long status, struct sink *s, json_t **out, json_t **errors,
+		      struct q_error *err)
 {
 	if (status < 200 || status >= 300)
-		return error_from_answer(status, s, err);
+		return error_list_from_answer(status, s, errors, err);
 	if (out && s->len)
-		return parse_answer(status, s, out, err);
+		return parse_answer(status, s, out, NULL, err);
 	return 0;
 }
 
@@ -528,6 +549,13 @@ static char *split_query(const char *path, const char **query)
 int q_client_post_raw(struct q_client *c, const char *path, const char *content_type,
 		      const void *data, size_t len, long *status, json_t **out, struct q_error *err)
 {
+	return q_client_post_raw_errors(c, path, content_type, data, len, status, out, NULL, err);
+}
+
+int q_client_post_raw_errors(struct q_client *c, const char *path, const char *content_type,
+			     const void *data, size_t len, long *status, json_t **out,
+			     json_t **errors, struct q_error *err)
+{
 	struct curl_slist *headers = NULL;
 	struct sink s = {0};
 	const char *query;
@@ -537,6 +565,8 @@ int q_client_post_raw(struct q_client *c, const char *path, const char *content_
 
 	if (out)
 		*out = NULL;
+	if (errors)
+		*errors = NULL;
 	*status = 0;
 	headers = curl_slist_append(headers, ctype);
 	curl_easy_reset(c->curl);
@@ -548,7 +578,7 @@ int q_client_post_raw(struct q_client *c, const char *path, const char *content_
 		*status = 0;
 		goto out;
 	}
-	ret = raw_answer(*status, &s, out, err);
+	ret = raw_answer(*status, &s, out, errors, err);
 out:
 	g_free(s.buf);
 	g_free(ctype);
@@ -595,7 +625,7 @@ int q_client_post_fd(struct q_client *c, const char *path, const char *content_t
 		*status = 0;
 		goto out;
 	}
-	ret = raw_answer(*status, &s, out, err);
+	ret = raw_answer(*status, &s, out, NULL, err);
 out:
 	g_free(s.buf);
 	g_free(shahdr);

@@ -168,6 +168,11 @@ char *q_client_escape(struct q_client *c, const char *s);
 int q_client_call(struct q_client *c, const char *method, const char *path, json_t *body,
 		  json_t **out, struct q_error *err);
 
+/* The same; on an error answer that lists its errors one by one
+ * ({"error":{…,"errors":["…"]}}), *errors gets that array (else NULL). */
+int q_client_call_errors(struct q_client *c, const char *method, const char *path, json_t *body,
+			 json_t **out, json_t **errors, struct q_error *err);
+
 /* GET /api/v1/PATH as raw bytes (NUL-terminated; g_free). */
 int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *len,
 		     struct q_error *err);
@@ -188,6 +193,10 @@ int q_client_upload_file(struct q_client *c, const char *file, json_t **out, str
 int q_client_post_raw(struct q_client *c, const char *path, const char *content_type,
 		      const void *data, size_t len, long *status, json_t **out,
 		      struct q_error *err);
+/* The same; on an error answer with an "errors" list, *errors gets it. */
+int q_client_post_raw_errors(struct q_client *c, const char *path, const char *content_type,
+			     const void *data, size_t len, long *status, json_t **out,
+			     json_t **errors, struct q_error *err);
 /* The same with size bytes streamed from fd (from its offset), and an
  * X-Content-SHA256 header when sha256 is not NULL. */
 int q_client_post_fd(struct q_client *c, const char *path, const char *content_type, int fd,

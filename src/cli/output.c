@@ -77,7 +77,8 @@ void q_out_json(const json_t *j)
  */
 static char *cell_text(const char *key, const json_t *v)
 {
-	if (json_is_integer(v) && (!strcmp(key, "created") || !strcmp(key, "time"))) {
+	if (json_is_integer(v) &&
+	    (!strcmp(key, "created") || !strcmp(key, "time") || !strcmp(key, "updated"))) {
 		time_t t = (time_t)json_integer_value(v);
 		struct tm tm;
 		char buf[32];

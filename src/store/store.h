@@ -21,7 +21,7 @@ struct q_error;
 struct q_rpm_info;
 struct q_store;
 
-enum { Q_STORE_SCHEMA_VERSION = 2 };
+enum { Q_STORE_SCHEMA_VERSION = 3 };
 
 struct q_store *q_store_open(const char *path, struct q_error *err);
 void q_store_close(struct q_store *st);
@@ -242,6 +242,24 @@ int q_store_worker_list(struct q_store *st, json_t **out, struct q_error *err);
  * at or after since; [{"sig","repo","major","arch","time","revision","size",
  * "md5","sha1","sha256","sha512","newest"}] grouped by repo/arch, newest first. */
 int q_store_publish_window(struct q_store *st, int64_t since, json_t **out, struct q_error *err);
+
+/* --- mirrors (store_mirror.c) --- */
+
+/* Insert or update the mirror NAME: definition is its JSON (q_mirrordef_to_json,
+ * stored as text), state "pending", "active" or "disabled"; an update also
+ * sets the state, clears the reason and the failure count. */
+int q_store_mirror_put(struct q_store *st, const char *name, json_t *definition, const char *state,
+		       const char *applied_by, struct q_error *err);
+/* {"name","definition" (object),"state","reason","failures","created","updated",
+ * "applied_by"}; Q_ENOTFOUND when missing. */
+int q_store_mirror_get(struct q_store *st, const char *name, json_t **out, struct q_error *err);
+/* Every mirror as _get shows it, by name. */
+int q_store_mirror_list(struct q_store *st, json_t **out, struct q_error *err);
+/* Set the state and reason ("" clears it); Q_ENOTFOUND when missing. */
+int q_store_mirror_set_state(struct q_store *st, const char *name, const char *state,
+			     const char *reason, struct q_error *err);
+/* Q_ENOTFOUND when missing. */
+int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *err);
 
 /* --- metrics --- */
 

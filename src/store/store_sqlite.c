@@ -168,6 +168,17 @@ static const char *migrations[] = {
     "  arches TEXT NOT NULL,"
     "  slots INTEGER NOT NULL,"
     "  last_seen INTEGER NOT NULL);",
+    /* 3: the mirror registry (issue 4) */
+    "CREATE TABLE mirrors ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  definition TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('pending','active','disabled')),"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  applied_by TEXT NOT NULL);",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

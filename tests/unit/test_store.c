@@ -10,7 +10,9 @@
  * dirty generation (a stale 'seen' does not clear a newer change); staged
  * uploads expiring; publish history pruned to `keep`; the audit log newest
  * first; a rolled-back transaction leaves nothing, a committed one is seen
- * by a second connection.
+ * by a second connection; mirrors (put inserts then updates and resets
+ * the state, set_state and delete on a missing name → Q_ENOTFOUND, the
+ * state CHECK refuses unknown states).
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -612,6 +614,48 @@ static void test_transactions(void **state)
 	q_store_close(st2);
 }
 
+static void test_mirrors(void **state)
+{
+	struct fixture *f = *state;
+	struct q_error err = {0};
+	json_t *def = json_pack("{s:s,s:{s:s}}", "name", "m.example.org", "address", "https",
+				"https://m.example.org/");
+	json_t *o;
+
+	OK(q_store_mirror_put(f->st, "m.example.org", def, "active", "admin", &err_));
+	OK(q_store_mirror_put(f->st, "a.example.org", def, "pending", "alice", &err_));
+	OK(q_store_mirror_set_state(f->st, "m.example.org", "disabled", "stale", &err_));
+	OK(q_store_mirror_get(f->st, "m.example.org", &o, &err_));
+	assert_string_equal(jget_str(o, "state"), "disabled");
+	assert_string_equal(jget_str(o, "reason"), "stale");
+	assert_string_equal(jget_str(o, "applied_by"), "admin");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(o, "definition"), "address"), "https")),
+	    "https://m.example.org/");
+	json_decref(o);
+	/* put again: the definition and state are replaced, the reason cleared */
+	OK(q_store_mirror_put(f->st, "m.example.org", def, "pending", "bob", &err_));
+	OK(q_store_mirror_get(f->st, "m.example.org", &o, &err_));
+	assert_string_equal(jget_str(o, "state"), "pending");
+	assert_string_equal(jget_str(o, "reason"), "");
+	assert_string_equal(jget_str(o, "applied_by"), "bob");
+	json_decref(o);
+	OK(q_store_mirror_list(f->st, &o, &err_));
+	assert_int_equal(json_array_size(o), 2);
+	assert_string_equal(jget_str(json_array_get(o, 0), "name"), "a.example.org");
+	assert_true(json_is_object(json_object_get(json_array_get(o, 1), "definition")));
+	json_decref(o);
+	expect_code(q_store_mirror_set_state(f->st, "a.example.org", "gone", "", &err), &err,
+		    Q_ECONFLICT);
+	expect_code(q_store_mirror_set_state(f->st, "no.example.org", "active", "", &err), &err,
+		    Q_ENOTFOUND);
+	OK(q_store_mirror_delete(f->st, "a.example.org", &err_));
+	expect_code(q_store_mirror_delete(f->st, "a.example.org", &err), &err, Q_ENOTFOUND);
+	expect_code(q_store_mirror_get(f->st, "a.example.org", &o, &err), &err, Q_ENOTFOUND);
+	json_decref(def);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +669,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_publish_history, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mirrors, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

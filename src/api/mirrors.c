@@ -1,0 +1,437 @@
+/*
+ * mirrors.c: /mirrors — the mirror registry (docs/HTTP_API.md, "Mirrors").
+ *
+ * Definitions are AlmaLinux mirrors.d YAML, checked by mirror/mirrordef.h.
+ * Self-service: any user applies a mirror (POST /mirrors, the YAML text as
+ * the body); it stays pending until an admin or release engineer approves
+ * it. The bulk path (POST /mirrors/import) is for admins and release
+ * engineers: every file is checked, and with a single error nothing is
+ * imported. A refusal lists every error as FILE:LINE:COL: 'field': message,
+ * in "message" (joined with "; ") and one by one in "errors".
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "api/api.h"
+#include "hub/hub.h"
+#include "mirror/mirrordef.h"
+
+#include <glib.h>
+
+#define MAX_IMPORT_FILES 10000
+#define MAX_FILE_NAME 255
+#define MAX_REASON 1000
+
+/* A JSON string, or fallback when s is not UTF-8. */
+static json_t *str_or(const char *s, const char *fallback)
+{
+	json_t *j = json_string(s);
+
+	return j ? j : json_string(fallback);
+}
+
+/* 400 with every error line of errors (newline-separated). */
+static void send_errors(struct q_request *r, const char *errors)
+{
+	json_t *list = json_array(), *e = json_object();
+	GString *msg = g_string_new(NULL);
+	char **lines = g_strsplit(errors, "\n", -1);
+
+	for (char **l = lines; *l; l++) {
+		if (!**l)
+			continue;
+		if (msg->len)
+			g_string_append(msg, "; ");
+		g_string_append(msg, *l);
+		json_array_append_new(list, str_or(*l, "?"));
+	}
+	g_strfreev(lines);
+	json_object_set_new(e, "code", json_string(q_code_name(Q_EINVAL)));
+	json_object_set_new(e, "message", str_or(msg->str, "invalid definition"));
+	json_object_set_new(e, "errors", list);
+	g_string_free(msg, TRUE);
+	q_http_send_json(r, 400, json_pack("{s:o}", "error", e));
+}
+
+/* A mirror name from the path: lower-cased (names compare without case). */
+static char *name_arg(const char *cap)
+{
+	return g_ascii_strdown(cap, -1);
+}
+
+/* What anyone may see of a mirror (the applier's user name is left out). */
+static json_t *public_view(json_t *m)
+{
+	json_object_del(m, "applied_by");
+	json_object_del(m, "created");
+	return m;
+}
+
+/* The short form of the list: name, state, country, urls. */
+static json_t *list_entry(json_t *m)
+{
+	static const char *const schemes[] = {"http", "https", "rsync", "ftp"};
+	json_t *def = json_object_get(m, "definition");
+	json_t *geo = json_object_get(def, "geolocation");
+	json_t *country = json_object_get(geo, "country");
+	json_t *urls = json_array();
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(schemes); i++) {
+		json_t *u = json_object_get(json_object_get(def, "address"), schemes[i]);
+		if (json_is_string(u))
+			json_array_append(urls, u);
+	}
+	return json_pack("{s:O,s:O,s:O,s:o}", "name", json_object_get(m, "name"), "state",
+			 json_object_get(m, "state"), "country", country ? country : json_null(),
+			 "urls", urls);
+}
+
+void q_api_mirrors(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *list = NULL, *out = json_array(), *m;
+	size_t i;
+
+	(void)caps;
+	if (q_store_mirror_list(r->st, &list, &err) < 0) {
+		json_decref(out);
+		q_http_send_error(r, &err);
+		return;
+	}
+	json_array_foreach (list, i, m)
+		json_array_append_new(out, list_entry(m));
+	json_decref(list);
+	q_http_send_json(r, 200, json_pack("{s:o}", "mirrors", out));
+}
+
+void q_api_mirror_get(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	char *name = name_arg(caps[0]);
+	json_t *m = NULL;
+
+	if (q_store_mirror_get(r->st, name, &m, &err) < 0)
+		q_http_send_error(r, &err);
+	else
+		q_http_send_json(r, 200, public_view(m));
+	g_free(name);
+}
+
+void q_api_mirror_apply(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	h2o_iovec_t b = r->req->entity;
+	struct q_mirror_def def;
+	GString *errors = g_string_new(NULL);
+	json_t *old = NULL, *m = NULL, *dj = NULL;
+
+	(void)caps;
+	memset(&def, 0, sizeof(def));
+	if ((int64_t)b.len > r->hub->cfg.max_json) {
+		q_error_set(&err, Q_ETOOBIG, "request body is %zu bytes; the limit is %" PRId64,
+			    b.len, r->hub->cfg.max_json);
+		goto fail;
+	}
+	if (!b.base || !b.len) {
+		q_error_set(&err, Q_EINVAL,
+			    "request body is empty; a mirror definition (mirrors.d YAML) is "
+			    "expected");
+		goto fail;
+	}
+	if (q_mirrordef_parse("request", b.base, b.len, &def, errors) > 0) {
+		send_errors(r, errors->str);
+		goto out;
+	}
+	dj = q_mirrordef_to_json(&def);
+	/* The check and the write in one IMMEDIATE transaction: two users
+	 * applying the same name at once cannot both win. */
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_mirror_get(r->st, def.name, &old, &err) == 0) {
+		const char *by = json_string_value(json_object_get(old, "applied_by"));
+		if (!by || strcmp(by, r->who.name)) {
+			q_error_set(&err, Q_ECONFLICT,
+				    "mirror '%s' exists already and was applied by another user; "
+				    "ask a mirror admin",
+				    def.name);
+			q_store_rollback(r->st);
+			goto fail;
+		}
+	} else if (err.code != Q_ENOTFOUND) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	q_error_clear(&err);
+	if (q_store_mirror_put(r->st, def.name, dj, "pending", r->who.name, &err) < 0 ||
+	    q_api_audit(r, old ? "mirror.reapply" : "mirror.apply", def.name,
+			json_pack("{s:s}", "state", "pending"), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	if (q_store_mirror_get(r->st, def.name, &m, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 201, m);
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(dj);
+	json_decref(old);
+	q_mirrordef_release(&def);
+	g_string_free(errors, TRUE);
+}
+
+struct import_file {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+static int file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct import_file *)a)->name, ((const struct import_file *)b)->name);
+}
+
+/* Check the request's shape: {"files":[{"name","text"}…]}; fills files. */
+static int import_files(json_t *body, struct import_file **files, size_t *n, struct q_error *err)
+{
+	json_t *arr = json_object_get(body, "files"), *f;
+	size_t i;
+
+	if (!json_is_array(arr))
+		return q_error_set(err, Q_EINVAL,
+				   "field 'files' is required: a list of {\"name\",\"text\"}");
+	if (json_array_size(arr) == 0)
+		return q_error_set(err, Q_EINVAL, "field 'files' is empty: nothing to import");
+	if (json_array_size(arr) > MAX_IMPORT_FILES)
+		return q_error_set(err, Q_ETOOBIG, "%zu files; at most %d may be imported at once",
+				   json_array_size(arr), MAX_IMPORT_FILES);
+	*files = g_new0(struct import_file, json_array_size(arr));
+	json_array_foreach (arr, i, f) {
+		const char *name, *text;
+
+		if (!json_is_object(f)) {
+			q_error_set(err, Q_EINVAL,
+				    "files[%zu] must be an object {\"name\",\"text\"}", i);
+			goto fail;
+		}
+		if (q_api_str(f, "name", 1, MAX_FILE_NAME, &name, err) < 0 ||
+		    q_api_str(f, "text", 1, Q_MIRRORDEF_MAX_FILE, &text, err) < 0) {
+			q_error_prefix(err, "files[%zu]", i);
+			goto fail;
+		}
+		if (!*name) {
+			q_error_set(err, Q_EINVAL, "files[%zu]: field 'name' is empty", i);
+			goto fail;
+		}
+		for (const char *p = name; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				q_error_set(err, Q_EINVAL,
+					    "files[%zu]: field 'name' contains a control character",
+					    i);
+				goto fail;
+			}
+		(*files)[i].name = name;
+		(*files)[i].text = text;
+		(*files)[i].len = json_string_length(json_object_get(f, "text"));
+	}
+	*n = json_array_size(arr);
+	qsort(*files, *n, sizeof(**files), file_cmp);
+	for (i = 1; i < *n; i++)
+		if (!strcmp((*files)[i].name, (*files)[i - 1].name)) {
+			q_error_set(err, Q_EINVAL, "file '%s' is given twice", (*files)[i].name);
+			goto fail;
+		}
+	return 0;
+fail:
+	g_free(*files);
+	*files = NULL;
+	return -1;
+}
+
+void q_api_mirror_import(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *names = json_array();
+	struct import_file *files = NULL;
+	struct q_mirror_def *defs = NULL;
+	GString *errors = g_string_new(NULL);
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	size_t n = 0;
+	int nerr = 0;
+
+	(void)caps;
+	if (q_api_need_releng(r, "import mirrors", &err) < 0)
+		goto fail;
+	body = q_http_json_body(r, &err);
+	if (!body || import_files(body, &files, &n, &err) < 0)
+		goto fail;
+	defs = g_new0(struct q_mirror_def, n);
+	for (size_t i = 0; i < n; i++) {
+		struct q_mirror_def *prev;
+
+		nerr +=
+		    q_mirrordef_parse(files[i].name, files[i].text, files[i].len, &defs[i], errors);
+		if (!defs[i].name)
+			continue;
+		prev = g_hash_table_lookup(seen, defs[i].name);
+		if (prev) {
+			g_string_append_printf(
+			    errors,
+			    "%s:%d:%d: 'name': mirror '%s' is already defined in "
+			    "%s:%d:%d\n",
+			    defs[i].file, defs[i].name_line, defs[i].name_col, defs[i].name,
+			    prev->file, prev->name_line, prev->name_col);
+			nerr++;
+		} else {
+			g_hash_table_insert(seen, defs[i].name, &defs[i]);
+		}
+	}
+	if (nerr) {
+		send_errors(r, errors->str);
+		goto out;
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		json_t *dj = q_mirrordef_to_json(&defs[i]);
+		int rc = q_store_mirror_put(r->st, defs[i].name, dj, "active", r->who.name, &err);
+
+		json_decref(dj);
+		if (rc < 0 ||
+		    q_api_audit(r, "mirror.import", defs[i].name,
+				json_pack("{s:s,s:s}", "file", files[i].name, "state", "active"),
+				&err) < 0) {
+			q_store_rollback(r->st);
+			goto fail;
+		}
+		json_array_append_new(names, json_string(defs[i].name));
+	}
+	if (q_store_commit(r->st, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 200,
+			 json_pack("{s:I,s:O}", "imported", (json_int_t)n, "mirrors", names));
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	g_hash_table_destroy(seen);
+	if (defs)
+		q_mirrordef_free_array(defs, n);
+	g_free(files);
+	json_decref(names);
+	json_decref(body);
+	g_string_free(errors, TRUE);
+}
+
+/* approve, enable, disable: one state change by an admin or release engineer. */
+static void change_state(struct q_request *r, const char *cap, const char *action)
+{
+	struct q_error err = {0};
+	char *name = name_arg(cap);
+	json_t *m = NULL, *body = NULL;
+	const char *state, *to = "active", *reason = "";
+	char verb[64], audit[64], dflt[160];
+
+	snprintf(verb, sizeof(verb), "%s mirrors", action);
+	if (q_api_need_releng(r, verb, &err) < 0)
+		goto fail;
+	if (!strcmp(action, "disable")) {
+		to = "disabled";
+		if (r->req->entity.len) {
+			body = q_http_json_body(r, &err);
+			if (!body || q_api_str(body, "reason", 0, MAX_REASON, &reason, &err) < 0)
+				goto fail;
+		}
+		if (!reason || !*reason) {
+			snprintf(dflt, sizeof(dflt), "disabled by %s", r->who.name);
+			reason = dflt;
+		}
+	}
+	/* Read the state and change it in one IMMEDIATE transaction. */
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_mirror_get(r->st, name, &m, &err) < 0)
+		goto rollback;
+	state = json_string_value(json_object_get(m, "state"));
+	if (!strcmp(action, "approve") && strcmp(state, "pending")) {
+		if (!strcmp(state, "active"))
+			goto unchanged;
+		q_error_set(&err, Q_ECONFLICT, "mirror '%s' is disabled, not pending; use enable",
+			    name);
+		goto rollback;
+	} else if (!strcmp(action, "enable") && strcmp(state, "disabled")) {
+		if (!strcmp(state, "active"))
+			goto unchanged;
+		q_error_set(&err, Q_ECONFLICT,
+			    "mirror '%s' is pending: it was never approved; use approve", name);
+		goto rollback;
+	}
+	snprintf(audit, sizeof(audit), "mirror.%s", action);
+	if (q_store_mirror_set_state(r->st, name, to, !strcmp(to, "active") ? "" : reason, &err) <
+		0 ||
+	    q_api_audit(r, audit, name,
+			*reason && strcmp(to, "active")
+			    ? json_pack("{s:s,s:s,s:s}", "from", state, "to", to, "reason", reason)
+			    : json_pack("{s:s,s:s}", "from", state, "to", to),
+			&err) < 0 ||
+	    q_store_commit(r->st, &err) < 0)
+		goto rollback;
+	json_decref(m);
+	m = NULL;
+	if (q_store_mirror_get(r->st, name, &m, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 200, m);
+	m = NULL;
+	goto out;
+unchanged:
+	q_store_rollback(r->st);
+	q_http_send_json(r, 200, m);
+	m = NULL;
+	goto out;
+rollback:
+	q_store_rollback(r->st);
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(m);
+	json_decref(body);
+	g_free(name);
+}
+
+void q_api_mirror_approve(struct q_request *r, const char **caps)
+{
+	change_state(r, caps[0], "approve");
+}
+
+void q_api_mirror_disable(struct q_request *r, const char **caps)
+{
+	change_state(r, caps[0], "disable");
+}
+
+void q_api_mirror_enable(struct q_request *r, const char **caps)
+{
+	change_state(r, caps[0], "enable");
+}
+
+void q_api_mirror_delete(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	char *name = name_arg(caps[0]);
+
+	if (q_api_need_releng(r, "remove mirrors", &err) < 0 || q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_mirror_delete(r->st, name, &err) < 0 ||
+	    q_api_audit(r, "mirror.remove", name, NULL, &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	q_http_send_json(r, 200, json_pack("{s:s}", "removed", name));
+	g_free(name);
+	return;
+fail:
+	g_free(name);
+	q_http_send_error(r, &err);
+}
