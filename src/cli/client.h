@@ -245,5 +245,11 @@ void q_out_cell(const json_t *obj, const struct q_col *col);
 /* Print publish results [{"arch","changed","sha256","packages","path"}]
  * as a table saying "changed" or "unchanged" per arch directory. */
 void q_out_publish(const json_t *results);
+/* Print an answer of …/packages or …/builds: the accepted NEVRAs, then the
+ * publish results. */
+void q_out_accepted(const json_t *ans);
+/* Check that words[first..n) are readable regular files before anything is
+ * sent; on failure fill err naming the file. */
+int q_cli_check_files(char **words, int first, int n, struct q_error *err);
 
 #endif

@@ -91,20 +91,9 @@ static int lookaside_upload(struct q_client *c, struct q_cli_args *a)
 		goto out;
 	}
 	/* Check every file before sending anything. */
-	for (int f = 1; f < a->n_words; f++) {
-		struct stat st;
-
-		if (stat(a->words[f], &st) < 0) {
-			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", a->words[f],
-				    strerror(errno));
-			ret = q_cli_fail(&err);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			q_error_set(&err, Q_EINVAL, "'%s' is not a regular file", a->words[f]);
-			ret = q_cli_fail(&err);
-			goto out;
-		}
+	if (q_cli_check_files(a->words, 1, a->n_words, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
 	}
 	for (int f = 1; f < a->n_words; f++) {
 		json_t *ans = NULL;

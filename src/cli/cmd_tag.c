@@ -17,9 +17,7 @@ static int tag(struct q_client *c, struct q_cli_args *a)
 	char *path = NULL;
 	json_t *body = NULL;
 	json_t *ans = NULL;
-	json_t *pkg;
 	long id;
-	size_t i;
 	int ret = 0;
 
 	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "build id", &id, &err) < 0 ||
@@ -38,10 +36,7 @@ static int tag(struct q_client *c, struct q_cli_args *a)
 		q_out_json(ans);
 		goto out;
 	}
-	json_array_foreach (json_object_get(ans, "packages"), i, pkg)
-		printf("accepted %s\n", q_json_str(pkg, "nevra"));
-	if (json_array_size(json_object_get(ans, "published")))
-		q_out_publish(json_object_get(ans, "published"));
+	q_out_accepted(ans);
 out:
 	json_decref(ans);
 	json_decref(body);

@@ -13,7 +13,6 @@
 #include "cli/client.h"
 
 #include <glib.h>
-#include <sys/stat.h>
 
 #define MAX_FILES 10000
 
@@ -25,8 +24,6 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 	json_t *ids = json_array();
 	json_t *body = NULL;
 	json_t *ans = NULL;
-	json_t *pkg;
-	size_t i;
 	int ret = 0;
 
 	if (q_cli_split_path(a->words[0], 3, parts, &err) < 0) {
@@ -38,20 +35,9 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		goto out;
 	}
 	/* Check every file before sending anything. */
-	for (int f = 1; f < a->n_words; f++) {
-		struct stat st;
-
-		if (stat(a->words[f], &st) < 0) {
-			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", a->words[f],
-				    strerror(errno));
-			ret = q_cli_fail(&err);
-			goto out;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			q_error_set(&err, Q_EINVAL, "'%s' is not a regular file", a->words[f]);
-			ret = q_cli_fail(&err);
-			goto out;
-		}
+	if (q_cli_check_files(a->words, 1, a->n_words, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
 	}
 	for (int f = 1; f < a->n_words; f++) {
 		json_t *staged = NULL;
@@ -85,10 +71,7 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		q_out_json(ans);
 		goto out;
 	}
-	json_array_foreach (json_object_get(ans, "packages"), i, pkg)
-		printf("accepted %s\n", q_json_str(pkg, "nevra"));
-	if (json_array_size(json_object_get(ans, "published")))
-		q_out_publish(json_object_get(ans, "published"));
+	q_out_accepted(ans);
 out:
 	json_decref(ans);
 	json_decref(body);

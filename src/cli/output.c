@@ -4,10 +4,12 @@
  * itself (indented) for --json.
  */
 #include "core/common.h"
+#include "core/error.h"
 #include "cli/client.h"
 
 #include <glib.h>
 #include <time.h>
+#include <sys/stat.h>
 
 char *q_json_text(const json_t *v)
 {
@@ -196,4 +198,29 @@ void q_out_cell(const json_t *obj, const struct q_col *col)
 	sanitize(t);
 	fputs(t, stdout);
 	g_free(t);
+}
+
+void q_out_accepted(const json_t *ans)
+{
+	const json_t *pkg;
+	size_t i;
+
+	json_array_foreach (json_object_get(ans, "packages"), i, pkg)
+		printf("accepted %s\n", q_json_str(pkg, "nevra"));
+	if (json_array_size(json_object_get(ans, "published")))
+		q_out_publish(json_object_get(ans, "published"));
+}
+
+int q_cli_check_files(char **words, int first, int n, struct q_error *err)
+{
+	for (int f = first; f < n; f++) {
+		struct stat st;
+
+		if (stat(words[f], &st) < 0)
+			return q_error_set(err, Q_EINVAL, "cannot read '%s': %s", words[f],
+					   strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return q_error_set(err, Q_EINVAL, "'%s' is not a regular file", words[f]);
+	}
+	return 0;
 }
