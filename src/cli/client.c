@@ -295,6 +295,24 @@ static int error_from_answer(long status, const struct sink *s, struct q_error *
 	return error_list_from_answer(status, s, NULL, err);
 }
 
+/* The options every request to the hub shares: where, who, which
+ * protocols, no redirects, timeouts. */
+static void set_transfer(struct q_client *c, const char *url, struct curl_slist *headers,
+			 char *errbuf)
+{
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
+	/* A publish may take long, but a hub silent for 10 minutes is gone. */
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+}
+
 /*
  * Perform one request on c->curl (already given its method and body) and
  * collect the answer. Returns the HTTP status, or -1 with err.
@@ -316,19 +334,9 @@ static long perform(struct q_client *c, const char *path, const char *query,
 	}
 	headers = curl_slist_append(headers, "Accept: application/json");
 	headers = curl_slist_append(headers, "Expect:");
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
-	/* A publish may take long, but a hub silent for 10 minutes is gone. */
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	set_transfer(c, url, headers, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)Q_CLIENT_MAX_RESPONSE);
 
 	rc = curl_easy_perform(c->curl);
@@ -692,18 +700,9 @@ int q_client_download_fd(struct q_client *c, const char *path, int fd, int64_t m
 	}
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, 600L);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	set_transfer(c, url, headers, errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, fd_sink_write);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	rc = curl_easy_perform(c->curl);
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (f.overflow) {
