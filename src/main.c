@@ -31,6 +31,8 @@ static const struct command commands[] = {
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
     {"workers", cmd_workers, "list the build workers"},
     {"mirror", cmd_mirror, "apply, import, list, show, approve, disable, enable, remove mirrors"},
+    {"crawl", cmd_crawl, "check mirrors now (every mirror, or --mirror NAME); propagation"},
+    {"mirrorlist", cmd_mirrorlist, "serve /metalink and /mirrorlist from a snapshot file"},
     {"worker", cmd_worker, "run a build worker (--hub URL --token T --arch ARCHES)"},
 };
 

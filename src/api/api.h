@@ -90,6 +90,9 @@ void q_api_mirror_approve(struct q_request *r, const char **caps);
 void q_api_mirror_disable(struct q_request *r, const char **caps);
 void q_api_mirror_enable(struct q_request *r, const char **caps);
 void q_api_mirror_delete(struct q_request *r, const char **caps);
+void q_api_crawl_start(struct q_request *r, const char **caps);
+void q_api_crawl_get(struct q_request *r, const char **caps);
+void q_api_propagation(struct q_request *r, const char **caps);
 
 /* worker.c: the worker protocol */
 void q_api_worker_claim(struct q_request *r, const char **caps);

@@ -10,6 +10,7 @@
  * in "message" (joined with "; ") and one by one in "errors".
  */
 #include "core/common.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "api/api.h"
@@ -17,6 +18,7 @@
 #include "mirror/mirrordef.h"
 
 #include <glib.h>
+#include <time.h>
 
 #define MAX_IMPORT_FILES 10000
 #define MAX_FILE_NAME 255
@@ -59,6 +61,25 @@ static char *name_arg(const char *cap)
 	return g_ascii_strdown(cap, -1);
 }
 
+/* After a committed change: the metalink answers without the mirror (or,
+ * once crawled, with it) at once; an approved or enabled mirror is crawled
+ * (name NULL: every mirror, after an import). */
+static void after_change(struct q_request *r, const char *name, bool crawl)
+{
+	struct q_error err = {0};
+	int64_t id;
+
+	if (q_hub_refresh_snapshot(r->hub, r->st, &err) < 0)
+		q_warn("cannot refresh the metalink snapshot: %s", err.msg);
+	if (crawl) {
+		q_error_clear(&err);
+		if (q_store_crawl_add(r->st, name, r->who.name, &id, &err) < 0)
+			q_warn("cannot queue a crawl of %s: %s", name, err.msg);
+		else
+			q_crawler_wake(r->hub);
+	}
+}
+
 /* What anyone may see of a mirror (the applier's user name is left out). */
 static json_t *public_view(json_t *m)
 {
@@ -81,9 +102,14 @@ static json_t *list_entry(json_t *m)
 		if (json_is_string(u))
 			json_array_append(urls, u);
 	}
-	return json_pack("{s:O,s:O,s:O,s:o}", "name", json_object_get(m, "name"), "state",
-			 json_object_get(m, "state"), "country", country ? country : json_null(),
-			 "urls", urls);
+	return json_pack("{s:O,s:O,s:O,s:o,s:O,s:O,s:O,s:b,s:b,s:O}", "name",
+			 json_object_get(m, "name"), "state", json_object_get(m, "state"),
+			 "country", country ? country : json_null(), "urls", urls, "reason",
+			 json_object_get(m, "reason"), "failures", json_object_get(m, "failures"),
+			 "auto_disabled", json_object_get(m, "auto_disabled"), "ipv4",
+			 json_integer_value(json_object_get(m, "ipv4")) != 0, "ipv6",
+			 json_integer_value(json_object_get(m, "ipv6")) != 0, "last_crawl",
+			 json_object_get(m, "last_crawl"));
 }
 
 void q_api_mirrors(struct q_request *r, const char **caps)
@@ -110,10 +136,21 @@ void q_api_mirror_get(struct q_request *r, const char **caps)
 	char *name = name_arg(caps[0]);
 	json_t *m = NULL;
 
-	if (q_store_mirror_get(r->st, name, &m, &err) < 0)
+	json_t *checks = NULL;
+
+	if (q_store_mirror_get(r->st, name, &m, &err) < 0 ||
+	    q_store_mirror_checks(r->st, name, &checks, &err) < 0) {
+		json_decref(m);
 		q_http_send_error(r, &err);
-	else
+	} else {
+		json_t *c;
+		size_t i;
+
+		json_array_foreach (checks, i, c)
+			json_object_del(c, "mirror");
+		json_object_set_new(m, "checks", checks);
 		q_http_send_json(r, 200, public_view(m));
+	}
 	g_free(name);
 }
 
@@ -310,6 +347,7 @@ void q_api_mirror_import(struct q_request *r, const char **caps)
 	}
 	if (q_store_commit(r->st, &err) < 0)
 		goto fail;
+	after_change(r, NULL, true);
 	q_http_send_json(r, 200,
 			 json_pack("{s:I,s:O}", "imported", (json_int_t)n, "mirrors", names));
 	goto out;
@@ -380,6 +418,7 @@ static void change_state(struct q_request *r, const char *cap, const char *actio
 		goto rollback;
 	json_decref(m);
 	m = NULL;
+	after_change(r, name, strcmp(to, "active") == 0);
 	if (q_store_mirror_get(r->st, name, &m, &err) < 0)
 		goto fail;
 	q_http_send_json(r, 200, m);
@@ -428,10 +467,176 @@ void q_api_mirror_delete(struct q_request *r, const char **caps)
 		q_store_rollback(r->st);
 		goto fail;
 	}
+	after_change(r, name, false);
 	q_http_send_json(r, 200, json_pack("{s:s}", "removed", name));
 	g_free(name);
 	return;
 fail:
 	g_free(name);
 	q_http_send_error(r, &err);
+}
+
+/* --- crawls --- */
+
+void q_api_crawl_start(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = NULL, *c = NULL, *m = NULL;
+	const char *mirror = NULL;
+	char *name = NULL;
+	int64_t id;
+
+	(void)caps;
+	if (q_api_need_releng(r, "start crawls", &err) < 0)
+		goto fail;
+	if (r->req->entity.len) {
+		body = q_http_json_body(r, &err);
+		if (!body || q_api_str(body, "mirror", 0, 253, &mirror, &err) < 0)
+			goto fail;
+	}
+	if (mirror && *mirror) {
+		name = name_arg(mirror);
+		if (q_store_mirror_get(r->st, name, &m, &err) < 0)
+			goto fail;
+	}
+	if (q_store_crawl_add(r->st, name, r->who.name, &id, &err) < 0 ||
+	    q_store_crawl_get(r->st, id, &c, &err) < 0)
+		goto fail;
+	q_crawler_wake(r->hub);
+	q_http_send_json(r, 202, c);
+	goto out;
+fail:
+	q_http_send_error(r, &err);
+out:
+	json_decref(body);
+	json_decref(m);
+	g_free(name);
+}
+
+void q_api_crawl_get(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	int64_t id;
+	json_t *c = NULL;
+
+	if (q_parse_int(caps[0], 1, INT64_MAX, &id) < 0) {
+		q_error_set(&err, Q_EINVAL, "crawl id '%.64s' is not a positive integer", caps[0]);
+		q_http_send_error(r, &err);
+		return;
+	}
+	if (q_store_crawl_get(r->st, id, &c, &err) < 0)
+		q_http_send_error(r, &err);
+	else
+		q_http_send_json(r, 200, c);
+}
+
+static int cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Per repo/arch: how many active mirrors serve the newest publish, an
+ * alternate, something else, or nothing, and how long the ones with the
+ * newest took to get it (from the publish to the first check that saw it).
+ */
+void q_api_propagation(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *rows = NULL, *checks = NULL, *mirrors = NULL, *out = json_array(), *row;
+	GHashTable *active = g_hash_table_new(g_str_hash, g_str_equal);
+	size_t i;
+
+	(void)caps;
+	if (q_store_publish_window(r->st, (int64_t)time(NULL) - r->hub->cfg.ml_window, &rows,
+				   &err) < 0 ||
+	    q_store_mirror_checks(r->st, NULL, &checks, &err) < 0 ||
+	    q_store_mirror_list(r->st, &mirrors, &err) < 0)
+		goto fail;
+	json_array_foreach (mirrors, i, row)
+		if (!strcmp(json_string_value(json_object_get(row, "state")), "active"))
+			g_hash_table_add(active,
+					 (gpointer)json_string_value(json_object_get(row, "name")));
+	for (i = 0; i < json_array_size(rows);) {
+		json_t *first = json_array_get(rows, i), *c;
+		const char *sig = json_string_value(json_object_get(first, "sig"));
+		const char *name = json_string_value(json_object_get(first, "repo"));
+		const char *arch = json_string_value(json_object_get(first, "arch"));
+		int64_t major = json_integer_value(json_object_get(first, "major"));
+		int64_t published = json_integer_value(json_object_get(first, "time"));
+		char repo[300];
+		size_t j = i, k, n_delay = 0;
+		int64_t *delays = g_new0(int64_t, json_array_size(checks) + 1);
+		int counts[4] = {0}; /* up to date, lagging, stale, unreachable */
+		const char *master = "unchecked";
+
+		snprintf(repo, sizeof(repo), "sig-%s-%s-%" PRId64, sig, name, major);
+		while (j < json_array_size(rows)) {
+			json_t *x = json_array_get(rows, j);
+
+			if (strcmp(json_string_value(json_object_get(x, "sig")), sig) ||
+			    strcmp(json_string_value(json_object_get(x, "repo")), name) ||
+			    json_integer_value(json_object_get(x, "major")) != major ||
+			    strcmp(json_string_value(json_object_get(x, "arch")), arch))
+				break;
+			j++;
+		}
+		json_array_foreach (checks, k, c) {
+			const char *who = json_string_value(json_object_get(c, "mirror"));
+			const char *sha = json_string_value(json_object_get(c, "sha256"));
+			int state = 3;
+
+			if (strcmp(json_string_value(json_object_get(c, "repo")), repo) ||
+			    strcmp(json_string_value(json_object_get(c, "arch")), arch))
+				continue;
+			if (*sha) {
+				state = 2;
+				for (size_t v = i; v < j; v++)
+					if (!strcmp(sha, json_string_value(json_object_get(
+							     json_array_get(rows, v), "sha256"))))
+						state = v == i ? 0 : 1;
+			}
+			if (who[0] == ':') {
+				master = (const char *[]){"up_to_date", "lagging", "stale",
+							  "unreachable"}[state];
+				continue;
+			}
+			if (!g_hash_table_contains(active, who))
+				continue;
+			counts[state]++;
+			if (state == 0) {
+				int64_t since =
+				    json_integer_value(json_object_get(c, "newest_since"));
+
+				delays[n_delay++] = since > published ? since - published : 0;
+			}
+		}
+		qsort(delays, n_delay, sizeof(*delays), cmp_int64);
+		json_array_append_new(
+		    out,
+		    json_pack(
+			"{s:s,s:s,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:s}", "repo", repo, "arch",
+			arch, "newest_sha256", json_string_value(json_object_get(first, "sha256")),
+			"published", (json_int_t)published, "mirrors",
+			counts[0] + counts[1] + counts[2] + counts[3], "up_to_date", counts[0],
+			"lagging", counts[1], "stale", counts[2], "unreachable", counts[3],
+			"delay_median", n_delay ? json_integer(delays[n_delay / 2]) : json_null(),
+			"delay_max", n_delay ? json_integer(delays[n_delay - 1]) : json_null(),
+			"master", master));
+		g_free(delays);
+		i = j;
+	}
+	q_http_send_json(r, 200, json_pack("{s:o}", "repos", out));
+	out = NULL;
+	goto done;
+fail:
+	q_http_send_error(r, &err);
+done:
+	g_hash_table_destroy(active);
+	json_decref(out);
+	json_decref(rows);
+	json_decref(checks);
+	json_decref(mirrors);
 }

@@ -12,6 +12,7 @@ int cmd_init(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
+int cmd_mirrorlist(int argc, char **argv);
 
 /* Client commands over the API (src/cli/). */
 int cmd_sig(int argc, char **argv);
@@ -28,6 +29,7 @@ int cmd_build(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
+int cmd_crawl(int argc, char **argv);
 
 /* The build worker (src/build/worker.c). */
 int cmd_worker(int argc, char **argv);

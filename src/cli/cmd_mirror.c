@@ -32,6 +32,29 @@ static const struct q_col list_cols[] = {
 static const struct q_col state_fields[] = {
     {"name", "name"},         {"state", "state"},     {"reason", "reason"},
     {"failures", "failures"}, {"updated", "updated"}, {"applied_by", "applied by"},
+    {"ipv4", "ipv4"},         {"ipv6", "ipv6"},       {"last_crawl", "last crawl"},
+};
+
+static const struct q_col check_cols[] = {
+    {"repo", "REPO"},
+    {"arch", "ARCH"},
+    {"state", "STATE"},
+    {"last_check", "LAST CHECK"},
+    {"last_success", "LAST SUCCESS"},
+    {"error", "LAST ERROR"},
+};
+
+static const struct q_col prop_cols[] = {
+    {"repo", "REPO"},
+    {"arch", "ARCH"},
+    {"mirrors", "MIRRORS"},
+    {"up_to_date", "UP TO DATE"},
+    {"lagging", "LAGGING"},
+    {"stale", "STALE"},
+    {"unreachable", "UNREACHABLE"},
+    {"delay_median", "MEDIAN DELAY (S)"},
+    {"delay_max", "MAX DELAY (S)"},
+    {"master", "MASTER"},
 };
 
 static const struct q_col def_fields[] = {
@@ -86,6 +109,10 @@ static void print_mirror(const json_t *m)
 	q_out_fields(json_object_get(def, "address"), addr_fields, Q_ARRAY_LEN(addr_fields));
 	q_out_fields(json_object_get(def, "geolocation"), geo_fields, Q_ARRAY_LEN(geo_fields));
 	q_out_fields(def, def_fields, Q_ARRAY_LEN(def_fields));
+	if (json_array_size(json_object_get(m, "checks"))) {
+		printf("\n");
+		q_out_table(json_object_get(m, "checks"), check_cols, Q_ARRAY_LEN(check_cols));
+	}
 }
 
 /* Print an answer that is a mirror, or its JSON; frees it. */
@@ -307,6 +334,22 @@ static int mirror_disable(struct q_client *c, struct q_cli_args *a)
 	return ret;
 }
 
+static int mirror_propagation(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *ans = NULL;
+
+	(void)a;
+	if (q_client_call(c, "GET", "propagation", NULL, &ans, &err) < 0)
+		return q_cli_fail(&err);
+	if (c->json)
+		q_out_json(ans);
+	else
+		q_out_table(json_object_get(ans, "repos"), prop_cols, Q_ARRAY_LEN(prop_cols));
+	json_decref(ans);
+	return 0;
+}
+
 static int mirror_remove(struct q_client *c, struct q_cli_args *a)
 {
 	return mirror_call(c, a, "DELETE", NULL, NULL);
@@ -324,6 +367,8 @@ static const struct q_cli_cmd mirror_cmds[] = {
     {"disable", "NAME", "disable a mirror (admin, releng)", 1, 1, B(O_REASON), 0, mirror_disable},
     {"enable", "NAME", "enable a disabled mirror again (admin, releng)", 1, 1, 0, 0, mirror_enable},
     {"remove", "NAME", "remove a mirror (admin, releng)", 1, 1, 0, 0, mirror_remove},
+    {"propagation", "", "per repo: how many mirrors have the newest publish, and how fast", 0, 0, 0,
+     0, mirror_propagation},
 };
 
 static const struct q_cli_family mirror_family = {

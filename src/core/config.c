@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 
@@ -19,7 +20,9 @@ enum key_type {
 	T_ALGO,
 	T_BOOL,
 	T_OPTSTR,
-	T_ARCHES
+	T_ARCHES,
+	T_PATH,
+	T_CIDRS
 };
 
 struct key {
@@ -82,6 +85,28 @@ static const struct key keys[] = {
      "largest lookaside file"},
     {"mirror", "alternates_window", T_DURATION, "4d", NUM(ml_window), 0, 90 * 86400,
      "publishes this recent are a metalink's alternates (mirrors that lag are still usable)"},
+    {"mirror", "trusted_proxies", T_CIDRS, "", STR(trusted_proxies), 0, 0,
+     "peers (comma-separated CIDRs) whose X-Forwarded-For names the client; empty: none"},
+    {"mirror", "max_mirrors", T_INT, "10", NUM(ml_max), 1, 100,
+     "most mirrors in one metalink or mirrorlist (the master comes after them)"},
+    {"mirror", "crawl_interval", T_DURATION, "1h", NUM(crawl_interval), 0, 7 * 86400,
+     "time between scheduled crawls of every mirror; 0: only on request"},
+    {"mirror", "crawl_parallel", T_INT, "64", NUM(crawl_parallel), 1, 1024,
+     "fetches a crawl runs at once"},
+    {"mirror", "crawl_per_host", T_INT, "4", NUM(crawl_per_host), 1, 64,
+     "fetches a crawl runs at once against one mirror"},
+    {"mirror", "crawl_timeout", T_DURATION, "30s", NUM(crawl_timeout), 1, 600,
+     "time limit of one fetch (connecting: a third of it, at most 10s)"},
+    {"mirror", "max_failures", T_INT, "4", NUM(max_failures), 1, 1000,
+     "failed crawls in a row that disable a mirror (a success re-enables it)"},
+    {"geoip", "country_mmdb", T_PATH, "", STR(geo_country), 0, 0,
+     "country database (.mmdb: country_code or country.iso_code); empty: none"},
+    {"geoip", "asn_mmdb", T_PATH, "", STR(geo_asn), 0, 0,
+     "ASN database (.mmdb: autonomous_system_number); empty: none"},
+    {"geoip", "tor_v4", T_PATH, "/usr/share/tor/geoip", STR(geo_tor4), 0, 0,
+     "tor-geoipdb IPv4 table, for countries the .mmdb does not know; empty: none"},
+    {"geoip", "tor_v6", T_PATH, "/usr/share/tor/geoip6", STR(geo_tor6), 0, 0,
+     "tor-geoipdb IPv6 table; empty: none"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -138,6 +163,44 @@ int q_parse_duration(const char *s, int64_t *out)
 	return parse_suffixed(s, "smhdw", mult, out);
 }
 
+/* "A/N, B/N": each an IPv4 or IPv6 address, optionally with a prefix in range. */
+static int check_cidrs(const char *value)
+{
+	char item[128];
+	const char *p = value;
+
+	while (*p) {
+		size_t l = strcspn(p, ",");
+		unsigned char buf[16];
+		char *slash;
+		int64_t prefix;
+		int v6;
+
+		while (l && isspace((unsigned char)*p)) {
+			p++;
+			l--;
+		}
+		if (l == 0 || l >= sizeof(item))
+			return -1;
+		memcpy(item, p, l);
+		item[l] = '\0';
+		while (l && isspace((unsigned char)item[l - 1]))
+			item[--l] = '\0';
+		slash = strchr(item, '/');
+		if (slash)
+			*slash = '\0';
+		v6 = strchr(item, ':') != NULL;
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, item, buf) != 1)
+			return -1;
+		if (slash && q_parse_int(slash + 1, 0, v6 ? 128 : 32, &prefix) < 0)
+			return -1;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int check_listen(const char *v)
 {
 	const char *colon = strrchr(v, ':');
@@ -164,6 +227,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_LEVEL:
 	case T_OPTSTR:
 	case T_ARCHES:
+	case T_PATH:
+	case T_CIDRS:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
@@ -181,6 +246,10 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 		if (k->type == T_OPTSTR && *value && strncmp(value, "http://", 7) &&
 		    strncmp(value, "https://", 8))
 			return "expected empty or a URL starting with http:// or https://";
+		if (k->type == T_PATH && *value && *value != '/')
+			return "expected empty or an absolute path";
+		if (k->type == T_CIDRS && check_cidrs(value) < 0)
+			return "expected a comma-separated list of CIDRs (10.0.0.0/8, ::1/128)";
 		if (k->type == T_ARCHES) {
 			const char *p = value;
 			static const char *known[] = {"x86_64", "aarch64", "ppc64le", "s390x",

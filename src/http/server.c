@@ -103,6 +103,36 @@ static void send_metrics(struct q_request *r)
 	g_string_free(g, TRUE);
 }
 
+/* `quarry mirrorlist`: /metalink, /mirrorlist, /healthz, /metrics only. */
+static void on_mirror_req(struct q_request *r)
+{
+	struct q_mirror_service *ml = &r->hub->ml;
+	struct q_snapshot *s = atomic_load(&ml->snap.cur);
+	struct q_error err = {0};
+
+	if (r->path.n == 1 && !strcmp(r->path.seg[0], "healthz")) {
+		if (s)
+			q_http_send_text(r, 200, "text/plain", "ok\n", 3);
+		else
+			q_http_send_text(r, 503, "text/plain", "no snapshot loaded\n", 19);
+	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics")) {
+		char buf[1024];
+		int n = snprintf(buf, sizeof(buf),
+				 "# TYPE quarry_mirrorlist_answers_total counter\n"
+				 "quarry_mirrorlist_answers_total %" PRIuFAST64 "\n"
+				 "# TYPE quarry_mirror_snapshot_built_seconds gauge\n"
+				 "quarry_mirror_snapshot_built_seconds %" PRId64 "\n",
+				 atomic_load(&ml->count), s ? s->built : 0);
+
+		q_http_send_text(r, 200, "text/plain; version=0.0.4", buf, (size_t)n);
+	} else if (q_mirror_handle(r, ml) != 0) {
+		q_error_set(&err, Q_ENOTFOUND,
+			    "no such resource; this server answers /metalink and "
+			    "/mirrorlist");
+		q_http_send_error(r, &err);
+	}
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct loop_thread *t = (struct loop_thread *)req->conn->ctx;
@@ -118,6 +148,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	r->query_len = qat != SIZE_MAX ? req->path.len - qat - 1 : 0;
 	if (q_path_split(req->path.base, qat != SIZE_MAX ? qat : req->path.len, &r->path, &err) < 0)
 		q_http_send_error(r, &err);
+	else if (t->hub->mirror_only)
+		on_mirror_req(r);
 	else if (r->path.n == 1 && !strcmp(r->path.seg[0], "healthz")) {
 		if (q_store_ping(r->st) == 0)
 			q_http_send_text(r, 200, "text/plain", "ok\n", 3);
@@ -125,7 +157,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 			q_http_send_text(r, 503, "text/plain", "database unavailable\n", 21);
 	} else if (r->path.n == 1 && !strcmp(r->path.seg[0], "metrics"))
 		send_metrics(r);
-	else if (q_mirror_handle(r) == 0)
+	else if (q_mirror_handle(r, &t->hub->ml) == 0)
 		;
 	else if (r->path.n >= 1 && !strcmp(r->path.seg[0], "lookaside") &&
 		 q_api_lookaside_get(r) == 0)
@@ -240,6 +272,10 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	/* Public keys have no extension; registered first, so matched first. */
 	keymm = h2o_mimemap_create();
 	h2o_mimemap_set_default_type(keymm, "application/pgp-keys", NULL);
+	if (hub->mirror_only) {
+		h2o_mem_release_shared(mm);
+		goto handlers;
+	}
 	snprintf(pubroot, sizeof(pubroot), "%s/sig/keys/", hub->pub_dir);
 	pc = h2o_config_register_path(host, "/pub/sig/keys", 0);
 	h2o_file_register(pc, pubroot, NULL, keymm, 0);
@@ -250,6 +286,7 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	h2o_file_register(pc, pubroot, NULL, mm, H2O_FILE_FLAG_DIR_LISTING);
 	h2o_mem_release_shared(mm);
 
+handlers:
 	pc = h2o_config_register_path(host, "/", 0);
 	h = h2o_create_handler(pc, sizeof(*h));
 	h->on_req = on_req;
@@ -265,8 +302,7 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 		struct loop_thread *t = &threads[i];
 
 		t->hub = hub;
-		t->st = q_store_open(hub->db_path, err);
-		if (!t->st)
+		if (!hub->mirror_only && !(t->st = q_store_open(hub->db_path, err)))
 			return -1;
 		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
 		t->accept.ctx = &t->ctx;
@@ -276,8 +312,11 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 		t->listener->data = t;
 		h2o_socket_read_start(t->listener, on_accept);
 	}
-	q_info("hub listening on %s (%d threads), public URL %s", hub->cfg.listen, n,
-	       hub->cfg.public_url);
+	if (hub->mirror_only)
+		q_info("mirrorlist listening on %s (%d threads)", hub->cfg.listen, n);
+	else
+		q_info("hub listening on %s (%d threads), public URL %s", hub->cfg.listen, n,
+		       hub->cfg.public_url);
 	for (int i = 1; i < n; i++)
 		pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]);
 	loop_main(&threads[0]);

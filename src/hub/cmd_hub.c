@@ -174,7 +174,8 @@ int cmd_hub(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
-	if (q_hub_init(&hub, &cfg, &err) < 0 || q_hub_open_signer(&hub, &err) < 0)
+	if (q_hub_init(&hub, &cfg, &err) < 0 || q_hub_open_signer(&hub, &err) < 0 ||
+	    q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
 		goto fail;
 	st = q_store_open(hub.db_path, &err);
 	if (!st || q_store_migrate(st, &err) < 0)
@@ -193,6 +194,8 @@ int cmd_hub(int argc, char **argv)
 	q_error_clear(&err);
 	q_store_close(st);
 	st = NULL;
+	if (q_crawler_start(&hub, &err) < 0)
+		goto fail;
 	if (q_server_run(&hub, &err) < 0)
 		goto fail;
 	q_hub_release(&hub);

@@ -37,11 +37,24 @@ static int path_join(char *out, size_t size, const char *a, const char *b)
 int q_hub_refresh_snapshot(struct q_hub *hub, struct q_store *st, struct q_error *err)
 {
 	struct q_snapshot *s = NULL;
+	json_t *doc = NULL;
+	int rc = -1;
 
-	if (q_snapshot_build(st, hub->cfg.public_url, hub->cfg.ml_window, &s, err) < 0)
-		return -1;
-	q_snapshot_holder_swap(&hub->snap, s);
-	return 0;
+	/* One at a time: a publish and a crawl finishing together must not swap in
+	 * the older of their two pictures last. */
+	g_mutex_lock(hub->snapshot_lock);
+	if (q_snapshot_build_json(st, hub->cfg.public_url, hub->cfg.ml_window, &doc, err) < 0 ||
+	    q_snapshot_from_json(doc, &s, err) < 0 ||
+	    q_snapshot_write_file(hub->snapshot_path, doc, err) < 0)
+		goto out;
+	q_snapshot_holder_swap(&hub->ml.snap, s);
+	s = NULL;
+	rc = 0;
+out:
+	g_mutex_unlock(hub->snapshot_lock);
+	q_snapshot_free(s);
+	json_decref(doc);
+	return rc;
 }
 
 int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *err)
@@ -66,7 +79,9 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 	memset(hub, 0, sizeof(*hub));
 	hub->cfg = *cfg;
 	hub->started = (int64_t)time(NULL);
-	q_snapshot_holder_init(&hub->snap);
+	hub->snapshot_lock = g_new0(GMutex, 1);
+	g_mutex_init(hub->snapshot_lock);
+	q_snapshot_holder_init(&hub->ml.snap); /* GeoIP and proxies: q_mirror_service_init */
 	if (q_fs_mkdirs(dd, 0755, err) < 0)
 		return -1;
 	/* Absolute from here on: workers and sandboxes get these paths. */
@@ -78,7 +93,9 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 		memcpy(hub->cfg.data_dir, abs, strlen(abs) + 1);
 		dd = hub->cfg.data_dir;
 	}
-	if (path_join(hub->db_path, sizeof(hub->db_path), dd, "quarry.db") < 0)
+	if (path_join(hub->db_path, sizeof(hub->db_path), dd, "quarry.db") < 0 ||
+	    path_join(hub->snapshot_path, sizeof(hub->snapshot_path), dd, "mirror-snapshot.json") <
+		0)
 		return q_error_set(err, Q_EINVAL, "data_dir '%s' is too long", dd);
 	for (size_t i = 0; i < Q_ARRAY_LEN(dirs); i++) {
 		if (path_join(dirs[i].dst, sizeof(hub->pub_dir), dd, dirs[i].name) < 0)
@@ -98,7 +115,13 @@ int q_hub_open_signer(struct q_hub *hub, struct q_error *err)
 
 void q_hub_release(struct q_hub *hub)
 {
-	q_snapshot_holder_release(&hub->snap);
+	q_crawler_stop(hub);
+	q_mirror_service_release(&hub->ml);
+	if (hub->snapshot_lock) {
+		g_mutex_clear(hub->snapshot_lock);
+		g_free(hub->snapshot_lock);
+		hub->snapshot_lock = NULL;
+	}
 	if (hub->signer) {
 		q_signer_close(hub->signer);
 		hub->signer = NULL;

@@ -19,9 +19,11 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "mirror/service.h"
 #include "mirror/snapshot.h"
 #include "store/store.h"
 
+struct q_crawler;
 struct q_error;
 struct q_signer;
 
@@ -49,8 +51,12 @@ struct q_hub {
 	char lookaside_dir[1100];
 	struct q_signer *signer; /* NULL until q_hub_open_signer */
 	struct q_metrics metrics;
-	int64_t started;               /* time(NULL) at start */
-	struct q_snapshot_holder snap; /* what /metalink and /mirrorlist answer from */
+	int64_t started;            /* time(NULL) at start */
+	struct q_mirror_service ml; /* /metalink and /mirrorlist */
+	char snapshot_path[1100];   /* DATA/mirror-snapshot.json */
+	void *snapshot_lock;        /* GMutex: one snapshot refresh at a time */
+	struct q_crawler *crawler;  /* the crawler thread, NULL when not running */
+	int mirror_only;            /* `quarry mirrorlist`: no database, no /pub, no API */
 };
 
 /* Fill paths from cfg.data_dir and create the directories. */
@@ -97,8 +103,21 @@ int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct
 int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, json_t **fields,
 		     struct q_error *err);
 
-/* Rebuild the metalink snapshot from the database and swap it in. */
+/* Rebuild the metalink snapshot from the database, write it to
+ * DATA/mirror-snapshot.json and swap it in. */
 int q_hub_refresh_snapshot(struct q_hub *hub, struct q_store *st, struct q_error *err);
+
+/*
+ * The crawler (crawler.c): a thread with its own database connection that
+ * runs queued crawls (q_store_crawl_add, then q_crawler_wake) and, every
+ * mirror.crawl_interval, a scheduled one.
+ */
+int q_crawler_start(struct q_hub *hub, struct q_error *err);
+void q_crawler_wake(struct q_hub *hub);
+void q_crawler_stop(struct q_hub *hub);
+/* One crawl now, in this thread: every mirror (mirror NULL) or one. */
+int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
+		struct q_error *err);
 
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);

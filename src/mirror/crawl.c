@@ -16,6 +16,7 @@
 #include "mirror/crawl.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <strings.h>
@@ -168,6 +169,13 @@ static void finish(struct xfer *x, CURLcode rc, const struct q_crawl_target *t,
 	curl_easy_getinfo(x->h, CURLINFO_TOTAL_TIME, &secs);
 	r->http_status = (int)status;
 	r->seconds = secs;
+	r->family = 0;
+	{
+		char *ip = NULL;
+
+		if (curl_easy_getinfo(x->h, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
+			r->family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	}
 	r->state = Q_CRAWL_UNREACHABLE;
 	if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(r->error, sizeof(r->error), "repomd.xml is larger than %zu bytes",

@@ -78,6 +78,7 @@ struct q_crawl_result {
 	int http_status; /* the final response's status, 0 when there was none */
 	char sha256[65]; /* the body's hash (lowercase hex) when status was 200, else "" */
 	double seconds;  /* the transfer's total time */
+	int family;      /* AF_INET or AF_INET6: the address connected to; 0 when none */
 	char error[256]; /* why it is unreachable (or stale), "" when up to date */
 };
 

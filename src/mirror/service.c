@@ -2,22 +2,197 @@
  * service.c: GET /metalink and GET /mirrorlist (domain.md, "Mirrorlist and
  * metalink"), answered from the current snapshot without a lock.
  *
- * Today the list holds the master (the hub's own /pub, from hub.public_url)
- * only: the mirror registry and crawler (issue 4) add mirrors ahead of it.
- * The main entry is the newest publish of the repo/arch, the alternates the
- * older publishes inside mirror.alternates_window.
+ * A request: parse the query (query.c), find the repo in the snapshot,
+ * work out the client (the peer; the last X-Forwarded-For entry that is
+ * not itself a trusted proxy when the peer is one; ip= overrides both),
+ * look it up in GeoIP, choose mirrors (select.c), render (metalink.c). The
+ * master (the hub's own /pub) comes last, except in a monopoly answer.
  */
 #include "core/common.h"
+#include "core/config.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "http/http.h"
-#include "hub/hub.h"
+#include "mirror/geoip.h"
 #include "mirror/metalink.h"
 #include "mirror/query.h"
+#include "mirror/select.h"
 #include "mirror/service.h"
-#include "mirror/snapshot.h"
 
+#include <arpa/inet.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
+
+#define MAX_XFF_ENTRIES 32
+
+int q_mirror_service_init(struct q_mirror_service *svc, const struct q_config *cfg,
+			  struct q_error *err)
+{
+	const char *tor4 = cfg->geo_tor4[0] ? cfg->geo_tor4 : NULL;
+	const char *tor6 = cfg->geo_tor6[0] ? cfg->geo_tor6 : NULL;
+	char **items;
+
+	if (!svc->snap.lock)
+		q_snapshot_holder_init(&svc->snap);
+	svc->max = (size_t)cfg->ml_max;
+	/* The Debian tables are defaults: a machine without tor-geoipdb still starts. */
+	if (tor4 && !strcmp(tor4, "/usr/share/tor/geoip") && access(tor4, R_OK) != 0) {
+		q_warn("GeoIP: %s is missing (Debian package tor-geoipdb): no IPv4 countries",
+		       tor4);
+		tor4 = NULL;
+	}
+	if (tor6 && !strcmp(tor6, "/usr/share/tor/geoip6") && access(tor6, R_OK) != 0) {
+		q_warn("GeoIP: %s is missing (Debian package tor-geoipdb): no IPv6 countries",
+		       tor6);
+		tor6 = NULL;
+	}
+	if (cfg->geo_country[0] || cfg->geo_asn[0] || tor4 || tor6) {
+		svc->geo = q_geoip_open(cfg->geo_country[0] ? cfg->geo_country : NULL,
+					cfg->geo_asn[0] ? cfg->geo_asn : NULL, tor4, tor6, err);
+		if (!svc->geo)
+			return -1;
+	}
+	items = g_strsplit(cfg->trusted_proxies, ",", -1);
+	svc->trusted = g_new0(struct q_cidr, g_strv_length(items) + 1);
+	for (char **p = items; *p; p++) {
+		char *item = g_strstrip(*p);
+		char buf[80];
+		struct q_error e = {0};
+
+		if (!*item)
+			continue;
+		/* A bare address is a host network; q_cidr_parse wants host bits clear. */
+		snprintf(buf, sizeof(buf), "%s", item);
+		if (q_cidr_parse(buf, &svc->trusted[svc->n_trusted], &e) < 0) {
+			q_error_set(err, Q_EINVAL, "mirror.trusted_proxies: '%s': %s", item, e.msg);
+			g_strfreev(items);
+			return -1;
+		}
+		svc->n_trusted++;
+	}
+	g_strfreev(items);
+	return 0;
+}
+
+void q_mirror_service_release(struct q_mirror_service *svc)
+{
+	q_snapshot_holder_release(&svc->snap);
+	q_geoip_free(svc->geo);
+	g_free(svc->trusted);
+	svc->geo = NULL;
+	svc->trusted = NULL;
+}
+
+/* An address literal (brackets and an IPv4 ":port" allowed, as proxies write them). */
+static int parse_addr(const char *s, size_t len, struct q_sel_client *c)
+{
+	char buf[64];
+	const char *colon;
+
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (buf[0] == '[') {
+		char *end = strchr(buf, ']');
+
+		if (!end)
+			return -1;
+		*end = '\0';
+		memmove(buf, buf + 1, strlen(buf + 1) + 1);
+	} else if ((colon = strchr(buf, ':')) && !strchr(colon + 1, ':')) {
+		buf[colon - buf] = '\0'; /* IPv4 with a port */
+	}
+	if (inet_pton(AF_INET, buf, c->addr) == 1) {
+		c->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, buf, c->addr) == 1) {
+		c->family = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)c->addr)) {
+			memmove(c->addr, c->addr + 12, 4);
+			c->family = AF_INET;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static bool trusted(const struct q_mirror_service *svc, const struct q_sel_client *c)
+{
+	for (size_t i = 0; i < svc->n_trusted; i++)
+		if (q_cidr_contains(&svc->trusted[i], c->family, c->addr))
+			return true;
+	return false;
+}
+
+/* The peer, or what trusted proxies say the client is. */
+static void client_of(struct q_request *r, const struct q_mirror_service *svc,
+		      struct q_sel_client *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t n;
+	const h2o_headers_t *hs = &r->req->headers;
+	GString *xff;
+	ssize_t cur = -1;
+
+	memset(c, 0, sizeof(*c));
+	n = r->req->conn->callbacks->get_peername
+		? r->req->conn->callbacks->get_peername(r->req->conn, (struct sockaddr *)&ss)
+		: 0;
+	if (n == 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		memcpy(c->addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		c->family = AF_INET;
+	} else if (ss.ss_family == AF_INET6) {
+		struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a)) {
+			memcpy(c->addr, a->s6_addr + 12, 4);
+			c->family = AF_INET;
+		} else {
+			memcpy(c->addr, a, 16);
+			c->family = AF_INET6;
+		}
+	} else {
+		return;
+	}
+	if (svc->n_trusted == 0 || !trusted(svc, c))
+		return;
+	/* Every X-Forwarded-For header, in order, as one list. */
+	xff = g_string_new(NULL);
+	while ((cur = h2o_find_header_by_str(hs, H2O_STRLIT("x-forwarded-for"), cur)) != -1) {
+		if (xff->len)
+			g_string_append_c(xff, ',');
+		g_string_append_len(xff, hs->entries[cur].value.base, hs->entries[cur].value.len);
+	}
+	/* From the right: skip our own proxies; the first other entry is the client.
+	 * A malformed entry ends the walk: what is left of it cannot be trusted. */
+	for (int i = 0; xff->len && i < MAX_XFF_ENTRIES; i++) {
+		char *comma = strrchr(xff->str, ',');
+		const char *item = comma ? comma + 1 : xff->str;
+		struct q_sel_client x = {0};
+
+		if (parse_addr(item, strlen(item), &x) < 0)
+			break;
+		*c = x;
+		if (!trusted(svc, &x))
+			break;
+		if (!comma)
+			break;
+		g_string_truncate(xff, (size_t)(comma - xff->str));
+	}
+	g_string_free(xff, TRUE);
+}
 
 static void not_found(struct q_request *r, const struct q_snapshot *s, const struct q_mlquery *q)
 {
@@ -31,76 +206,165 @@ static void not_found(struct q_request *r, const struct q_snapshot *s, const str
 	g_string_free(g, TRUE);
 }
 
-int q_mirror_handle(struct q_request *r)
+static const char *url_of(const struct q_snap_mirror *m, unsigned proto)
 {
+	return proto == Q_MLPROTO_HTTPS ? m->https : proto == Q_MLPROTO_HTTP ? m->http : m->rsync;
+}
+
+static const char *proto_name(unsigned proto)
+{
+	return proto == Q_MLPROTO_HTTPS ? "https" : proto == Q_MLPROTO_HTTP ? "http" : "rsync";
+}
+
+static void redirect(struct q_request *r, const char *target)
+{
+	h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_LOCATION, NULL,
+		       h2o_strdup(&r->req->pool, target, SIZE_MAX).base, strlen(target));
+	q_http_send_text(r, 302, "text/plain", "", 0);
+}
+
+int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
+{
+	static const unsigned order[] = {Q_MLPROTO_HTTPS, Q_MLPROTO_HTTP, Q_MLPROTO_RSYNC};
 	struct q_error err = {0};
 	struct q_mlquery q;
 	const struct q_snapshot *s;
 	const struct q_snap_repo *repo;
-	int metalink;
-	char url[2048];
-	const char *proto;
+	struct q_sel_client c;
+	struct q_sel_query sq = {0};
+	struct q_sel_pick picks[100];
+	size_t n = 0, nurls = 0, nlines = 0;
+	bool monopoly = false, metalink;
+	unsigned mproto = 0;
+	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+	struct q_mlurl *urls = NULL;
+	const char **lines = NULL;
+	char ipbuf[INET6_ADDRSTRLEN] = "";
 	char *body = NULL;
 	size_t len = 0;
 
 	if (r->path.n != 1 ||
-	    (strcmp(r->path.seg[0], "metalink") && strcmp(r->path.seg[0], "mirrorlist")))
+	    (strcmp(r->path.seg[0], "metalink") && strcmp(r->path.seg[0], "mirrorlist"))) {
+		g_ptr_array_free(owned, TRUE);
 		return -1;
+	}
+	atomic_fetch_add(&svc->count, 1);
 	metalink = !strcmp(r->path.seg[0], "metalink");
 	if (q_mlquery_parse(r->query, r->query_len, &q, &err) < 0) {
 		char msg[1100];
-		int n = snprintf(msg, sizeof(msg), "# %s\n", err.msg);
-		q_http_send_text(r, 400, "text/plain; charset=utf-8", msg, (size_t)n);
-		return 0;
+		int k = snprintf(msg, sizeof(msg), "# %s\n", err.msg);
+
+		q_http_send_text(r, 400, "text/plain; charset=utf-8", msg,
+				 (size_t)k < sizeof(msg) ? (size_t)k : sizeof(msg) - 1);
+		goto out;
 	}
-	s = atomic_load(&r->hub->snap.cur);
+	s = atomic_load(&svc->snap.cur);
 	repo = q_snapshot_find(s, q.repo, q.arch);
 	if (!repo || repo->n_versions == 0) {
 		not_found(r, s, &q);
-		return 0;
+		goto out;
 	}
-	/* The master: last resort, and for now the only entry. */
-	proto = !strncmp(s->master, "https://", 8) ? "https" : "http";
-	snprintf(url, sizeof(url), "%s%s", s->master, repo->path);
-	if (!(q.protocols & (!strcmp(proto, "https") ? Q_MLPROTO_HTTPS : Q_MLPROTO_HTTP)))
-		url[0] = '\0';
+
+	/* Who asks, and where that is. */
+	if (q.has_ip)
+		parse_addr(q.ip, strlen(q.ip), &c);
+	else
+		client_of(r, svc, &c);
+	if (c.family)
+		inet_ntop(c.family, c.addr, ipbuf, sizeof(ipbuf));
+	if (svc->geo && c.family) {
+		int64_t asn = 0;
+
+		q_geoip_lookup(svc->geo, ipbuf, c.country, &asn);
+		c.asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : 0;
+	}
+	sq.protocols = q.protocols;
+	sq.countries = (const char(*)[3])q.country;
+	sq.n_countries = q.n_country;
+	sq.country_global = q.country_global;
+	sq.netblock = q.netblock;
+	sq.max = svc->max && svc->max <= Q_ARRAY_LEN(picks) ? svc->max : Q_SEL_MAX;
+	q_select(s, repo, &c, &sq,
+		 atomic_fetch_add(&svc->seq, 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)s->built, picks,
+		 &n, &monopoly);
+
+	/* The URLs, best first; the master last. */
+	urls = g_new0(struct q_mlurl, n * 3 + 1);
+	lines = g_new0(const char *, n + 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct q_snap_mirror *m = picks[i].mirror;
+		bool listed = false;
+
+		for (size_t k = 0; k < Q_ARRAY_LEN(order); k++) {
+			const char *base = url_of(m, order[k]);
+			char *dir;
+
+			if (!(q.protocols & order[k]) || !base)
+				continue;
+			dir = g_strconcat(base, repo->path, NULL);
+			g_ptr_array_add(owned, dir);
+			if (!listed &&
+			    (order[k] != Q_MLPROTO_RSYNC || !(q.protocols & ~Q_MLPROTO_RSYNC)))
+				lines[nlines++] = dir, listed = true;
+			if (metalink) {
+				char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
+
+				g_ptr_array_add(owned, full);
+				urls[nurls].protocol = proto_name(order[k]);
+				memcpy(urls[nurls].country, m->country, 3);
+				urls[nurls].preference = 100 - (int)i;
+				urls[nurls].url = full;
+				nurls++;
+			}
+		}
+	}
+	if (!monopoly) {
+		bool https = !strncmp(s->master, "https://", 8);
+
+		mproto = https ? Q_MLPROTO_HTTPS : Q_MLPROTO_HTTP;
+		if (q.protocols & mproto) {
+			char *dir = g_strconcat(s->master, "/pub/", repo->path, NULL);
+			char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
+
+			g_ptr_array_add(owned, dir);
+			g_ptr_array_add(owned, full);
+			lines[nlines++] = dir;
+			urls[nurls].protocol = proto_name(mproto);
+			urls[nurls].preference = 1;
+			urls[nurls].url = full;
+			nurls++;
+		}
+	}
 	if (q.redirect) {
-		if (!url[0]) {
+		const char *target = NULL;
+
+		for (size_t i = 0; i < nlines && !target; i++)
+			if (!strncmp(lines[i], "http", 4))
+				target = lines[i];
+		if (!target) {
 			not_found(r, s, &q);
-			return 0;
+			goto out;
 		}
 		{
-			char target[2100];
+			char *t = g_strconcat(target, metalink ? "repodata/repomd.xml" : "", NULL);
 
-			snprintf(target, sizeof(target), "%s%s", url,
-				 metalink ? "repodata/repomd.xml" : "");
-			r->req->res.status = 302;
-			r->req->res.reason = "Found";
-			h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_LOCATION,
-				       NULL, h2o_strdup(&r->req->pool, target, SIZE_MAX).base,
-				       strlen(target));
-			q_http_send_text(r, 302, "text/plain", "", 0);
+			redirect(r, t);
+			g_free(t);
 		}
-		return 0;
+		goto out;
 	}
 	if (metalink) {
-		struct q_mlurl u = {proto, "", 1, NULL};
-		char full[2100];
-
-		snprintf(full, sizeof(full), "%srepodata/repomd.xml", url);
-		u.url = full;
-		body =
-		    q_metalink_render(&repo->versions[0], repo->versions + 1, repo->n_versions - 1,
-				      &u, url[0] ? 1 : 0, time(NULL), &len);
+		body = q_metalink_render(&repo->versions[0], repo->versions + 1,
+					 repo->n_versions - 1, urls, nurls, time(NULL), &len);
 		if (body)
 			q_http_send_text(r, 200, "application/metalink+xml", body, len);
 	} else {
-		const char *urls[1] = {url};
 		char comment[300];
 
-		snprintf(comment, sizeof(comment), "repo = %s arch = %s country = global", q.repo,
-			 q.arch);
-		body = q_mirrorlist_render(q.repo, q.arch, urls, url[0] ? 1 : 0, comment, &len);
+		snprintf(comment, sizeof(comment), "client = %s country = %s asn = %u%s",
+			 ipbuf[0] ? ipbuf : "unknown", c.country[0] ? c.country : "unknown", c.asn,
+			 monopoly ? " (monopoly)" : "");
+		body = q_mirrorlist_render(q.repo, q.arch, lines, nlines, comment, &len);
 		if (body)
 			q_http_send_text(r, 200, "text/plain; charset=utf-8", body, len);
 	}
@@ -109,6 +373,10 @@ int q_mirror_handle(struct q_request *r)
 			    metalink ? "metalink" : "mirrorlist");
 		q_http_send_error(r, &err);
 	}
+out:
 	free(body);
+	g_free(urls);
+	g_free(lines);
+	g_ptr_array_free(owned, TRUE);
 	return 0;
 }

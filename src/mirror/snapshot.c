@@ -3,11 +3,159 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/fs.h"
+#include "core/hash.h"
+#include "mirror/geoip.h"
 #include "mirror/snapshot.h"
 #include "store/store.h"
 
 #include <glib.h>
 #include <time.h>
+
+#define SNAPSHOT_FORMAT "quarry-mirror-snapshot"
+#define SNAPSHOT_MAX_FILE ((size_t)256 << 20)
+#define MAX_VERSIONS 1000
+
+/* --- building the document from the database --- */
+
+static json_t *version_json(json_t *row)
+{
+	return json_pack("{s:I,s:I,s:O,s:O,s:O,s:O}", "timestamp",
+			 json_integer_value(json_object_get(row, "revision")), "size",
+			 json_integer_value(json_object_get(row, "size")), "md5",
+			 json_object_get(row, "md5"), "sha1", json_object_get(row, "sha1"),
+			 "sha256", json_object_get(row, "sha256"), "sha512",
+			 json_object_get(row, "sha512"));
+}
+
+static void copy_member(json_t *dst, json_t *src, const char *k)
+{
+	json_t *v = json_object_get(src, k);
+
+	if (v && !json_is_null(v))
+		json_object_set(dst, k, v);
+}
+
+static json_t *mirror_json(json_t *row, json_t *serves)
+{
+	json_t *d = json_object_get(row, "definition");
+	json_t *m = json_object();
+	json_t *bw = json_object_get(d, "bandwidth");
+	json_t *addr = json_object_get(d, "address");
+
+	json_object_set(m, "name", json_object_get(row, "name"));
+	for (const char *const *k = (const char *const[]){"http", "https", "rsync", NULL}; *k; k++)
+		copy_member(m, addr, *k);
+	copy_member(m, json_object_get(d, "geolocation"), "country");
+	json_object_set_new(m, "asn", json_deep_copy(json_object_get(d, "asn")));
+	json_object_set_new(m, "subnets", json_deep_copy(json_object_get(d, "subnets")));
+	json_object_set_new(m, "private",
+			    json_boolean(json_is_true(json_object_get(d, "private"))));
+	json_object_set_new(m, "monopoly",
+			    json_boolean(json_is_true(json_object_get(d, "monopoly"))));
+	json_object_set_new(m, "bandwidth",
+			    json_integer(json_is_integer(bw) && json_integer_value(bw) > 0
+					     ? json_integer_value(bw)
+					     : 100));
+	json_object_set_new(m, "ipv4",
+			    json_boolean(json_integer_value(json_object_get(row, "ipv4")) != 0));
+	json_object_set_new(m, "ipv6",
+			    json_boolean(json_integer_value(json_object_get(row, "ipv6")) != 0));
+	json_object_set(m, "serves", serves ? serves : json_object());
+	if (!json_is_array(json_object_get(m, "asn")))
+		json_object_set_new(m, "asn", json_array());
+	if (!json_is_array(json_object_get(m, "subnets")))
+		json_object_set_new(m, "subnets", json_array());
+	return m;
+}
+
+int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t window, json_t **out,
+			  struct q_error *err)
+{
+	json_t *rows = NULL, *mirrors = NULL, *checks = NULL, *row;
+	json_t *repos = json_array(), *mlist = json_array(), *by_key = json_object();
+	json_t *serves_by = json_object();
+	int64_t now = (int64_t)time(NULL);
+	char *master;
+	size_t i;
+
+	*out = NULL;
+	if (q_store_publish_window(st, now - window, &rows, err) < 0 ||
+	    q_store_mirror_list(st, &mirrors, err) < 0 ||
+	    q_store_mirror_checks(st, NULL, &checks, err) < 0)
+		goto fail;
+	json_array_foreach (rows, i, row) {
+		const char *sig = json_string_value(json_object_get(row, "sig"));
+		const char *name = json_string_value(json_object_get(row, "repo"));
+		const char *arch = json_string_value(json_object_get(row, "arch"));
+		int64_t major = json_integer_value(json_object_get(row, "major"));
+		char *repo = g_strdup_printf("sig-%s-%s-%" PRId64, sig, name, major);
+		char *key = g_strdup_printf("%s/%s", repo, arch);
+		json_t *r = json_object_get(by_key, key);
+
+		if (!r) {
+			char *path =
+			    g_strdup_printf("sig/%" PRId64 "/%s/%s/%s/", major, sig, arch, name);
+
+			r = json_pack("{s:s,s:s,s:s,s:[]}", "repo", repo, "arch", arch, "path",
+				      path, "versions");
+			g_free(path);
+			json_object_set_new(by_key, key, r);
+			json_array_append(repos, r);
+		}
+		json_array_append_new(json_object_get(r, "versions"), version_json(row));
+		g_free(repo);
+		g_free(key);
+	}
+	json_array_foreach (checks, i, row) {
+		const char *sha = json_string_value(json_object_get(row, "sha256"));
+		const char *mirror = json_string_value(json_object_get(row, "mirror"));
+		json_t *sv;
+		char key[512];
+
+		if (!sha || !*sha ||
+		    !strcmp(json_string_value(json_object_get(row, "state")), "unreachable"))
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(row, "repo")),
+			 json_string_value(json_object_get(row, "arch")));
+		if (!json_object_get(by_key, key))
+			continue; /* a repo no longer published */
+		sv = json_object_get(serves_by, mirror);
+		if (!sv) {
+			sv = json_object();
+			json_object_set_new(serves_by, mirror, sv);
+		}
+		json_object_set_new(sv, key, json_string(sha));
+	}
+	json_array_foreach (mirrors, i, row) {
+		const char *name = json_string_value(json_object_get(row, "name"));
+
+		if (strcmp(json_string_value(json_object_get(row, "state")), "active"))
+			continue;
+		json_array_append_new(mlist, mirror_json(row, json_object_get(serves_by, name)));
+	}
+	master = g_strdup(public_url);
+	while (*master && master[strlen(master) - 1] == '/')
+		master[strlen(master) - 1] = '\0';
+	*out =
+	    json_pack("{s:s,s:i,s:I,s:s,s:o,s:o}", "format", SNAPSHOT_FORMAT, "version", 1, "built",
+		      (json_int_t)now, "master", master, "repos", repos, "mirrors", mlist);
+	g_free(master);
+	repos = mlist = NULL;
+fail:
+	json_decref(rows);
+	json_decref(mirrors);
+	json_decref(checks);
+	json_decref(repos);
+	json_decref(mlist);
+	json_decref(by_key);
+	json_decref(serves_by);
+	if (!*out && !err->msg[0])
+		q_error_set(err, Q_EINTERNAL, "cannot build the mirror snapshot");
+	return *out ? 0 : -1;
+}
+
+/* --- parsing --- */
 
 static void repo_free(gpointer p)
 {
@@ -18,84 +166,400 @@ static void repo_free(gpointer p)
 	g_free(r->arch);
 	g_free(r->path);
 	g_free(r->versions);
+	g_free(r->holders);
 	g_free(r);
 }
 
-static void copy_hex(char *dst, size_t size, json_t *v)
+static void mirror_release(struct q_snap_mirror *m)
 {
-	snprintf(dst, size, "%s", json_string_value(v) ? json_string_value(v) : "");
-}
-
-int q_snapshot_build(struct q_store *st, const char *public_url, int64_t window,
-		     struct q_snapshot **out, struct q_error *err)
-{
-	json_t *rows = NULL, *row;
-	struct q_snapshot *s;
-	GHashTable *t;
-	GString *pairs;
-	size_t i;
-	int64_t now = (int64_t)time(NULL);
-
-	*out = NULL;
-	if (q_store_publish_window(st, now - window, &rows, err) < 0)
-		return -1;
-	t = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, repo_free);
-	pairs = g_string_new(NULL);
-	json_array_foreach (rows, i, row) {
-		const char *sig = json_string_value(json_object_get(row, "sig"));
-		const char *name = json_string_value(json_object_get(row, "repo"));
-		const char *arch = json_string_value(json_object_get(row, "arch"));
-		int64_t major = json_integer_value(json_object_get(row, "major"));
-		char *repo = g_strdup_printf("sig-%s-%s-%" PRId64, sig, name, major);
-		char *key = g_strdup_printf("%s/%s", repo, arch);
-		struct q_snap_repo *r = g_hash_table_lookup(t, key);
-		struct q_repomd_version *v;
-
-		if (!r) {
-			r = g_new0(struct q_snap_repo, 1);
-			r->key = key;
-			r->repo = repo;
-			r->arch = g_strdup(arch);
-			r->path = g_strdup_printf("/pub/sig/%" PRId64 "/%s/%s/%s/", major, sig,
-						  arch, name);
-			g_hash_table_insert(t, r->key, r);
-			g_string_append_printf(pairs, "repo=%s&arch=%s\n", repo, arch);
-		} else {
-			g_free(key);
-			g_free(repo);
-		}
-		r->versions = g_renew(struct q_repomd_version, r->versions, r->n_versions + 1);
-		v = &r->versions[r->n_versions++];
-		memset(v, 0, sizeof(*v));
-		v->timestamp = json_integer_value(json_object_get(row, "revision"));
-		v->size = (uint64_t)json_integer_value(json_object_get(row, "size"));
-		copy_hex(v->digests.md5, sizeof(v->digests.md5), json_object_get(row, "md5"));
-		copy_hex(v->digests.sha1, sizeof(v->digests.sha1), json_object_get(row, "sha1"));
-		copy_hex(v->digests.sha256, sizeof(v->digests.sha256),
-			 json_object_get(row, "sha256"));
-		copy_hex(v->digests.sha512, sizeof(v->digests.sha512),
-			 json_object_get(row, "sha512"));
-	}
-	json_decref(rows);
-	s = g_new0(struct q_snapshot, 1);
-	s->by_key = t;
-	s->pairs = g_string_free(pairs, FALSE);
-	s->built = now;
-	s->master = g_strdup(public_url);
-	while (*s->master && s->master[strlen(s->master) - 1] == '/')
-		s->master[strlen(s->master) - 1] = '\0';
-	*out = s;
-	return 0;
+	g_free(m->name);
+	g_free(m->http);
+	g_free(m->https);
+	g_free(m->rsync);
+	g_free(m->asn);
+	g_free(m->subnets);
 }
 
 void q_snapshot_free(struct q_snapshot *s)
 {
 	if (!s)
 		return;
-	g_hash_table_destroy(s->by_key);
+	if (s->by_key)
+		g_hash_table_destroy(s->by_key);
+	for (size_t i = 0; i < s->n_mirrors; i++)
+		mirror_release(&s->mirrors[i]);
+	g_free(s->mirrors);
 	g_free(s->pairs);
 	g_free(s->master);
 	g_free(s);
+}
+
+/* A string member: required or optional (NULL when absent), at most max bytes. */
+static int get_str(json_t *o, const char *k, bool required, size_t max, const char *where,
+		   const char **out, struct q_error *err)
+{
+	json_t *v = json_object_get(o, k);
+
+	*out = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return q_error_set(err, Q_EINVAL, "%s.%s: missing", where, k);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return q_error_set(err, Q_EINVAL, "%s.%s: not a string", where, k);
+	if (json_string_length(v) > max || strlen(json_string_value(v)) != json_string_length(v))
+		return q_error_set(err, Q_EINVAL, "%s.%s: longer than %zu bytes or holds NUL",
+				   where, k, max);
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int get_int(json_t *o, const char *k, int64_t min, int64_t max, const char *where,
+		   int64_t *out, struct q_error *err)
+{
+	json_t *v = json_object_get(o, k);
+
+	if (!json_is_integer(v))
+		return q_error_set(err, Q_EINVAL, "%s.%s: missing or not an integer", where, k);
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return q_error_set(err, Q_EINVAL, "%s.%s: %" PRId64 " is out of range", where, k,
+				   *out);
+	return 0;
+}
+
+/* A base URL: http(s)/rsync scheme, no control characters or spaces, ending in '/'. */
+static int check_url(const char *u, const char *scheme, const char *where, const char *k,
+		     struct q_error *err)
+{
+	size_t n = strlen(scheme);
+
+	if (strncmp(u, scheme, n) || strncmp(u + n, "://", 3) || !u[n + 3] ||
+	    u[strlen(u) - 1] != '/')
+		return q_error_set(err, Q_EINVAL,
+				   "%s.%s: '%.200s' is not a %s:// URL ending in '/'", where, k, u,
+				   scheme);
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return q_error_set(err, Q_EINVAL,
+					   "%s.%s: a space or control character in the URL", where,
+					   k);
+	return 0;
+}
+
+static int hex_field(json_t *o, const char *k, size_t want, char *dst, size_t size,
+		     const char *where, struct q_error *err)
+{
+	const char *v;
+
+	if (get_str(o, k, false, want, where, &v, err) < 0)
+		return -1;
+	if (!v || !*v) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (strlen(v) != want || !q_is_hex(v, want))
+		return q_error_set(err, Q_EINVAL, "%s.%s: not %zu hex digits", where, k, want);
+	snprintf(dst, size, "%s", v);
+	for (char *p = dst; *p; p++)
+		*p = g_ascii_tolower(*p);
+	return 0;
+}
+
+static int parse_repo(json_t *j, size_t idx, struct q_snap_repo **out, struct q_error *err)
+{
+	struct q_snap_repo *r = g_new0(struct q_snap_repo, 1);
+	const char *repo, *arch, *path;
+	json_t *vers, *v;
+	char where[64];
+	size_t i;
+
+	snprintf(where, sizeof(where), "repos[%zu]", idx);
+	*out = NULL;
+	if (!json_is_object(j)) {
+		q_error_set(err, Q_EINVAL, "%s: not an object", where);
+		goto fail;
+	}
+	if (get_str(j, "repo", true, 100, where, &repo, err) < 0 ||
+	    get_str(j, "arch", true, 31, where, &arch, err) < 0 ||
+	    get_str(j, "path", true, 1000, where, &path, err) < 0)
+		goto fail;
+	if (!*repo || !*arch || strchr(repo, '/') || strchr(arch, '/')) {
+		q_error_set(err, Q_EINVAL, "%s: empty repo or arch, or one holding '/'", where);
+		goto fail;
+	}
+	if (path[0] == '/' || !*path || path[strlen(path) - 1] != '/' || strstr(path, "..") ||
+	    strpbrk(path, " \t\r\n?#")) {
+		q_error_set(err, Q_EINVAL, "%s.path: '%.200s' is not a relative directory path",
+			    where, path);
+		goto fail;
+	}
+	vers = json_object_get(j, "versions");
+	if (!json_is_array(vers) || json_array_size(vers) == 0 ||
+	    json_array_size(vers) > MAX_VERSIONS) {
+		q_error_set(err, Q_EINVAL, "%s.versions: not an array of 1..%d versions", where,
+			    MAX_VERSIONS);
+		goto fail;
+	}
+	r->repo = g_strdup(repo);
+	r->arch = g_strdup(arch);
+	r->path = g_strdup(path);
+	r->key = g_strdup_printf("%s/%s", repo, arch);
+	r->versions = g_new0(struct q_repomd_version, json_array_size(vers));
+	json_array_foreach (vers, i, v) {
+		struct q_repomd_version *x = &r->versions[i];
+		char w[96];
+		int64_t n;
+
+		snprintf(w, sizeof(w), "%s.versions[%zu]", where, i);
+		if (!json_is_object(v)) {
+			q_error_set(err, Q_EINVAL, "%s: not an object", w);
+			goto fail;
+		}
+		if (get_int(v, "timestamp", 0, INT64_MAX, w, &x->timestamp, err) < 0 ||
+		    get_int(v, "size", 0, INT64_MAX, w, &n, err) < 0 ||
+		    hex_field(v, "md5", 32, x->digests.md5, sizeof(x->digests.md5), w, err) < 0 ||
+		    hex_field(v, "sha1", 40, x->digests.sha1, sizeof(x->digests.sha1), w, err) <
+			0 ||
+		    hex_field(v, "sha256", 64, x->digests.sha256, sizeof(x->digests.sha256), w,
+			      err) < 0 ||
+		    hex_field(v, "sha512", 128, x->digests.sha512, sizeof(x->digests.sha512), w,
+			      err) < 0)
+			goto fail;
+		if (!x->digests.sha256[0]) {
+			q_error_set(err, Q_EINVAL, "%s.sha256: missing", w);
+			goto fail;
+		}
+		x->size = (uint64_t)n;
+		r->n_versions++;
+	}
+	*out = r;
+	return 0;
+fail:
+	repo_free(r);
+	return -1;
+}
+
+static int parse_mirror(json_t *j, size_t idx, struct q_snap_mirror *m, json_t **serves,
+			struct q_error *err)
+{
+	char where[64];
+	const char *name, *url, *cc;
+	json_t *a, *v;
+	int64_t n;
+	size_t i;
+
+	snprintf(where, sizeof(where), "mirrors[%zu]", idx);
+	if (!json_is_object(j))
+		return q_error_set(err, Q_EINVAL, "%s: not an object", where);
+	if (get_str(j, "name", true, 253, where, &name, err) < 0)
+		return -1;
+	m->name = g_strdup(name);
+	for (int k = 0; k < 3; k++) {
+		const char *key = (const char *[]){"http", "https", "rsync"}[k];
+		char **dst = (char **[]){&m->http, &m->https, &m->rsync}[k];
+
+		if (get_str(j, key, false, 1000, where, &url, err) < 0)
+			return -1;
+		if (url && check_url(url, key, where, key, err) < 0)
+			return -1;
+		*dst = url ? g_strdup(url) : NULL;
+	}
+	if (!m->http && !m->https && !m->rsync)
+		return q_error_set(err, Q_EINVAL, "%s: no http, https or rsync URL", where);
+	if (get_str(j, "country", false, 2, where, &cc, err) < 0)
+		return -1;
+	if (cc && *cc) {
+		if (!q_continent_of(cc))
+			return q_error_set(err, Q_EINVAL, "%s.country: '%s' is not a country code",
+					   where, cc);
+		m->country[0] = g_ascii_toupper(cc[0]);
+		m->country[1] = g_ascii_toupper(cc[1]);
+		m->continent = q_continent_of(m->country);
+	}
+	a = json_object_get(j, "asn");
+	if (a && !json_is_array(a))
+		return q_error_set(err, Q_EINVAL, "%s.asn: not an array", where);
+	m->asn = g_new0(uint32_t, json_array_size(a) + 1);
+	json_array_foreach (a, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > UINT32_MAX)
+			return q_error_set(err, Q_EINVAL, "%s.asn[%zu]: not an ASN", where, i);
+		m->asn[m->n_asn++] = (uint32_t)json_integer_value(v);
+	}
+	a = json_object_get(j, "subnets");
+	if (a && !json_is_array(a))
+		return q_error_set(err, Q_EINVAL, "%s.subnets: not an array", where);
+	m->subnets = g_new0(struct q_cidr, json_array_size(a) + 1);
+	json_array_foreach (a, i, v) {
+		struct q_error e = {0};
+
+		if (!json_is_string(v) ||
+		    q_cidr_parse(json_string_value(v), &m->subnets[m->n_subnets], &e) < 0)
+			return q_error_set(err, Q_EINVAL, "%s.subnets[%zu]: %s", where, i,
+					   e.msg[0] ? e.msg : "not a string");
+		m->n_subnets++;
+	}
+	m->is_private = json_is_true(json_object_get(j, "private"));
+	m->monopoly = json_is_true(json_object_get(j, "monopoly"));
+	if (json_object_get(j, "bandwidth")) {
+		if (get_int(j, "bandwidth", 1, 100000000, where, &n, err) < 0)
+			return -1;
+		m->bandwidth = (uint32_t)n;
+	} else {
+		m->bandwidth = 100;
+	}
+	m->ipv4 = json_is_true(json_object_get(j, "ipv4"));
+	m->ipv6 = json_is_true(json_object_get(j, "ipv6"));
+	*serves = json_object_get(j, "serves");
+	if (*serves && !json_is_object(*serves))
+		return q_error_set(err, Q_EINVAL, "%s.serves: not an object", where);
+	return 0;
+}
+
+static int add_holders(struct q_snapshot *s, uint32_t mi, json_t *serves, struct q_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (serves, key, v) {
+		struct q_snap_repo *r = g_hash_table_lookup(s->by_key, key);
+		const char *sha = json_string_value(v);
+
+		if (!sha)
+			return q_error_set(err, Q_EINVAL,
+					   "mirrors[%u].serves['%.200s']: not a string", mi, key);
+		if (!r)
+			continue; /* a repo not in this snapshot: nothing to serve */
+		for (size_t i = 0; i < r->n_versions; i++) {
+			if (!g_ascii_strcasecmp(r->versions[i].digests.sha256, sha)) {
+				r->holders =
+				    g_renew(struct q_snap_holder, r->holders, r->n_holders + 1);
+				r->holders[r->n_holders].mirror = mi;
+				r->holders[r->n_holders].version = (uint16_t)i;
+				r->n_holders++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+int q_snapshot_from_json(json_t *doc, struct q_snapshot **out, struct q_error *err)
+{
+	struct q_snapshot *s = g_new0(struct q_snapshot, 1);
+	json_t *repos, *mirrors, *v, **serves = NULL;
+	const char *fmt, *master;
+	GString *pairs = g_string_new(NULL);
+	int64_t version;
+	size_t i;
+
+	*out = NULL;
+	s->by_key = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, repo_free);
+	if (!json_is_object(doc)) {
+		q_error_set(err, Q_EINVAL, "snapshot: not a JSON object");
+		goto fail;
+	}
+	if (get_str(doc, "format", true, 64, "snapshot", &fmt, err) < 0)
+		goto fail;
+	if (strcmp(fmt, SNAPSHOT_FORMAT)) {
+		q_error_set(err, Q_EINVAL, "snapshot.format: '%s', expected '%s'", fmt,
+			    SNAPSHOT_FORMAT);
+		goto fail;
+	}
+	if (get_int(doc, "version", 1, 1, "snapshot", &version, err) < 0 ||
+	    get_int(doc, "built", 0, INT64_MAX, "snapshot", &s->built, err) < 0 ||
+	    get_str(doc, "master", true, 1000, "snapshot", &master, err) < 0)
+		goto fail;
+	if (strncmp(master, "http://", 7) && strncmp(master, "https://", 8)) {
+		q_error_set(err, Q_EINVAL, "snapshot.master: not an http(s) URL");
+		goto fail;
+	}
+	s->master = g_strdup(master);
+	while (*s->master && s->master[strlen(s->master) - 1] == '/')
+		s->master[strlen(s->master) - 1] = '\0';
+	repos = json_object_get(doc, "repos");
+	mirrors = json_object_get(doc, "mirrors");
+	if (!json_is_array(repos) || !json_is_array(mirrors)) {
+		q_error_set(err, Q_EINVAL, "snapshot: 'repos' and 'mirrors' must be arrays");
+		goto fail;
+	}
+	json_array_foreach (repos, i, v) {
+		struct q_snap_repo *r;
+
+		if (parse_repo(v, i, &r, err) < 0)
+			goto fail;
+		if (g_hash_table_contains(s->by_key, r->key)) {
+			q_error_set(err, Q_EINVAL, "repos[%zu]: '%s' appears twice", i, r->key);
+			repo_free(r);
+			goto fail;
+		}
+		g_hash_table_insert(s->by_key, r->key, r);
+		g_string_append_printf(pairs, "repo=%s&arch=%s\n", r->repo, r->arch);
+	}
+	if (json_array_size(mirrors) > UINT32_MAX / 2) {
+		q_error_set(err, Q_EINVAL, "snapshot: too many mirrors");
+		goto fail;
+	}
+	s->mirrors = g_new0(struct q_snap_mirror, json_array_size(mirrors) + 1);
+	serves = g_new0(json_t *, json_array_size(mirrors) + 1);
+	json_array_foreach (mirrors, i, v) {
+		s->n_mirrors++;
+		if (parse_mirror(v, i, &s->mirrors[i], &serves[i], err) < 0)
+			goto fail;
+	}
+	for (i = 0; i < s->n_mirrors; i++)
+		if (serves[i] && add_holders(s, (uint32_t)i, serves[i], err) < 0)
+			goto fail;
+	g_free(serves);
+	s->pairs = g_string_free(pairs, FALSE);
+	*out = s;
+	return 0;
+fail:
+	g_free(serves);
+	g_string_free(pairs, TRUE);
+	q_snapshot_free(s);
+	return -1;
+}
+
+int q_snapshot_load_file(const char *path, struct q_snapshot **out, struct q_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_error_t je;
+	json_t *doc;
+	int rc;
+
+	*out = NULL;
+	if (q_fs_read_file(path, SNAPSHOT_MAX_FILE, &text, &len, err) < 0)
+		return -1;
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	free(text);
+	if (!doc)
+		return q_error_set(err, Q_EINVAL, "%s:%d:%d: %s", path, je.line, je.column,
+				   je.text);
+	rc = q_snapshot_from_json(doc, out, err);
+	json_decref(doc);
+	if (rc < 0) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+		q_error_set(err, Q_EINVAL, "%s: %s", path, msg);
+	}
+	return rc;
+}
+
+int q_snapshot_write_file(const char *path, json_t *doc, struct q_error *err)
+{
+	char *text = json_dumps(doc, JSON_COMPACT);
+	int rc;
+
+	if (!text)
+		return q_error_set(err, Q_EINTERNAL, "cannot encode the mirror snapshot");
+	rc = q_fs_write_atomic(path, text, strlen(text), 0644, err);
+	free(text);
+	return rc;
 }
 
 const struct q_snap_repo *q_snapshot_find(const struct q_snapshot *s, const char *repo,
@@ -107,6 +571,8 @@ const struct q_snap_repo *q_snapshot_find(const struct q_snapshot *s, const char
 		return NULL;
 	return g_hash_table_lookup(s->by_key, key);
 }
+
+/* --- the holder --- */
 
 struct retired {
 	struct q_snapshot *s;

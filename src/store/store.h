@@ -15,6 +15,7 @@
 #define Q_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct q_error;
@@ -258,8 +259,50 @@ int q_store_mirror_list(struct q_store *st, json_t **out, struct q_error *err);
 /* Set the state and reason ("" clears it); Q_ENOTFOUND when missing. */
 int q_store_mirror_set_state(struct q_store *st, const char *name, const char *state,
 			     const char *reason, struct q_error *err);
-/* Q_ENOTFOUND when missing. */
+/* Q_ENOTFOUND when missing. Its check rows go with it. */
 int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *err);
+
+/* --- the crawler (store_mirror.c) --- */
+
+/* The mirrors a crawl checks, as _get shows them: with name NULL every
+ * active mirror and every one the crawler disabled itself (auto_disabled);
+ * with a name, that mirror whatever its state (Q_ENOTFOUND when missing). */
+int q_store_mirror_crawl_list(struct q_store *st, const char *name, json_t **out,
+			      struct q_error *err);
+/* Record one check of (mirror, repo, arch): state is a q_crawl_state name,
+ * sha256 "" when nothing was received. newest: sha256 is the newest publish;
+ * newest_since is set to now when it starts being so, 0 when it is not. */
+int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char *repo,
+			     const char *arch, const char *state, const char *sha256, bool newest,
+			     int http_status, const char *error, double seconds, int64_t now,
+			     struct q_error *err);
+/* After a crawl of mirror NAME: ok when at least one fetch answered (the
+ * failure count is reset, an auto-disabled mirror re-enabled), otherwise the
+ * count grows and at max_failures an active mirror is disabled with
+ * auto_disabled set and the reason "N failed crawls in a row: ERROR".
+ * ipv4/ipv6: 1 reachable, 0 not, -1 unknown (unchanged). *change: 0, or
+ * 1 disabled now, 2 re-enabled now. Pending and admin-disabled mirrors keep
+ * their state. */
+int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ipv4, int ipv6,
+			   int max_failures, const char *error, int *change, struct q_error *err);
+/* Check rows ({"mirror","repo","arch","state","sha256","http_status","error",
+ * "seconds","last_check","last_success","newest_since"}) of one mirror
+ * (mirror NULL: all), by mirror, repo, arch. */
+int q_store_mirror_checks(struct q_store *st, const char *mirror, json_t **out,
+			  struct q_error *err);
+
+/* Crawl runs: queued by POST /crawls or the schedule, run by the crawler thread. */
+int q_store_crawl_add(struct q_store *st, const char *mirror, const char *requested_by, int64_t *id,
+		      struct q_error *err);
+/* The oldest queued crawl, now marked running ({"id","mirror",…}); *out NULL when none. */
+int q_store_crawl_take(struct q_store *st, json_t **out, struct q_error *err);
+/* state "done" or "failed"; summary is stored as JSON text. */
+int q_store_crawl_finish(struct q_store *st, int64_t id, const char *state, json_t *summary,
+			 struct q_error *err);
+/* {"id","mirror","requested_by","state","created","started","finished","summary"(object)} */
+int q_store_crawl_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
+/* Crawls left running by a hub that stopped are marked failed (at start). */
+int q_store_crawl_reset(struct q_store *st, struct q_error *err);
 
 /* --- metrics --- */
 

@@ -9,7 +9,9 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
-#define MIRROR_COLUMNS "name, definition, state, reason, failures, created, updated, applied_by "
+#define MIRROR_COLUMNS                                                                             \
+	"name, definition, state, reason, failures, created, updated, applied_by, auto_disabled, " \
+	"ipv4, ipv6, last_crawl "
 
 /* The definition column back to an object. */
 static void parse_definition(json_t *m)
@@ -93,11 +95,12 @@ static int run_one(struct q_store *st, sqlite3_stmt *s, const char *name, const 
 int q_store_mirror_set_state(struct q_store *st, const char *name, const char *state,
 			     const char *reason, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "UPDATE mirrors SET state = ?, reason = ?, updated = ?, "
-				  "failures = CASE WHEN ? = 'active' THEN 0 ELSE failures END "
-				  "WHERE name = ?",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "UPDATE mirrors SET state = ?, reason = ?, updated = ?, auto_disabled = 0, "
+		    "failures = CASE WHEN ? = 'active' THEN 0 ELSE failures END "
+		    "WHERE name = ?",
+		    err);
 
 	if (!s)
 		return -1;
@@ -111,10 +114,270 @@ int q_store_mirror_set_state(struct q_store *st, const char *name, const char *s
 
 int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st, "DELETE FROM mirrors WHERE name = ?", err);
+	sqlite3_stmt *s = sq_prep(st, "DELETE FROM mirror_checks WHERE mirror = ?", err);
 
 	if (!s)
 		return -1;
 	sq_bind_text(s, 1, name);
+	if (sq_run(st, s, "removing a mirror's checks", err) < 0)
+		return -1;
+	s = sq_prep(st, "DELETE FROM mirrors WHERE name = ?", err);
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, name);
 	return run_one(st, s, name, "removing a mirror", err);
+}
+
+int q_store_mirror_crawl_list(struct q_store *st, const char *name, json_t **out,
+			      struct q_error *err)
+{
+	sqlite3_stmt *s;
+	json_t *v;
+	size_t i;
+
+	if (name) {
+		if (q_store_mirror_get(st, name, &v, err) < 0)
+			return -1;
+		*out = json_array();
+		json_array_append_new(*out, v);
+		return 0;
+	}
+	s = sq_prep(st,
+		    "SELECT " MIRROR_COLUMNS "FROM mirrors WHERE state = 'active' OR "
+		    "(state = 'disabled' AND auto_disabled = 1) ORDER BY name",
+		    err);
+	if (sq_rows_json(st, s, out, "listing mirrors to crawl", err) < 0)
+		return -1;
+	json_array_foreach (*out, i, v)
+		parse_definition(v);
+	return 0;
+}
+
+int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char *repo,
+			     const char *arch, const char *state, const char *sha256, bool newest,
+			     int http_status, const char *error, double seconds, int64_t now,
+			     struct q_error *err)
+{
+	/* newest_since: kept while the mirror keeps serving the same newest
+	 * repomd.xml, set to now when it starts serving it, 0 otherwise. */
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "INSERT INTO mirror_checks (mirror, repo, arch, state, sha256, http_status, error, "
+	    "seconds, last_check, last_success, newest_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, CASE WHEN ?6 = 200 THEN ?9 ELSE 0 END, CASE WHEN ?10 THEN ?9 ELSE 0 END) "
+	    "ON CONFLICT (mirror, repo, arch) DO UPDATE SET state = ?4, sha256 = ?5, "
+	    "http_status = ?6, error = ?7, seconds = ?8, last_check = ?9, "
+	    "last_success = CASE WHEN ?6 = 200 THEN ?9 ELSE last_success END, "
+	    "newest_since = CASE WHEN NOT ?10 THEN 0 WHEN newest_since > 0 AND sha256 = ?5 "
+	    "THEN newest_since ELSE ?9 END",
+	    err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, mirror);
+	sq_bind_text(s, 2, repo);
+	sq_bind_text(s, 3, arch);
+	sq_bind_text(s, 4, state);
+	sq_bind_text(s, 5, sha256);
+	sqlite3_bind_int(s, 6, http_status);
+	sq_bind_text(s, 7, error);
+	sqlite3_bind_double(s, 8, seconds);
+	sqlite3_bind_int64(s, 9, now);
+	sqlite3_bind_int(s, 10, newest ? 1 : 0);
+	return sq_run(st, s, "recording a mirror check", err);
+}
+
+int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ipv4, int ipv6,
+			   int max_failures, const char *error, int *change, struct q_error *err)
+{
+	json_t *m = NULL;
+	const char *state;
+	int64_t failures, autod;
+	sqlite3_stmt *s;
+	char reason[600];
+
+	*change = 0;
+	if (q_store_mirror_get(st, name, &m, err) < 0)
+		return -1;
+	state = sq_jstr(m, "state");
+	failures = json_integer_value(json_object_get(m, "failures"));
+	autod = json_integer_value(json_object_get(m, "auto_disabled"));
+	reason[0] = '\0';
+	if (ok) {
+		failures = 0;
+		if (!strcmp(state, "disabled") && autod) {
+			state = "active";
+			autod = 0;
+			*change = 2;
+		}
+	} else {
+		failures++;
+		if (!strcmp(state, "active") && failures >= max_failures) {
+			state = "disabled";
+			autod = 1;
+			*change = 1;
+		}
+	}
+	if (*change == 1)
+		snprintf(reason, sizeof(reason), "%" PRId64 " failed crawls in a row: %.500s",
+			 failures, error ? error : "");
+	else if (!(*change == 2))
+		snprintf(reason, sizeof(reason), "%.500s", sq_jstr(m, "reason"));
+	s = sq_prep(st,
+		    "UPDATE mirrors SET state = ?, reason = ?, failures = ?, auto_disabled = ?, "
+		    "ipv4 = CASE WHEN ? < 0 THEN ipv4 ELSE ? END, "
+		    "ipv6 = CASE WHEN ? < 0 THEN ipv6 ELSE ? END, last_crawl = ?, "
+		    "updated = CASE WHEN ? THEN ? ELSE updated END WHERE name = ?",
+		    err);
+	if (!s) {
+		json_decref(m);
+		return -1;
+	}
+	sq_bind_text(s, 1, state);
+	sq_bind_text(s, 2, reason);
+	sqlite3_bind_int64(s, 3, failures);
+	sqlite3_bind_int64(s, 4, autod);
+	sqlite3_bind_int(s, 5, ipv4);
+	sqlite3_bind_int(s, 6, ipv4);
+	sqlite3_bind_int(s, 7, ipv6);
+	sqlite3_bind_int(s, 8, ipv6);
+	sqlite3_bind_int64(s, 9, sq_now_s());
+	sqlite3_bind_int(s, 10, *change != 0);
+	sqlite3_bind_int64(s, 11, sq_now_s());
+	sq_bind_text(s, 12, name);
+	json_decref(m);
+	return run_one(st, s, name, "recording a crawl", err);
+}
+
+int q_store_mirror_checks(struct q_store *st, const char *mirror, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "SELECT mirror, repo, arch, state, sha256, http_status, error, seconds, last_check, "
+	    "last_success, newest_since FROM mirror_checks WHERE ?1 IS NULL OR mirror = ?1 "
+	    "ORDER BY mirror, repo, arch",
+	    err);
+
+	if (!s)
+		return -1;
+	if (mirror)
+		sq_bind_text(s, 1, mirror);
+	else
+		sqlite3_bind_null(s, 1);
+	return sq_rows_json(st, s, out, "reading mirror checks", err);
+}
+
+#define CRAWL_COLUMNS "id, mirror, requested_by, state, created, started, finished, summary "
+
+int q_store_crawl_add(struct q_store *st, const char *mirror, const char *requested_by, int64_t *id,
+		      struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  "INSERT INTO crawls (mirror, requested_by, state, created) "
+				  "VALUES (?, ?, 'queued', ?)",
+				  err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, mirror ? mirror : "");
+	sq_bind_text(s, 2, requested_by);
+	sqlite3_bind_int64(s, 3, sq_now_s());
+	if (sq_run(st, s, "queueing a crawl", err) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+static void parse_summary(json_t *c)
+{
+	json_t *d = json_loads(sq_jstr(c, "summary"), 0, NULL);
+
+	json_object_set_new(c, "summary", d ? d : json_object());
+}
+
+int q_store_crawl_take(struct q_store *st, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s;
+	json_t *rows = NULL;
+	int64_t id;
+
+	*out = NULL;
+	s = sq_prep(
+	    st, "SELECT " CRAWL_COLUMNS "FROM crawls WHERE state = 'queued' ORDER BY id LIMIT 1",
+	    err);
+	if (sq_rows_json(st, s, &rows, "reading the crawl queue", err) < 0)
+		return -1;
+	if (json_array_size(rows) == 0) {
+		json_decref(rows);
+		return 0;
+	}
+	*out = json_incref(json_array_get(rows, 0));
+	json_decref(rows);
+	id = json_integer_value(json_object_get(*out, "id"));
+	s = sq_prep(st, "UPDATE crawls SET state = 'running', started = ? WHERE id = ?", err);
+	if (!s)
+		goto fail;
+	sqlite3_bind_int64(s, 1, sq_now_s());
+	sqlite3_bind_int64(s, 2, id);
+	if (sq_run(st, s, "starting a crawl", err) < 0)
+		goto fail;
+	json_object_set_new(*out, "state", json_string("running"));
+	parse_summary(*out);
+	return 0;
+fail:
+	json_decref(*out);
+	*out = NULL;
+	return -1;
+}
+
+int q_store_crawl_finish(struct q_store *st, int64_t id, const char *state, json_t *summary,
+			 struct q_error *err)
+{
+	char *text = json_dumps(summary, JSON_COMPACT);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!text)
+		return q_error_set(err, Q_EINTERNAL, "cannot encode a crawl summary");
+	s = sq_prep(st, "UPDATE crawls SET state = ?, finished = ?, summary = ? WHERE id = ?", err);
+	if (!s) {
+		free(text);
+		return -1;
+	}
+	sq_bind_text(s, 1, state);
+	sqlite3_bind_int64(s, 2, sq_now_s());
+	sq_bind_text(s, 3, text);
+	sqlite3_bind_int64(s, 4, id);
+	rc = sq_run(st, s, "finishing a crawl", err);
+	free(text);
+	return rc;
+}
+
+int q_store_crawl_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st, "SELECT " CRAWL_COLUMNS "FROM crawls WHERE id = ?", err);
+	char msg[64];
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	snprintf(msg, sizeof(msg), "crawl %" PRId64 " not found", id);
+	if (sq_row_one(st, s, out, msg, err) < 0)
+		return -1;
+	parse_summary(*out);
+	return 0;
+}
+
+int q_store_crawl_reset(struct q_store *st, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  "UPDATE crawls SET state = 'failed', finished = ?, "
+				  "summary = '{\"error\":\"the hub stopped during the crawl\"}' "
+				  "WHERE state = 'running'",
+				  err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, sq_now_s());
+	return sq_run(st, s, "resetting crawls", err);
 }

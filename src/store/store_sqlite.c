@@ -179,6 +179,33 @@ static const char *migrations[] = {
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
     "  applied_by TEXT NOT NULL);",
+    /* 4: the crawler (issue 4): reachability, checks per repo, crawl runs */
+    "ALTER TABLE mirrors ADD COLUMN auto_disabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mirrors ADD COLUMN ipv4 INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mirrors ADD COLUMN ipv6 INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mirrors ADD COLUMN last_crawl INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE mirror_checks ("
+    "  mirror TEXT NOT NULL,"
+    "  repo TEXT NOT NULL,"
+    "  arch TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL DEFAULT '',"
+    "  http_status INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT NOT NULL DEFAULT '',"
+    "  seconds REAL NOT NULL DEFAULT 0,"
+    "  last_check INTEGER NOT NULL,"
+    "  last_success INTEGER NOT NULL DEFAULT 0,"
+    "  newest_since INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (mirror, repo, arch));"
+    "CREATE TABLE crawls ("
+    "  id INTEGER PRIMARY KEY,"
+    "  mirror TEXT NOT NULL DEFAULT '',"
+    "  requested_by TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),"
+    "  created INTEGER NOT NULL,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0,"
+    "  summary TEXT NOT NULL DEFAULT '{}');",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
