@@ -839,6 +839,43 @@ static bool get_asn(struct ctx *c, const struct node *n, const char *field, uint
 	return true;
 }
 
+/* A bandwidth in Mbit/s: a plain integer 1..Q_MIRRORDEF_MAX_BANDWIDTH. */
+static bool get_bandwidth(struct ctx *c, const struct node *n, uint32_t *out)
+{
+	char buf[SHOW_SIZE];
+	uint32_t v = 0;
+
+	if (n->type == N_BAD)
+		return false;
+	if (n->type != N_SCALAR) {
+		add_err(c, n->mark, "bandwidth", "expected a number of Mbit/s, got %s",
+			type_name(n));
+		return false;
+	}
+	show(buf, n->value, n->len);
+	if (!n->plain) {
+		add_err(c, n->mark, "bandwidth",
+			"expected a number of Mbit/s, got the string '%s' (drop the quotes)", buf);
+		return false;
+	}
+	/* 7 digits hold every value up to the maximum without overflow. */
+	if (n->len == 0 || n->len > 7 || strspn(n->value, "0123456789") != n->len ||
+	    n->value[0] == '0') {
+		add_err(c, n->mark, "bandwidth", "'%s' is not a bandwidth in Mbit/s (1..%d)", buf,
+			Q_MIRRORDEF_MAX_BANDWIDTH);
+		return false;
+	}
+	for (size_t i = 0; i < n->len; i++)
+		v = v * 10 + (uint32_t)(n->value[i] - '0');
+	if (v > Q_MIRRORDEF_MAX_BANDWIDTH) {
+		add_err(c, n->mark, "bandwidth", "'%s' is not a bandwidth in Mbit/s (1..%d)", buf,
+			Q_MIRRORDEF_MAX_BANDWIDTH);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
 /* "30m", "2h", "1d", "1w": 1 minute .. 30 days, in seconds; -1 when bad. */
 static int64_t parse_frequency(const char *s)
 {
@@ -915,13 +952,14 @@ enum {
 	K_SUBNETS,
 	K_CLOUD_TYPE,
 	K_CLOUD_REGIONS,
+	K_BANDWIDTH,
 	K_COUNT
 };
 
 static const char *const root_keys[K_COUNT] = {
-    "name",    "address",     "update_frequency", "sponsor",  "sponsor_url",
-    "email",   "geolocation", "private",          "monopoly", "asn",
-    "subnets", "cloud_type",  "cloud_regions",
+    "name",    "address",     "update_frequency", "sponsor",   "sponsor_url",
+    "email",   "geolocation", "private",          "monopoly",  "asn",
+    "subnets", "cloud_type",  "cloud_regions",    "bandwidth",
 };
 
 static const char *const address_keys[] = {"http", "https", "rsync", "ftp"};
@@ -1165,6 +1203,9 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 			add_err(c, k[K_CLOUD_REGIONS]->mark, "cloud_regions",
 				"'cloud_regions' requires 'cloud_type'");
 	}
+	d->bandwidth = Q_MIRRORDEF_BANDWIDTH;
+	if (v[K_BANDWIDTH] && !is_empty(v[K_BANDWIDTH]))
+		get_bandwidth(c, v[K_BANDWIDTH], &d->bandwidth);
 }
 
 /* -------------------------------------------------------------- API */
@@ -1414,5 +1455,6 @@ json_t *q_mirrordef_to_json(const struct q_mirror_def *d)
 	for (size_t i = 0; i < d->n_cloud_regions; i++)
 		json_array_append_new(regions, json_string(d->cloud_regions[i]));
 	json_object_set_new(o, "cloud_regions", regions);
+	json_object_set_new(o, "bandwidth", json_integer((json_int_t)d->bandwidth));
 	return o;
 }

@@ -31,6 +31,10 @@
  *                     q_cidr_parse.
  *   cloud_type        optional string; cloud_regions: optional list of
  *                     strings, which requires cloud_type.
+ *   bandwidth         optional; the mirror's bandwidth in Mbit/s, a plain
+ *                     YAML integer 1..1000000 (a quoted "1000" is a
+ *                     string and is refused); 100 when absent. Not in the
+ *                     AlmaLinux schema: a Quarry extension.
  * An optional field whose value is empty or null ("email:", "city: ~") is
  * treated as absent; a required one is an error.
  *
@@ -69,6 +73,9 @@
 #define Q_MIRRORDEF_MAX_LIST 1000
 #define Q_MIRRORDEF_MAX_DEPTH 8
 #define Q_MIRRORDEF_MAX_ERRORS 100
+/* The bandwidth field (Mbit/s): its default and its largest value. */
+#define Q_MIRRORDEF_BANDWIDTH 100
+#define Q_MIRRORDEF_MAX_BANDWIDTH 1000000
 
 /* An IPv4 or IPv6 network. */
 struct q_cidr {
@@ -131,6 +138,8 @@ struct q_mirror_def {
 	char *cloud_type;     /* or NULL */
 	char **cloud_regions; /* n_cloud_regions entries */
 	size_t n_cloud_regions;
+	uint32_t
+	    bandwidth; /* Mbit/s, 1..Q_MIRRORDEF_MAX_BANDWIDTH; default Q_MIRRORDEF_BANDWIDTH */
 };
 
 /*
@@ -163,8 +172,8 @@ void q_mirrordef_free_array(struct q_mirror_def *defs, size_t n);
 /*
  * The definition as a JSON object with the schema's keys (absent optional
  * strings omitted; asn, subnets and cloud_regions always arrays;
- * update_frequency as written plus update_seconds). New reference; NULL
- * only when out of memory.
+ * update_frequency as written plus update_seconds; bandwidth always, 100
+ * when the file had none). New reference; NULL only when out of memory.
  */
 json_t *q_mirrordef_to_json(const struct q_mirror_def *d);
 

@@ -1,11 +1,12 @@
 /*
  * test_mirrordef.c: the mirror definition loader (src/mirror/mirrordef.c):
  * the domain.md example and the other samples in tests/data/mirrors.d with
- * every field; one test per schema rule, each asserting the exact
- * FILE:LINE:COL, field and message; broken YAML, several documents,
- * anchors, aliases and tags; the size limits (string, list, file); every
- * error of a file reported; directories (sorted, duplicate names across
- * files, nothing returned on error); CIDR parsing and containment.
+ * every field; one test per schema rule (bandwidth, Quarry's extension,
+ * included), each asserting the exact FILE:LINE:COL, field and message;
+ * broken YAML, several documents, anchors, aliases and tags; the size
+ * limits (string, list, file); every error of a file reported;
+ * directories (sorted, duplicate names across files, nothing returned on
+ * error); CIDR parsing and containment.
  */
 #include "core/common.h"
 #include "mirror/mirrordef.h"
@@ -128,6 +129,7 @@ static void test_domain_example(void **state)
 	assert_string_equal(q_cidr_format(&d.subnets[1], buf, sizeof(buf)), "2001:718:801::/48");
 	assert_null(d.cloud_type);
 	assert_int_equal(d.n_cloud_regions, 0);
+	assert_int_equal(d.bandwidth, 100); /* absent: the default */
 
 	j = q_mirrordef_to_json(&d);
 	assert_non_null(j);
@@ -136,7 +138,8 @@ static void test_domain_example(void **state)
 	    dump,
 	    "{\"address\":{\"http\":\"http://mirror.example.cz/pub/\",\"https\":\"https://"
 	    "mirror.example.cz/pub/\",\"rsync\":\"rsync://mirror.example.cz/pub/\"},\"asn\":[2852],"
-	    "\"cloud_regions\":[],\"email\":\"mirror-admin@example.cz\",\"geolocation\":{\"city\":"
+	    "\"bandwidth\":100,\"cloud_regions\":[],\"email\":\"mirror-admin@example.cz\","
+	    "\"geolocation\":{\"city\":"
 	    "\"Brno\",\"country\":\"CZ\",\"state_province\":\"South Moravian Region\"},"
 	    "\"monopoly\":false,\"name\":\"mirror.example.cz\",\"private\":false,\"sponsor\":"
 	    "\"Example University\",\"sponsor_url\":\"https://www.example.cz/\",\"subnets\":[\"147."
@@ -437,6 +440,73 @@ static void test_asn(void **state)
 	expect_error(BASE "asn: [1, AS2, 3]\n",
 		     "t.yml:8:10: 'asn[1]': 'AS2' is not an AS number (1..4294967295)");
 	expect_error(BASE "asn: {a: 1}\n", "t.yml:8:6: 'asn': expected a list, got a mapping");
+}
+
+/* bandwidth: a Quarry extension, Mbit/s, following asn's rules for integers. */
+static void test_bandwidth(void **state)
+{
+	static const struct {
+		const char *text;
+		uint32_t want;
+	} ok[] = {
+	    {BASE, 100},
+	    {BASE "bandwidth:\n", 100},
+	    {BASE "bandwidth: ~\n", 100},
+	    {BASE "bandwidth: 1\n", 1},
+	    {BASE "bandwidth: 1000\n", 1000},
+	    {BASE "bandwidth: 1000000\n", 1000000},
+	    {"bandwidth: 40000\n" BASE, 40000},
+	};
+	struct q_mirror_def d;
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < Q_ARRAY_LEN(ok); i++) {
+		expect_ok(ok[i].text, &d);
+		assert_int_equal(d.bandwidth, ok[i].want);
+		j = q_mirrordef_to_json(&d);
+		assert_non_null(j);
+		assert_true(json_is_integer(json_object_get(j, "bandwidth")));
+		assert_int_equal(json_integer_value(json_object_get(j, "bandwidth")), ok[i].want);
+		json_decref(j);
+		q_mirrordef_release(&d);
+	}
+
+	expect_error(BASE "bandwidth: 0\n",
+		     "t.yml:8:12: 'bandwidth': '0' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(
+	    BASE "bandwidth: 1000001\n",
+	    "t.yml:8:12: 'bandwidth': '1000001' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: 4294967297\n",
+		     "t.yml:8:12: 'bandwidth': '4294967297' is not a bandwidth in Mbit/s "
+		     "(1..1000000)");
+	expect_error(BASE "bandwidth: 99999999999999999999999\n",
+		     "t.yml:8:12: 'bandwidth': '99999999999999999999999' is not a bandwidth in "
+		     "Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: -5\n",
+		     "t.yml:8:12: 'bandwidth': '-5' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: 0100\n",
+		     "t.yml:8:12: 'bandwidth': '0100' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: 10.5\n",
+		     "t.yml:8:12: 'bandwidth': '10.5' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: 1G\n",
+		     "t.yml:8:12: 'bandwidth': '1G' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: true\n",
+		     "t.yml:8:12: 'bandwidth': 'true' is not a bandwidth in Mbit/s (1..1000000)");
+	expect_error(BASE "bandwidth: '1000'\n",
+		     "t.yml:8:12: 'bandwidth': expected a number of Mbit/s, got the string '1000' "
+		     "(drop the quotes)");
+	expect_error(BASE "bandwidth: \"1000\"\n",
+		     "t.yml:8:12: 'bandwidth': expected a number of Mbit/s, got the string '1000' "
+		     "(drop the quotes)");
+	expect_error(BASE "bandwidth: [1000]\n",
+		     "t.yml:8:12: 'bandwidth': expected a number of Mbit/s, got a list");
+	expect_error(BASE "bandwidth:\n  - 1000\n  - 10\n",
+		     "t.yml:9:3: 'bandwidth': expected a number of Mbit/s, got a list");
+	expect_error(BASE "bandwidth: {mbit: 1000}\n",
+		     "t.yml:8:12: 'bandwidth': expected a number of Mbit/s, got a mapping");
+	expect_error(BASE "bandwidth: 100\nbandwidth: 200\n",
+		     "t.yml:9:1: 'bandwidth': duplicate key (first at line 8, column 1)");
 }
 
 static void test_subnets(void **state)
@@ -848,6 +918,7 @@ int main(void)
 	    cmocka_unit_test(test_geolocation),
 	    cmocka_unit_test(test_private_monopoly),
 	    cmocka_unit_test(test_asn),
+	    cmocka_unit_test(test_bandwidth),
 	    cmocka_unit_test(test_subnets),
 	    cmocka_unit_test(test_cloud),
 	    cmocka_unit_test(test_unknown_and_duplicate_keys),
