@@ -206,6 +206,58 @@ static const char *migrations[] = {
     "  started INTEGER NOT NULL DEFAULT 0,"
     "  finished INTEGER NOT NULL DEFAULT 0,"
     "  summary TEXT NOT NULL DEFAULT '{}');",
+    /* 5: checks, updates, gating policies, SIG key history, signed copies (issue 5) */
+    "CREATE TABLE checks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  build_id INTEGER NOT NULL REFERENCES builds(id),"
+    "  name TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN ('queued','running','pass','fail','error')),"
+    "  summary TEXT NOT NULL DEFAULT '',"
+    "  output TEXT NOT NULL DEFAULT '',"
+    "  run INTEGER NOT NULL DEFAULT 1,"
+    "  created INTEGER NOT NULL,"
+    "  started INTEGER NOT NULL DEFAULT 0,"
+    "  finished INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (build_id, name));"
+    "CREATE INDEX checks_queue ON checks(state, id);"
+    "CREATE TABLE updates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  release_repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  testing_repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('candidate','testing','release','unpushed')),"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  created_by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  testing_since INTEGER NOT NULL DEFAULT 0,"
+    "  released INTEGER NOT NULL DEFAULT 0,"
+    "  approved_by TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE update_builds ("
+    "  update_id INTEGER NOT NULL REFERENCES updates(id),"
+    "  build_id INTEGER NOT NULL UNIQUE REFERENCES builds(id),"
+    "  PRIMARY KEY (update_id, build_id));"
+    "CREATE TABLE policies ("
+    "  project_id INTEGER PRIMARY KEY REFERENCES projects(id),"
+    "  required_checks TEXT NOT NULL DEFAULT 'disttag,rpmlint,closure,installable,conflicts',"
+    "  testing_days INTEGER NOT NULL DEFAULT 0,"
+    "  lead_approval INTEGER NOT NULL DEFAULT 0,"
+    "  auto_testing INTEGER NOT NULL DEFAULT 1,"
+    "  sign_testing INTEGER NOT NULL DEFAULT 0,"
+    "  rpmlint_config TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE sig_keys ("
+    "  sig_id INTEGER NOT NULL REFERENCES sigs(id),"
+    "  fpr TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  retired INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (sig_id, fpr));"
+    "INSERT INTO sig_keys (sig_id, fpr, created) SELECT id, key_fpr, created FROM sigs "
+    "  WHERE key_fpr != '';"
+    "CREATE TABLE signed_packages ("
+    "  package_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  fpr TEXT NOT NULL,"
+    "  signed_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  PRIMARY KEY (package_id, fpr));",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
@@ -658,7 +710,17 @@ int q_store_sig_create(struct q_store *st, json_t *f, const char *key_fpr, struc
 				    sq_jstr(f, "name"), sq_jstr(f, "short_name"));
 		return -1;
 	}
-	return 0;
+	if (!key_fpr || !*key_fpr)
+		return 0;
+	/* The key history (issue 5, rotation): the first key. */
+	s = sq_prep(
+	    st, "INSERT INTO sig_keys (sig_id, fpr, created) VALUES (last_insert_rowid(), ?, ?)",
+	    err);
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, key_fpr);
+	sqlite3_bind_int64(s, 2, sq_now_s());
+	return sq_run(st, s, "recording a SIG key", err);
 }
 
 #define SIG_COLUMNS                                                                                \
