@@ -119,6 +119,21 @@ void q_crawler_stop(struct q_hub *hub);
 int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
 		struct q_error *err);
 
+/*
+ * Updates (promote.c): move update_id to "testing" or "release" if the
+ * project's gate allows it (the refusal names the rule); release (and
+ * testing when the policy says so) gets copies signed by the signer.
+ * *result: {"update","published"}. actor: for the audit row.
+ */
+int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *to,
+		  const char *actor, json_t **result, struct q_error *err);
+/* A candidate update whose checks pass and whose policy says auto_testing
+ * moves to testing now (failures are logged). */
+void q_hub_auto_testing(struct q_hub *hub, struct q_store *st, int64_t update_id);
+/* Take the update's packages out of the repo it is in; state unpushed. */
+int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *actor,
+		 json_t **result, struct q_error *err);
+
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);
 

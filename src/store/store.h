@@ -304,6 +304,52 @@ int q_store_crawl_get(struct q_store *st, int64_t id, json_t **out, struct q_err
 /* Crawls left running by a hub that stopped are marked failed (at start). */
 int q_store_crawl_reset(struct q_store *st, struct q_error *err);
 
+/* --- updates, gating policies, signed copies (store_update.c; issue 5) --- */
+
+/* {"required_checks":"a,b","testing_days","lead_approval","auto_testing",
+ * "sign_testing","rpmlint_config"}: the project's row, or the defaults. */
+int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, struct q_error *err);
+/* p: every field of _get (already validated). */
+int q_store_policy_put(struct q_store *st, int64_t project_id, json_t *p, struct q_error *err);
+/* A candidate update of build_ids (JSON integers); a build already in an
+ * update → Q_ECONFLICT naming it. Call inside a transaction. */
+int q_store_update_create(struct q_store *st, int64_t project_id, int64_t release_repo_id,
+			  int64_t testing_repo_id, json_t *build_ids, const char *notes,
+			  const char *by, int64_t *id, struct q_error *err);
+/* {"id","sig","project","project_id","release_repo","testing_repo","release_repo_id",
+ * "testing_repo_id","state","notes","created_by","created","updated","testing_since",
+ * "released","approved_by","builds":[{"id","nevr","name","state"}]} */
+int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
+/* sig, state: filters or NULL; newest first. */
+int q_store_update_list(struct q_store *st, const char *sig, const char *state, json_t **out,
+			struct q_error *err);
+/* from → to, only if the update is still in from (else Q_ECONFLICT); sets
+ * testing_since / released when entering those states. */
+int q_store_update_set_state(struct q_store *st, int64_t id, const char *from, const char *to,
+			     struct q_error *err);
+int q_store_update_approve(struct q_store *st, int64_t id, const char *by, struct q_error *err);
+/* *update_id 0 when the build is in no update. */
+int q_store_update_of_build(struct q_store *st, int64_t build_id, int64_t *update_id,
+			    struct q_error *err);
+int q_store_repo_remove_package(struct q_store *st, int64_t repo_id, int64_t package_id,
+				struct q_error *err);
+int q_store_repo_has_package(struct q_store *st, int64_t repo_id, int64_t package_id, bool *has,
+			     struct q_error *err);
+/* Remove every signed copy of package_id (any key) from the repo. */
+int q_store_repo_remove_signed(struct q_store *st, int64_t repo_id, int64_t package_id,
+			       struct q_error *err);
+/* The copy of package_id signed with fpr; *signed_id 0 when none yet. */
+int q_store_signed_get(struct q_store *st, int64_t package_id, const char *fpr,
+		       int64_t *signed_id, struct q_error *err);
+int q_store_signed_put(struct q_store *st, int64_t package_id, const char *fpr, int64_t signed_id,
+		       struct q_error *err);
+/* {"BUILD_ID":[{"name","state","summary"}…]} for the builds of an update. */
+int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out,
+			  struct q_error *err);
+/* *id 0 when no package has that SHA-256. */
+int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
+			      struct q_error *err);
+
 /* --- metrics --- */
 
 /* {"sigs":N,"projects":N,"repos":N,"packages":N,"publishes":N} */

@@ -1,0 +1,370 @@
+/*
+ * store_update.c: the SQLite driver for updates, gating policies, signed
+ * copies of packages and removing a package from a repo (store.h,
+ * "updates"; issue 5).
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "store/store.h"
+#include "store/store_internal.h"
+
+#define POLICY_DEFAULT_CHECKS "disttag,rpmlint,closure,installable,conflicts"
+
+int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT required_checks, testing_days, lead_approval, auto_testing, "
+		    "sign_testing, rpmlint_config FROM policies WHERE project_id = ?",
+		    err);
+	json_t *rows = NULL;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, project_id);
+	if (sq_rows_json(st, s, &rows, "reading a policy", err) < 0)
+		return -1;
+	if (json_array_size(rows) == 1)
+		*out = json_incref(json_array_get(rows, 0));
+	else
+		*out = json_pack("{s:s,s:i,s:i,s:i,s:i,s:s}", "required_checks",
+				 POLICY_DEFAULT_CHECKS, "testing_days", 0, "lead_approval", 0,
+				 "auto_testing", 1, "sign_testing", 0, "rpmlint_config", "");
+	json_decref(rows);
+	return 0;
+}
+
+int q_store_policy_put(struct q_store *st, int64_t project_id, json_t *p, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "INSERT INTO policies (project_id, required_checks, testing_days, lead_approval, "
+	    "auto_testing, sign_testing, rpmlint_config) VALUES (?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (project_id) DO UPDATE SET required_checks = excluded.required_checks, "
+	    "testing_days = excluded.testing_days, lead_approval = excluded.lead_approval, "
+	    "auto_testing = excluded.auto_testing, sign_testing = excluded.sign_testing, "
+	    "rpmlint_config = excluded.rpmlint_config",
+	    err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, project_id);
+	sq_bind_text(s, 2, sq_jstr(p, "required_checks"));
+	sqlite3_bind_int64(s, 3, json_integer_value(json_object_get(p, "testing_days")));
+	sqlite3_bind_int64(s, 4, json_integer_value(json_object_get(p, "lead_approval")));
+	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(p, "auto_testing")));
+	sqlite3_bind_int64(s, 6, json_integer_value(json_object_get(p, "sign_testing")));
+	sq_bind_text(s, 7, sq_jstr(p, "rpmlint_config"));
+	return sq_run(st, s, "storing a policy", err);
+}
+
+int q_store_update_create(struct q_store *st, int64_t project_id, int64_t release_repo_id,
+			  int64_t testing_repo_id, json_t *build_ids, const char *notes,
+			  const char *by, int64_t *id, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "INSERT INTO updates (project_id, release_repo_id, testing_repo_id, "
+		    "state, notes, created_by, created, updated) "
+		    "VALUES (?, ?, ?, 'candidate', ?, ?, ?, ?)",
+		    err);
+	json_t *b;
+	size_t i;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, project_id);
+	sqlite3_bind_int64(s, 2, release_repo_id);
+	sqlite3_bind_int64(s, 3, testing_repo_id);
+	sq_bind_text(s, 4, notes);
+	sq_bind_text(s, 5, by);
+	sqlite3_bind_int64(s, 6, sq_now_s());
+	sqlite3_bind_int64(s, 7, sq_now_s());
+	if (sq_run(st, s, "creating an update", err) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	json_array_foreach (build_ids, i, b) {
+		int64_t bid = json_integer_value(b);
+
+		s = sq_prep(st, "SELECT update_id FROM update_builds WHERE build_id = ?", err);
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, bid);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			int64_t other = sqlite3_column_int64(s, 0);
+
+			sqlite3_finalize(s);
+			return q_error_set(err, Q_ECONFLICT,
+					   "build %" PRId64 " is already in update %" PRId64, bid,
+					   other);
+		}
+		sqlite3_finalize(s);
+		s = sq_prep(st, "INSERT INTO update_builds (update_id, build_id) VALUES (?, ?)",
+			    err);
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, *id);
+		sqlite3_bind_int64(s, 2, bid);
+		if (sq_run(st, s, "adding a build to an update", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+#define UPDATE_SELECT                                                                              \
+	"SELECT u.id AS id, g.name AS sig, p.name AS project, p.id AS project_id, "                \
+	"rr.name AS release_repo, tr.name AS testing_repo, u.release_repo_id AS release_repo_id, " \
+	"u.testing_repo_id AS testing_repo_id, u.state AS state, u.notes AS notes, "               \
+	"u.created_by AS created_by, u.created AS created, u.updated AS updated, "                 \
+	"u.testing_since AS testing_since, u.released AS released, u.approved_by AS approved_by "  \
+	"FROM updates u JOIN projects p ON p.id = u.project_id JOIN sigs g ON g.id = p.sig_id "    \
+	"JOIN repos rr ON rr.id = u.release_repo_id JOIN repos tr ON tr.id = u.testing_repo_id "
+
+static int add_builds(struct q_store *st, json_t *u, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT b.id AS id, b.nevr AS nevr, b.name AS name, b.state AS state FROM "
+		    "update_builds x JOIN builds b ON b.id = x.build_id WHERE x.update_id = ? "
+		    "ORDER BY b.id",
+		    err);
+	json_t *rows = NULL;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, json_integer_value(json_object_get(u, "id")));
+	if (sq_rows_json(st, s, &rows, "reading an update's builds", err) < 0)
+		return -1;
+	json_object_set_new(u, "builds", rows);
+	return 0;
+}
+
+int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st, UPDATE_SELECT "WHERE u.id = ?", err);
+	char msg[64];
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	snprintf(msg, sizeof(msg), "update %" PRId64 " not found", id);
+	if (sq_row_one(st, s, out, msg, err) < 0)
+		return -1;
+	if (add_builds(st, *out, err) < 0) {
+		json_decref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int q_store_update_list(struct q_store *st, const char *sig, const char *state, json_t **out,
+			struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  UPDATE_SELECT "WHERE (?1 IS NULL OR g.name = ?1) AND "
+						"(?2 IS NULL OR u.state = ?2) ORDER BY u.id DESC",
+				  err);
+	json_t *u;
+	size_t i;
+
+	if (!s)
+		return -1;
+	if (sig)
+		sq_bind_text(s, 1, sig);
+	else
+		sqlite3_bind_null(s, 1);
+	if (state)
+		sq_bind_text(s, 2, state);
+	else
+		sqlite3_bind_null(s, 2);
+	if (sq_rows_json(st, s, out, "listing updates", err) < 0)
+		return -1;
+	json_array_foreach (*out, i, u)
+		if (add_builds(st, u, err) < 0) {
+			json_decref(*out);
+			*out = NULL;
+			return -1;
+		}
+	return 0;
+}
+
+int q_store_update_set_state(struct q_store *st, int64_t id, const char *from, const char *to,
+			     struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "UPDATE updates SET state = ?1, updated = ?3, "
+		    "testing_since = CASE WHEN ?1 = 'testing' THEN ?3 ELSE testing_since END, "
+		    "released = CASE WHEN ?1 = 'release' THEN ?3 ELSE released END "
+		    "WHERE id = ?2 AND state = ?4",
+		    err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, to);
+	sqlite3_bind_int64(s, 2, id);
+	sqlite3_bind_int64(s, 3, sq_now_s());
+	sq_bind_text(s, 4, from);
+	if (sq_run(st, s, "changing an update's state", err) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1)
+		return q_error_set(err, Q_ECONFLICT,
+				   "update %" PRId64 " is no longer '%s' (changed meanwhile)", id,
+				   from);
+	return 0;
+}
+
+int q_store_update_approve(struct q_store *st, int64_t id, const char *by, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st, "UPDATE updates SET approved_by = ?, updated = ? WHERE id = ?", err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, by);
+	sqlite3_bind_int64(s, 2, sq_now_s());
+	sqlite3_bind_int64(s, 3, id);
+	if (sq_run(st, s, "approving an update", err) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) != 1)
+		return q_error_set(err, Q_ENOTFOUND, "update %" PRId64 " not found", id);
+	return 0;
+}
+
+int q_store_update_of_build(struct q_store *st, int64_t build_id, int64_t *update_id,
+			    struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st, "SELECT update_id FROM update_builds WHERE build_id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, build_id);
+	*update_id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_repo_remove_package(struct q_store *st, int64_t repo_id, int64_t package_id,
+				struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st, "DELETE FROM repo_packages WHERE repo_id = ? AND package_id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	return sq_run(st, s, "removing a package from a repo", err);
+}
+
+int q_store_repo_has_package(struct q_store *st, int64_t repo_id, int64_t package_id, bool *has,
+			     struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st, "SELECT 1 FROM repo_packages WHERE repo_id = ? AND package_id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	*has = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_signed_get(struct q_store *st, int64_t package_id, const char *fpr, int64_t *signed_id,
+		       struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(
+	    st, "SELECT signed_id FROM signed_packages WHERE package_id = ? AND fpr = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, package_id);
+	sq_bind_text(s, 2, fpr);
+	*signed_id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_signed_put(struct q_store *st, int64_t package_id, const char *fpr, int64_t signed_id,
+		       struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "INSERT OR REPLACE INTO signed_packages (package_id, fpr, signed_id) "
+		    "VALUES (?, ?, ?)",
+		    err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, package_id);
+	sq_bind_text(s, 2, fpr);
+	sqlite3_bind_int64(s, 3, signed_id);
+	return sq_run(st, s, "recording a signed package", err);
+}
+
+int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
+			      struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st, "SELECT id FROM packages WHERE sha256 = ?", err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, sha256);
+	*id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT c.build_id AS build_id, c.name AS name, c.state AS state, "
+		    "c.summary AS summary FROM checks c JOIN update_builds x ON "
+		    "x.build_id = c.build_id WHERE x.update_id = ? ORDER BY c.id",
+		    err);
+	json_t *rows = NULL, *r;
+	size_t i;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, update_id);
+	if (sq_rows_json(st, s, &rows, "reading an update's checks", err) < 0)
+		return -1;
+	*out = json_object();
+	json_array_foreach (rows, i, r) {
+		char key[32];
+		json_t *list;
+
+		snprintf(key, sizeof(key), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(r, "build_id")));
+		list = json_object_get(*out, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(*out, key, list);
+		}
+		json_object_del(r, "build_id");
+		json_array_append(list, r);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+int q_store_repo_remove_signed(struct q_store *st, int64_t repo_id, int64_t package_id,
+			       struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  "DELETE FROM repo_packages WHERE repo_id = ? AND package_id IN "
+				  "(SELECT signed_id FROM signed_packages WHERE package_id = ?)",
+				  err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sqlite3_bind_int64(s, 2, package_id);
+	return sq_run(st, s, "removing signed copies from a repo", err);
+}
