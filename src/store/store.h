@@ -339,13 +339,12 @@ int q_store_repo_has_package(struct q_store *st, int64_t repo_id, int64_t packag
 int q_store_repo_remove_signed(struct q_store *st, int64_t repo_id, int64_t package_id,
 			       struct q_error *err);
 /* The copy of package_id signed with fpr; *signed_id 0 when none yet. */
-int q_store_signed_get(struct q_store *st, int64_t package_id, const char *fpr,
-		       int64_t *signed_id, struct q_error *err);
+int q_store_signed_get(struct q_store *st, int64_t package_id, const char *fpr, int64_t *signed_id,
+		       struct q_error *err);
 int q_store_signed_put(struct q_store *st, int64_t package_id, const char *fpr, int64_t signed_id,
 		       struct q_error *err);
 /* {"BUILD_ID":[{"name","state","summary"}…]} for the builds of an update. */
-int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out,
-			  struct q_error *err);
+int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out, struct q_error *err);
 /* *id 0 when no package has that SHA-256. */
 int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
 			      struct q_error *err);
