@@ -23,6 +23,7 @@
 #   expect_status CODE METHOD PATH [CURL_ARGS…]    api + check the status
 #   new_user NAME ROLE           create a user, print a token for them
 #   finish                       print the plan, exit 1 if anything failed
+#   test_cleanup                 define it to stop the test's own processes at exit
 
 set -Eeuo pipefail
 
@@ -47,6 +48,10 @@ mkdir -p "$HOME"
 cleanup() {
 	local rc=$?
 	set +e
+	# A test's own processes (mirrors, servers): it defines test_cleanup.
+	if declare -F test_cleanup >/dev/null; then
+		test_cleanup
+	fi
 	stop_hub
 	if [ -d "$DATA/keys" ]; then
 		gpgconf --homedir "$DATA/keys" --kill all >/dev/null 2>&1

@@ -46,8 +46,7 @@ serve() { # serve NAME BIND PORT: a python http.server over mirrors/NAME, log in
 	python3 -m http.server --bind "$2" --directory "mirrors/$1" "$3" >"$1.log" 2>&1 &
 	SERVERS+=($!)
 }
-stop_servers() { for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap 'rc=$?; stop_servers; (exit $rc); cleanup' EXIT
+test_cleanup() { for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done; }
 declare -A P
 for m in first good lagging never down v6; do P[$m]=$(free_port); done
 serve first 127.0.0.1 "${P[first]}"

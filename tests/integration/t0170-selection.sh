@@ -34,7 +34,7 @@ mkdir -p www/pub && cp -a "$DATA/pub/." www/pub/
 MP=$(free_port)
 python3 -m http.server --bind :: --directory www "$MP" >www.log 2>&1 &
 WWW=$!
-trap 'rc=$?; kill $WWW 2>/dev/null; (exit $rc); cleanup' EXIT
+test_cleanup() { kill "$WWW" 2>/dev/null; }
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$MP/" >/dev/null && break; sleep 0.1; done
 
 mkdir mirrors.d
