@@ -10,32 +10,44 @@
 
 #include "mirror/metalink.h"
 
+#include <stdio_ext.h>
+
 static void xml_put(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	while (*s) {
+		/* The longest run that needs no escaping goes out in one write. */
+		size_t n = 0;
+
+		while (s[n] && s[n] != '&' && s[n] != '<' && s[n] != '>' && s[n] != '"' &&
+		       s[n] != '\'' && ((unsigned char)s[n] >= 0x20 || s[n] == '\t' ||
+					s[n] == '\n' || s[n] == '\r'))
+			n++;
+		if (n) {
+			fwrite_unlocked(s, 1, n, f);
+			s += n;
+			continue;
+		}
 		switch (*s) {
 		case '&':
-			fputs("&amp;", f);
+			fputs_unlocked("&amp;", f);
 			break;
 		case '<':
-			fputs("&lt;", f);
+			fputs_unlocked("&lt;", f);
 			break;
 		case '>':
-			fputs("&gt;", f);
+			fputs_unlocked("&gt;", f);
 			break;
 		case '"':
-			fputs("&quot;", f);
+			fputs_unlocked("&quot;", f);
 			break;
 		case '\'':
-			fputs("&apos;", f);
+			fputs_unlocked("&apos;", f);
 			break;
 		default:
 			/* XML 1.0 forbids most control characters outright. */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')
-				fputc('?', f);
-			else
-				fputc(*s, f);
+			putc_unlocked('?', f);
 		}
+		s++;
 	}
 }
 
@@ -103,6 +115,8 @@ char *q_metalink_render(const struct q_repomd_version *main, const struct q_repo
 
 	if (!f)
 		return NULL;
+	/* One thread owns this stream: no lock per call (it was half the render time). */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	rfc1123(now, date);
 	fputs("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", f);
 	fprintf(f,
@@ -169,6 +183,7 @@ char *q_mirrorlist_render(const char *repo, const char *arch, const char *const 
 
 	if (!f)
 		return NULL;
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	fputs("# repo = ", f);
 	put_clean(f, repo, strlen(repo));
 	fputs(" arch = ", f);

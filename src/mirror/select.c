@@ -234,6 +234,7 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 	      struct q_sel_pick *out, size_t *n, bool *monopoly)
 {
 	struct entry stack[Q_SEL_MAX], *heap = stack;
+	uint16_t cls_stack[4096], *cls = cls_stack; /* group | prefix << 8, per holder */
 	/* Mixed first so that related seeds (s, s + gamma) give unrelated orders. */
 	struct ctx x = {.s = s, .c = c, .seed = mix64(seed)};
 	size_t max = q->max ? q->max : Q_SEL_MAX;
@@ -266,10 +267,15 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		}
 	}
 
-	/* Pass 1: how many in groups 1–4, and is a monopoly mirror matched? */
+	/* Pass 1: how many in groups 1–4, and is a monopoly mirror matched?
+	 * Each holder's group and prefix are kept for pass 2 (on the stack for
+	 * the usual sizes). */
+	if (repo->n_holders > Q_ARRAY_LEN(cls_stack))
+		cls = g_new(uint16_t, repo->n_holders);
 	for (size_t i = 0; i < repo->n_holders; i++) {
 		int prefix, g = classify(&x, &repo->holders[i], &prefix);
 
+		cls[i] = (uint16_t)(g | prefix << 8);
 		if (g == 0 || g == Q_SEL_GLOBAL)
 			continue;
 		local++;
@@ -290,7 +296,7 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		const struct q_snap_holder *h = &repo->holders[i];
 		const struct q_snap_mirror *m;
 		struct entry e;
-		int prefix, g = classify(&x, h, &prefix);
+		int prefix = cls[i] >> 8, g = cls[i] & 0xff;
 
 		if (g == 0 || (g == Q_SEL_GLOBAL && !global))
 			continue;
@@ -324,6 +330,8 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 	*n = kept;
 	if (heap != stack)
 		g_free(heap);
+	if (cls != cls_stack)
+		g_free(cls);
 }
 
 const char *q_sel_group_name(enum q_sel_group g)

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <glib.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -223,46 +224,250 @@ static void redirect(struct q_request *r, const char *target)
 	q_http_send_text(r, 302, "text/plain", "", 0);
 }
 
-int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
+/*
+ * The answer for one client: the chosen mirrors' URLs, best first, the
+ * master last. Rendered as a metalink or a mirrorlist into *body (malloc'd)
+ * unless redirect_to is given: then *redirect_to gets the first http(s)
+ * URL (g_malloc'd, NULL when none) and nothing is rendered.
+ */
+static char *answer(const struct q_snapshot *s, const struct q_snap_repo *repo,
+		    const struct q_mlquery *q, const struct q_sel_client *c, const char *ipbuf,
+		    bool metalink, size_t max, uint64_t seed, size_t *len, char **redirect_to)
 {
 	static const unsigned order[] = {Q_MLPROTO_HTTPS, Q_MLPROTO_HTTP, Q_MLPROTO_RSYNC};
+	struct q_sel_query sq = {0};
+	struct q_sel_pick picks[100];
+	size_t n = 0, nurls = 0, nlines = 0;
+	bool monopoly = false;
+	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+	struct q_mlurl *urls;
+	const char **lines;
+	char *body = NULL;
+
+	*len = 0;
+	sq.protocols = q->protocols;
+	sq.countries = (const char(*)[3])q->country;
+	sq.n_countries = q->n_country;
+	sq.country_global = q->country_global;
+	sq.netblock = q->netblock;
+	sq.max = max && max <= Q_ARRAY_LEN(picks) ? max : Q_SEL_MAX;
+	q_select(s, repo, c, &sq, seed, picks, &n, &monopoly);
+
+	urls = g_new0(struct q_mlurl, n * 3 + 1);
+	lines = g_new0(const char *, n + 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct q_snap_mirror *m = picks[i].mirror;
+		bool listed = false;
+
+		for (size_t k = 0; k < Q_ARRAY_LEN(order); k++) {
+			const char *base = url_of(m, order[k]);
+			char *dir;
+
+			if (!(q->protocols & order[k]) || !base)
+				continue;
+			dir = g_strconcat(base, repo->path, NULL);
+			g_ptr_array_add(owned, dir);
+			if (!listed &&
+			    (order[k] != Q_MLPROTO_RSYNC || !(q->protocols & ~Q_MLPROTO_RSYNC)))
+				lines[nlines++] = dir, listed = true;
+			if (metalink) {
+				char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
+
+				g_ptr_array_add(owned, full);
+				urls[nurls].protocol = proto_name(order[k]);
+				memcpy(urls[nurls].country, m->country, 3);
+				urls[nurls].preference = 100 - (int)i;
+				urls[nurls].url = full;
+				nurls++;
+			}
+		}
+	}
+	if (!monopoly) {
+		unsigned mproto = !strncmp(s->master, "https://", 8) ? Q_MLPROTO_HTTPS
+								      : Q_MLPROTO_HTTP;
+
+		if (q->protocols & mproto) {
+			char *dir = g_strconcat(s->master, "/pub/", repo->path, NULL);
+			char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
+
+			g_ptr_array_add(owned, dir);
+			g_ptr_array_add(owned, full);
+			lines[nlines++] = dir;
+			urls[nurls].protocol = proto_name(mproto);
+			urls[nurls].preference = 1;
+			urls[nurls].url = full;
+			nurls++;
+		}
+	}
+	if (redirect_to) {
+		*redirect_to = NULL;
+		for (size_t i = 0; i < nlines && !*redirect_to; i++)
+			if (!strncmp(lines[i], "http", 4))
+				*redirect_to = g_strconcat(lines[i],
+							   metalink ? "repodata/repomd.xml" : "",
+							   NULL);
+	} else if (metalink) {
+		body = q_metalink_render(&repo->versions[0], repo->versions + 1,
+					 repo->n_versions - 1, urls, nurls, time(NULL), len);
+	} else {
+		char comment[300];
+
+		snprintf(comment, sizeof(comment), "client = %s country = %s asn = %u%s",
+			 ipbuf[0] ? ipbuf : "unknown", c->country[0] ? c->country : "unknown",
+			 c->asn, monopoly ? " (monopoly)" : "");
+		body = q_mirrorlist_render(q->repo, q->arch, lines, nlines, comment, len);
+	}
+	g_free(urls);
+	g_free(lines);
+	g_ptr_array_free(owned, TRUE);
+	return body;
+}
+
+/*
+ * The answer cache. Rendering an answer costs tens of microseconds (the
+ * selection walks every mirror holding the repo); a static file costs a
+ * few. Each event-loop thread keeps, per distinct question, CACHE_VARIANTS
+ * answers rendered with different seeds and serves them in turn; a variant
+ * is rendered again after CACHE_REUSE uses or CACHE_TTL seconds, so the
+ * bandwidth-weighted shuffle keeps spreading clients over every mirror.
+ * A question is everything the answer depends on: the snapshot, the
+ * endpoint, the repo, the query's choices, and of the client only its
+ * address family, country, ASN when a mirror declares it, and the mirrors
+ * whose subnets hold it. A new snapshot empties the cache. No lock: the
+ * cache belongs to its thread.
+ */
+#define CACHE_VARIANTS 8
+#define CACHE_REUSE 32
+#define CACHE_TTL 60
+#define CACHE_MAX_BYTES ((size_t)32 << 20)
+
+struct variant {
+	char *body;
+	size_t len;
+	uint32_t uses;
+	int64_t born;
+};
+
+struct centry {
+	struct variant v[CACHE_VARIANTS];
+	unsigned n, next;
+};
+
+struct tcache {
+	GHashTable *t; /* key → struct centry */
+	const struct q_snapshot *snap;
+	size_t bytes;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void centry_free(gpointer p)
+{
+	struct centry *e = p;
+
+	for (unsigned i = 0; i < e->n; i++)
+		free(e->v[i].body);
+	g_free(e);
+}
+
+static void tcache_free(void *p)
+{
+	struct tcache *c = p;
+
+	if (c->t)
+		g_hash_table_destroy(c->t);
+	g_free(c);
+}
+
+static void cache_key_init(void)
+{
+	pthread_key_create(&cache_key, tcache_free);
+}
+
+static struct tcache *thread_cache(const struct q_snapshot *s)
+{
+	struct tcache *c;
+
+	pthread_once(&cache_once, cache_key_init);
+	c = pthread_getspecific(cache_key);
+	if (!c) {
+		c = g_new0(struct tcache, 1);
+		pthread_setspecific(cache_key, c);
+	}
+	if (!c->t || c->snap != s || c->bytes > CACHE_MAX_BYTES) {
+		if (c->t)
+			g_hash_table_destroy(c->t);
+		c->t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, centry_free);
+		c->snap = s;
+		c->bytes = 0;
+	}
+	return c;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The question as a string (see above). */
+static char *question(const struct q_snapshot *s, const struct q_snap_repo *repo,
+		      const struct q_mlquery *q, const struct q_sel_client *c, bool metalink)
+{
+	GString *k = g_string_new(NULL);
+	uint32_t asn = c->asn;
+
+	if (asn && !bsearch(&asn, s->asns, s->n_asns, sizeof(*s->asns), cmp_u32))
+		asn = 0; /* no mirror declares it: the same answer as no ASN */
+	g_string_append_printf(k, "%d|%s|%u|%d|%d|%s|%u|%d|", metalink, repo->key, q->protocols,
+			       q->netblock, c->family, c->country, asn, q->country_global);
+	for (size_t i = 0; i < q->n_country; i++)
+		g_string_append(k, q->country[i]);
+	g_string_append_c(k, '|');
+	if (q->netblock && c->family)
+		for (size_t i = 0; i < s->n_subnets; i++)
+			if (q_cidr_contains(&s->subnets[i].net, c->family, c->addr))
+				g_string_append_printf(k, "%u/%d,", s->subnets[i].mirror,
+						       s->subnets[i].net.prefix);
+	/* The mirrorlist's comment names the client: its address is part of it. */
+	if (!metalink)
+		g_string_append_len(k, (const char *)c->addr, c->family == AF_INET6 ? 16 : 4);
+	return g_string_free(k, FALSE);
+}
+
+int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
+{
 	struct q_error err = {0};
 	struct q_mlquery q;
 	const struct q_snapshot *s;
 	const struct q_snap_repo *repo;
 	struct q_sel_client c;
-	struct q_sel_query sq = {0};
-	struct q_sel_pick picks[100];
-	size_t n = 0, nurls = 0, nlines = 0;
-	bool monopoly = false, metalink;
-	unsigned mproto = 0;
-	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
-	struct q_mlurl *urls = NULL;
-	const char **lines = NULL;
 	char ipbuf[INET6_ADDRSTRLEN] = "";
-	char *body = NULL;
-	size_t len = 0;
+	bool metalink;
+	const char *ctype;
+	uint64_t seed;
 
 	if (r->path.n != 1 ||
-	    (strcmp(r->path.seg[0], "metalink") && strcmp(r->path.seg[0], "mirrorlist"))) {
-		g_ptr_array_free(owned, TRUE);
+	    (strcmp(r->path.seg[0], "metalink") && strcmp(r->path.seg[0], "mirrorlist")))
 		return -1;
-	}
 	atomic_fetch_add(&svc->count, 1);
 	metalink = !strcmp(r->path.seg[0], "metalink");
+	ctype = metalink ? "application/metalink+xml" : "text/plain; charset=utf-8";
 	if (q_mlquery_parse(r->query, r->query_len, &q, &err) < 0) {
 		char msg[1100];
 		int k = snprintf(msg, sizeof(msg), "# %s\n", err.msg);
 
 		q_http_send_text(r, 400, "text/plain; charset=utf-8", msg,
 				 (size_t)k < sizeof(msg) ? (size_t)k : sizeof(msg) - 1);
-		goto out;
+		return 0;
 	}
 	s = atomic_load(&svc->snap.cur);
 	repo = q_snapshot_find(s, q.repo, q.arch);
 	if (!repo || repo->n_versions == 0) {
 		not_found(r, s, &q);
-		goto out;
+		return 0;
 	}
 
 	/* Who asks, and where that is. */
@@ -278,105 +483,58 @@ int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
 		q_geoip_lookup(svc->geo, ipbuf, c.country, &asn);
 		c.asn = asn > 0 && asn <= UINT32_MAX ? (uint32_t)asn : 0;
 	}
-	sq.protocols = q.protocols;
-	sq.countries = (const char(*)[3])q.country;
-	sq.n_countries = q.n_country;
-	sq.country_global = q.country_global;
-	sq.netblock = q.netblock;
-	sq.max = svc->max && svc->max <= Q_ARRAY_LEN(picks) ? svc->max : Q_SEL_MAX;
-	q_select(s, repo, &c, &sq,
-		 atomic_fetch_add(&svc->seq, 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)s->built, picks,
-		 &n, &monopoly);
+	seed = atomic_fetch_add(&svc->seq, 1) * 0x9e3779b97f4a7c15ull ^ (uint64_t)s->built;
 
-	/* The URLs, best first; the master last. */
-	urls = g_new0(struct q_mlurl, n * 3 + 1);
-	lines = g_new0(const char *, n + 2);
-	for (size_t i = 0; i < n; i++) {
-		const struct q_snap_mirror *m = picks[i].mirror;
-		bool listed = false;
+	if (q.redirect) {
+		char *target = NULL;
+		size_t len;
 
-		for (size_t k = 0; k < Q_ARRAY_LEN(order); k++) {
-			const char *base = url_of(m, order[k]);
-			char *dir;
+		answer(s, repo, &q, &c, ipbuf, metalink, svc->max, seed, &len, &target);
+		if (target)
+			redirect(r, target);
+		else
+			not_found(r, s, &q);
+		g_free(target);
+		return 0;
+	}
+	{
+		struct tcache *tc = thread_cache(s);
+		char *key = question(s, repo, &q, &c, metalink);
+		struct centry *e = g_hash_table_lookup(tc->t, key);
+		struct variant *v;
+		int64_t now = (int64_t)time(NULL);
 
-			if (!(q.protocols & order[k]) || !base)
-				continue;
-			dir = g_strconcat(base, repo->path, NULL);
-			g_ptr_array_add(owned, dir);
-			if (!listed &&
-			    (order[k] != Q_MLPROTO_RSYNC || !(q.protocols & ~Q_MLPROTO_RSYNC)))
-				lines[nlines++] = dir, listed = true;
-			if (metalink) {
-				char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
-
-				g_ptr_array_add(owned, full);
-				urls[nurls].protocol = proto_name(order[k]);
-				memcpy(urls[nurls].country, m->country, 3);
-				urls[nurls].preference = 100 - (int)i;
-				urls[nurls].url = full;
-				nurls++;
+		if (!e) {
+			e = g_new0(struct centry, 1);
+			g_hash_table_insert(tc->t, key, e);
+		} else {
+			g_free(key);
+		}
+		if (e->n < CACHE_VARIANTS) {
+			v = &e->v[e->n++];
+		} else {
+			v = &e->v[e->next++ % CACHE_VARIANTS];
+			if (v->uses >= CACHE_REUSE || v->born < now - CACHE_TTL) {
+				tc->bytes -= v->len;
+				free(v->body);
+				v->body = NULL;
 			}
 		}
-	}
-	if (!monopoly) {
-		bool https = !strncmp(s->master, "https://", 8);
-
-		mproto = https ? Q_MLPROTO_HTTPS : Q_MLPROTO_HTTP;
-		if (q.protocols & mproto) {
-			char *dir = g_strconcat(s->master, "/pub/", repo->path, NULL);
-			char *full = g_strconcat(dir, "repodata/repomd.xml", NULL);
-
-			g_ptr_array_add(owned, dir);
-			g_ptr_array_add(owned, full);
-			lines[nlines++] = dir;
-			urls[nurls].protocol = proto_name(mproto);
-			urls[nurls].preference = 1;
-			urls[nurls].url = full;
-			nurls++;
+		if (!v->body) {
+			v->body = answer(s, repo, &q, &c, ipbuf, metalink, svc->max, seed, &v->len,
+					 NULL);
+			v->uses = 0;
+			v->born = now;
+			if (!v->body) {
+				q_error_set(&err, Q_EINTERNAL, "cannot render the %s",
+					    metalink ? "metalink" : "mirrorlist");
+				q_http_send_error(r, &err);
+				return 0;
+			}
+			tc->bytes += v->len;
 		}
+		v->uses++;
+		q_http_send_text(r, 200, ctype, v->body, v->len);
 	}
-	if (q.redirect) {
-		const char *target = NULL;
-
-		for (size_t i = 0; i < nlines && !target; i++)
-			if (!strncmp(lines[i], "http", 4))
-				target = lines[i];
-		if (!target) {
-			not_found(r, s, &q);
-			goto out;
-		}
-		{
-			char *t = g_strconcat(target, metalink ? "repodata/repomd.xml" : "", NULL);
-
-			redirect(r, t);
-			g_free(t);
-		}
-		goto out;
-	}
-	if (metalink) {
-		body = q_metalink_render(&repo->versions[0], repo->versions + 1,
-					 repo->n_versions - 1, urls, nurls, time(NULL), &len);
-		if (body)
-			q_http_send_text(r, 200, "application/metalink+xml", body, len);
-	} else {
-		char comment[300];
-
-		snprintf(comment, sizeof(comment), "client = %s country = %s asn = %u%s",
-			 ipbuf[0] ? ipbuf : "unknown", c.country[0] ? c.country : "unknown", c.asn,
-			 monopoly ? " (monopoly)" : "");
-		body = q_mirrorlist_render(q.repo, q.arch, lines, nlines, comment, &len);
-		if (body)
-			q_http_send_text(r, 200, "text/plain; charset=utf-8", body, len);
-	}
-	if (!body) {
-		q_error_set(&err, Q_EINTERNAL, "cannot render the %s",
-			    metalink ? "metalink" : "mirrorlist");
-		q_http_send_error(r, &err);
-	}
-out:
-	free(body);
-	g_free(urls);
-	g_free(lines);
-	g_ptr_array_free(owned, TRUE);
 	return 0;
 }

@@ -191,7 +191,40 @@ void q_snapshot_free(struct q_snapshot *s)
 	g_free(s->mirrors);
 	g_free(s->pairs);
 	g_free(s->master);
+	g_free(s->subnets);
+	g_free(s->asns);
 	g_free(s);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The flat subnet and ASN indexes (see struct q_snapshot). */
+static void index_networks(struct q_snapshot *s)
+{
+	size_t ns = 0, na = 0;
+
+	for (size_t i = 0; i < s->n_mirrors; i++) {
+		ns += s->mirrors[i].n_subnets;
+		na += s->mirrors[i].n_asn;
+	}
+	s->subnets = g_new0(struct q_snap_subnet, ns + 1);
+	s->asns = g_new0(uint32_t, na + 1);
+	for (size_t i = 0; i < s->n_mirrors; i++) {
+		const struct q_snap_mirror *m = &s->mirrors[i];
+
+		for (size_t k = 0; k < m->n_subnets; k++) {
+			s->subnets[s->n_subnets].net = m->subnets[k];
+			s->subnets[s->n_subnets++].mirror = (uint32_t)i;
+		}
+		for (size_t k = 0; k < m->n_asn; k++)
+			s->asns[s->n_asns++] = m->asn[k];
+	}
+	qsort(s->asns, s->n_asns, sizeof(*s->asns), cmp_u32);
 }
 
 /* A string member: required or optional (NULL when absent), at most max bytes. */
@@ -514,6 +547,7 @@ int q_snapshot_from_json(json_t *doc, struct q_snapshot **out, struct q_error *e
 			goto fail;
 	g_free(serves);
 	s->pairs = g_string_free(pairs, FALSE);
+	index_networks(s);
 	*out = s;
 	return 0;
 fail:

@@ -87,6 +87,16 @@ struct q_snapshot {
 	char *pairs;   /* "repo=…&arch=…\n" lines, for 404 answers */
 	int64_t built; /* time of building */
 	char *master;  /* the hub's public URL, no trailing '/' */
+	/* For the service's answer cache: every declared subnet with its mirror,
+	 * and every declared ASN (sorted), so a client's matches are found
+	 * without walking the mirrors. */
+	struct q_snap_subnet {
+		struct q_cidr net;
+		uint32_t mirror;
+	} *subnets;
+	size_t n_subnets;
+	uint32_t *asns;
+	size_t n_asns;
 };
 
 /*
