@@ -11,9 +11,14 @@
 
 struct q_error;
 
+#define SQ_CACHED_MAX 16
+
 struct q_store {
 	sqlite3 *db;     /* one connection, used by one thread at a time */
 	char path[1024]; /* for messages */
+	/* Statements prepared once (sq_prep_cached), keyed by their SQL's address. */
+	sqlite3_stmt *cached[SQ_CACHED_MAX];
+	const char *cached_sql[SQ_CACHED_MAX];
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what);
@@ -22,6 +27,12 @@ int64_t sq_now_s(void);
 void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 /* Execute a statement that returns no rows; finalizes it. */
 int sq_run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err);
+/* For statements run many times in a row (a crawl records thousands of
+ * rows): prepared once per connection, keyed by the address of sql (a
+ * string literal), returned reset with no bindings. Never finalize it; run
+ * it with sq_run_cached (step, then reset) or step and sqlite3_reset. */
+sqlite3_stmt *sq_prep_cached(struct q_store *st, const char *sql, struct q_error *err);
+int sq_run_cached(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err);
 json_t *sq_row_json(sqlite3_stmt *s);
 /* All rows as an array; finalizes. */
 int sq_rows_json(struct q_store *st, sqlite3_stmt *s, json_t **out, const char *what,

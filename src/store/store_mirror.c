@@ -160,8 +160,7 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 {
 	/* newest_since: kept while the mirror keeps serving the same newest
 	 * repomd.xml, set to now when it starts serving it, 0 otherwise. */
-	sqlite3_stmt *s = sq_prep(
-	    st,
+	static const char sql[] =
 	    "INSERT INTO mirror_checks (mirror, repo, arch, state, sha256, http_status, error, "
 	    "seconds, last_check, last_success, newest_since) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
 	    "?8, ?9, CASE WHEN ?6 = 200 THEN ?9 ELSE 0 END, CASE WHEN ?10 THEN ?9 ELSE 0 END) "
@@ -169,8 +168,8 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 	    "http_status = ?6, error = ?7, seconds = ?8, last_check = ?9, "
 	    "last_success = CASE WHEN ?6 = 200 THEN ?9 ELSE last_success END, "
 	    "newest_since = CASE WHEN NOT ?10 THEN 0 WHEN newest_since > 0 AND sha256 = ?5 "
-	    "THEN newest_since ELSE ?9 END",
-	    err);
+	    "THEN newest_since ELSE ?9 END";
+	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
 
 	if (!s)
 		return -1;
@@ -184,7 +183,7 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 	sqlite3_bind_double(s, 8, seconds);
 	sqlite3_bind_int64(s, 9, now);
 	sqlite3_bind_int(s, 10, newest ? 1 : 0);
-	return sq_run(st, s, "recording a mirror check", err);
+	return sq_run_cached(st, s, "recording a mirror check", err);
 }
 
 int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ipv4, int ipv6,
@@ -196,9 +195,24 @@ int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ip
 	sqlite3_stmt *s;
 	char reason[600];
 
+	static const char get_sql[] = "SELECT " MIRROR_COLUMNS "FROM mirrors WHERE name = ?";
+	static const char set_sql[] =
+	    "UPDATE mirrors SET state = ?, reason = ?, failures = ?, auto_disabled = ?, "
+	    "ipv4 = CASE WHEN ? < 0 THEN ipv4 ELSE ? END, "
+	    "ipv6 = CASE WHEN ? < 0 THEN ipv6 ELSE ? END, last_crawl = ?, "
+	    "updated = CASE WHEN ? THEN ? ELSE updated END WHERE name = ?";
+
 	*change = 0;
-	if (q_store_mirror_get(st, name, &m, err) < 0)
+	s = sq_prep_cached(st, get_sql, err);
+	if (!s)
 		return -1;
+	sq_bind_text(s, 1, name);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_reset(s);
+		return q_error_set(err, Q_ENOTFOUND, "mirror '%.256s' not found", name);
+	}
+	m = sq_row_json(s);
+	sqlite3_reset(s);
 	state = sq_jstr(m, "state");
 	failures = json_integer_value(json_object_get(m, "failures"));
 	autod = json_integer_value(json_object_get(m, "auto_disabled"));
@@ -223,12 +237,7 @@ int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ip
 			 failures, error ? error : "");
 	else if (!(*change == 2))
 		snprintf(reason, sizeof(reason), "%.500s", sq_jstr(m, "reason"));
-	s = sq_prep(st,
-		    "UPDATE mirrors SET state = ?, reason = ?, failures = ?, auto_disabled = ?, "
-		    "ipv4 = CASE WHEN ? < 0 THEN ipv4 ELSE ? END, "
-		    "ipv6 = CASE WHEN ? < 0 THEN ipv6 ELSE ? END, last_crawl = ?, "
-		    "updated = CASE WHEN ? THEN ? ELSE updated END WHERE name = ?",
-		    err);
+	s = sq_prep_cached(st, set_sql, err);
 	if (!s) {
 		json_decref(m);
 		return -1;
@@ -246,7 +255,11 @@ int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ip
 	sqlite3_bind_int64(s, 11, sq_now_s());
 	sq_bind_text(s, 12, name);
 	json_decref(m);
-	return run_one(st, s, name, "recording a crawl", err);
+	if (sq_run_cached(st, s, "recording a crawl", err) < 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return q_error_set(err, Q_ENOTFOUND, "mirror '%.256s' not found", name);
+	return 0;
 }
 
 int q_store_mirror_checks(struct q_store *st, const char *mirror, json_t **out, struct q_error *err)

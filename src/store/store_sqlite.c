@@ -307,6 +307,46 @@ int sq_run(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error
 	return 0;
 }
 
+sqlite3_stmt *sq_prep_cached(struct q_store *st, const char *sql, struct q_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < SQ_CACHED_MAX && st->cached_sql[i]; i++)
+		if (st->cached_sql[i] == sql) {
+			sqlite3_reset(st->cached[i]);
+			sqlite3_clear_bindings(st->cached[i]);
+			return st->cached[i];
+		}
+	if (i == SQ_CACHED_MAX) {
+		q_error_set(err, Q_EINTERNAL, "too many cached statements");
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st->cached[i], NULL) !=
+	    SQLITE_OK) {
+		sq_db_error(st, err, "preparing a statement");
+		st->cached[i] = NULL;
+		return NULL;
+	}
+	st->cached_sql[i] = sql;
+	return st->cached[i];
+}
+
+int sq_run_cached(struct q_store *st, sqlite3_stmt *s, const char *what, struct q_error *err)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE) {
+		sq_db_error(st, err, what);
+		sqlite3_reset(s);
+		return -1;
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
 static json_t *split_arches(const char *csv)
 {
 	json_t *a = json_array();
@@ -430,6 +470,8 @@ void q_store_close(struct q_store *st)
 {
 	if (!st)
 		return;
+	for (size_t i = 0; i < SQ_CACHED_MAX; i++)
+		sqlite3_finalize(st->cached[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
