@@ -1,0 +1,209 @@
+#!/bin/bash
+# bench/crawl.sh: a real hub crawl of 1,000 mirrors × 4 repos against curl
+# fetching the same 4,000 URLs, in one run (not a test; prints figures).
+#
+#  Setup: a hub (no embedded worker; [mirror] crawl_interval = 0 so no
+#  scheduled crawl interferes, crawl_parallel = 64, crawl_per_host = 4)
+#  with one SIG, one project (x86_64, aarch64) and two repos on both
+#  arches, each with one published noarch package: 4 repo/arch pairs. One
+#  nginx on 127.0.0.1 plays the 1,000 mirrors: mirror NNNN is
+#  http://127.0.0.1:PORT/mNNNN/, a symlink to the hub's DATA/pub. The
+#  1,000 mirrors.d files are imported (all active).
+#  quarry: `quarry crawl` (the hub's crawler thread: libcurl multi, 64 at
+#  once, at most 4 per mirror; each repomd.xml hashed and checked against
+#  the publish history; the 4,004 results (the master's 4 too) stored in
+#  one transaction; then the snapshot is rebuilt). The figure is the
+#  crawl's own "seconds" (from the database queries to the commit; the
+#  snapshot rebuild and the CLI's 200 ms polling are outside it); the wall
+#  time of `quarry crawl` is printed for information. There are no IPv6
+#  probes: 127.0.0.1 is an address literal.
+#  reference: `curl --parallel --parallel-max 64 --parallel-immediate` over
+#  the same 4,000 mirror URLs (a -K config of url/output lines), bodies to
+#  /dev/null, every status checked to be 200.
+#  Each figure is the median of RUNS runs (default 5), taken alternately.
+#  Target: quarry within 1.5× curl's time.
+set -euo pipefail
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+. "$SRC/bench/lib/common.sh"
+Q=${QUARRY_BIN:-$SRC/build/quarry}
+MIRRORS=${MIRRORS:-1000}
+RUNS=${RUNS:-5}
+WORKERS=${WORKERS:-$(nproc)}
+for tool in nginx curl python3 bc rpmbuild; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)"; exit 1; }
+done
+if [ ! -x "$Q" ]; then
+	echo "== building quarry"
+	cmake -S "$SRC" -B "$SRC/build" >/dev/null && cmake --build "$SRC/build" -j"$(nproc)" >/dev/null
+fi
+[ -x "$Q" ] || { echo "bench: no quarry binary at $Q"; exit 1; }
+W=$(mktemp -d /tmp/quarry-bench-crawl.XXXXXX)
+HUB_PID=
+cleanup() {
+	set +e
+	[ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null
+	stop_nginx
+	gpgconf --homedir "$W/data/keys" --kill all 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+cd "$W"
+# The client must not pick up the user's own configuration.
+unset QUARRY_HUB QUARRY_TOKEN QUARRY_CLIENT_CONFIG
+export HOME=$W/home
+mkdir -p "$HOME"
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo "== a hub with 4 published repo/arch pairs"
+PORT=$(free_port)
+cat >hub.ini <<INI
+[hub]
+listen = 127.0.0.1:$PORT
+data_dir = $W/data
+public_url = http://127.0.0.1:$PORT
+[signing]
+key_algo = rsa2048
+[build]
+embedded_worker = false
+[mirror]
+crawl_interval = 0
+crawl_parallel = 64
+crawl_per_host = 4
+[log]
+level = warn
+INI
+export QUARRY_HUB=http://127.0.0.1:$PORT
+QUARRY_TOKEN=$("$Q" init -c hub.ini 2>init.log) || { cat init.log; exit 1; }
+export QUARRY_TOKEN
+"$Q" hub -c hub.ini >hub.log 2>&1 &
+HUB_PID=$!
+wait_http "$QUARRY_HUB/healthz" "$HUB_PID" || { tail hub.log; exit 1; }
+"$Q" sig create bench --short-name bench --title Bench --purpose benchmark >/dev/null
+"$Q" project create bench/el9 --major 9 --variant 1 --arch x86_64,aarch64 >/dev/null
+mkdir -p rpmbuild/SPECS
+for repo in main extras; do
+	"$Q" repo create "bench/el9/$repo" --arch x86_64,aarch64 >/dev/null
+	cat >"rpmbuild/SPECS/crawl-$repo.spec" <<SPEC
+Name: crawl-$repo
+Version: 1.0
+Release: 1.el9.bench
+Summary: a package for the crawl benchmark
+License: MIT
+BuildArch: noarch
+%description
+A package for Quarry's crawl benchmark.
+%install
+mkdir -p %{buildroot}/usr/share/crawl-$repo && echo $repo > %{buildroot}/usr/share/crawl-$repo/x
+%files
+/usr/share/crawl-$repo
+SPEC
+	rpmbuild -bb --quiet --define "_topdir $W/rpmbuild" "rpmbuild/SPECS/crawl-$repo.spec" >rpmbuild.log 2>&1 ||
+		{ cat rpmbuild.log; exit 1; }
+	"$Q" upload "bench/el9/$repo" "rpmbuild/RPMS/noarch/crawl-$repo-1.0-1.el9.bench.noarch.rpm" >/dev/null
+done
+SNAP=$W/data/mirror-snapshot.json
+mapfile -t PATHS < <(python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["repos"]: print(r["path"])' "$SNAP")
+[ "${#PATHS[@]}" -eq 4 ] || { echo "bench: the snapshot lists ${#PATHS[@]} repos, expected 4"; exit 1; }
+for p in "${PATHS[@]}"; do
+	[ -f "$W/data/pub/${p}repodata/repomd.xml" ] || { echo "bench: $p has no repomd.xml"; exit 1; }
+	echo "   $p"
+done
+
+echo "== nginx ($WORKERS workers) as $MIRRORS mirrors; their mirrors.d files, imported"
+NPORT=$(free_port)
+mkdir -p www mirrors.d
+for i in $(seq -f '%04g' 1 "$MIRRORS"); do
+	ln -s "$W/data/pub" "www/m$i"
+	cat >"mirrors.d/m$i.bench.example.yml" <<YML
+name: m$i.bench.example
+address:
+  http: http://127.0.0.1:$NPORT/m$i/
+update_frequency: 1h
+sponsor: Bench Sponsor $i
+sponsor_url: https://bench.example/$i
+geolocation:
+  country: DE
+YML
+done
+start_nginx "$W/nginx" "$NPORT" "$WORKERS" "root $W/www; location / { }"
+wait_http "http://127.0.0.1:$NPORT/m0001/${PATHS[0]}repodata/repomd.xml" "$NGINX_PID" ||
+	{ cat nginx/logs/*; exit 1; }
+"$Q" mirror import mirrors.d >import.log 2>&1 || { head -20 import.log; exit 1; }
+active=$("$Q" mirror list --json | python3 -c 'import json, sys
+print(sum(m["state"] == "active" for m in json.load(sys.stdin)["mirrors"]))')
+[ "$active" -eq "$MIRRORS" ] || { echo "bench: $active active mirrors, expected $MIRRORS"; exit 1; }
+
+# The reference's 4,000 URLs: one url/output pair per transfer.
+for i in $(seq -f '%04g' 1 "$MIRRORS"); do
+	for p in "${PATHS[@]}"; do
+		printf 'url = "http://127.0.0.1:%s/m%s/%srepodata/repomd.xml"\noutput = "/dev/null"\n' "$NPORT" "$i" "$p"
+	done
+done >urls.cfg
+NURLS=$((MIRRORS * ${#PATHS[@]}))
+
+# reference_run: prints its wall time; every status must be 200.
+reference_run() {
+	local t0 t1 ok
+	t0=$(now)
+	curl --parallel --parallel-max 64 --parallel-immediate -sS --no-progress-meter -K urls.cfg \
+		-w '%{http_code}\n' >codes.txt 2>curl.err || { cat curl.err >&2; return 1; }
+	t1=$(now)
+	ok=$(grep -cx 200 codes.txt || true)
+	[ "$ok" -eq "$NURLS" ] || { echo "bench: curl got $ok of $NURLS answers 200" >&2; return 1; }
+	echo "$t1 - $t0" | bc -l
+}
+
+# quarry_run: prints "CRAWL_SECONDS WALL_SECONDS"; the crawl must find every check up to date.
+quarry_run() {
+	local t0 t1
+	t0=$(now)
+	"$Q" crawl --json >crawl.json
+	t1=$(now)
+	python3 - crawl.json "$MIRRORS" "$NURLS" "$(echo "$t1 - $t0" | bc -l)" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d.get("summary") or {}
+mirrors, checks, wall = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+master = s.get("master", {})
+problems = []
+if d.get("state") != "done":
+    problems.append("state %r" % d.get("state"))
+if s.get("mirrors") != mirrors or s.get("checks") != checks or s.get("up_to_date") != checks:
+    problems.append("mirrors %s, checks %s, up to date %s (expected %d, %d, %d)" % (
+        s.get("mirrors"), s.get("checks"), s.get("up_to_date"), mirrors, checks, checks))
+if len(master) != 4 or any(v != "up_to_date" for v in master.values()):
+    problems.append("master: %r" % master)
+if problems:
+    print("bench: the crawl did not find every mirror up to date: " + "; ".join(problems), file=sys.stderr)
+    print(json.dumps(s, indent=1)[:3000], file=sys.stderr)
+    sys.exit(1)
+print("%.3f %.3f %d %d %d %d %d" % (s["seconds"], wall, s["mirrors"], s["checks"], s["up_to_date"],
+      s["lagging"] + s["stale"], s["unreachable"]))
+PY
+}
+
+echo "== $NURLS fetches, $RUNS runs each, alternately"
+: >ref.txt
+: >quarry.txt
+# Warm-up (nginx's workers, the page cache, the hub's first snapshot build).
+reference_run >/dev/null
+for r in $(seq "$RUNS"); do
+	reference_run >>ref.txt
+	quarry_run >>quarry.txt
+	read -r cs wall nm nc nu nbad nun < <(tail -1 quarry.txt)
+	printf '   run %d: curl %.3fs; quarry crawl %.3fs (wall %.3fs): mirrors %d, checks %d: %d up to date, %d lagging/stale, %d unreachable\n' \
+		"$r" "$(tail -1 ref.txt)" "$cs" "$wall" "$nm" "$nc" "$nu" "$nbad" "$nun"
+done
+ref_t=$(median <ref.txt)
+q_t=$(awk '{print $1}' quarry.txt | median)
+q_wall=$(awk '{print $2}' quarry.txt | median)
+kill -0 "$HUB_PID" || { echo "bench: the hub died"; tail hub.log; exit 1; }
+
+printf '\n%-52s %10s %10s\n' "figure (seconds, median of $RUNS)" quarry curl
+printf '%-52s %10.3f %10.3f\n' "$NURLS repomd.xml fetches, checked" "$q_t" "$ref_t"
+printf '%-52s %10.3f %10s\n' "(info) wall time of \`quarry crawl\` (polls every 0.2s)" "$q_wall" "-"
+echo "(quarry: $MIRRORS mirrors + the master's 4 URLs, 64 at once, 4 per mirror, results stored;"
+echo " curl: the same $NURLS mirror URLs, 64 at once; both against one local nginx, $WORKERS workers)"
+echo
+printf 'bench: crawl_time quarry=%.3f reference=%.3f ratio=%s target=1.5 unit=s\n' "$q_t" "$ref_t" "$(ratio "$q_t" "$ref_t")"
