@@ -28,3 +28,6 @@ echo "== tests under ASan+UBSan"
 
 echo "== tests (release build)"
 (cd build && ctest --output-on-failure -j"$JOBS")
+
+echo "== fuzzing, briefly (every parser of untrusted input)"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-15}"

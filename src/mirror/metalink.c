@@ -18,9 +18,10 @@ static void xml_put(FILE *f, const char *s)
 		/* The longest run that needs no escaping goes out in one write. */
 		size_t n = 0;
 
-		while (s[n] && s[n] != '&' && s[n] != '<' && s[n] != '>' && s[n] != '"' &&
-		       s[n] != '\'' && ((unsigned char)s[n] >= 0x20 || s[n] == '\t' ||
-					s[n] == '\n' || s[n] == '\r'))
+		while (
+		    s[n] && s[n] != '&' && s[n] != '<' && s[n] != '>' && s[n] != '"' &&
+		    s[n] != '\'' &&
+		    ((unsigned char)s[n] >= 0x20 || s[n] == '\t' || s[n] == '\n' || s[n] == '\r'))
 			n++;
 		if (n) {
 			fwrite_unlocked(s, 1, n, f);

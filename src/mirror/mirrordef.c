@@ -754,6 +754,9 @@ static char *get_url(struct ctx *c, const struct node *n, const char *field, con
 			want ? want : "http or https");
 		goto bad;
 	}
+	/* Schemes compare without case (RFC 3986); stored lower-case. */
+	for (char *p = s; p < sep; p++)
+		*p = g_ascii_tolower(*p);
 	*sep = ':';
 	auth = sep + 3;
 	end = auth + strcspn(auth, "/?#");

@@ -283,8 +283,8 @@ static char *answer(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		}
 	}
 	if (!monopoly) {
-		unsigned mproto = !strncmp(s->master, "https://", 8) ? Q_MLPROTO_HTTPS
-								      : Q_MLPROTO_HTTP;
+		unsigned mproto =
+		    !strncmp(s->master, "https://", 8) ? Q_MLPROTO_HTTPS : Q_MLPROTO_HTTP;
 
 		if (q->protocols & mproto) {
 			char *dir = g_strconcat(s->master, "/pub/", repo->path, NULL);
@@ -303,9 +303,8 @@ static char *answer(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		*redirect_to = NULL;
 		for (size_t i = 0; i < nlines && !*redirect_to; i++)
 			if (!strncmp(lines[i], "http", 4))
-				*redirect_to = g_strconcat(lines[i],
-							   metalink ? "repodata/repomd.xml" : "",
-							   NULL);
+				*redirect_to = g_strconcat(
+				    lines[i], metalink ? "repodata/repomd.xml" : "", NULL);
 	} else if (metalink) {
 		body = q_metalink_render(&repo->versions[0], repo->versions + 1,
 					 repo->n_versions - 1, urls, nurls, time(NULL), len);
@@ -521,8 +520,8 @@ int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
 			}
 		}
 		if (!v->body) {
-			v->body = answer(s, repo, &q, &c, ipbuf, metalink, svc->max, seed, &v->len,
-					 NULL);
+			v->body =
+			    answer(s, repo, &q, &c, ipbuf, metalink, svc->max, seed, &v->len, NULL);
 			v->uses = 0;
 			v->born = now;
 			if (!v->body) {

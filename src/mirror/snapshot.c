@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "core/log.h"
 #include "mirror/geoip.h"
 #include "mirror/snapshot.h"
 #include "store/store.h"
@@ -15,6 +16,11 @@
 #define SNAPSHOT_FORMAT "quarry-mirror-snapshot"
 #define SNAPSHOT_MAX_FILE ((size_t)256 << 20)
 #define MAX_VERSIONS 1000
+
+struct q_snap_mirror;
+static int parse_mirror(json_t *j, size_t idx, struct q_snap_mirror *m, json_t **serves,
+			struct q_error *err);
+static void mirror_release(struct q_snap_mirror *m);
 
 /* --- building the document from the database --- */
 
@@ -132,7 +138,19 @@ int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t wi
 
 		if (strcmp(json_string_value(json_object_get(row, "state")), "active"))
 			continue;
-		json_array_append_new(mlist, mirror_json(row, json_object_get(serves_by, name)));
+		json_t *mj = mirror_json(row, json_object_get(serves_by, name));
+		struct q_snap_mirror probe = {0};
+		struct q_error perr = {0};
+		json_t *ps = NULL;
+
+		/* One mirror the service cannot use must not stop every refresh. */
+		if (parse_mirror(mj, json_array_size(mlist), &probe, &ps, &perr) < 0) {
+			q_warn("mirror %s left out of the snapshot: %s", name, perr.msg);
+			json_decref(mj);
+		} else {
+			json_array_append_new(mlist, mj);
+		}
+		mirror_release(&probe);
 	}
 	master = g_strdup(public_url);
 	while (*master && master[strlen(master) - 1] == '/')
@@ -150,7 +168,7 @@ fail:
 	json_decref(mlist);
 	json_decref(by_key);
 	json_decref(serves_by);
-	if (!*out && !err->msg[0])
+	if (!*out && err && !err->msg[0])
 		q_error_set(err, Q_EINTERNAL, "cannot build the mirror snapshot");
 	return *out ? 0 : -1;
 }
@@ -268,8 +286,8 @@ static int check_url(const char *u, const char *scheme, const char *where, const
 {
 	size_t n = strlen(scheme);
 
-	if (strncmp(u, scheme, n) || strncmp(u + n, "://", 3) || !u[n + 3] ||
-	    u[strlen(u) - 1] != '/')
+	if (g_ascii_strncasecmp(u, scheme, n) || strncmp(u + n, "://", 3) || !u[n + 3] ||
+	    u[n + 3] == '/' || u[strlen(u) - 1] != '/')
 		return q_error_set(err, Q_EINVAL,
 				   "%s.%s: '%.200s' is not a %s:// URL ending in '/'", where, k, u,
 				   scheme);
@@ -393,7 +411,7 @@ static int parse_mirror(json_t *j, size_t idx, struct q_snap_mirror *m, json_t *
 		const char *key = (const char *[]){"http", "https", "rsync"}[k];
 		char **dst = (char **[]){&m->http, &m->https, &m->rsync}[k];
 
-		if (get_str(j, key, false, 1000, where, &url, err) < 0)
+		if (get_str(j, key, false, Q_MIRRORDEF_MAX_STRING + 1, where, &url, err) < 0)
 			return -1;
 		if (url && check_url(url, key, where, key, err) < 0)
 			return -1;
@@ -505,8 +523,9 @@ int q_snapshot_from_json(json_t *doc, struct q_snapshot **out, struct q_error *e
 	    get_int(doc, "built", 0, INT64_MAX, "snapshot", &s->built, err) < 0 ||
 	    get_str(doc, "master", true, 1000, "snapshot", &master, err) < 0)
 		goto fail;
-	if (strncmp(master, "http://", 7) && strncmp(master, "https://", 8)) {
-		q_error_set(err, Q_EINVAL, "snapshot.master: not an http(s) URL");
+	if ((strncmp(master, "http://", 7) && strncmp(master, "https://", 8)) ||
+	    !master[strncmp(master, "https", 5) ? 7 : 8] || strpbrk(master, " \t\r\n")) {
+		q_error_set(err, Q_EINVAL, "snapshot.master: not an http(s) URL with a host");
 		goto fail;
 	}
 	s->master = g_strdup(master);

@@ -93,7 +93,7 @@ struct q_snapshot {
 	struct q_snap_subnet {
 		struct q_cidr net;
 		uint32_t mirror;
-	} *subnets;
+	} * subnets;
 	size_t n_subnets;
 	uint32_t *asns;
 	size_t n_asns;

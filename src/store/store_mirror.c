@@ -35,7 +35,7 @@ int q_store_mirror_put(struct q_store *st, const char *name, json_t *definition,
 		    "INSERT INTO mirrors (name, definition, state, reason, failures, created, "
 		    "updated, applied_by) VALUES (?, ?, ?, '', 0, ?, ?, ?) "
 		    "ON CONFLICT (name) DO UPDATE SET definition = excluded.definition, "
-		    "state = excluded.state, reason = '', failures = 0, "
+		    "state = excluded.state, reason = '', failures = 0, auto_disabled = 0, "
 		    "updated = excluded.updated, applied_by = excluded.applied_by",
 		    err);
 	if (!s) {
@@ -327,7 +327,10 @@ int q_store_crawl_take(struct q_store *st, json_t **out, struct q_error *err)
 	*out = json_incref(json_array_get(rows, 0));
 	json_decref(rows);
 	id = json_integer_value(json_object_get(*out, "id"));
-	s = sq_prep(st, "UPDATE crawls SET state = 'running', started = ? WHERE id = ?", err);
+	s = sq_prep(st,
+		    "UPDATE crawls SET state = 'running', started = ? WHERE id = ? AND "
+		    "state = 'queued'",
+		    err);
 	if (!s)
 		goto fail;
 	sqlite3_bind_int64(s, 1, sq_now_s());
@@ -335,6 +338,7 @@ int q_store_crawl_take(struct q_store *st, json_t **out, struct q_error *err)
 	if (sq_run(st, s, "starting a crawl", err) < 0)
 		goto fail;
 	json_object_set_new(*out, "state", json_string("running"));
+	json_object_set_new(*out, "started", json_integer(sq_now_s()));
 	parse_summary(*out);
 	return 0;
 fail:

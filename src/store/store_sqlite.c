@@ -375,6 +375,9 @@ json_t *sq_row_json(sqlite3_stmt *s)
 		case SQLITE_INTEGER:
 			v = json_integer(sqlite3_column_int64(s, i));
 			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(s, i));
+			break;
 		case SQLITE_NULL:
 			v = json_null();
 			break;

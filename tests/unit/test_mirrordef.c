@@ -346,6 +346,12 @@ static void test_address(void **state)
 	assert_string_equal(d.https, "https://[2001:db8::1]:8443/pub/");
 	assert_string_equal(d.http, "http://192.0.2.1/");
 	q_mirrordef_release(&d);
+	/* Schemes compare without case and are stored lower-case (the snapshot and
+	 * the crawler compare them exactly). */
+	expect_ok(ADDR("https: HTTPS://a.example/Pub/\n  http: Http://a.example/"), &d);
+	assert_string_equal(d.https, "https://a.example/Pub/");
+	assert_string_equal(d.http, "http://a.example/");
+	q_mirrordef_release(&d);
 }
 
 static void test_update_frequency(void **state)
