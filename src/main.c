@@ -31,16 +31,27 @@ static const struct command commands[] = {
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
     {"workers", cmd_workers, "list the build workers"},
     {"mirror", cmd_mirror, "apply, import, list, show, approve, disable, enable, remove mirrors"},
+    {"update", cmd_update, "group builds into updates; list, show, approve them"},
+    {"promote", cmd_promote, "move an update to testing or release (--to), as its policy allows"},
+    {"unpush", cmd_unpush, "take an update's packages out of testing or release"},
+    {"policy", cmd_policy, "show or set a project's gating policy"},
     {"crawl", cmd_crawl, "check mirrors now (every mirror, or --mirror NAME); propagation"},
+    {"check", cmd_check, "run a build's checks again (BUILD [--wait]); show their output"},
+    {"release-package", cmd_release_package,
+     "rebuild a SIG's release package (sig-SIG-release) for a project (SIG/PROJECT)"},
     {"mirrorlist", cmd_mirrorlist, "serve /metalink and /mirrorlist from a snapshot file"},
     {"worker", cmd_worker, "run a build worker (--hub URL --token T --arch ARCHES)"},
+    {"check-run", cmd_check_run, NULL}, /* the hub's checker, in the sandbox: not listed */
+    {"signer", cmd_signer, "hold the SIG keys and sign for the hub (--keys DIR --socket PATH)"},
+    {"signer-client", cmd_signer_client, NULL}, /* tests and debugging: not listed */
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: quarry COMMAND [ARGS...]\n\ncommands:\n");
 	for (size_t i = 0; i < Q_ARRAY_LEN(commands); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(out, "  %-15s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nRun 'quarry COMMAND -h' for a command's options.\n");
 }
 

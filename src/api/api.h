@@ -47,6 +47,8 @@ void q_api_sig_get(struct q_request *r, const char **caps);
 void q_api_sig_update(struct q_request *r, const char **caps);
 void q_api_sig_retire(struct q_request *r, const char **caps);
 void q_api_sig_key(struct q_request *r, const char **caps);
+void q_api_sig_keys(struct q_request *r, const char **caps);
+void q_api_sig_key_rotate(struct q_request *r, const char **caps);
 void q_api_member_put(struct q_request *r, const char **caps);
 void q_api_member_delete(struct q_request *r, const char **caps);
 
@@ -59,6 +61,8 @@ void q_api_repo_get(struct q_request *r, const char **caps);
 void q_api_repo_history(struct q_request *r, const char **caps);
 void q_api_repo_publish(struct q_request *r, const char **caps);
 void q_api_publish_all(struct q_request *r, const char **caps);
+/* the SIG release package of a project (hub/release_pkg.c) */
+void q_api_release_package(struct q_request *r, const char **caps);
 
 void q_api_upload(struct q_request *r, const char **caps);
 void q_api_packages_add(struct q_request *r, const char **caps);
@@ -81,6 +85,10 @@ int q_api_lookaside_get(struct q_request *r);
 int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arches,
 			     const char *build_archs, struct q_error *err);
 
+/* checks.c: a build's checks */
+void q_api_build_checks(struct q_request *r, const char **caps);
+void q_api_build_check(struct q_request *r, const char **caps);
+
 /* mirrors.c: the mirror registry */
 void q_api_mirrors(struct q_request *r, const char **caps);
 void q_api_mirror_get(struct q_request *r, const char **caps);
@@ -90,6 +98,15 @@ void q_api_mirror_approve(struct q_request *r, const char **caps);
 void q_api_mirror_disable(struct q_request *r, const char **caps);
 void q_api_mirror_enable(struct q_request *r, const char **caps);
 void q_api_mirror_delete(struct q_request *r, const char **caps);
+/* updates.c: updates and gating policies (issue 5) */
+void q_api_update_create(struct q_request *r, const char **caps);
+void q_api_updates(struct q_request *r, const char **caps);
+void q_api_update_get(struct q_request *r, const char **caps);
+void q_api_update_promote(struct q_request *r, const char **caps);
+void q_api_update_unpush(struct q_request *r, const char **caps);
+void q_api_update_approve(struct q_request *r, const char **caps);
+void q_api_policy_get(struct q_request *r, const char **caps);
+void q_api_policy_put(struct q_request *r, const char **caps);
 void q_api_crawl_start(struct q_request *r, const char **caps);
 void q_api_crawl_get(struct q_request *r, const char **caps);
 void q_api_propagation(struct q_request *r, const char **caps);

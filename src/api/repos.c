@@ -79,6 +79,13 @@ void q_api_projects(struct q_request *r, const char **caps)
 		return;
 	}
 	json_decref(sig);
+	{
+		json_t *v;
+		size_t i;
+
+		json_array_foreach (list, i, v)
+			json_object_del(v, "id"); /* internal */
+	}
 	q_http_send_json(r, 200, json_pack("{s:o}", "projects", list));
 }
 
@@ -129,6 +136,7 @@ void q_api_project_create(struct q_request *r, const char **caps)
 	json_decref(f);
 	json_decref(sig);
 	json_decref(body);
+	json_object_del(proj, "id"); /* internal */
 	q_http_send_json(r, 201, proj);
 	return;
 fail:
@@ -153,6 +161,7 @@ void q_api_project_get(struct q_request *r, const char **caps)
 	}
 	json_array_foreach (repos, i, v)
 		public_repo(v);
+	json_object_del(proj, "id"); /* internal */
 	json_object_set_new(proj, "repos", repos);
 	q_http_send_json(r, 200, proj);
 }
@@ -214,6 +223,9 @@ void q_api_repo_create(struct q_request *r, const char **caps)
 		q_store_rollback(r->st);
 		goto fail;
 	}
+	/* The SIG's release package lists its repos: rebuild it (logged, never fatal). */
+	q_hub_release_pkg_refresh(r->hub, r->st, caps[0],
+				  json_integer_value(json_object_get(proj, "major")), r->who.name);
 	if (q_store_repo_get(r->st, caps[0], caps[1], name, &repo, &err) < 0)
 		goto fail;
 	json_decref(f);
@@ -327,4 +339,23 @@ fail:
 	json_decref(repos);
 	json_decref(all);
 	q_http_send_error(r, &err);
+}
+
+/* POST /sigs/S/projects/P/release-package: rebuild sig-S-release now (release_pkg.c). */
+void q_api_release_package(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *proj = NULL, *res = NULL;
+
+	if (check_sp(caps, 2, &err) < 0 ||
+	    q_store_project_get(r->st, caps[0], caps[1], &proj, &err) < 0 ||
+	    q_api_need_sig(r, caps[0], Q_LEVEL_LEAD, "rebuild this SIG's release package", &err) <
+		0 ||
+	    q_hub_release_pkg_build(r->hub, r->st, caps[0], caps[1], r->who.name, &res, &err) < 0) {
+		json_decref(proj);
+		q_http_send_error(r, &err);
+		return;
+	}
+	json_decref(proj);
+	q_http_send_json(r, 200, res);
 }

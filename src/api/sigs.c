@@ -3,10 +3,13 @@
  *
  * Creating a SIG generates its signing key (sign.h) before the row is
  * written; the key's fingerprint is stored, the private key stays in the
- * signer. The short name is the dist tag suffix and never changes.
+ * signer. A rotation (POST /sigs/S/keys/rotate) gives the SIG a new key
+ * the same way; every key it had stays listed (GET /sigs/S/keys) and
+ * published. The short name is the dist tag suffix and never changes.
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
@@ -82,8 +85,8 @@ void q_api_sig_create(struct q_request *r, const char **caps)
 	json_object_set_new(f, "name", json_string(name));
 	json_object_set_new(f, "short_name", json_string(shortn));
 	json_object_set_new(f, "status", json_string(status));
-	snprintf(uid, sizeof(uid), "Quarry SIG %s signing key", name);
-	snprintf(email, sizeof(email), "sig-%s@quarry.invalid", name);
+	snprintf(uid, sizeof(uid), Q_SIGNER_UID_NAME, name);
+	snprintf(email, sizeof(email), Q_SIGNER_UID_EMAIL, name);
 	if (q_signer_keygen(r->hub->signer, uid, email, r->hub->cfg.key_algo, &fpr, &err) < 0) {
 		q_error_prefix(&err, "cannot create a signing key for sig '%s'", name);
 		goto fail;
@@ -233,18 +236,104 @@ void q_api_sig_key(struct q_request *r, const char **caps)
 	char *armored = NULL;
 	size_t len = 0;
 
+	const char *fpr;
+	char path[1400];
+
 	if (check_sig_name(caps[0], &err) < 0 || q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0)
 		goto fail;
-	if (q_signer_export_public(r->hub->signer,
-				   json_string_value(json_object_get(sig, "key_fingerprint")),
-				   &armored, &len, &err) < 0)
-		goto fail;
+	fpr = json_string_value(json_object_get(sig, "key_fingerprint"));
+	/* The published file first: anonymous reads must not keep the signer busy. */
+	snprintf(path, sizeof(path), "%s/sig/keys/RPM-GPG-KEY-quarry-%s-%s", r->hub->pub_dir,
+		 caps[0], fpr && strlen(fpr) >= 16 ? fpr + strlen(fpr) - 16 : "");
+	if (!fpr || q_fs_read_file(path, 1 << 20, &armored, &len, NULL) < 0) {
+		if (q_signer_export_public(r->hub->signer, fpr ? fpr : "", &armored, &len, &err) <
+		    0)
+			goto fail;
+	}
 	json_decref(sig);
 	q_http_send_text(r, 200, "application/pgp-keys", armored, len);
 	free(armored);
 	return;
 fail:
 	json_decref(sig);
+	q_http_send_error(r, &err);
+}
+
+void q_api_sig_keys(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *sig = NULL, *keys = NULL;
+
+	if (check_sig_name(caps[0], &err) < 0 ||
+	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0 ||
+	    q_store_sig_keys(r->st, caps[0], &keys, &err) < 0) {
+		json_decref(sig);
+		q_http_send_error(r, &err);
+		return;
+	}
+	q_http_send_json(r, 200,
+			 json_pack("{s:s,s:O,s:o}", "sig", caps[0], "key_fingerprint",
+				   json_object_get(sig, "key_fingerprint"), "keys", keys));
+	json_decref(sig);
+}
+
+/*
+ * A new key for the SIG: the signer makes it; both public keys are
+ * published (the per-fingerprint files) before anything changes, then one
+ * transaction records it (history, sigs.key_fpr, audit), then the SIG's
+ * key file becomes the new key. The next publish of each repo signs with
+ * it (the key is part of the set digest, so every repo republishes).
+ */
+void q_api_sig_key_rotate(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *sig = NULL, *keys = NULL;
+	char *fpr = NULL, old[80];
+
+	if (check_sig_name(caps[0], &err) < 0 || q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0)
+		goto fail;
+	{
+		const char *cur = json_string_value(json_object_get(sig, "key_fingerprint"));
+
+		snprintf(old, sizeof(old), "%s", cur ? cur : "");
+	}
+	if (q_api_need_sig(r, caps[0], Q_LEVEL_LEAD, "rotate this SIG's key", &err) < 0)
+		goto fail;
+	if (q_signer_rotate(r->hub->signer, caps[0], r->hub->cfg.key_algo, &fpr, &err) < 0) {
+		q_error_prefix(&err, "cannot rotate the key of sig '%s'", caps[0]);
+		goto fail;
+	}
+	if ((old[0] && q_hub_export_key_fpr(r->hub, caps[0], old, &err) < 0) ||
+	    q_hub_export_key_fpr(r->hub, caps[0], fpr, &err) < 0) {
+		q_error_prefix(&err, "cannot publish the keys of sig '%s'", caps[0]);
+		goto fail;
+	}
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_sig_key_rotate(r->st, caps[0], fpr, &err) < 0 ||
+	    q_api_audit(r, "sig.key.rotate", caps[0],
+			json_pack("{s:s,s:s}", "old", old, "new", fpr), &err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	if (q_hub_export_key(r->hub, caps[0], fpr, &err) < 0)
+		q_warn("sig '%s': the new key is recorded but not published: %s", caps[0], err.msg);
+	q_error_clear(&err);
+	q_info("sig '%s': key %s replaces %s", caps[0], fpr, old);
+	/* The release packages carry the SIG's keys: rebuild them (logged, never fatal). */
+	q_hub_release_pkg_refresh(r->hub, r->st, caps[0], 0, r->who.name);
+	if (q_store_sig_keys(r->st, caps[0], &keys, &err) < 0)
+		goto fail;
+	q_http_send_json(r, 200,
+			 json_pack("{s:s,s:s,s:s,s:o}", "sig", caps[0], "key_fingerprint", fpr,
+				   "previous", old, "keys", keys));
+	json_decref(sig);
+	free(fpr);
+	return;
+fail:
+	json_decref(sig);
+	free(fpr);
 	q_http_send_error(r, &err);
 }
 

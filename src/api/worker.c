@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
+#include "check/check.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
 
@@ -380,8 +381,14 @@ static int advance_build(struct q_request *r, json_t *task, const char *state, c
 	}
 	if (q_store_build_task_states(r->st, bid, &states, err) < 0)
 		goto out;
-	if (json_object_size(states) == 1 && json_object_get(states, "closed"))
-		rc = q_store_build_finish(r->st, bid, "complete", "", err);
+	/* The last task closed: the build is complete and its checks are queued
+	 * in the same transaction (the checker is woken after the commit). */
+	if (json_object_size(states) == 1 && json_object_get(states, "closed") &&
+	    !strcmp(json_string_value(json_object_get(build, "state")), "building"))
+		rc = q_store_build_finish(r->st, bid, "complete", "", err) < 0 ||
+			     q_store_checks_queue(r->st, bid, q_check_names, err) < 0
+			 ? -1
+			 : 0;
 	else
 		rc = 0;
 out:
@@ -435,6 +442,7 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 	}
 	q_info("task %" PRId64 " %s by '%s'%s%s", id, state, r->who.worker, *message ? ": " : "",
 	       message);
+	q_checker_wake(r->hub); /* cheap; checks may have been queued */
 	q_http_send_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)id, "state", state));
 	goto out;
 fail:

@@ -13,7 +13,9 @@
  *    can), the host / read-only, the workdir bound read-write at its own
  *    path and made the cwd, fresh /tmp, /dev/shm, /dev and /proc,
  *    --new-session (no TIOCSTI into a terminal), --die-with-parent, and
- *    --clearenv plus the step's environment.
+ *    --clearenv plus the step's environment. The show directories come
+ *    back read-only after the hidden ones and /tmp (the checks read /pub
+ *    and the package store so, with the rest of the data directory hidden).
  *  - With sb->root (installroot): --tmpfs / instead of the host's /, the
  *    root's top-level entries bound read-only into it (see map_root_dir:
  *    the directories leading to the workdir are made in the tmpfs, since
@@ -259,6 +261,16 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 				hide_dir(a, sb->root, p);
 			g_free(copy);
 		}
+	}
+	/* Read-only inputs, possibly inside a hidden directory (or /tmp). */
+	for (size_t i = 0; sb->show && sb->show[i]; i++) {
+		struct stat st;
+
+		if (sb->show[i][0] != '/' || stat(sb->show[i], &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		add(a, "--ro-bind");
+		add(a, sb->show[i]);
+		add(a, sb->show[i]);
 	}
 	add(a, "--bind");
 	add(a, sb->workdir);

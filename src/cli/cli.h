@@ -13,6 +13,10 @@ int cmd_hub(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_mirrorlist(int argc, char **argv);
+/* Internal: one build check in the sandbox (src/check/check.c). */
+int cmd_check_run(int argc, char **argv);
+int cmd_signer(int argc, char **argv);
+int cmd_signer_client(int argc, char **argv);
 
 /* Client commands over the API (src/cli/). */
 int cmd_sig(int argc, char **argv);
@@ -30,6 +34,12 @@ int cmd_tag(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_promote(int argc, char **argv);
+int cmd_unpush(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_release_package(int argc, char **argv);
 
 /* The build worker (src/build/worker.c). */
 int cmd_worker(int argc, char **argv);

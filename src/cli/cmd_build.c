@@ -52,6 +52,12 @@ static const struct q_col task_cols[] = {
     {"started", "STARTED"}, {"finished", "FINISHED"}, {"message", "MESSAGE"},
 };
 
+static const struct q_col check_cols[] = {
+    {"name", "CHECK"},
+    {"state", "STATE"},
+    {"summary", "SUMMARY"},
+};
+
 static const struct q_col artifact_cols[] = {
     {"name", "ARTIFACT"}, {"arch", "ARCH"},     {"size", "SIZE"},
     {"task", "TASK"},     {"sha256", "SHA256"},
@@ -591,10 +597,23 @@ static int build_show(struct q_client *c, struct q_cli_args *a)
 		return ret;
 	if (get_build(c, id, 0, &b, &err) < 0)
 		return q_cli_fail(&err);
-	if (c->json)
+	if (c->json) {
 		q_out_json(b);
-	else
+	} else {
+		char *path = g_strdup_printf("builds/%ld/checks?output=0", id);
+		json_t *checks = NULL;
+
 		print_build(b);
+		/* The checks too, when the hub has them (an older hub answers 404). */
+		if (q_client_call(c, "GET", path, NULL, &checks, &err) == 0 &&
+		    json_array_size(json_object_get(checks, "checks"))) {
+			printf("\nchecks:\n");
+			q_out_table(json_object_get(checks, "checks"), check_cols,
+				    Q_ARRAY_LEN(check_cols));
+		}
+		json_decref(checks);
+		g_free(path);
+	}
 	json_decref(b);
 	return 0;
 }

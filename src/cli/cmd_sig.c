@@ -1,6 +1,7 @@
 /*
  * cmd_sig.c: `quarry sig`: list, show, create, update and retire Special
- * Interest Groups, manage their members, and print a SIG's public key.
+ * Interest Groups, manage their members, print a SIG's public key, list
+ * its keys and rotate it.
  * Names are checked locally (core/names.h) before anything is sent.
  */
 #include "core/common.h"
@@ -10,6 +11,7 @@
 #include "cli/client.h"
 
 #include <glib.h>
+#include <time.h>
 
 enum {
 	O_SHORT,
@@ -324,6 +326,89 @@ out:
 	return ret;
 }
 
+static const struct q_col key_cols[] = {
+    {"fpr", "FINGERPRINT"}, {"created", "CREATED"}, {"retired_at", "RETIRED"}, {"url", "FILE"}};
+
+/* The key history as a table: "retired" (Unix seconds or null) shown as a time. */
+static void print_keys(json_t *keys)
+{
+	json_t *k;
+	size_t i;
+
+	json_array_foreach (keys, i, k) {
+		json_t *r = json_object_get(k, "retired");
+		char buf[32] = "-";
+
+		if (json_is_integer(r)) {
+			time_t t = (time_t)json_integer_value(r);
+			struct tm tm;
+
+			if (gmtime_r(&t, &tm))
+				strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		} else {
+			snprintf(buf, sizeof(buf), "current");
+		}
+		json_object_set_new(k, "retired_at", json_string(buf));
+	}
+	q_out_table(keys, key_cols, Q_ARRAY_LEN(key_cols));
+}
+
+static int sig_keys(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *name = NULL, *path = NULL;
+	json_t *ans = NULL;
+	int ret;
+
+	ret = sig_arg(a, a->words[0], &name);
+	if (ret)
+		goto out;
+	path = q_client_path(c, "sigs", name, "keys", NULL);
+	if (q_client_call(c, "GET", path, NULL, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	if (c->json)
+		q_out_json(ans);
+	else
+		print_keys(json_object_get(ans, "keys"));
+	json_decref(ans);
+out:
+	g_free(path);
+	g_free(name);
+	return ret;
+}
+
+static int sig_key_rotate(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *name = NULL, *path = NULL;
+	json_t *ans = NULL;
+	int ret;
+
+	ret = sig_arg(a, a->words[0], &name);
+	if (ret)
+		goto out;
+	path = q_client_path(c, "sigs", name, "keys", "rotate", NULL);
+	if (q_client_call(c, "POST", path, NULL, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	if (c->json) {
+		q_out_json(ans);
+	} else {
+		printf("sig '%s' signs with key %s from now on (was %s); both public keys stay "
+		       "published\n",
+		       name, q_json_str(ans, "key_fingerprint"), q_json_str(ans, "previous"));
+		print_keys(json_object_get(ans, "keys"));
+	}
+	json_decref(ans);
+out:
+	g_free(path);
+	g_free(name);
+	return ret;
+}
+
 static const struct q_cli_cmd sig_cmds[] = {
     {"list", "", "list every SIG", 0, 0, 0, 0, sig_list},
     {"show", "NAME", "show a SIG with its members", 1, 1, 0, 0, sig_show},
@@ -337,6 +422,11 @@ static const struct q_cli_cmd sig_cmds[] = {
      sig_member_add},
     {"member remove", "NAME USER", "remove a member from a SIG", 2, 2, 0, 0, sig_member_remove},
     {"key", "NAME", "print the SIG's armored public key", 1, 1, 0, 0, sig_key},
+    {"keys", "NAME", "list every key the SIG has had (the current one signs)", 1, 1, 0, 0,
+     sig_keys},
+    {"key-rotate", "NAME",
+     "give the SIG a new signing key (admin, releng, SIG lead); the old one stays published", 1, 1,
+     0, 0, sig_key_rotate},
 };
 
 static const struct q_cli_family sig_family = {

@@ -4,6 +4,7 @@
 #include "core/common.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/names.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -22,7 +23,8 @@ enum key_type {
 	T_OPTSTR,
 	T_ARCHES,
 	T_PATH,
-	T_CIDRS
+	T_CIDRS,
+	T_REPO
 };
 
 struct key {
@@ -60,6 +62,11 @@ static const struct key keys[] = {
      "publish history rows kept per repo and arch"},
     {"signing", "key_algo", T_ALGO, "rsa3072", STR(key_algo), 0, 0,
      "algorithm of new SIG keys: rsa2048, rsa3072, rsa4096"},
+    {"signing", "socket", T_PATH, "", STR(signing_socket), 0, 0,
+     "unix socket of a separate `quarry signer` (its own user and keys); empty: the hub forks "
+     "a signer over DATA/keys"},
+    {"signing", "timeout", T_DURATION, "2m", NUM(signing_timeout), 1, 3600,
+     "how long the signer may stay silent in one operation before it fails"},
     {"log", "level", T_LEVEL, "info", STR(log_level), 0, 0, "error, warn, info or debug"},
     {"build", "lease", T_DURATION, "30s", NUM(lease), 5, 3600,
      "a claimed task without a heartbeat for this long goes back to the queue"},
@@ -107,6 +114,10 @@ static const struct key keys[] = {
      "tor-geoipdb IPv4 table, for countries the .mmdb does not know; empty: none"},
     {"geoip", "tor_v6", T_PATH, "/usr/share/tor/geoip6", STR(geo_tor6), 0, 0,
      "tor-geoipdb IPv6 table; empty: none"},
+    {"release_pkg", "repo", T_REPO, "common", STR(release_pkg_repo), 0, 0,
+     "the repo of each project that gets the SIG's sig-SIG-release package (rebuilt when "
+     "repos or keys change); nothing is built in a project without it; empty: no release "
+     "packages"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -229,6 +240,7 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_ARCHES:
 	case T_PATH:
 	case T_CIDRS:
+	case T_REPO:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
@@ -250,6 +262,9 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 			return "expected empty or an absolute path";
 		if (k->type == T_CIDRS && check_cidrs(value) < 0)
 			return "expected a comma-separated list of CIDRs (10.0.0.0/8, ::1/128)";
+		if (k->type == T_REPO && *value &&
+		    q_name_check(Q_NAME_REPO, "repo", value, NULL) < 0)
+			return "expected empty or a repo name ([a-z][a-z0-9_-]{0,31})";
 		if (k->type == T_ARCHES) {
 			const char *p = value;
 			static const char *known[] = {"x86_64", "aarch64", "ppc64le", "s390x",

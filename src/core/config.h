@@ -24,6 +24,8 @@ struct q_config {
 	int64_t grace;              /* publish.grace_period, seconds */
 	int64_t history_keep;       /* publish.history_keep: rows kept per repo/arch */
 	char key_algo[32];          /* signing.key_algo */
+	char signing_socket[108];   /* signing.socket: `quarry signer`'s socket, "" to fork one */
+	int64_t signing_timeout;    /* signing.timeout: seconds */
 	char log_level[16];         /* log.level */
 	int64_t lease;              /* build.lease: seconds without heartbeat */
 	int64_t max_attempts;       /* build.max_attempts */
@@ -48,6 +50,7 @@ struct q_config {
 	char geo_asn[1024];         /* geoip.asn_mmdb */
 	char geo_tor4[1024];        /* geoip.tor_v4 */
 	char geo_tor6[1024];        /* geoip.tor_v6 */
+	char release_pkg_repo[64];  /* release_pkg.repo: the repo that gets sig-SIG-release */
 };
 
 /* Fill every field with its default. */

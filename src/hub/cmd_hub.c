@@ -196,6 +196,8 @@ int cmd_hub(int argc, char **argv)
 	st = NULL;
 	if (q_crawler_start(&hub, &err) < 0)
 		goto fail;
+	if (q_checker_start(&hub, &err) < 0)
+		goto fail;
 	if (q_server_run(&hub, &err) < 0)
 		goto fail;
 	q_hub_release(&hub);

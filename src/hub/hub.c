@@ -100,6 +100,9 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 	for (size_t i = 0; i < Q_ARRAY_LEN(dirs); i++) {
 		if (path_join(dirs[i].dst, sizeof(hub->pub_dir), dd, dirs[i].name) < 0)
 			return q_error_set(err, Q_EINVAL, "data_dir '%s' is too long", dd);
+		/* With a separate signer the hub holds no keys, not even a directory. */
+		if (dirs[i].dst == hub->keys_dir && cfg->signing_socket[0])
+			continue;
 		if (q_fs_mkdirs(dirs[i].dst, dirs[i].mode, err) < 0)
 			return -1;
 		chmod(dirs[i].dst, dirs[i].mode);
@@ -109,13 +112,33 @@ int q_hub_init(struct q_hub *hub, const struct q_config *cfg, struct q_error *er
 
 int q_hub_open_signer(struct q_hub *hub, struct q_error *err)
 {
-	hub->signer = q_signer_open(hub->keys_dir, err);
-	return hub->signer ? 0 : -1;
+	const char *sock = hub->cfg.signing_socket;
+
+	if (!*sock) {
+		hub->signer = q_signer_open(hub->keys_dir, err);
+		if (hub->signer)
+			q_signer_set_timeout(hub->signer, (int)hub->cfg.signing_timeout);
+		return hub->signer ? 0 : -1;
+	}
+	/* A separate `quarry signer`: the hub never touches a keyring. */
+	hub->signer = q_signer_connect(sock, (int)hub->cfg.signing_timeout, err);
+	if (!hub->signer)
+		return -1;
+	{
+		struct q_error cerr = {0};
+
+		if (q_signer_check(hub->signer, &cerr) < 0)
+			q_warn("%s; signing fails until it answers", cerr.msg);
+		else
+			q_info("signing with the signer at '%s'", sock);
+	}
+	return 0;
 }
 
 void q_hub_release(struct q_hub *hub)
 {
 	q_crawler_stop(hub);
+	q_checker_stop(hub);
 	q_mirror_service_release(&hub->ml);
 	if (hub->snapshot_lock) {
 		g_mutex_clear(hub->snapshot_lock);
@@ -133,22 +156,42 @@ void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, si
 	snprintf(out, size, "%s/sha256/%.2s/%s.rpm", hub->store_dir, sha256, sha256);
 }
 
-int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err)
+/* DATA/pub/sig/keys/RPM-GPG-KEY-quarry-SIG, and SIG-FPR16 with fpr's last 16 digits. */
+static int write_key_files(struct q_hub *hub, const char *sig, const char *fpr, int current,
+			   struct q_error *err)
 {
 	char dir[1200], path[1400];
 	char *armored = NULL;
-	size_t len = 0;
-	int rc;
+	size_t len = 0, n = strlen(fpr);
+	int rc = -1;
 
+	if (n < 16)
+		return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%s'", fpr);
 	snprintf(dir, sizeof(dir), "%s/sig/keys", hub->pub_dir);
 	if (q_fs_mkdirs(dir, 0755, err) < 0)
 		return -1;
 	if (q_signer_export_public(hub->signer, fpr, &armored, &len, err) < 0)
 		return -1;
+	snprintf(path, sizeof(path), "%s/RPM-GPG-KEY-quarry-%s-%s", dir, sig, fpr + n - 16);
+	if (q_fs_write_atomic(path, armored, len, 0644, err) < 0)
+		goto out;
 	snprintf(path, sizeof(path), "%s/RPM-GPG-KEY-quarry-%s", dir, sig);
-	rc = q_fs_write_atomic(path, armored, len, 0644, err);
+	if (current && q_fs_write_atomic(path, armored, len, 0644, err) < 0)
+		goto out;
+	rc = 0;
+out:
 	free(armored);
 	return rc;
+}
+
+int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err)
+{
+	return write_key_files(hub, sig, fpr, 1, err);
+}
+
+int q_hub_export_key_fpr(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err)
+{
+	return write_key_files(hub, sig, fpr, 0, err);
 }
 
 static int64_t now_usec(void)

@@ -5,7 +5,8 @@
  * (the signer serialises itself; counters are atomic). The data directory:
  *
  *   DATA/quarry.db            the database (store.h)
- *   DATA/keys/                GnuPG home with every SIG's key (0700)
+ *   DATA/keys/                GnuPG home with every SIG's key (0700), used by
+ *                             the forked signer; absent with signing.socket
  *   DATA/packages/sha256/AB/  the content-addressed RPM store
  *   DATA/staging/             uploads waiting to be added to a repo
  *   DATA/locks/               one lock file per repo and arch
@@ -23,6 +24,7 @@
 #include "mirror/snapshot.h"
 #include "store/store.h"
 
+struct q_checker;
 struct q_crawler;
 struct q_error;
 struct q_signer;
@@ -56,6 +58,7 @@ struct q_hub {
 	char snapshot_path[1100];   /* DATA/mirror-snapshot.json */
 	void *snapshot_lock;        /* GMutex: one snapshot refresh at a time */
 	struct q_crawler *crawler;  /* the crawler thread, NULL when not running */
+	struct q_checker *checker;  /* the checker thread (checker.c), NULL when not running */
 	int mirror_only;            /* `quarry mirrorlist`: no database, no /pub, no API */
 };
 
@@ -90,8 +93,12 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int 
 /* Publish every repo marked dirty (after a crash between commit and publish). */
 int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *err);
 
-/* Write DATA/pub/sig/keys/RPM-GPG-KEY-quarry-SIG from the signer. */
+/* Write SIG's current key from the signer to DATA/pub/sig/keys/:
+ * RPM-GPG-KEY-quarry-SIG and RPM-GPG-KEY-quarry-SIG-FPR16 (the last 16 hex
+ * digits of fpr). */
 int q_hub_export_key(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err);
+/* Only RPM-GPG-KEY-quarry-SIG-FPR16: a key SIG had (rotation keeps it published). */
+int q_hub_export_key_fpr(struct q_hub *hub, const char *sig, const char *fpr, struct q_error *err);
 
 /*
  * Import "GIT_URL#REF" for a project (as q_store_project_get shows it):
@@ -133,6 +140,35 @@ void q_hub_auto_testing(struct q_hub *hub, struct q_store *st, int64_t update_id
 /* Take the update's packages out of the repo it is in; state unpushed. */
 int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *actor,
 		 json_t **result, struct q_error *err);
+
+/*
+ * The checker (checker.c): a thread with its own database connection that
+ * runs queued checks (q_store_checks_queue, then q_checker_wake) one at a
+ * time; stop kills the running step and waits for the thread.
+ */
+int q_checker_start(struct q_hub *hub, struct q_error *err);
+void q_checker_wake(struct q_hub *hub);
+void q_checker_stop(struct q_hub *hub);
+
+/*
+ * The SIG release package (release_pkg.c): sig-SIG-release, version the
+ * project's major, release "N" + dist tag (N one more than any it had),
+ * holding /etc/yum.repos.d/sig-SIG.repo (a section per repo of the SIG's
+ * projects on that major) and the SIG's public keys, built by rpmbuild in
+ * the sandbox, signed with the repo's key and put into the project's repo
+ * named by release_pkg.repo in place of the previous one, then published.
+ * Q_ENOTFOUND when the project has no such repo (nothing is built).
+ * *result: {"sig","project","repo","nevra","sha256","replaced":[NEVRA…],
+ * "published":[publish results]}, owned by the caller. actor: for the
+ * audit row ("release_pkg.build").
+ */
+int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *sig,
+			    const char *project, const char *actor, json_t **result,
+			    struct q_error *err);
+/* After a change of the SIG's repos (major: that EL major's projects) or
+ * keys (major 0: every project): rebuild; failures are logged, not returned. */
+void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char *sig,
+			       int64_t major, const char *actor);
 
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);

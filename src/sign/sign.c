@@ -1,360 +1,56 @@
 /*
- * sign.c: the signer of sign.h: a separate process that holds the keys.
+ * sign.c: the caller's side of sign.h: requests to a signer process.
  *
  * DESIGN
- * - q_signer_open forks a small signer process at once (the hub calls it
- *   before it starts threads or grows), connected by a socketpair. The
- *   hub's side (the q_signer_* functions at the end of this file) sends
- *   typed, size-checked requests: generate a key, export a public key, sign
- *   bytes. The signer reads no path from the hub and writes no file but its
- *   GnuPG home; it never opens a network socket. Forking gpg from this small
- *   process is also much cheaper than from the hub (page tables), which is
- *   most of a publish's signing time. Issue 5 turns it into `quarry
- *   signer` running as its own user.
- * - In the signer, one engine is one GnuPG home directory (mode 0700) and one
- *   gpgme context bound to it with gpgme_ctx_set_engine_info, so several homes can
- *   live in one process (tests do that) without touching gpgme's global
- *   engine settings.
- * - gpgme contexts are not thread-safe: every operation takes s->lock.
- *   gpg itself runs as a child process per operation and talks to the
- *   home's gpg-agent, which it starts on first use.
- * - Keys have no passphrase, and pinentry is in loopback mode, so GnuPG
- *   never tries to open a terminal or a dialog from a server process.
- * - Only public material and detached signatures leave this file.
+ * - Two ways to reach a signer, one protocol (proto.h) and one server
+ *   (server.c):
+ *   - forked (q_signer_open): a child forked at once (the hub calls it
+ *     before it starts threads or grows) serves one socketpair for the
+ *     caller's lifetime, exactly as `quarry signer` serves a connection.
+ *     Calls are serialised on that channel; a call that fails mid-message
+ *     leaves it out of step, so every later call fails ("restart the hub").
+ *     Forking gpg from this small process is also much cheaper than from
+ *     the hub (page tables), which is most of a publish's signing time.
+ *   - socket (q_signer_connect): every call connects to `quarry signer`'s
+ *     unix socket, so a restarted signer is picked up at the next call and
+ *     threads never wait on each other here (the signer orders them).
+ * - Both ends set SO_RCVTIMEO/SO_SNDTIMEO: a signer that is down fails a
+ *   call at once (ENOENT, ECONNREFUSED), one that hangs fails it after the
+ *   timeout; no call waits forever. The error names the signer.
+ * - Files go as streams (an RPM is never held in memory); what comes back
+ *   is written beside out_path and renamed over it only when complete.
  */
 #include "core/common.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "sign/proto.h"
+#include "sign/server.h"
 #include "sign/sign.h"
 
 #include <fcntl.h>
-#include <glib.h>
-#include <gpgme.h>
 #include <libgen.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 extern char **environ;
 
-/* Bound on what a caller may pass as a user id part. */
-#define SIGN_UID_MAX 256
-
-struct engine {
-	pthread_mutex_t lock; /* serialises every use of ctx */
-	gpgme_ctx_t ctx;      /* bound to keydir, armor on, loopback pinentry */
-	char *keydir;         /* the GnuPG home (malloc'd) */
-	GHashTable *keys;     /* fingerprint → gpgme_key_t of secret keys seen, so a
-			       * signature costs one gpg run, not two (under lock) */
+struct q_signer {
+	pthread_mutex_t lock; /* forked: one request at a time on fd */
+	int fd;               /* forked: our end of the socketpair; socket: -1 */
+	pid_t pid;            /* forked: the signer process */
+	int broken;           /* forked: a call failed mid-message (under lock) */
+	char *path;           /* socket: the signer's socket (malloc'd); forked: NULL */
+	int timeout;          /* seconds the signer may stay silent in a call */
+	char *keydir;         /* forked: the GnuPG home (malloc'd) */
 };
-
-static pthread_once_t gpgme_once = PTHREAD_ONCE_INIT;
-static int gpgme_ready; /* set once by init_gpgme */
-
-static void init_gpgme(void)
-{
-	if (!gpgme_check_version(NULL))
-		return;
-	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != 0)
-		return;
-	gpgme_ready = 1;
-}
-
-static const char *gerr(gpgme_error_t e)
-{
-	return gpgme_strerror(e);
-}
-
-/* mkdir the home with mode 0700 (parents 0755) and make sure it is private. */
-static int make_home(const char *keydir, struct q_error *err)
-{
-	char parent[4096];
-	struct stat st;
-
-	if (snprintf(parent, sizeof(parent), "%s", keydir) >= (int)sizeof(parent))
-		return q_error_set(err, Q_EINVAL, "key directory '%s' is too long", keydir);
-	if (q_fs_mkdirs(dirname(parent), 0755, err) < 0)
-		return -1;
-	if (mkdir(keydir, 0700) < 0 && errno != EEXIST)
-		return q_error_set(err, Q_EIO, "cannot create key directory '%s': %s", keydir,
-				   strerror(errno));
-	if (stat(keydir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return q_error_set(err, Q_EIO, "key directory '%s' is not a directory", keydir);
-	if ((st.st_mode & 077) && chmod(keydir, 0700) < 0)
-		return q_error_set(err, Q_EIO, "cannot make key directory '%s' private: %s", keydir,
-				   strerror(errno));
-	return 0;
-}
-
-static struct engine *engine_open(const char *keydir, struct q_error *err)
-{
-	struct engine *s = NULL;
-	gpgme_error_t ge;
-
-	pthread_once(&gpgme_once, init_gpgme);
-	if (!gpgme_ready) {
-		q_error_set(err, Q_EINTERNAL, "gpgme cannot find a usable OpenPGP engine (gpg)");
-		return NULL;
-	}
-	if (make_home(keydir, err) < 0)
-		return NULL;
-
-	s = calloc(1, sizeof(*s));
-	if (!s || !(s->keydir = strdup(keydir))) {
-		q_error_set(err, Q_EINTERNAL, "out of memory");
-		goto fail;
-	}
-	ge = gpgme_new(&s->ctx);
-	if (ge) {
-		q_error_set(err, Q_EINTERNAL, "cannot create gpgme context: %s", gerr(ge));
-		goto fail;
-	}
-	ge = gpgme_ctx_set_engine_info(s->ctx, GPGME_PROTOCOL_OpenPGP, NULL, keydir);
-	if (!ge)
-		ge = gpgme_set_protocol(s->ctx, GPGME_PROTOCOL_OpenPGP);
-	if (!ge)
-		ge = gpgme_set_pinentry_mode(s->ctx, GPGME_PINENTRY_MODE_LOOPBACK);
-	if (ge) {
-		q_error_set(err, Q_EINTERNAL, "cannot set up gpgme for '%s': %s", keydir, gerr(ge));
-		goto fail;
-	}
-	gpgme_set_armor(s->ctx, 1);
-	gpgme_set_offline(s->ctx, 1);
-	s->keys =
-	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)gpgme_key_unref);
-	pthread_mutex_init(&s->lock, NULL);
-	return s;
-
-fail:
-	if (s) {
-		if (s->ctx)
-			gpgme_release(s->ctx);
-		free(s->keydir);
-		free(s);
-	}
-	return NULL;
-}
-
-static void engine_close(struct engine *s)
-{
-	if (!s)
-		return;
-	gpgme_release(s->ctx);
-	if (s->keys)
-		g_hash_table_destroy(s->keys);
-	pthread_mutex_destroy(&s->lock);
-	free(s->keydir);
-	free(s);
-}
-
-/* A user id part: non-empty, bounded, printable, none of "<>()" or controls. */
-static int valid_uid_part(const char *p)
-{
-	size_t n = strlen(p);
-
-	if (n == 0 || n > SIGN_UID_MAX)
-		return 0;
-	for (; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c < 0x20 || c == 0x7f || strchr("<>()", c))
-			return 0;
-	}
-	return 1;
-}
-
-/* 40 (v4) or 64 (v5) upper-case hex digits. */
-static int valid_fpr(const char *fpr)
-{
-	size_t n = strlen(fpr);
-
-	if (n != 40 && n != 64)
-		return 0;
-	for (; *fpr; fpr++)
-		if (!((*fpr >= '0' && *fpr <= '9') || (*fpr >= 'A' && *fpr <= 'F')))
-			return 0;
-	return 1;
-}
-
-static int engine_keygen(struct engine *s, const char *name, const char *email, const char *algo,
-			 char **fpr_out, struct q_error *err)
-{
-	char uid[2 * SIGN_UID_MAX + 8];
-	gpgme_genkey_result_t res;
-	gpgme_error_t ge;
-	int ret = -1;
-
-	*fpr_out = NULL;
-	if (!valid_uid_part(name) || !valid_uid_part(email) || !strchr(email, '@'))
-		return q_error_set(err, Q_EINVAL, "invalid key user id '%s <%s>'", name, email);
-	if (!algo || !*algo || strlen(algo) > 32 ||
-	    strspn(algo, "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(algo))
-		return q_error_set(err, Q_EINVAL, "invalid key algorithm '%s'", algo ? algo : "");
-	snprintf(uid, sizeof(uid), "%s <%s>", name, email);
-
-	pthread_mutex_lock(&s->lock);
-	/*
-	 * FORCE: a user id may already have a key (a retried SIG creation whose
-	 * transaction rolled back, a rotation). Keys are always used by
-	 * fingerprint, so a second one with the same user id is harmless.
-	 */
-	ge = gpgme_op_createkey(s->ctx, uid, algo, 0, 0, NULL,
-				GPGME_CREATE_SIGN | GPGME_CREATE_NOPASSWD | GPGME_CREATE_NOEXPIRE |
-				    GPGME_CREATE_FORCE);
-	if (ge) {
-		enum q_code code = Q_EIO;
-
-		if (gpg_err_code(ge) == GPG_ERR_INV_VALUE ||
-		    gpg_err_code(ge) == GPG_ERR_UNKNOWN_ALGORITHM)
-			code = Q_EINVAL;
-		q_error_set(err, code, "cannot generate key '%s' (%s) in '%s': %s", uid, algo,
-			    s->keydir, gerr(ge));
-		goto out;
-	}
-	res = gpgme_op_genkey_result(s->ctx);
-	if (!res || !res->fpr || !valid_fpr(res->fpr)) {
-		q_error_set(err, Q_EINTERNAL, "gpg generated key '%s' without a fingerprint", uid);
-		goto out;
-	}
-	*fpr_out = strdup(res->fpr);
-	if (!*fpr_out) {
-		q_error_set(err, Q_EINTERNAL, "out of memory");
-		goto out;
-	}
-	ret = 0;
-out:
-	pthread_mutex_unlock(&s->lock);
-	return ret;
-}
-
-static int engine_export(struct engine *s, const char *fpr, char **out, size_t *len,
-			 struct q_error *err)
-{
-	gpgme_data_t data = NULL;
-	gpgme_error_t ge;
-	char *mem = NULL;
-	size_t n = 0;
-	int ret = -1;
-
-	*out = NULL;
-	if (len)
-		*len = 0;
-	if (!valid_fpr(fpr))
-		return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%s'", fpr);
-
-	pthread_mutex_lock(&s->lock);
-	ge = gpgme_data_new(&data);
-	if (!ge)
-		ge = gpgme_op_export(s->ctx, fpr, 0, data);
-	if (ge) {
-		q_error_set(err, Q_EIO, "cannot export key '%s': %s", fpr, gerr(ge));
-		goto out;
-	}
-	mem = gpgme_data_release_and_get_mem(data, &n);
-	data = NULL;
-	if (!mem || n == 0) {
-		q_error_set(err, Q_ENOTFOUND, "key '%s' not found in '%s'", fpr, s->keydir);
-		goto out;
-	}
-	*out = malloc(n + 1);
-	if (!*out) {
-		q_error_set(err, Q_EINTERNAL, "out of memory");
-		goto out;
-	}
-	memcpy(*out, mem, n);
-	(*out)[n] = '\0';
-	if (len)
-		*len = n;
-	ret = 0;
-out:
-	if (mem)
-		gpgme_free(mem);
-	if (data)
-		gpgme_data_release(data);
-	pthread_mutex_unlock(&s->lock);
-	return ret;
-}
-
-static int engine_sign(struct engine *s, const char *fpr, const char *data, size_t len,
-		       char **sig_out, size_t *sig_len, struct q_error *err)
-{
-	gpgme_data_t in = NULL, sig = NULL;
-	gpgme_key_t key = NULL;
-	gpgme_sign_result_t res;
-	gpgme_error_t ge;
-	char *mem = NULL;
-	size_t n = 0;
-	int ret = -1;
-
-	*sig_out = NULL;
-	*sig_len = 0;
-	if (!valid_fpr(fpr))
-		return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%s'", fpr);
-
-	pthread_mutex_lock(&s->lock);
-	key = g_hash_table_lookup(s->keys, fpr);
-	if (key) {
-		gpgme_key_ref(key);
-	} else {
-		ge = gpgme_get_key(s->ctx, fpr, &key, 1);
-		if (ge) {
-			key = NULL;
-			q_error_set(err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
-				    "secret key '%s' not found in '%s': %s", fpr, s->keydir,
-				    gerr(ge));
-			goto out;
-		}
-		gpgme_key_ref(key);
-		g_hash_table_insert(s->keys, g_strdup(fpr), key);
-	}
-	gpgme_signers_clear(s->ctx);
-	ge = gpgme_signers_add(s->ctx, key);
-	if (!ge)
-		ge = gpgme_data_new_from_mem(&in, data, len, 0);
-	if (!ge)
-		ge = gpgme_data_new(&sig);
-	if (!ge)
-		ge = gpgme_op_sign(s->ctx, in, sig, GPGME_SIG_MODE_DETACH);
-	if (ge) {
-		q_error_set(err, Q_EIO, "cannot sign with key '%s': %s", fpr, gerr(ge));
-		goto out;
-	}
-	res = gpgme_op_sign_result(s->ctx);
-	if (!res || res->invalid_signers || !res->signatures) {
-		q_error_set(err, Q_EIO, "cannot sign: key '%s' was not usable", fpr);
-		goto out;
-	}
-	mem = gpgme_data_release_and_get_mem(sig, &n);
-	sig = NULL;
-	if (!mem || n == 0) {
-		q_error_set(err, Q_EIO, "gpg produced an empty signature");
-		goto out;
-	}
-	*sig_out = malloc(n);
-	if (!*sig_out) {
-		q_error_set(err, Q_EINTERNAL, "out of memory");
-		goto out;
-	}
-	memcpy(*sig_out, mem, n);
-	*sig_len = n;
-	ret = 0;
-out:
-	gpgme_signers_clear(s->ctx);
-	pthread_mutex_unlock(&s->lock);
-	if (mem)
-		gpgme_free(mem);
-	if (sig)
-		gpgme_data_release(sig);
-	if (in)
-		gpgme_data_release(in);
-	if (key)
-		gpgme_key_unref(key);
-	return ret;
-}
 
 void q_signer_shutdown_agent(const char *keydir)
 {
@@ -380,168 +76,31 @@ void q_signer_shutdown_agent(const char *keydir)
 	posix_spawn_file_actions_destroy(&fa);
 }
 
-/* ---- the hub's side: requests to the signer process -------------------- */
-
-enum sign_op { OP_KEYGEN = 1, OP_EXPORT = 2, OP_SIGN = 3 };
-
-#define MSG_MAX_PARTS 4
-#define MSG_MAX_BYTES (64u << 20) /* a request or an answer, all parts */
-
-/* On the wire: op (or status), number of parts, then each part's length
- * and bytes. Every length is checked against MSG_MAX_BYTES before use. */
-struct msg {
-	uint32_t op; /* request: enum sign_op; answer: q_code */
-	uint32_t n;  /* parts */
-	uint32_t len[MSG_MAX_PARTS];
-	char *part[MSG_MAX_PARTS]; /* malloc'd, NUL-terminated */
-};
-
-struct q_signer {
-	pthread_mutex_t lock; /* one request at a time on fd */
-	int fd;               /* our end of the socketpair */
-	pid_t pid;            /* the signer process */
-	char *keydir;
-};
-
-static void msg_clear(struct msg *m)
+static void set_timeouts(int fd, int seconds)
 {
-	for (uint32_t i = 0; i < m->n && i < MSG_MAX_PARTS; i++)
-		free(m->part[i]);
-	memset(m, 0, sizeof(*m));
+	struct timeval tv = {seconds > 0 ? seconds : Q_SIGNER_TIMEOUT_DEFAULT, 0};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-static int full_write(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int full_read(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t r = read(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int msg_send(int fd, uint32_t op, uint32_t n, const char *const *parts, const size_t *lens)
-{
-	uint32_t hdr[2] = {op, n};
-	uint64_t total = 0;
-
-	if (n > MSG_MAX_PARTS)
-		return -1;
-	for (uint32_t i = 0; i < n; i++)
-		total += lens[i];
-	if (total > MSG_MAX_BYTES)
-		return -1;
-	if (full_write(fd, hdr, sizeof(hdr)) < 0)
-		return -1;
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t l = (uint32_t)lens[i];
-		if (full_write(fd, &l, sizeof(l)) < 0 || full_write(fd, parts[i], lens[i]) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int msg_recv(int fd, struct msg *m)
-{
-	uint32_t hdr[2];
-	uint64_t total = 0;
-
-	memset(m, 0, sizeof(*m));
-	if (full_read(fd, hdr, sizeof(hdr)) < 0 || hdr[1] > MSG_MAX_PARTS)
-		return -1;
-	m->op = hdr[0];
-	for (uint32_t i = 0; i < hdr[1]; i++) {
-		uint32_t l;
-
-		if (full_read(fd, &l, sizeof(l)) < 0)
-			goto fail;
-		total += l;
-		if (total > MSG_MAX_BYTES)
-			goto fail;
-		m->part[i] = malloc((size_t)l + 1);
-		m->n = i + 1;
-		if (!m->part[i] || full_read(fd, m->part[i], l) < 0)
-			goto fail;
-		m->part[i][l] = '\0';
-		m->len[i] = l;
-	}
-	return 0;
-fail:
-	msg_clear(m);
-	return -1;
-}
-
-/* A part given as a C string must not hide a NUL. */
-static int is_cstr(const struct msg *m, uint32_t i)
-{
-	return i < m->n && strlen(m->part[i]) == m->len[i];
-}
-
-/* The signer process: answer requests until the hub goes away. */
-static void serve(int fd, const char *keydir)
+/* The forked signer whose engine could not start: say why to every request. */
+static void serve_broken(int fd, const struct q_error *why)
 {
 	struct q_error err = {0};
-	struct engine *e = engine_open(keydir, &err);
-	struct msg m;
+	struct q_sign_msg m;
 
-	while (msg_recv(fd, &m) == 0) {
-		char *out = NULL;
-		size_t len = 0;
-		int rc = -1;
+	while (q_sign_msg_recv(fd, &m, &err) == 0) {
+		const char *parts[1] = {why->msg};
+		size_t l = strlen(why->msg);
+		int more = m.stream_len == 0;
 
-		q_error_clear(&err);
-		if (!e) {
-			/* report why the engine could not start, to every request */
-		} else if (m.op == OP_KEYGEN && m.n == 3 && is_cstr(&m, 0) && is_cstr(&m, 1) &&
-			   is_cstr(&m, 2)) {
-			rc = engine_keygen(e, m.part[0], m.part[1], m.part[2], &out, &err);
-			len = out ? strlen(out) : 0;
-		} else if (m.op == OP_EXPORT && m.n == 1 && is_cstr(&m, 0)) {
-			rc = engine_export(e, m.part[0], &out, &len, &err);
-		} else if (m.op == OP_SIGN && m.n == 2 && is_cstr(&m, 0)) {
-			rc = engine_sign(e, m.part[0], m.part[1], m.len[1], &out, &len, &err);
-		} else {
-			q_error_set(&err, Q_EINVAL,
-				    "the signer refuses request %u: not a known request", m.op);
-		}
-		msg_clear(&m);
-		if (rc == 0) {
-			const char *parts[1] = {out};
-			if (msg_send(fd, Q_OK, 1, parts, &len) < 0)
-				break;
-		} else {
-			const char *parts[1] = {err.msg};
-			size_t l = strlen(err.msg);
-			if (msg_send(fd, err.code ? (uint32_t)err.code : Q_EINTERNAL, 1, parts,
-				     &l) < 0)
-				break;
-		}
-		free(out);
+		q_sign_msg_clear(&m);
+		if (q_sign_msg_send(fd, why->code ? (uint32_t)why->code : Q_EINTERNAL, 1, parts, &l,
+				    -1, 0, &err) < 0 ||
+		    !more)
+			break;
 	}
-	if (e)
-		engine_close(e);
 }
 
 struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
@@ -550,7 +109,7 @@ struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
 	int sv[2];
 	pid_t pid;
 
-	if (make_home(keydir, err) < 0)
+	if (q_sign_make_home(keydir, err) < 0)
 		return NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		q_error_set(err, Q_EIO, "cannot create the signer's socket: %s", strerror(errno));
@@ -566,6 +125,9 @@ struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
 	}
 	if (pid == 0) {
 		/* The signer: dies with its parent, keeps only its socket. */
+		struct q_error eerr = {0};
+		struct q_sign_engine *e;
+
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		signal(SIGINT, SIG_IGN);
 		signal(SIGTERM, SIG_DFL);
@@ -574,7 +136,12 @@ struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
 		for (int fd = 3; fd < sv[1]; fd++)
 			close(fd);
 		closefrom(sv[1] + 1);
-		serve(sv[1], keydir);
+		e = q_sign_engine_open(keydir, &eerr);
+		if (e)
+			q_sign_serve_conn(e, sv[1], 0);
+		else
+			serve_broken(sv[1], &eerr);
+		q_sign_engine_close(e);
 		_exit(0);
 	}
 	close(sv[1]);
@@ -589,37 +156,160 @@ struct q_signer *q_signer_open(const char *keydir, struct q_error *err)
 	}
 	s->fd = sv[0];
 	s->pid = pid;
+	s->timeout = Q_SIGNER_TIMEOUT_DEFAULT;
+	set_timeouts(s->fd, s->timeout);
 	pthread_mutex_init(&s->lock, NULL);
 	return s;
+}
+
+struct q_signer *q_signer_connect(const char *path, int timeout_s, struct q_error *err)
+{
+	struct sockaddr_un sa;
+	struct q_signer *s;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
+		q_error_set(err, Q_EINVAL,
+			    "signer socket path '%s' is empty or longer than %zu bytes",
+			    path ? path : "", sizeof(sa.sun_path) - 1);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		return NULL;
+	}
+	s->fd = -1;
+	s->timeout = timeout_s > 0 ? timeout_s : Q_SIGNER_TIMEOUT_DEFAULT;
+	pthread_mutex_init(&s->lock, NULL);
+	return s;
+}
+
+void q_signer_set_timeout(struct q_signer *s, int timeout_s)
+{
+	s->timeout = timeout_s > 0 ? timeout_s : Q_SIGNER_TIMEOUT_DEFAULT;
+	if (s->fd >= 0)
+		set_timeouts(s->fd, s->timeout);
 }
 
 void q_signer_close(struct q_signer *s)
 {
 	if (!s)
 		return;
-	close(s->fd); /* EOF: the signer exits */
-	while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (s->fd >= 0) {
+		close(s->fd); /* EOF: the signer exits */
+		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	pthread_mutex_destroy(&s->lock);
 	free(s->keydir);
+	free(s->path);
 	free(s);
 }
 
-/* One request, one answer. *out (malloc'd, NUL-terminated) on success. */
-static int call(struct q_signer *s, uint32_t op, uint32_t n, const char *const *parts,
-		const size_t *lens, char **out, size_t *out_len, struct q_error *err)
+/* "the signer … is not answering: why" */
+static int not_answering(struct q_signer *s, const struct q_error *why, struct q_error *err)
 {
-	struct msg m;
-	int ret;
+	if (s->path)
+		return q_error_set(err, Q_EIO, "the signer at '%s' is not answering: %s", s->path,
+				   why->msg);
+	return q_error_set(err, Q_EIO,
+			   "the signer process (pid %ld) is not answering: %s; restart the hub",
+			   (long)s->pid, why->msg);
+}
 
-	pthread_mutex_lock(&s->lock);
-	if (msg_send(s->fd, op, n, parts, lens) < 0 || msg_recv(s->fd, &m) < 0 || m.n != 1) {
-		pthread_mutex_unlock(&s->lock);
-		return q_error_set(err, Q_EIO,
-				   "the signer process (pid %ld) does not answer; restart the hub",
-				   (long)s->pid);
+/* A new connection to the signer's socket; -1 and err when there is none. */
+static int connect_socket(struct q_signer *s, struct q_error *err)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct q_error why = {0};
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", s->path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		q_error_set(&why, Q_EIO, "socket: %s", strerror(errno));
+		return not_answering(s, &why, err);
 	}
-	pthread_mutex_unlock(&s->lock);
+	/* SO_SNDTIMEO also bounds a connect that waits for a full backlog. */
+	set_timeouts(fd, s->timeout);
+	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+
+		if (e == EINTR)
+			continue;
+		close(fd);
+		if (e == EAGAIN || e == EINPROGRESS)
+			q_error_set(&why, Q_EIO, "timed out connecting");
+		else if (e == EACCES || e == EPERM)
+			q_error_set(&why, Q_EIO,
+				    "%s (this user needs write access to the socket: see "
+				    "--socket-mode and --socket-group of 'quarry signer')",
+				    strerror(e));
+		else
+			q_error_set(&why, Q_EIO, "%s", strerror(e));
+		return not_answering(s, &why, err);
+	}
+	return fd;
+}
+
+/*
+ * One request, one answer. in_fd/in_len: a file to stream after the parts.
+ * out_fd: where a streamed answer goes (at most out_max bytes); -1 when
+ * none is expected. *out (malloc'd, NUL-terminated) on success.
+ */
+static int call(struct q_signer *s, uint32_t op, uint32_t n, const char *const *parts,
+		const size_t *lens, int in_fd, uint64_t in_len, int out_fd, uint64_t out_max,
+		char **out, size_t *out_len, struct q_error *err)
+{
+	struct q_error why = {0};
+	struct q_sign_msg m = {0};
+	int fd, ret = -1, sent;
+
+	*out = NULL;
+	if (s->path) {
+		fd = connect_socket(s, err);
+		if (fd < 0)
+			return -1;
+	} else {
+		pthread_mutex_lock(&s->lock);
+		fd = s->fd;
+		if (s->broken) {
+			q_error_set(&why, Q_EIO, "an earlier request failed half-way");
+			not_answering(s, &why, err);
+			goto out;
+		}
+	}
+	sent = q_sign_msg_send(fd, op, n, parts, lens, in_fd, in_len, &why) == 0;
+	/* Even when sending failed, the signer may have refused with an answer
+	 * before it stopped reading (a file it will not take): read it. */
+	if (q_sign_msg_recv(fd, &m, sent ? &why : NULL) != 0 || m.n != 1) {
+		if (sent && m.n > 1)
+			q_error_set(&why, Q_EIO, "an answer of %u parts", m.n);
+		else if (sent && !why.msg[0])
+			q_error_set(&why, Q_EIO, "connection closed before the answer");
+		goto broken;
+	}
+	if (m.stream_len) {
+		if (m.op != Q_OK || out_fd < 0 || m.stream_len > out_max) {
+			q_error_set(&why, Q_EIO, "an unexpected file of %" PRIu64 " bytes",
+				    m.stream_len);
+			goto broken;
+		}
+		switch (q_sign_stream_recv(fd, m.stream_len, out_fd, &why)) {
+		case -1:
+			goto broken;
+		case -2: /* our disk, not the signer: the channel is still in step */
+			ret = q_error_set(err, Q_EIO, "%s", why.msg);
+			goto out;
+		}
+	}
+	if (!sent && m.op == Q_OK) {
+		q_error_set(&why, Q_EIO, "it answered a request it did not receive");
+		goto broken;
+	}
+	if (!sent && !s->path)
+		s->broken = 1; /* it answered, but the rest of our request is still in flight */
 	if (m.op == Q_OK) {
 		*out = m.part[0];
 		if (out_len)
@@ -631,8 +321,35 @@ static int call(struct q_signer *s, uint32_t op, uint32_t n, const char *const *
 		ret = q_error_set(err, m.op < Q_CODE_COUNT ? (enum q_code)m.op : Q_EINTERNAL, "%s",
 				  m.part[0]);
 	}
-	msg_clear(&m);
+	goto out;
+broken:
+	if (!s->path)
+		s->broken = 1;
+	not_answering(s, &why, err);
+out:
+	q_sign_msg_clear(&m);
+	if (s->path)
+		close(fd);
+	else
+		pthread_mutex_unlock(&s->lock);
 	return ret;
+}
+
+int q_signer_check(struct q_signer *s, struct q_error *err)
+{
+	int fd;
+
+	if (!s->path) {
+		if (s->broken || kill(s->pid, 0) < 0)
+			return q_error_set(err, Q_EIO, "the signer process (pid %ld) is gone",
+					   (long)s->pid);
+		return 0;
+	}
+	fd = connect_socket(s, err);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 int q_signer_keygen(struct q_signer *s, const char *name, const char *email, const char *algo,
@@ -644,7 +361,19 @@ int q_signer_keygen(struct q_signer *s, const char *name, const char *email, con
 	*fpr_out = NULL;
 	if (!algo)
 		return q_error_set(err, Q_EINVAL, "invalid key algorithm ''");
-	return call(s, OP_KEYGEN, 3, parts, lens, fpr_out, NULL, err);
+	return call(s, Q_SIGN_OP_KEYGEN, 3, parts, lens, -1, 0, -1, 0, fpr_out, NULL, err);
+}
+
+int q_signer_rotate(struct q_signer *s, const char *sig, const char *algo, char **fpr_out,
+		    struct q_error *err)
+{
+	const char *parts[2] = {sig, algo};
+	size_t lens[2] = {strlen(sig), strlen(algo ? algo : "")};
+
+	*fpr_out = NULL;
+	if (!algo)
+		return q_error_set(err, Q_EINVAL, "invalid key algorithm ''");
+	return call(s, Q_SIGN_OP_ROTATE, 2, parts, lens, -1, 0, -1, 0, fpr_out, NULL, err);
 }
 
 int q_signer_export_public(struct q_signer *s, const char *fpr, char **out, size_t *len,
@@ -656,7 +385,7 @@ int q_signer_export_public(struct q_signer *s, const char *fpr, char **out, size
 	*out = NULL;
 	if (len)
 		*len = 0;
-	return call(s, OP_EXPORT, 1, parts, lens, out, len, err);
+	return call(s, Q_SIGN_OP_EXPORT, 1, parts, lens, -1, 0, -1, 0, out, len, err);
 }
 
 int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_path,
@@ -666,7 +395,7 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 	size_t len = 0, siglen = 0;
 	int ret;
 
-	if (q_fs_read_file(in_path, MSG_MAX_BYTES / 2, &data, &len, err) < 0) {
+	if (q_fs_read_file(in_path, Q_SIGN_MAX_BYTES / 2, &data, &len, err) < 0) {
 		if (err)
 			err->code = Q_EIO; /* what to sign must exist: the caller's failure */
 		return -1;
@@ -675,7 +404,7 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 		const char *parts[2] = {fpr, data};
 		size_t lens[2] = {strlen(fpr), len};
 
-		ret = call(s, OP_SIGN, 2, parts, lens, &sig, &siglen, err);
+		ret = call(s, Q_SIGN_OP_SIGN, 2, parts, lens, -1, 0, -1, 0, &sig, &siglen, err);
 	}
 	free(data);
 	if (ret == 0) {
@@ -684,5 +413,92 @@ int q_signer_sign_detached(struct q_signer *s, const char *fpr, const char *in_p
 		q_error_prefix(err, "cannot sign '%s'", in_path);
 	}
 	free(sig);
+	return ret;
+}
+
+/* The file name the signer shows in its messages: in_path's, made harmless. */
+static void display_name(const char *in_path, char out[256])
+{
+	const char *base = strrchr(in_path, '/');
+	size_t i;
+
+	snprintf(out, 256, "%s", base ? base + 1 : in_path);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f || out[i] == '\'')
+			out[i] = '_';
+	if (i == 0)
+		snprintf(out, 256, "package.rpm");
+}
+
+int q_signer_sign_rpm(struct q_signer *s, const char *fpr, const char *in_path,
+		      const char *out_path, struct q_error *err)
+{
+	char name[256], tmp[4200], *nevra = NULL;
+	struct stat st;
+	int in_fd = -1, out_fd = -1, ret = -1;
+
+	tmp[0] = '\0';
+	in_fd = open(in_path, O_RDONLY | O_CLOEXEC);
+	if (in_fd < 0)
+		return q_error_set(err, Q_EIO, "cannot open '%s': %s", in_path, strerror(errno));
+	if (fstat(in_fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		q_error_set(err, Q_EINVAL, "'%s' is not a regular file", in_path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > Q_SIGNER_RPM_MAX) {
+		q_error_set(err, Q_ETOOBIG,
+			    "cannot sign '%s': %" PRIu64
+			    " bytes, over the signer's limit of %" PRIu64,
+			    in_path, (uint64_t)st.st_size, (uint64_t)Q_SIGNER_RPM_MAX);
+		goto out;
+	}
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld-%lx", out_path, (long)getpid(),
+		     (unsigned long)pthread_self()) >= (int)sizeof(tmp)) {
+		tmp[0] = '\0';
+		q_error_set(err, Q_EINVAL, "path '%s' is too long", out_path);
+		goto out;
+	}
+	out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out_fd < 0) {
+		q_error_set(err, Q_EIO, "cannot create '%s': %s", tmp, strerror(errno));
+		tmp[0] = '\0';
+		goto out;
+	}
+	display_name(in_path, name);
+	{
+		const char *parts[2] = {fpr, name};
+		size_t lens[2] = {strlen(fpr), strlen(name)};
+
+		/* The signature header grows by a few KiB at most. */
+		if (call(s, Q_SIGN_OP_SIGN_RPM, 2, parts, lens, in_fd, (uint64_t)st.st_size, out_fd,
+			 (uint64_t)st.st_size + (1 << 20), &nevra, NULL, err) < 0) {
+			q_error_prefix(err, "cannot sign '%s'", in_path);
+			goto out;
+		}
+	}
+	if (fsync(out_fd) < 0 || close(out_fd) < 0) {
+		out_fd = -1;
+		q_error_set(err, Q_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	out_fd = -1;
+	if (rename(tmp, out_path) < 0) {
+		q_error_set(err, Q_EIO, "cannot rename '%s' to '%s': %s", tmp, out_path,
+			    strerror(errno));
+		goto out;
+	}
+	tmp[0] = '\0';
+	if (q_fs_fsync_parent(out_path, err) < 0)
+		goto out;
+	q_debug("signed %s (%s) with %s", nevra, in_path, fpr);
+	ret = 0;
+out:
+	if (out_fd >= 0)
+		close(out_fd);
+	if (tmp[0])
+		unlink(tmp);
+	if (in_fd >= 0)
+		close(in_fd);
+	free(nevra);
 	return ret;
 }

@@ -85,6 +85,17 @@ int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *u
 /* {"mc":"lead",…} for a user. */
 int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err);
 
+/* --- SIG keys (store_keys.c; issue 5, rotation) --- */
+
+/* Every key sig has had, oldest first: [{"fpr","created","retired" (time, or
+ * null for the current key),"current" (bool),"url" (its /pub file)}]. An
+ * unknown sig gives []. */
+int q_store_sig_keys(struct q_store *st, const char *sig, json_t **out, struct q_error *err);
+/* new_fpr becomes sig's key: its history row is added, every other retired
+ * now, sigs.key_fpr set. Call inside a transaction (with the audit row). */
+int q_store_sig_key_rotate(struct q_store *st, const char *sig, const char *new_fpr,
+			   struct q_error *err);
+
 /* --- projects and repos --- */
 
 /* fields: name, major (int), variant, arches (array). */
@@ -348,6 +359,36 @@ int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out, s
 /* *id 0 when no package has that SHA-256. */
 int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
 			      struct q_error *err);
+
+/* --- checks (store_check.c) --- */
+
+/* Bounds of what a check row stores (longer text is cut). */
+#define Q_STORE_CHECK_OUTPUT_MAX ((size_t)256 << 10)
+#define Q_STORE_CHECK_SUMMARY_MAX ((size_t)500)
+
+/* Queue the checks names (NULL-terminated, e.g. q_check_names) of a build:
+ * a new row is queued with run 1; an existing one goes back to queued with
+ * run + 1 and its result cleared. Runs in the caller's transaction. */
+int q_store_checks_queue(struct q_store *st, int64_t build_id, const char *const *names,
+			 struct q_error *err);
+/* The oldest queued check, now running: {"id","build","name","run"}; *out
+ * NULL when none is queued. */
+int q_store_check_take(struct q_store *st, json_t **out, struct q_error *err);
+/* state "pass", "fail" or "error"; summary (first line) and output are cut
+ * to the bounds above and made valid UTF-8. Changes nothing unless the row
+ * is still running with this run (a requeue meanwhile wins). */
+int q_store_check_finish(struct q_store *st, int64_t id, int64_t run, const char *state,
+			 const char *summary, const char *output, struct q_error *err);
+/* [{"name","state","summary","output","run","created","started","finished"}]
+ * of a build, in the order they were first queued. */
+int q_store_check_list(struct q_store *st, int64_t build_id, json_t **out, struct q_error *err);
+/* Checks left running by a hub that stopped go back to the queue (at start). */
+int q_store_check_reset(struct q_store *st, struct q_error *err);
+/* What the checker needs besides the build: {"rpmlint_config" (the
+ * project's policy, "" by default), "update_id" (0: none), "others":
+ * [{"build","name","arch","sha256"}] the binary RPMs of the other builds of
+ * the build's update}. */
+int q_store_check_inputs(struct q_store *st, int64_t build_id, json_t **out, struct q_error *err);
 
 /* --- metrics --- */
 

@@ -952,7 +952,7 @@ char *sq_join_arches(json_t *arr)
 	"g.name AS sig, p.name AS name, p.major AS major, p.variant AS variant, "                  \
 	"'r' || p.major || '-sig-' || g.name || '-' || p.variant AS branch, "                      \
 	"'.el' || p.major || '.' || g.short_name AS dist_tag, p.arches AS arches, "                \
-	"p.created AS created"
+	"p.created AS created, p.id AS id"
 
 int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
 {

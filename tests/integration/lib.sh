@@ -10,6 +10,7 @@
 #
 # Helpers:
 #   start_hub [EXTRA_INI_LINES]  init + hub; exports QUARRY_HUB, QUARRY_TOKEN
+#                                (both as the user $HUB_RUNAS when set; see as_hub)
 #   stop_hub, restart_hub
 #   q ARGS…                      the quarry binary
 #   make_rpm NAME VERSION RELEASE ARCH [REQUIRES]   prints the RPM's path
@@ -75,6 +76,16 @@ trap 'echo "not ok - $TEST_NAME: command failed at line $LINENO: $BASH_COMMAND"'
 
 q() { "$QUARRY_BIN" "$@"; }
 
+# as_hub CMD…: CMD as the user $HUB_RUNAS (and its groups) when set, else as
+# ourselves. Tests that run as root use it to give the hub its own user.
+as_hub() {
+	if [ -n "${HUB_RUNAS:-}" ]; then
+		setpriv --reuid="$HUB_RUNAS" --regid="$HUB_RUNAS" --init-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
 ok() {
 	TESTS_RUN=$((TESTS_RUN + 1))
 	echo "ok $TESTS_RUN - $*"
@@ -131,7 +142,7 @@ data_dir = $DATA
 public_url = http://127.0.0.1:$PORT
 ${1:-}
 EOF
-	if ! token=$("$QUARRY_BIN" init -c hub.ini 2>init.log); then
+	if ! token=$(as_hub "$QUARRY_BIN" init -c hub.ini 2>init.log); then
 		echo "# quarry init failed:"
 		diag "$(cat init.log)"
 		return 1
@@ -147,7 +158,13 @@ EOF
 }
 
 launch_hub() {
-	"$QUARRY_BIN" hub -c hub.ini >>hub.log 2>&1 &
+	# Not through a function: $! must be the hub itself (setpriv execs it).
+	if [ -n "${HUB_RUNAS:-}" ]; then
+		setpriv --reuid="$HUB_RUNAS" --regid="$HUB_RUNAS" --init-groups -- \
+			"$QUARRY_BIN" hub -c hub.ini >>hub.log 2>&1 &
+	else
+		"$QUARRY_BIN" hub -c hub.ini >>hub.log 2>&1 &
+	fi
 	HUB_PID=$!
 	for _ in $(seq 100); do
 		if curl -fsS "$QUARRY_HUB/healthz" >/dev/null 2>&1 && kill -0 "$HUB_PID" 2>/dev/null; then
@@ -313,6 +330,7 @@ finish() {
 #        r9-sig-mc-1): SPECS/NAME.spec ("Release: RELEASE%{?dist}"),
 #        SOURCES/NAME-README, .NAME.metadata. Tunables (environment):
 #          PKG_ARCH=noarch      BuildArch: noarch
+#          PKG_REQUIRES=CAP     Requires: CAP
 #          PKG_SOURCE0=FILE     Source0: FILE (from the lookaside), installed
 #          PKG_METADATA=TEXT    the content of .NAME.metadata (default empty)
 #          PKG_BUILD=SHELL      the %build section (default "true")
@@ -339,6 +357,7 @@ make_git_pkg() {
 		echo "Summary: Quarry test package $name built from git"
 		echo "License: MIT"
 		[ "${PKG_ARCH:-}" = noarch ] && echo "BuildArch: noarch"
+		[ -n "${PKG_REQUIRES:-}" ] && echo "Requires: ${PKG_REQUIRES}"
 		[ -n "${PKG_SOURCE0:-}" ] && echo "Source0: ${PKG_SOURCE0}"
 		echo "Source1: $name-README"
 		cat <<EOF2

@@ -6,7 +6,8 @@
  * newline, section header edge cases, string fields at their buffer size,
  * q_config_load (missing file, a file of exactly 1 MiB and one byte more),
  * and q_parse_size / q_parse_duration / q_parse_int on boundaries and
- * 64-bit overflow ("99999999999999999999G", "8388608T").
+ * 64-bit overflow ("99999999999999999999G", "8388608T"); release_pkg.repo
+ * (a repo name or empty).
  */
 #include "core/common.h"
 #include "core/config.h"
@@ -477,6 +478,27 @@ static void test_reference(void **state)
 	free(buf);
 }
 
+/* release_pkg.repo: a repo name, or empty (off); anything else is an error. */
+static void test_release_pkg_repo(void **state)
+{
+	struct q_config cfg;
+	char *errors = NULL;
+
+	(void)state;
+	q_config_defaults(&cfg);
+	assert_string_equal(cfg.release_pkg_repo, "common");
+	assert_int_equal(parse_str("[release_pkg]\nrepo = extras_1\n", &cfg, NULL), 0);
+	assert_string_equal(cfg.release_pkg_repo, "extras_1");
+	assert_int_equal(parse_str("[release_pkg]\nrepo =\n", &cfg, NULL), 0);
+	assert_string_equal(cfg.release_pkg_repo, "");
+	assert_int_equal(parse_str("[release_pkg]\nrepo = Common\n", &cfg, &errors), 1);
+	assert_non_null(strstr(errors, "test.ini:2: release_pkg.repo = 'Common': expected empty or "
+				       "a repo name"));
+	assert_string_equal(cfg.release_pkg_repo, "common");
+	free(errors);
+	assert_int_equal(parse_str("[release_pkg]\nrepo = ../x\n", &cfg, NULL), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +515,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_duration),
 	    cmocka_unit_test(test_parse_int),
 	    cmocka_unit_test(test_reference),
+	    cmocka_unit_test(test_release_pkg_repo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

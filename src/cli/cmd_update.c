@@ -1,0 +1,387 @@
+/*
+ * cmd_update.c: updates (issue 5). `quarry update create|list|show|approve`,
+ * `quarry promote UPDATE --to testing|release`, `quarry unpush UPDATE`,
+ * `quarry policy show|set SIG/PROJECT`.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "cli/cli.h"
+#include "cli/client.h"
+
+#include <glib.h>
+
+enum { O_NOTES, O_SIG, O_STATE, O_TO, O_CHECKS, O_DAYS, O_APPROVAL, O_AUTO, O_SIGN, O_RPMLINTRC };
+#define B(o) (1u << (o))
+
+static const struct q_cli_opt update_opts[] = {
+    [O_NOTES] = {"notes", "TEXT", "what the update fixes or adds"},
+    [O_SIG] = {"sig", "SIG", "only this SIG's updates"},
+    [O_STATE] = {"state", "STATE",
+		 "only updates in this state (candidate, testing, release, "
+		 "unpushed)"},
+    [O_TO] = {"to", "testing|release", "where the update goes"},
+    [O_CHECKS] = {"checks", "LIST",
+		  "checks that must pass (disttag,rpmlint,closure,installable,"
+		  "conflicts; empty: none)"},
+    [O_DAYS] = {"testing-days", "N", "days an update stays in testing before release"},
+    [O_APPROVAL] = {"lead-approval", "true|false", "a SIG lead must approve a release"},
+    [O_AUTO] = {"auto-testing", "true|false", "move to testing as soon as the checks pass"},
+    [O_SIGN] = {"sign-testing", "true|false", "sign packages in testing too"},
+    [O_RPMLINTRC] = {"rpmlint-config", "FILE", "the project's rpmlint configuration"},
+};
+
+static const struct q_col update_cols[] = {
+    {"id", "ID"},       {"sig", "SIG"},           {"project", "PROJECT"}, {"release_repo", "REPO"},
+    {"state", "STATE"}, {"build_list", "BUILDS"},
+};
+
+static const struct q_col update_fields[] = {
+    {"id", "id"},
+    {"sig", "sig"},
+    {"project", "project"},
+    {"release_repo", "release repo"},
+    {"testing_repo", "testing repo"},
+    {"state", "state"},
+    {"notes", "notes"},
+    {"created_by", "created by"},
+    {"testing_since", "testing since"},
+    {"released", "released"},
+    {"approved_by", "approved by"},
+    {"build_list", "builds"},
+};
+
+static const struct q_col check_cols[] = {
+    {"build", "BUILD"}, {"name", "CHECK"}, {"state", "STATE"}, {"summary", "SUMMARY"}};
+
+static const struct q_col policy_fields[] = {
+    {"required_checks", "required checks"}, {"testing_days", "testing days"},
+    {"lead_approval", "lead approval"},     {"auto_testing", "auto testing"},
+    {"sign_testing", "sign testing"},       {"rpmlint_config", "rpmlint config"},
+};
+
+/* "12 foo-1.0-1.el9.mc, 13 …" for tables. */
+static void add_build_list(json_t *u)
+{
+	GString *g = g_string_new(NULL);
+	json_t *b;
+	size_t i;
+
+	json_array_foreach (json_object_get(u, "builds"), i, b)
+		g_string_append_printf(g, "%s%" JSON_INTEGER_FORMAT " %s", g->len ? ", " : "",
+				       json_integer_value(json_object_get(b, "id")),
+				       q_json_str(b, "nevr"));
+	json_object_set_new(u, "build_list", json_string(g->str));
+	g_string_free(g, TRUE);
+}
+
+static void print_update(json_t *u)
+{
+	json_t *rows = json_array(), *list;
+	const char *bid;
+
+	add_build_list(u);
+	q_out_fields(u, update_fields, Q_ARRAY_LEN(update_fields));
+	json_object_foreach (json_object_get(u, "checks"), bid, list) {
+		json_t *c;
+		size_t i;
+
+		json_array_foreach (list, i, c) {
+			json_t *row = json_deep_copy(c);
+
+			json_object_set_new(row, "build", json_string(bid));
+			json_array_append_new(rows, row);
+		}
+	}
+	if (json_array_size(rows)) {
+		printf("\n");
+		q_out_table(rows, check_cols, Q_ARRAY_LEN(check_cols));
+	}
+	json_decref(rows);
+}
+
+static int finish(struct q_client *c, json_t *ans, json_t *u)
+{
+	if (c->json)
+		q_out_json(ans);
+	else
+		print_update(u);
+	json_decref(ans);
+	return 0;
+}
+
+static int update_create(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *parts[2] = {NULL, NULL};
+	json_t *body = NULL, *ans = NULL, *ids = json_array();
+	char *path = NULL;
+	int ret;
+
+	if (q_cli_split_path(a->words[0], 2, parts, &err) < 0) {
+		json_decref(ids);
+		return q_cli_usage_error(a, "%s", err.msg);
+	}
+	for (int i = 2; i < a->n_words; i++) {
+		long id;
+
+		if (q_cli_parse_long(a->words[i], 1, LONG_MAX, "build id", &id, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		json_array_append_new(ids, json_integer(id));
+	}
+	body = json_pack("{s:s,s:O}", "repo", a->words[1], "builds", ids);
+	if (a->val[O_NOTES])
+		json_object_set_new(body, "notes", json_string(a->val[O_NOTES]));
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "updates", NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0)
+		ret = q_cli_fail(&err);
+	else
+		ret = finish(c, ans, ans);
+out:
+	json_decref(body);
+	json_decref(ids);
+	g_free(path);
+	g_free(parts[0]);
+	g_free(parts[1]);
+	return ret;
+}
+
+static int update_list(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	GString *q = g_string_new("updates");
+	json_t *ans = NULL, *u;
+	size_t i;
+	char sep = '?';
+
+	if (a->val[O_SIG]) {
+		char *e = g_uri_escape_string(a->val[O_SIG], NULL, FALSE);
+		g_string_append_printf(q, "%csig=%s", sep, e);
+		g_free(e);
+		sep = '&';
+	}
+	if (a->val[O_STATE]) {
+		char *e = g_uri_escape_string(a->val[O_STATE], NULL, FALSE);
+		g_string_append_printf(q, "%cstate=%s", sep, e);
+		g_free(e);
+	}
+	if (q_client_call(c, "GET", q->str, NULL, &ans, &err) < 0) {
+		g_string_free(q, TRUE);
+		return q_cli_fail(&err);
+	}
+	g_string_free(q, TRUE);
+	if (c->json) {
+		q_out_json(ans);
+	} else {
+		json_array_foreach (json_object_get(ans, "updates"), i, u)
+			add_build_list(u);
+		q_out_table(json_object_get(ans, "updates"), update_cols, Q_ARRAY_LEN(update_cols));
+	}
+	json_decref(ans);
+	return 0;
+}
+
+/* METHOD updates/ID[/ACTION] with an optional body; prints the update. */
+static int update_call(struct q_client *c, const char *word, const char *method, const char *action,
+		       json_t *body)
+{
+	struct q_error err = {0};
+	json_t *ans = NULL;
+	char *path;
+	long id;
+	int ret;
+
+	if (q_cli_parse_long(word, 1, LONG_MAX, "update id", &id, &err) < 0)
+		return q_cli_fail(&err);
+	path = q_client_path(c, "updates", word, action, NULL);
+	if (q_client_call(c, method, path, body, &ans, &err) < 0)
+		ret = q_cli_fail(&err);
+	else
+		ret = finish(c, ans,
+			     json_object_get(ans, "update") ? json_object_get(ans, "update") : ans);
+	g_free(path);
+	return ret;
+}
+
+static int update_show(struct q_client *c, struct q_cli_args *a)
+{
+	return update_call(c, a->words[0], "GET", NULL, NULL);
+}
+
+static int update_approve(struct q_client *c, struct q_cli_args *a)
+{
+	return update_call(c, a->words[0], "POST", "approve", NULL);
+}
+
+static const struct q_cli_cmd update_cmds[] = {
+    {"create", "SIG/PROJECT REPO BUILD...",
+     "group complete builds into an update headed for release repo REPO (SIG members)", 3, -1,
+     B(O_NOTES), 0, update_create},
+    {"list", "", "list updates", 0, 0, B(O_SIG) | B(O_STATE), 0, update_list},
+    {"show", "UPDATE", "show an update, its builds and their checks", 1, 1, 0, 0, update_show},
+    {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
+};
+
+static const struct q_cli_family update_family = {
+    "update",    "Updates: builds that move together from candidate to testing to release.",
+    update_opts, Q_ARRAY_LEN(update_opts),
+    update_cmds, Q_ARRAY_LEN(update_cmds),
+};
+
+int cmd_update(int argc, char **argv)
+{
+	return q_cli_run(&update_family, argc, argv);
+}
+
+static int promote(struct q_client *c, struct q_cli_args *a)
+{
+	json_t *body = json_pack("{s:s}", "to", a->val[O_TO]);
+	int ret = update_call(c, a->words[0], "POST", "promote", body);
+
+	json_decref(body);
+	return ret;
+}
+
+static const struct q_cli_cmd promote_cmds[] = {
+    {NULL, "UPDATE",
+     "move an update to testing (SIG members) or release (SIG leads), if the "
+     "project's gating policy allows it",
+     1, 1, B(O_TO), B(O_TO), promote},
+};
+
+static const struct q_cli_family promote_family = {
+    "promote",    "Promote updates.",        update_opts, Q_ARRAY_LEN(update_opts),
+    promote_cmds, Q_ARRAY_LEN(promote_cmds),
+};
+
+int cmd_promote(int argc, char **argv)
+{
+	return q_cli_run(&promote_family, argc, argv);
+}
+
+static int unpush(struct q_client *c, struct q_cli_args *a)
+{
+	return update_call(c, a->words[0], "POST", "unpush", NULL);
+}
+
+static const struct q_cli_cmd unpush_cmds[] = {
+    {NULL, "UPDATE", "take an update's packages out of its testing or release repo (SIG leads)", 1,
+     1, 0, 0, unpush},
+};
+
+static const struct q_cli_family unpush_family = {
+    "unpush", "Unpush updates.", NULL, 0, unpush_cmds, Q_ARRAY_LEN(unpush_cmds),
+};
+
+int cmd_unpush(int argc, char **argv)
+{
+	return q_cli_run(&unpush_family, argc, argv);
+}
+
+/* --- policy --- */
+
+static int policy_call(struct q_client *c, struct q_cli_args *a, const char *method, json_t *body)
+{
+	struct q_error err = {0};
+	char *parts[2] = {NULL, NULL};
+	json_t *ans = NULL;
+	char *path;
+	int ret;
+
+	if (q_cli_split_path(a->words[0], 2, parts, &err) < 0)
+		return q_cli_usage_error(a, "%s", err.msg);
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "policy", NULL);
+	if (q_client_call(c, method, path, body, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+	} else {
+		if (c->json)
+			q_out_json(ans);
+		else
+			q_out_fields(ans, policy_fields, Q_ARRAY_LEN(policy_fields));
+		json_decref(ans);
+		ret = 0;
+	}
+	g_free(path);
+	g_free(parts[0]);
+	g_free(parts[1]);
+	return ret;
+}
+
+static int policy_show(struct q_client *c, struct q_cli_args *a)
+{
+	return policy_call(c, a, "GET", NULL);
+}
+
+static int bool_opt(struct q_cli_args *a, int o, const char *key, json_t *body)
+{
+	if (!a->val[o])
+		return 0;
+	if (!strcmp(a->val[o], "true") || !strcmp(a->val[o], "yes"))
+		json_object_set_new(body, key, json_true());
+	else if (!strcmp(a->val[o], "false") || !strcmp(a->val[o], "no"))
+		json_object_set_new(body, key, json_false());
+	else
+		return q_cli_usage_error(a, "--%s wants true or false", update_opts[o].name);
+	return 0;
+}
+
+static int policy_set(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *body = json_object();
+	int ret;
+
+	if (a->val[O_CHECKS])
+		json_object_set_new(body, "required_checks", json_string(a->val[O_CHECKS]));
+	if (a->val[O_DAYS]) {
+		long d;
+
+		if (q_cli_parse_long(a->val[O_DAYS], 0, 365, "--testing-days", &d, &err) < 0) {
+			json_decref(body);
+			return q_cli_usage_error(a, "%s", err.msg);
+		}
+		json_object_set_new(body, "testing_days", json_integer(d));
+	}
+	if (bool_opt(a, O_APPROVAL, "lead_approval", body) ||
+	    bool_opt(a, O_AUTO, "auto_testing", body) ||
+	    bool_opt(a, O_SIGN, "sign_testing", body)) {
+		json_decref(body);
+		return 2;
+	}
+	if (a->val[O_RPMLINTRC]) {
+		gchar *text = NULL;
+		GError *gerr = NULL;
+
+		if (!g_file_get_contents(a->val[O_RPMLINTRC], &text, NULL, &gerr)) {
+			q_error_set(&err, Q_EIO, "cannot read '%s': %s", a->val[O_RPMLINTRC],
+				    gerr->message);
+			g_error_free(gerr);
+			json_decref(body);
+			return q_cli_fail(&err);
+		}
+		json_object_set_new(body, "rpmlint_config", json_string(text));
+		g_free(text);
+	}
+	ret = policy_call(c, a, "PUT", body);
+	json_decref(body);
+	return ret;
+}
+
+static const struct q_cli_cmd policy_cmds[] = {
+    {"show", "SIG/PROJECT", "show a project's gating policy", 1, 1, 0, 0, policy_show},
+    {"set", "SIG/PROJECT", "change a project's gating policy (SIG leads)", 1, 1,
+     B(O_CHECKS) | B(O_DAYS) | B(O_APPROVAL) | B(O_AUTO) | B(O_SIGN) | B(O_RPMLINTRC), 0,
+     policy_set},
+};
+
+static const struct q_cli_family policy_family = {
+    "policy",    "Gating policies: what an update needs to move on.",
+    update_opts, Q_ARRAY_LEN(update_opts),
+    policy_cmds, Q_ARRAY_LEN(policy_cmds),
+};
+
+int cmd_policy(int argc, char **argv)
+{
+	return q_cli_run(&policy_family, argc, argv);
+}

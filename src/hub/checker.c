@@ -1,0 +1,437 @@
+/*
+ * checker.c: the hub's checker thread (docs/ARCHITECTURE.md, "Checks,
+ * updates and release"). It has its own database connection and runs the
+ * queued checks (table checks) one at a time, oldest first; it sleeps on a
+ * condition variable that q_checker_wake signals (a build completed, a
+ * check was requested) and looks at the queue every CHECKER_POLL seconds
+ * in any case.
+ *
+ * One check of one build:
+ *  - DATA/tmp/check-XXXXXX is its work directory: rpms/NAME and
+ *    others/BUILD/NAME are symbolic links to the content store
+ *    (DATA/packages), so the sandbox reads them without being able to
+ *    change them; the checks write only under the work directory.
+ *  - The repos are the project's repos as published (DATA/pub/sig/MAJOR/
+ *    SIG/ARCH/REPO, with repodata and Packages), every channel; a repo not
+ *    yet published for an arch is left out, with a note in the output.
+ *  - disttag and rpmlint look at every RPM of the build (source RPM
+ *    included) once; closure, installable and conflicts run once per arch
+ *    of the build with its RPMs of that arch and noarch, and their results
+ *    are merged (a failure on any arch fails the check).
+ *  - The sandbox hides the data directory (keys, database, staging…) and
+ *    shows /pub and the content store again, read-only; the work
+ *    directory is the only writable place.
+ * The result is written only if the row is still running with the same
+ * run number (q_store_check_finish), so a check requeued meanwhile runs
+ * again. A hub that stops kills the running step and leaves the row
+ * running; the next start puts it back in the queue.
+ */
+#include "core/common.h"
+#include "core/error.h"
+#include "core/fs.h"
+#include "core/log.h"
+#include "check/check.h"
+#include "hub/hub.h"
+
+#include <glib.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/stat.h>
+
+#define CHECKER_POLL 30 /* seconds between looks at the queue without a wake */
+
+struct q_checker {
+	pthread_t tid;
+	GMutex lock;
+	GCond cond;
+	bool stop;
+	bool wake;
+	volatile int cancel; /* set at stop: kills the running step */
+};
+
+/* Everything one check run owns. */
+struct job {
+	char workdir[1200];
+	GPtrArray *strings; /* g_free'd at the end */
+	json_t *build, *arts, *repos, *inputs;
+};
+
+static const char *keep(struct job *j, char *s)
+{
+	g_ptr_array_add(j->strings, s);
+	return s;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static bool in_array(const json_t *a, const char *s)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach (a, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), s))
+			return true;
+	return false;
+}
+
+/* A symbolic link dir/name → the store's file of sha256. */
+static const char *link_rpm(struct q_hub *hub, struct job *j, const char *dir, const char *name,
+			    const char *sha256, struct q_error *err)
+{
+	char target[1300];
+	char *path;
+
+	if (strchr(name, '/') || name[0] == '.' || strlen(sha256) != 64) {
+		q_error_set(err, Q_EINVAL, "artifact name '%.100s' is not a file name", name);
+		return NULL;
+	}
+	if (q_fs_mkdirs(dir, 0755, err) < 0)
+		return NULL;
+	q_hub_store_path(hub, sha256, target, sizeof(target));
+	path = g_strdup_printf("%s/%s", dir, name);
+	if (symlink(target, path) < 0 && errno != EEXIST) {
+		q_error_set(err, Q_EIO, "cannot link '%s': %s", path, strerror(errno));
+		g_free(path);
+		return NULL;
+	}
+	return keep(j, path);
+}
+
+/* The build's RPMs: all (arch NULL: source RPM included) or those for arch (and noarch). */
+static int build_rpms(struct q_hub *hub, struct job *j, const char *arch, GArray *out,
+		      struct q_error *err)
+{
+	char *dir = g_strdup_printf("%s/rpms", j->workdir);
+	json_t *a;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (j->arts, i, a) {
+		const char *aa = jstr(a, "arch");
+		struct q_check_rpm r;
+
+		if (arch && (!strcmp(aa, "src") || (strcmp(aa, arch) && strcmp(aa, "noarch"))))
+			continue;
+		r.name = jstr(a, "name");
+		r.path = link_rpm(hub, j, dir, r.name, jstr(a, "sha256"), err);
+		if (!r.path) {
+			rc = -1;
+			break;
+		}
+		g_array_append_val(out, r);
+	}
+	g_free(dir);
+	return rc;
+}
+
+static int other_rpms(struct q_hub *hub, struct job *j, const char *arch, GArray *out,
+		      struct q_error *err)
+{
+	json_t *a;
+	size_t i;
+
+	json_array_foreach (json_object_get(j->inputs, "others"), i, a) {
+		const char *aa = jstr(a, "arch");
+		char *dir;
+		struct q_check_rpm r;
+
+		if (strcmp(aa, arch) && strcmp(aa, "noarch"))
+			continue;
+		dir = g_strdup_printf("%s/others/%" JSON_INTEGER_FORMAT, j->workdir,
+				      json_integer_value(json_object_get(a, "build")));
+		r.name = jstr(a, "name");
+		r.path = link_rpm(hub, j, dir, r.name, jstr(a, "sha256"), err);
+		g_free(dir);
+		if (!r.path)
+			return -1;
+		g_array_append_val(out, r);
+	}
+	return 0;
+}
+
+/* The project's repos published for arch. */
+static void repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray *out,
+		      struct q_check_result *res)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (j->repos, i, r) {
+		struct q_check_repo repo;
+		char *dir, *md;
+
+		if (!in_array(json_object_get(r, "arches"), arch))
+			continue;
+		dir = g_strdup_printf("%s/sig/%" JSON_INTEGER_FORMAT "/%s/%s/%s", hub->pub_dir,
+				      json_integer_value(json_object_get(r, "major")),
+				      jstr(r, "sig"), arch, jstr(r, "name"));
+		md = g_strdup_printf("%s/repodata/repomd.xml", dir);
+		if (!q_fs_exists(md)) {
+			q_check_out(res, "note: repo %s is not published for %s; left out\n",
+				    jstr(r, "name"), arch);
+			g_free(dir);
+			g_free(md);
+			continue;
+		}
+		g_free(md);
+		repo.name = jstr(r, "name");
+		repo.dir = keep(j, dir);
+		g_array_append_val(out, repo);
+	}
+}
+
+/* Run check name of the job into res. */
+static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, const char *name,
+		      struct q_check_result *res)
+{
+	const char *hide[] = {hub->cfg.data_dir, NULL};
+	const char *show[] = {hub->pub_dir, hub->store_dir, NULL};
+	const json_t *arches = json_object_get(j->build, "arches");
+	bool per_arch = strcmp(name, "disttag") && strcmp(name, "rpmlint");
+	char self[PATH_MAX], major[32];
+	struct q_error err = {0};
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const json_t *a;
+	size_t i, parts = 0;
+
+	if (n <= 0) {
+		q_check_set(res, Q_CHECK_ERROR, "cannot find the quarry binary: %s",
+			    strerror(errno));
+		return;
+	}
+	self[n] = '\0';
+	/* Replaced by an upgrade: the new binary at the same path. */
+	if (n > 10 && !strcmp(self + n - 10, " (deleted)"))
+		self[n - 10] = '\0';
+	snprintf(major, sizeof(major), "%" JSON_INTEGER_FORMAT,
+		 json_integer_value(json_object_get(j->build, "major")));
+	json_array_foreach (arches, i, a) {
+		const char *arch = per_arch ? json_string_value(a) : NULL;
+		GArray *rpms = g_array_new(FALSE, TRUE, sizeof(struct q_check_rpm));
+		GArray *others = g_array_new(FALSE, TRUE, sizeof(struct q_check_rpm));
+		GArray *repos = g_array_new(FALSE, TRUE, sizeof(struct q_check_repo));
+		struct q_check_input in = {0};
+		struct q_check_result part;
+
+		q_check_result_init(&part);
+		if (build_rpms(hub, j, arch, rpms, &err) < 0 ||
+		    (arch && other_rpms(hub, j, arch, others, &err) < 0)) {
+			q_check_set(&part, Q_CHECK_ERROR, "%s", err.msg);
+			q_error_clear(&err);
+		} else if (per_arch && rpms->len == 0) {
+			/* An arch the build made nothing for (ExclusiveArch). */
+			q_check_result_release(&part);
+			goto next;
+		} else {
+			if (arch)
+				repos_for(hub, j, arch, repos, &part);
+			in.arch = arch ? arch : json_string_value(a);
+			in.dist_tag = jstr(j->build, "dist_tag");
+			in.releasever = major;
+			in.rpms = (struct q_check_rpm *)rpms->data;
+			in.n_rpms = rpms->len;
+			in.others = (struct q_check_rpm *)others->data;
+			in.n_others = others->len;
+			in.repos = (struct q_check_repo *)repos->data;
+			in.n_repos = repos->len;
+			in.rpmlint_config = jstr(j->inputs, "rpmlint_config");
+			in.workdir = j->workdir;
+			in.hide = hide;
+			in.show = show;
+			in.cancel = &c->cancel;
+			if (q_check_run_isolated(name, self, &in, &part, &err) < 0) {
+				q_check_set(&part, Q_CHECK_ERROR, "%s", err.msg);
+				q_error_clear(&err);
+			}
+		}
+		q_check_merge(res, &part,
+			      per_arch && json_array_size(arches) > 1 ? json_string_value(a) : NULL,
+			      parts++ == 0);
+		q_check_result_release(&part);
+	next:
+		g_array_free(rpms, TRUE);
+		g_array_free(others, TRUE);
+		g_array_free(repos, TRUE);
+		if (!per_arch)
+			break;
+	}
+	if (parts == 0)
+		q_check_set(res, Q_CHECK_ERROR, "the build has no RPM to check");
+}
+
+static void run_one(struct q_hub *hub, struct q_checker *c, struct q_store *st, json_t *row)
+{
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	int64_t bid = json_integer_value(json_object_get(row, "build"));
+	int64_t run = json_integer_value(json_object_get(row, "run"));
+	const char *name = jstr(row, "name");
+	struct q_error err = {0};
+	struct q_check_result res;
+	struct job j;
+
+	memset(&j, 0, sizeof(j));
+	j.strings = g_ptr_array_new_with_free_func(g_free);
+	q_check_result_init(&res);
+	if (!q_check_known(name)) {
+		q_check_set(&res, Q_CHECK_ERROR, "check '%s' is unknown to this hub", name);
+		goto finish;
+	}
+	if (q_store_build_get(st, bid, 0, &j.build, &err) < 0 ||
+	    q_store_build_artifacts(st, bid, &j.arts, &err) < 0 ||
+	    q_store_repo_list(st, jstr(j.build, "sig"), jstr(j.build, "project"), &j.repos, &err) <
+		0 ||
+	    q_store_check_inputs(st, bid, &j.inputs, &err) < 0) {
+		q_check_set(&res, Q_CHECK_ERROR, "%s", err.msg);
+		goto finish;
+	}
+	if (strcmp(jstr(j.build, "state"), "complete")) {
+		q_check_set(&res, Q_CHECK_ERROR,
+			    "build %" PRId64 " is '%s'; only complete builds are checked", bid,
+			    jstr(j.build, "state"));
+		goto finish;
+	}
+	snprintf(j.workdir, sizeof(j.workdir), "%s/check-XXXXXX", hub->tmp_dir);
+	if (!mkdtemp(j.workdir)) {
+		q_check_set(&res, Q_CHECK_ERROR, "cannot create a directory in '%s': %s",
+			    hub->tmp_dir, strerror(errno));
+		j.workdir[0] = '\0';
+		goto finish;
+	}
+	chmod(j.workdir, 0755);
+	run_check(hub, c, &j, name, &res);
+finish:
+	if (c->cancel) {
+		q_info("check %s of build %" PRId64 " stopped: the hub is stopping", name, bid);
+	} else {
+		q_error_clear(&err);
+		if (q_store_check_finish(st, id, run, q_check_state_name(res.state), res.summary,
+					 res.output->str, &err) < 0)
+			q_warn("check %s of build %" PRId64 ": %s", name, bid, err.msg);
+		else
+			q_info("check %s of build %" PRId64 " (run %" PRId64 "): %s%s%s", name, bid,
+			       run, q_check_state_name(res.state), res.summary[0] ? ": " : "",
+			       res.summary);
+		/* The build's update may now pass its gate: auto_testing moves it. */
+		{
+			int64_t uid = 0;
+
+			q_error_clear(&err);
+			if (q_store_update_of_build(st, bid, &uid, &err) == 0 && uid)
+				q_hub_auto_testing(hub, st, uid);
+		}
+	}
+	if (j.workdir[0] && !getenv("QUARRY_KEEP_CHECKS")) {
+		struct q_error ignore = {0};
+
+		q_fs_remove_tree(j.workdir, &ignore);
+	}
+	q_check_result_release(&res);
+	json_decref(j.build);
+	json_decref(j.arts);
+	json_decref(j.repos);
+	json_decref(j.inputs);
+	g_ptr_array_unref(j.strings);
+}
+
+static void run_queue(struct q_hub *hub, struct q_checker *c, struct q_store *st)
+{
+	while (!c->cancel) {
+		struct q_error err = {0};
+		json_t *row = NULL;
+
+		if (q_store_check_take(st, &row, &err) < 0) {
+			q_warn("checker: %s", err.msg);
+			return;
+		}
+		if (!row)
+			return;
+		run_one(hub, c, st, row);
+		json_decref(row);
+	}
+}
+
+static void *checker_main(void *arg)
+{
+	struct q_hub *hub = arg;
+	struct q_checker *c = hub->checker;
+	struct q_error err = {0};
+	struct q_store *st = q_store_open(hub->db_path, &err);
+
+	if (!st) {
+		q_warn("checker: cannot open the database: %s", err.msg);
+		return NULL;
+	}
+	if (q_store_check_reset(st, &err) < 0)
+		q_warn("checker: %s", err.msg);
+	for (;;) {
+		gint64 until = g_get_monotonic_time() + CHECKER_POLL * G_TIME_SPAN_SECOND;
+
+		g_mutex_lock(&c->lock);
+		while (!c->stop && !c->wake)
+			if (!g_cond_wait_until(&c->cond, &c->lock, until))
+				break;
+		c->wake = false;
+		if (c->stop) {
+			g_mutex_unlock(&c->lock);
+			break;
+		}
+		g_mutex_unlock(&c->lock);
+		run_queue(hub, c, st);
+	}
+	q_store_close(st);
+	return NULL;
+}
+
+int q_checker_start(struct q_hub *hub, struct q_error *err)
+{
+	struct q_checker *c = g_new0(struct q_checker, 1);
+
+	g_mutex_init(&c->lock);
+	g_cond_init(&c->cond);
+	c->wake = true; /* checks queued before a restart */
+	hub->checker = c;
+	if (pthread_create(&c->tid, NULL, checker_main, hub) != 0) {
+		hub->checker = NULL;
+		g_mutex_clear(&c->lock);
+		g_cond_clear(&c->cond);
+		g_free(c);
+		return q_error_set(err, Q_EINTERNAL, "cannot start the checker thread");
+	}
+	return 0;
+}
+
+void q_checker_wake(struct q_hub *hub)
+{
+	struct q_checker *c = hub->checker;
+
+	if (!c)
+		return;
+	g_mutex_lock(&c->lock);
+	c->wake = true;
+	g_cond_signal(&c->cond);
+	g_mutex_unlock(&c->lock);
+}
+
+void q_checker_stop(struct q_hub *hub)
+{
+	struct q_checker *c = hub->checker;
+
+	if (!c)
+		return;
+	g_mutex_lock(&c->lock);
+	c->stop = true;
+	c->cancel = 1;
+	g_cond_signal(&c->cond);
+	g_mutex_unlock(&c->lock);
+	pthread_join(c->tid, NULL);
+	g_mutex_clear(&c->lock);
+	g_cond_clear(&c->cond);
+	g_free(c);
+	hub->checker = NULL;
+}

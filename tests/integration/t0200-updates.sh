@@ -1,0 +1,161 @@
+#!/bin/bash
+# t0200-updates: updates move builds from candidate to testing to release
+# under the project's gating policy (issue 5). Two builds from git; a
+# policy (no required checks here: t0180 covers the checks; lead approval
+# on); an update of the first build: refused for release without approval
+# (the rule is named), moved to testing by a SIG member (the testing repo
+# is created; dnf installs from it), refused for release to a member and to
+# the lead of another SIG, approved by the SIG lead and released: the
+# release repo holds a copy signed with the SIG key (rpmkeys --checksig),
+# the testing repo no longer holds it, dnf installs it through the metalink
+# with gpgcheck=1 and repo_gpgcheck=1, and refuses a tampered copy of it.
+# A build is in one update only; unpush takes the package out again.
+. "$(dirname "$0")/lib.sh"
+
+start_hub "[mirror]
+crawl_interval = 0
+[geoip]
+tor_v4 =
+tor_v6 ="
+q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
+q sig create other --short-name ot --title "Other" --purpose "tests" >/dev/null
+q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel release >/dev/null
+BOB=$(new_user bob user)
+ALICE=$(new_user alice user)
+CAROL=$(new_user carol user)
+q sig member add mc bob --role member >/dev/null
+q sig member add mc alice --role lead >/dev/null
+q sig member add other carol --role lead >/dev/null
+as() { local tok=$1; shift; QUARRY_TOKEN=$tok "$QUARRY_BIN" "$@"; }
+# in_repodata DIR NAME: the repo's published metadata lists package NAME
+# (removed files stay in Packages/ for publish.grace_period; the metadata is what counts).
+in_repodata() {
+	python3 - "$1" "$2" <<'PY'
+import gzip, re, sys, xml.etree.ElementTree as ET
+d, name = sys.argv[1], sys.argv[2]
+ns = {"r": "http://linux.duke.edu/metadata/repo"}
+root = ET.parse(d + "/repodata/repomd.xml").getroot()
+href = [x.find("r:location", ns).get("href") for x in root.findall("r:data", ns) if x.get("type") == "primary"][0]
+sys.exit(0 if re.search(rb"<name>" + re.escape(name.encode()) + rb"</name>", gzip.open(d + "/" + href).read()) else 1)
+PY
+}
+
+PKG_ARCH=noarch make_git_pkg "$T/g1" mc-upd 1.0 1
+PKG_ARCH=noarch make_git_pkg "$T/g2" mc-two 1.0 1
+b1=$(q build mc/el9 "$T/g1#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
+b2=$(q build mc/el9 "$T/g2#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
+check "build 1 completes" test "$(wait_build "$b1")" = complete
+check "build 2 completes" test "$(wait_build "$b2")" = complete
+
+# --- the policy ---
+expect_fail 1 "unknown check 'lint'" q policy set mc/el9 --checks disttag,lint
+expect_fail 1 "set this SIG's gating policies" as "$BOB" policy set mc/el9 --testing-days 1
+check "the lead sets the policy" as "$ALICE" policy set mc/el9 --checks "" --lead-approval true \
+	--auto-testing false
+q policy show mc/el9 --json >policy.json
+check "policy: no required checks, lead approval" test "$(jget '[d["required_checks"], d["lead_approval"], d["auto_testing"]]' policy.json)" = '["", 1, 0]'
+
+# --- an update ---
+as "$BOB" update create mc/el9 common "$b1" --notes "the first" --json >u1.json
+u1=$(jget 'd["id"]' u1.json)
+check "a member creates an update: candidate" test "$(jget 'd["state"]' u1.json)" = candidate
+check "its testing repo is common-testing" test "$(jget 'd["testing_repo"]' u1.json)" = common-testing
+check "the testing repo exists, channel testing" bash -c "\"\$QUARRY_BIN\" repo show mc/el9/common-testing --json | grep -q '\"channel\": *\"testing\"'"
+expect_fail 1 "already in update $u1" q update create mc/el9 common "$b1"
+expect_fail 1 "is a testing repo" q update create mc/el9 common-testing "$b2"
+expect_fail 1 "rule 'approval'" q promote "$u1" --to release
+expect_fail 1 "move this SIG's updates to testing" as "$CAROL" promote "$u1" --to testing
+
+check "a member moves it to testing" as "$BOB" promote "$u1" --to testing
+q update show "$u1" --json >u1.json
+check "the update is in testing" test "$(jget 'd["state"]' u1.json)" = testing
+check "testing_since is set" test "$(jget 'd["testing_since"] > 0' u1.json)" = True
+TESTING=$DATA/pub/sig/9/mc/x86_64/common-testing
+check "the testing repo publishes the package" in_repodata "$TESTING" mc-upd
+curl -fsS -o key.asc "$QUARRY_HUB/api/v1/sigs/mc/key"
+cat >testing.repo <<REPO
+[mc-testing]
+name=mc testing
+baseurl=$QUARRY_HUB/pub/sig/9/mc/x86_64/common-testing/
+gpgcheck=0
+repo_gpgcheck=1
+gpgkey=file://$T/key.asc
+REPO
+check "dnf installs it from testing" dnf_install testing.repo mc-upd
+
+expect_fail 1 "release this SIG's updates" as "$BOB" promote "$u1" --to release
+expect_fail 1 "approve this SIG's updates" as "$CAROL" update approve "$u1"
+expect_fail 1 "release this SIG's updates" as "$CAROL" promote "$u1" --to release
+check "the SIG lead approves" as "$ALICE" update approve "$u1"
+check "and releases it" as "$ALICE" promote "$u1" --to release
+q update show "$u1" --json >u1.json
+check "the update is released" test "$(jget 'd["state"]' u1.json)" = release
+RELEASE=$DATA/pub/sig/9/mc/x86_64/common
+rpm_file=$RELEASE/Packages/mc-upd-1.0-1.el9.mc.noarch.rpm
+check "the release repo publishes it" in_repodata "$RELEASE" mc-upd
+if in_repodata "$TESTING" mc-upd; then fail "the testing repo no longer does"; else ok "the testing repo no longer does"; fi
+mkdir -p rpmdb
+rpmkeys --root "$T/rpmdb" --import key.asc
+rpmkeys --root "$T/rpmdb" --checksig "$rpm_file" >sig.txt 2>&1 || true
+check "the released RPM is signed with the SIG key" grep -q "signatures OK" sig.txt
+art=$(q build show "$b1" --json | jget '[a["sha256"] for a in d["artifacts"] if a["name"].endswith(".noarch.rpm")][0]' /dev/stdin)
+check "it is a signed copy, not the build's artifact" test "$(sha256sum "$rpm_file" | cut -d' ' -f1)" != "$art"
+cat >ml.repo <<REPO
+[sig-mc-common-9]
+name=mc common (metalink)
+metalink=$QUARRY_HUB/metalink?repo=sig-mc-common-9&arch=\$basearch
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=file://$T/key.asc
+REPO
+check "dnf installs the release through the metalink with gpgcheck=1" dnf_install ml.repo mc-upd
+
+# A tampered copy on a mirror: dnf refuses it.
+mkdir -p tampered && cp -a "$RELEASE/." tampered/
+python3 - "tampered/Packages/mc-upd-1.0-1.el9.mc.noarch.rpm" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[-100] ^= 0xff          # flip a byte of the payload
+open(p, "wb").write(bytes(b))
+PY
+cat >tampered.repo <<REPO
+[tampered]
+name=tampered mirror
+baseurl=file://$T/tampered/
+gpgcheck=1
+repo_gpgcheck=1
+gpgkey=file://$T/key.asc
+REPO
+if dnf_install tampered.repo mc-upd >tampered.log 2>&1; then
+	fail "dnf refuses a tampered RPM"
+	diag "$(tail -5 tampered.log)"
+else
+	ok "dnf refuses a tampered RPM"
+fi
+
+# --- the checks gate: an unsatisfied Requires blocks the move, naming it ---
+PKG_ARCH=noarch PKG_REQUIRES=libnothere.so.7 make_git_pkg "$T/g3" mc-needy 1.0 1
+b3=$(q build mc/el9 "$T/g3#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
+check "build 3 completes" test "$(wait_build "$b3")" = complete
+for _ in $(seq 120); do
+	q build show "$b3" --json >b3.json 2>/dev/null || true
+	[ -s b3.json ] && python3 -c 'import json, sys
+c = json.load(open("b3.json")).get("checks", [])
+sys.exit(0 if c and all(x["state"] not in ("queued", "running") for x in c) else 1)' && break
+	sleep 0.5
+done
+check "the policy asks for the closure check" as "$ALICE" policy set mc/el9 --checks closure
+u3=$(as "$BOB" update create mc/el9 common "$b3" --json | jget 'd["id"]' /dev/stdin)
+expect_fail 1 "rule 'checks': build $b3 \\(mc-needy-1.0-1.el9.mc\\): check 'closure' failed: .*libnothere.so.7" as "$BOB" promote "$u3" --to testing
+check "the refused update stays a candidate" test "$(q update show "$u3" --json | jget 'd["state"]' /dev/stdin)" = candidate
+
+# --- unpush ---
+expect_fail 1 "unpush this SIG's updates" as "$BOB" unpush "$u1"
+check "the lead unpushes it" as "$ALICE" unpush "$u1"
+check "the update is unpushed" test "$(q update show "$u1" --json | jget 'd["state"]' /dev/stdin)" = unpushed
+if in_repodata "$RELEASE" mc-upd; then fail "the release repo no longer lists it"; else ok "the release repo no longer lists it"; fi
+check "update list shows both states" bash -c "\"\$QUARRY_BIN\" update list --sig mc | grep -q unpushed"
+check "the audit log has the moves" bash -c "\"\$QUARRY_BIN\" audit --limit 30 | grep -q update.promote"
+finish
