@@ -266,7 +266,8 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 	for (size_t i = 0; sb->show && sb->show[i]; i++) {
 		struct stat st;
 
-		if (sb->show[i][0] != '/' || stat(sb->show[i], &st) < 0 || !S_ISDIR(st.st_mode))
+		if (sb->show[i][0] != '/' || stat(sb->show[i], &st) < 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
 			continue;
 		add(a, "--ro-bind");
 		add(a, sb->show[i]);

@@ -38,9 +38,10 @@ struct q_sandbox {
 	const char *const *hide; /* NULL-terminated directories replaced by an empty tmpfs
 				  * (besides /root, /home, /run and $QUARRY_SANDBOX_HIDE,
 				  * a ':'-separated list): secrets a build must not read */
-	const char *const *show; /* NULL-terminated absolute directories bound read-only at
-				  * the same path after hide (a hidden directory's part
-				  * shown again, inputs under /tmp); NULL: none */
+	const char *const *show; /* NULL-terminated absolute directories (or files) bound
+				  * read-only at the same path after hide (a hidden
+				  * directory's part shown again, inputs under /tmp, the
+				  * quarry binary itself); NULL: none */
 };
 
 enum q_sandbox_status {

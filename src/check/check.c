@@ -392,7 +392,7 @@ int q_check_run_isolated(const char *name, const char *self, const struct q_chec
 	const char *argv[] = {self, "check-run", manifest, result, NULL};
 	struct q_sandbox sb = {0};
 	struct q_sandbox_result sr = {0};
-	const char **env = NULL;
+	const char **env = NULL, **show = NULL;
 	json_t *j = NULL, *r = NULL;
 	char *text = NULL;
 	size_t len = 0;
@@ -424,7 +424,19 @@ int q_check_run_isolated(const char *name, const char *self, const struct q_chec
 	sb.argv = argv;
 	sb.env = env;
 	sb.hide = in->hide;
-	sb.show = in->show;
+	/* The inputs, and this binary, wherever it lives (a clean clone under /tmp,
+	 * which the sandbox replaces with an empty tmpfs). */
+	{
+		size_t k = 0;
+
+		while (in->show && in->show[k])
+			k++;
+		show = g_new0(const char *, k + 2);
+		for (size_t i = 0; i < k; i++)
+			show[i] = in->show[i];
+		show[k] = self;
+	}
+	sb.show = show;
 	sb.log_fd = fd;
 	sb.timeout_sec = in->timeout > 0 ? in->timeout : Q_CHECK_TIMEOUT;
 #if !defined(__SANITIZE_ADDRESS__)
@@ -478,6 +490,7 @@ out:
 		close(fd);
 	if (env)
 		env_free(env);
+	g_free(show);
 	json_decref(j);
 	json_decref(r);
 	free(text);
