@@ -135,13 +135,16 @@ fail:
 	q_http_send_error(r, &err);
 }
 
-/* Drop the staged files and rows of a batch. */
+/* Drop the staged files and rows of a batch. Only staged uploads (with an
+ * "id"): the files of a tagged build are the content store's own. */
 static void drop_staged(struct q_request *r, json_t *staged)
 {
 	size_t i;
 	json_t *u;
 
 	json_array_foreach (staged, i, u) {
+		if (!json_object_get(u, "id"))
+			continue;
 		unlink(json_string_value(json_object_get(u, "path")));
 		q_store_upload_delete(r->st, json_string_value(json_object_get(u, "id")), NULL);
 	}
@@ -217,6 +220,44 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 					    fn, infos[i].nevra);
 				goto refuse;
 			}
+	}
+	/* Release repos hold signed packages only: each file goes in as the copy
+	 * the signer makes with the repo's key (found again for the same file). */
+	if (!strcmp(json_string_value(json_object_get(repo, "channel")), "release")) {
+		const char *fpr = json_string_value(json_object_get(repo, "key_fingerprint"));
+
+		if (!fpr || !*fpr) {
+			q_error_set(&err, Q_ECONFLICT, "repo '%s' has no signing key", target);
+			goto refuse;
+		}
+		for (i = 0; i < n; i++) {
+			json_t *sv = json_array_get(staged, i);
+			const char *fn = json_string_value(json_object_get(sv, "filename"));
+			int64_t pid = 0, sid = 0;
+			char ssha[65], spath[1300];
+
+			if (q_hub_store_file(r->hub, json_string_value(json_object_get(sv, "path")),
+					     infos[i].sha256, 1, &err) < 0)
+				goto refuse;
+			if (q_store_begin(r->st, &err) < 0)
+				goto refuse;
+			if (q_store_package_put(r->st, &infos[i], &pid, &err) < 0 ||
+			    q_store_commit(r->st, &err) < 0) {
+				q_store_rollback(r->st);
+				goto refuse;
+			}
+			if (q_hub_signed_copy(r->hub, r->st, pid, infos[i].sha256,
+					      infos[i].filename, fpr, &sid, &err) < 0 ||
+			    q_store_package_sha256(r->st, sid, ssha, &err) < 0)
+				goto refuse;
+			q_hub_store_path(r->hub, ssha, spath, sizeof(spath));
+			q_rpm_info_release(&infos[i]);
+			memset(&infos[i], 0, sizeof(infos[i]));
+			/* From here on the batch is the signed copies (already stored: the
+			 * store step below finds them there). */
+			if (q_rpm_inspect(spath, fn, &infos[i], &err) < 0)
+				goto refuse;
+		}
 	}
 	/* A repo holds one file per NEVRA: the same name with other bytes is refused. */
 	{

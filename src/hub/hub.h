@@ -134,6 +134,11 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
  */
 int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *to,
 		  const char *actor, json_t **result, struct q_error *err);
+/* The copy of package pid (stored file sha256, named name in messages)
+ * signed with key fpr by the signer: found, or made, stored and recorded
+ * now. Fails (nothing recorded) when the signer does not answer. */
+int q_hub_signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const char *sha256,
+		      const char *name, const char *fpr, int64_t *signed_id, struct q_error *err);
 /* A candidate update whose checks pass and whose policy says auto_testing
  * moves to testing now (failures are logged). */
 void q_hub_auto_testing(struct q_hub *hub, struct q_store *st, int64_t update_id);

@@ -25,6 +25,7 @@
 #include "sign/sign.h"
 
 #include <glib.h>
+#include <pthread.h>
 #include <time.h>
 
 /* One package of a build headed for a repo. */
@@ -69,8 +70,8 @@ static int package_of(struct q_hub *hub, struct q_store *st, const char *sha256,
 }
 
 /* The copy of package pid (file sha256) signed with fpr: found, or made now. */
-static int signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const char *sha256,
-		       const char *name, const char *fpr, int64_t *signed_id, struct q_error *err)
+int q_hub_signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const char *sha256,
+		      const char *name, const char *fpr, int64_t *signed_id, struct q_error *err)
 {
 	struct q_rpm_info info = {0};
 	char in[1300], out[1300];
@@ -83,7 +84,8 @@ static int signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const
 	if (!hub->signer)
 		return q_error_set(err, Q_EIO, "no signer: the hub cannot sign packages");
 	q_hub_store_path(hub, sha256, in, sizeof(in));
-	snprintf(out, sizeof(out), "%s/sign-%d-%s", hub->tmp_dir, (int)getpid(), name);
+	snprintf(out, sizeof(out), "%s/sign-%d-%lx-%s", hub->tmp_dir, (int)getpid(),
+		 (unsigned long)pthread_self(), name);
 	if (q_signer_sign_rpm(hub->signer, fpr, in, out, err) < 0) {
 		unlink(out);
 		return -1;
@@ -91,7 +93,16 @@ static int signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const
 	if (q_rpm_inspect(out, name, &info, err) < 0)
 		goto done;
 	if (!strcmp(info.sha256, sha256)) {
-		q_error_set(err, Q_EIO, "the signer returned '%s' unchanged", name);
+		/* Already signed with this key (rpmsign leaves it as it is): the
+		 * package is its own signed copy (the signer verified the signature). */
+		if (q_store_begin(st, err) < 0)
+			goto done;
+		if (q_store_signed_put(st, pid, fpr, pid, err) < 0 || q_store_commit(st, err) < 0) {
+			q_store_rollback(st);
+			goto done;
+		}
+		*signed_id = pid;
+		rc = 0;
 		goto done;
 	}
 	if (q_hub_store_file(hub, out, info.sha256, 1, err) < 0)
@@ -138,8 +149,8 @@ static int collect(struct q_hub *hub, struct q_store *st, json_t *update, json_t
 				continue;
 			if (package_of(hub, st, sha, name, &p.id, p.nevra, sizeof(p.nevra), err) <
 				0 ||
-			    (fpr &&
-			     signed_copy(hub, st, p.id, sha, name, fpr, &p.signed_id, err) < 0)) {
+			    (fpr && q_hub_signed_copy(hub, st, p.id, sha, name, fpr, &p.signed_id,
+						      err) < 0)) {
 				json_decref(arts);
 				return -1;
 			}

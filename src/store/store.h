@@ -356,6 +356,8 @@ int q_store_signed_put(struct q_store *st, int64_t package_id, const char *fpr, 
 		       struct q_error *err);
 /* {"BUILD_ID":[{"name","state","summary"}…]} for the builds of an update. */
 int q_store_update_checks(struct q_store *st, int64_t update_id, json_t **out, struct q_error *err);
+/* The SHA-256 of package id. */
+int q_store_package_sha256(struct q_store *st, int64_t id, char out[65], struct q_error *err);
 /* *id 0 when no package has that SHA-256. */
 int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
 			      struct q_error *err);

@@ -368,3 +368,19 @@ int q_store_repo_remove_signed(struct q_store *st, int64_t repo_id, int64_t pack
 	sqlite3_bind_int64(s, 2, package_id);
 	return sq_run(st, s, "removing signed copies from a repo", err);
 }
+
+int q_store_package_sha256(struct q_store *st, int64_t id, char out[65], struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st, "SELECT sha256 FROM packages WHERE id = ?", err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return q_error_set(err, Q_ENOTFOUND, "package %" PRId64 " not found", id);
+	}
+	snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}

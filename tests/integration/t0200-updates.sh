@@ -151,6 +151,14 @@ u3=$(as "$BOB" update create mc/el9 common "$b3" --json | jget 'd["id"]' /dev/st
 expect_fail 1 "rule 'checks': build $b3 \\(mc-needy-1.0-1.el9.mc\\): check 'closure' failed: .*libnothere.so.7" as "$BOB" promote "$u3" --to testing
 check "the refused update stays a candidate" test "$(q update show "$u3" --json | jget 'd["state"]' /dev/stdin)" = candidate
 
+# --- a refused tag leaves the build's files alone ---
+q repo create mc/el9/extras --arch x86_64 --channel release >/dev/null
+q upload mc/el9/extras "$(make_rpm mc-upd 1.0 1.el9.mc noarch)" >/dev/null 2>&1
+expect_fail 1 "already has mc-upd-1.0-1.el9.mc.noarch with different contents" q tag "$b1" mc/el9/extras
+code=$(req GET "$QUARRY_HUB/api/v1/builds/$b1/artifacts/mc-upd-1.0-1.el9.mc.noarch.rpm")
+check "the build's RPM is still stored after the refusal" test "$code/$(sha256sum "$T/body" | cut -d' ' -f1)" = "200/$art"
+check "an upload into a release repo is signed on its way in" bash -c "rpmkeys --root '$T/rpmdb' --checksig '$DATA/pub/sig/9/mc/x86_64/extras/Packages/mc-upd-1.0-1.el9.mc.noarch.rpm' | grep -q 'signatures OK'"
+
 # --- unpush ---
 expect_fail 1 "unpush this SIG's updates" as "$BOB" unpush "$u1"
 check "the lead unpushes it" as "$ALICE" unpush "$u1"
@@ -158,4 +166,16 @@ check "the update is unpushed" test "$(q update show "$u1" --json | jget 'd["sta
 if in_repodata "$RELEASE" mc-upd; then fail "the release repo no longer lists it"; else ok "the release repo no longer lists it"; fi
 check "update list shows both states" bash -c "\"\$QUARRY_BIN\" update list --sig mc | grep -q unpushed"
 check "the audit log has the moves" bash -c "\"\$QUARRY_BIN\" audit --limit 30 | grep -q update.promote"
+
+# --- the signer stopped: the release fails, naming it, and nothing moves ---
+u2=$(as "$BOB" update create mc/el9 common "$b2" --json | jget 'd["id"]' /dev/stdin)
+check "update 2 goes to testing (closure passes)" as "$BOB" promote "$u2" --to testing
+check "and is approved" as "$ALICE" update approve "$u2"
+signer=$(ps --ppid "$HUB_PID" -o pid=,args= | awk '$3 == "hub" {print $1}')
+check "the hub's signer process is found" test -n "$signer"
+kill -9 $signer
+expect_fail 1 "signer" as "$ALICE" promote "$u2" --to release
+check "the update stays in testing" test "$(q update show "$u2" --json | jget 'd["state"]' /dev/stdin)" = testing
+if in_repodata "$RELEASE" mc-two; then fail "nothing reached the release repo"; else ok "nothing reached the release repo"; fi
+check "the testing repo still lists it" in_repodata "$TESTING" mc-two
 finish
