@@ -23,6 +23,7 @@ enum key_type {
 	T_OPTSTR,
 	T_ARCHES,
 	T_PATH,
+	T_PATHLIST,
 	T_CIDRS,
 	T_REPO
 };
@@ -114,6 +115,10 @@ static const struct key keys[] = {
      "tor-geoipdb IPv4 table, for countries the .mmdb does not know; empty: none"},
     {"geoip", "tor_v6", T_PATH, "/usr/share/tor/geoip6", STR(geo_tor6), 0, 0,
      "tor-geoipdb IPv6 table; empty: none"},
+    {"check", "base_repos", T_PATHLIST, "", STR(check_base_repos), 0, 0,
+     "local repos (comma-separated directories holding repodata/; $releasever and $basearch "
+     "are replaced) the closure, installable and conflicts checks add to the project's: the "
+     "distribution the SIG builds for; empty: none"},
     {"release_pkg", "repo", T_REPO, "common", STR(release_pkg_repo), 0, 0,
      "the repo of each project that gets the SIG's sig-SIG-release package (rebuilt when "
      "repos or keys change); nothing is built in a project without it; empty: no release "
@@ -239,6 +244,7 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_OPTSTR:
 	case T_ARCHES:
 	case T_PATH:
+	case T_PATHLIST:
 	case T_CIDRS:
 	case T_REPO:
 		if (strlen(value) >= k->size)
@@ -260,6 +266,20 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 			return "expected empty or a URL starting with http:// or https://";
 		if (k->type == T_PATH && *value && *value != '/')
 			return "expected empty or an absolute path";
+		if (k->type == T_PATHLIST) {
+			for (const char *p = value; *p;) {
+				size_t l = strcspn(p, ",");
+				const char *q = p;
+
+				while (q < p + l && isspace((unsigned char)*q))
+					q++;
+				if (q == p + l || *q != '/')
+					return "expected a comma-separated list of absolute paths";
+				p += l;
+				if (*p == ',')
+					p++;
+			}
+		}
 		if (k->type == T_CIDRS && check_cidrs(value) < 0)
 			return "expected a comma-separated list of CIDRs (10.0.0.0/8, ::1/128)";
 		if (k->type == T_REPO && *value &&

@@ -184,6 +184,39 @@ static void repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray
 		repo.dir = keep(j, dir);
 		g_array_append_val(out, repo);
 	}
+	/* The distribution underneath (check.base_repos), for this major and arch. */
+	if (hub->cfg.check_base_repos[0]) {
+		char **items = g_strsplit(hub->cfg.check_base_repos, ",", -1);
+		char major[32];
+
+		snprintf(major, sizeof(major), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(j->build, "major")));
+		for (char **it = items; *it; it++) {
+			struct q_check_repo repo;
+			char *dir = g_strstrip(g_strdup(*it)), *md;
+			GString *g = g_string_new(dir);
+
+			g_string_replace(g, "$releasever", major, 0);
+			g_string_replace(g, "$basearch", arch, 0);
+			g_free(dir);
+			dir = g_string_free(g, FALSE);
+			md = g_strdup_printf("%s/repodata/repomd.xml", dir);
+			if (!*dir || !q_fs_exists(md)) {
+				if (*dir)
+					q_check_out(
+					    res, "note: base repo %s has no repodata; left out\n",
+					    dir);
+				g_free(dir);
+				g_free(md);
+				continue;
+			}
+			g_free(md);
+			repo.dir = keep(j, dir);
+			repo.name = repo.dir;
+			g_array_append_val(out, repo);
+		}
+		g_strfreev(items);
+	}
 }
 
 /* Run check name of the job into res. */
@@ -191,7 +224,8 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 		      struct q_check_result *res)
 {
 	const char *hide[] = {hub->cfg.data_dir, NULL};
-	const char *show[] = {hub->pub_dir, hub->store_dir, NULL};
+	const char *show_fixed[] = {hub->pub_dir, hub->store_dir, NULL};
+	const char **show = show_fixed;
 	const json_t *arches = json_object_get(j->build, "arches");
 	bool per_arch = strcmp(name, "disttag") && strcmp(name, "rpmlint");
 	char self[PATH_MAX], major[32];
@@ -243,6 +277,22 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 			in.rpmlint_config = jstr(j->inputs, "rpmlint_config");
 			in.workdir = j->workdir;
 			in.hide = hide;
+			/* Base repos may live anywhere (a /tmp the sandbox empties). */
+			{
+				GPtrArray *sh = g_ptr_array_new();
+
+				g_ptr_array_add(sh, (gpointer)hub->pub_dir);
+				g_ptr_array_add(sh, (gpointer)hub->store_dir);
+				for (guint k = 0; k < repos->len; k++) {
+					const char *d =
+					    g_array_index(repos, struct q_check_repo, k).dir;
+
+					if (!g_str_has_prefix(d, hub->pub_dir))
+						g_ptr_array_add(sh, (gpointer)d);
+				}
+				g_ptr_array_add(sh, NULL);
+				show = (const char **)keep(j, (char *)g_ptr_array_free(sh, FALSE));
+			}
 			in.show = show;
 			in.cancel = &c->cancel;
 			if (q_check_run_isolated(name, self, &in, &part, &err) < 0) {
