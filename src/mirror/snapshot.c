@@ -605,13 +605,31 @@ int q_snapshot_load_file(const char *path, struct q_snapshot **out, struct q_err
 
 int q_snapshot_write_file(const char *path, json_t *doc, struct q_error *err)
 {
-	char *text = json_dumps(doc, JSON_COMPACT);
-	int rc;
+	/* Derived data, rebuilt from the database at every start: written to a
+	 * temporary name and renamed (readers never see half a file), but not
+	 * fsynced, which would cost every publish a disk flush. A file cut short
+	 * by a crash does not parse; readers keep what they had. */
+	char tmp[PATH_MAX];
+	FILE *f;
+	bool bad;
+	int rc = 0;
 
-	if (!text)
-		return q_error_set(err, Q_EINTERNAL, "cannot encode the mirror snapshot");
-	rc = q_fs_write_atomic(path, text, strlen(text), 0644, err);
-	free(text);
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return q_error_set(err, Q_EINVAL, "path '%s' is too long", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return q_error_set(err, Q_EIO, "cannot write '%s': %s", tmp, strerror(errno));
+	bad = json_dumpf(doc, f, JSON_COMPACT) < 0;
+	bad |= fclose(f) != 0;
+	if (bad) {
+		unlink(tmp);
+		return q_error_set(err, Q_EIO, "cannot write '%s'", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		rc = q_error_set(err, Q_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+				 strerror(errno));
+		unlink(tmp);
+	}
 	return rc;
 }
 
