@@ -34,6 +34,8 @@
 #include "hub/hub.h"
 
 #include <glib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -389,12 +391,36 @@ finish:
 	g_ptr_array_unref(j.strings);
 }
 
+/*
+ * Builds come first: while workers run tasks, a check waits (a second at a
+ * time) for them to finish, but never more than CHECK_YIELD_MAX seconds in
+ * a row, so a busy hub still checks.
+ */
+#define CHECK_YIELD_MAX 30
+
+static void yield_to_builds(struct q_checker *c, struct q_store *st)
+{
+	for (int waited = 0; waited < CHECK_YIELD_MAX && !c->cancel; waited++) {
+		struct q_error err = {0};
+		int64_t running = 0;
+
+		if (q_store_tasks_running(st, &running, &err) < 0 || running == 0)
+			return;
+		g_mutex_lock(&c->lock);
+		if (!c->stop)
+			g_cond_wait_until(&c->cond, &c->lock,
+					  g_get_monotonic_time() + G_TIME_SPAN_SECOND);
+		g_mutex_unlock(&c->lock);
+	}
+}
+
 static void run_queue(struct q_hub *hub, struct q_checker *c, struct q_store *st)
 {
 	while (!c->cancel) {
 		struct q_error err = {0};
 		json_t *row = NULL;
 
+		yield_to_builds(c, st);
 		if (q_store_check_take(st, &row, &err) < 0) {
 			q_warn("checker: %s", err.msg);
 			return;
@@ -411,8 +437,13 @@ static void *checker_main(void *arg)
 	struct q_hub *hub = arg;
 	struct q_checker *c = hub->checker;
 	struct q_error err = {0};
-	struct q_store *st = q_store_open(hub->db_path, &err);
+	struct q_store *st;
 
+	/* Checks are background work: builds and requests come first. On Linux
+	 * the nice value is per thread, and the check processes inherit it. */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0)
+		q_warn("checker: cannot lower its priority: %s", strerror(errno));
+	st = q_store_open(hub->db_path, &err);
 	if (!st) {
 		q_warn("checker: cannot open the database: %s", err.msg);
 		return NULL;

@@ -315,6 +315,9 @@ int q_store_crawl_get(struct q_store *st, int64_t id, json_t **out, struct q_err
 /* Crawls left running by a hub that stopped are marked failed (at start). */
 int q_store_crawl_reset(struct q_store *st, struct q_error *err);
 
+/* Build tasks claimed by a worker right now (state open). */
+int q_store_tasks_running(struct q_store *st, int64_t *n, struct q_error *err);
+
 /* --- updates, gating policies, signed copies (store_update.c; issue 5) --- */
 
 /* {"required_checks":"a,b","testing_days","lead_approval","auto_testing",

@@ -205,3 +205,14 @@ int q_store_check_inputs(struct q_store *st, int64_t build_id, json_t **out, str
 	*out = o;
 	return 0;
 }
+
+int q_store_tasks_running(struct q_store *st, int64_t *n, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st, "SELECT COUNT(*) FROM tasks WHERE state = 'open'", err);
+
+	if (!s)
+		return -1;
+	*n = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
