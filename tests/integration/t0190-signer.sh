@@ -210,6 +210,23 @@ done
 cat key1.asc >>answers.txt
 grep -q "BEGIN PGP PUBLIC KEY BLOCK" answers.txt && ok "answers hold the public key" || fail "answers hold the public key"
 ! grep -qi "PRIVATE KEY" answers.txt && ok "no answer holds PRIVATE KEY" || fail "no answer holds PRIVATE KEY"
+# The signer (and what it runs) holds no network socket: every socket of its
+# processes is a unix one.
+net_sockets() {
+	local pids inodes
+	pids="$1 $(pgrep -P "$1" | tr '\n' ' ' || true)"
+	inodes=$(for p in $pids; do ls -l "/proc/$p/fd" 2>/dev/null || true; done | sed -n 's/.*socket:\[\([0-9]*\)\].*/\1/p' | sort -u)
+	for i in $inodes; do
+		if cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 /proc/net/raw /proc/net/raw6 2>/dev/null |
+			awk -v i="$i" '$10 == i {f = 1} END {exit !f}'; then
+			echo "$i"
+		fi
+	done
+	true
+}
+found=$(net_sockets "$SIGNER_PID")
+[ -z "$found" ] && ok "the signer holds no network socket" || { fail "the signer holds no network socket"; diag "$found" "$(ls -l /proc/$SIGNER_PID/fd)"; }
+check "  (the same probe finds the hub's TCP listener)" test -n "$(net_sockets "$HUB_PID")"
 
 # ---- rotation ----
 LEAD=$(new_user lead1 user)
