@@ -31,6 +31,7 @@
 #include "core/fs.h"
 #include "core/log.h"
 #include "check/check.h"
+#include "hub/bgthread.h"
 #include "hub/hub.h"
 
 #include <glib.h>
@@ -43,12 +44,7 @@
 #define CHECKER_POLL 30 /* seconds between looks at the queue without a wake */
 
 struct q_checker {
-	pthread_t tid;
-	GMutex lock;
-	GCond cond;
-	bool stop;
-	bool wake;
-	volatile int cancel; /* set at stop: kills the running step */
+	struct q_bgthread t; /* t.cancel, set at stop, kills the running step */
 };
 
 /* Everything one check run owns. */
@@ -296,7 +292,7 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 				show = (const char **)keep(j, (char *)g_ptr_array_free(sh, FALSE));
 			}
 			in.show = show;
-			in.cancel = &c->cancel;
+			in.cancel = &c->t.cancel;
 			if (q_check_run_isolated(name, self, &in, &part, &err) < 0) {
 				q_check_set(&part, Q_CHECK_ERROR, "%s", err.msg);
 				q_error_clear(&err);
@@ -358,7 +354,7 @@ static void run_one(struct q_hub *hub, struct q_checker *c, struct q_store *st, 
 	chmod(j.workdir, 0755);
 	run_check(hub, c, &j, name, &res);
 finish:
-	if (c->cancel) {
+	if (c->t.cancel) {
 		q_info("check %s of build %" PRId64 " stopped: the hub is stopping", name, bid);
 	} else {
 		q_error_clear(&err);
@@ -400,23 +396,19 @@ finish:
 
 static void yield_to_builds(struct q_checker *c, struct q_store *st)
 {
-	for (int waited = 0; waited < CHECK_YIELD_MAX && !c->cancel; waited++) {
+	for (int waited = 0; waited < CHECK_YIELD_MAX && !c->t.cancel; waited++) {
 		struct q_error err = {0};
 		int64_t running = 0;
 
-		if (q_store_tasks_running(st, &running, &err) < 0 || running == 0)
+		if (q_store_tasks_running(st, &running, &err) < 0 || running == 0 ||
+		    !q_bgthread_sleep(&c->t, 1))
 			return;
-		g_mutex_lock(&c->lock);
-		if (!c->stop)
-			g_cond_wait_until(&c->cond, &c->lock,
-					  g_get_monotonic_time() + G_TIME_SPAN_SECOND);
-		g_mutex_unlock(&c->lock);
 	}
 }
 
 static void run_queue(struct q_hub *hub, struct q_checker *c, struct q_store *st)
 {
-	while (!c->cancel) {
+	while (!c->t.cancel) {
 		struct q_error err = {0};
 		json_t *row = NULL;
 
@@ -451,18 +443,8 @@ static void *checker_main(void *arg)
 	if (q_store_check_reset(st, &err) < 0)
 		q_warn("checker: %s", err.msg);
 	for (;;) {
-		gint64 until = g_get_monotonic_time() + CHECKER_POLL * G_TIME_SPAN_SECOND;
-
-		g_mutex_lock(&c->lock);
-		while (!c->stop && !c->wake)
-			if (!g_cond_wait_until(&c->cond, &c->lock, until))
-				break;
-		c->wake = false;
-		if (c->stop) {
-			g_mutex_unlock(&c->lock);
+		if (!q_bgthread_wait(&c->t, CHECKER_POLL))
 			break;
-		}
-		g_mutex_unlock(&c->lock);
 		run_queue(hub, c, st);
 	}
 	q_store_close(st);
@@ -473,46 +455,26 @@ int q_checker_start(struct q_hub *hub, struct q_error *err)
 {
 	struct q_checker *c = g_new0(struct q_checker, 1);
 
-	g_mutex_init(&c->lock);
-	g_cond_init(&c->cond);
-	c->wake = true; /* checks queued before a restart */
 	hub->checker = c;
-	if (pthread_create(&c->tid, NULL, checker_main, hub) != 0) {
+	if (q_bgthread_start(&c->t, checker_main, hub, "checker", err) < 0) {
 		hub->checker = NULL;
-		g_mutex_clear(&c->lock);
-		g_cond_clear(&c->cond);
 		g_free(c);
-		return q_error_set(err, Q_EINTERNAL, "cannot start the checker thread");
+		return -1;
 	}
 	return 0;
 }
 
 void q_checker_wake(struct q_hub *hub)
 {
-	struct q_checker *c = hub->checker;
-
-	if (!c)
-		return;
-	g_mutex_lock(&c->lock);
-	c->wake = true;
-	g_cond_signal(&c->cond);
-	g_mutex_unlock(&c->lock);
+	if (hub->checker)
+		q_bgthread_wake(&hub->checker->t);
 }
 
 void q_checker_stop(struct q_hub *hub)
 {
-	struct q_checker *c = hub->checker;
-
-	if (!c)
+	if (!hub->checker)
 		return;
-	g_mutex_lock(&c->lock);
-	c->stop = true;
-	c->cancel = 1;
-	g_cond_signal(&c->cond);
-	g_mutex_unlock(&c->lock);
-	pthread_join(c->tid, NULL);
-	g_mutex_clear(&c->lock);
-	g_cond_clear(&c->cond);
-	g_free(c);
+	q_bgthread_stop(&hub->checker->t);
+	g_free(hub->checker);
 	hub->checker = NULL;
 }

@@ -16,6 +16,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "hub/bgthread.h"
 #include "hub/hub.h"
 #include "mirror/crawl.h"
 
@@ -28,11 +29,7 @@
 #define MASTER ":master" /* not a host name: never a mirror's */
 
 struct q_crawler {
-	pthread_t tid;
-	GMutex lock;
-	GCond cond;
-	bool stop;
-	bool wake;
+	struct q_bgthread t;
 };
 
 /* One repo/arch as the crawl sees it. */
@@ -403,18 +400,10 @@ static void *crawler_main(void *arg)
 	for (;;) {
 		int64_t now = (int64_t)time(NULL);
 
-		g_mutex_lock(&c->lock);
-		while (!c->stop && !c->wake && now < next) {
-			g_cond_wait_until(&c->cond, &c->lock,
-					  g_get_monotonic_time() + G_TIME_SPAN_SECOND);
-			now = (int64_t)time(NULL);
-		}
-		c->wake = false;
-		if (c->stop) {
-			g_mutex_unlock(&c->lock);
+		/* Until woken (a queued crawl) or the schedule says so. */
+		if (!q_bgthread_wait(&c->t, next > now ? MIN(next - now, 3600) : 0))
 			break;
-		}
-		g_mutex_unlock(&c->lock);
+		now = (int64_t)time(NULL);
 		if (now >= next) {
 			int64_t id;
 
@@ -433,45 +422,26 @@ int q_crawler_start(struct q_hub *hub, struct q_error *err)
 {
 	struct q_crawler *c = g_new0(struct q_crawler, 1);
 
-	g_mutex_init(&c->lock);
-	g_cond_init(&c->cond);
-	c->wake = true; /* crawls queued before a restart */
 	hub->crawler = c;
-	if (pthread_create(&c->tid, NULL, crawler_main, hub) != 0) {
+	if (q_bgthread_start(&c->t, crawler_main, hub, "crawler", err) < 0) {
 		hub->crawler = NULL;
-		g_mutex_clear(&c->lock);
-		g_cond_clear(&c->cond);
 		g_free(c);
-		return q_error_set(err, Q_EINTERNAL, "cannot start the crawler thread");
+		return -1;
 	}
 	return 0;
 }
 
 void q_crawler_wake(struct q_hub *hub)
 {
-	struct q_crawler *c = hub->crawler;
-
-	if (!c)
-		return;
-	g_mutex_lock(&c->lock);
-	c->wake = true;
-	g_cond_signal(&c->cond);
-	g_mutex_unlock(&c->lock);
+	if (hub->crawler)
+		q_bgthread_wake(&hub->crawler->t);
 }
 
 void q_crawler_stop(struct q_hub *hub)
 {
-	struct q_crawler *c = hub->crawler;
-
-	if (!c)
+	if (!hub->crawler)
 		return;
-	g_mutex_lock(&c->lock);
-	c->stop = true;
-	g_cond_signal(&c->cond);
-	g_mutex_unlock(&c->lock);
-	pthread_join(c->tid, NULL);
-	g_mutex_clear(&c->lock);
-	g_cond_clear(&c->cond);
-	g_free(c);
+	q_bgthread_stop(&hub->crawler->t);
+	g_free(hub->crawler);
 	hub->crawler = NULL;
 }
