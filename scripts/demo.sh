@@ -76,8 +76,8 @@ curl -fsS -o "$DEMO/RPM-GPG-KEY-quarry-cloud" "$HUB/pub/sig/keys/RPM-GPG-KEY-qua
 cat >"$DEMO/demo.repo" <<REPO
 [sig-cloud-common-9]
 name=Cloud SIG common (Quarry demo)
-baseurl=$HUB/pub/sig/9/cloud/x86_64/common/
-gpgcheck=0
+metalink=$HUB/metalink?repo=sig-cloud-common-9&arch=\$basearch
+gpgcheck=1
 repo_gpgcheck=1
 gpgkey=file://$DEMO/RPM-GPG-KEY-quarry-cloud
 REPO
@@ -90,7 +90,8 @@ Quarry is running: $HUB   (pid $(cat "$DEMO/hub.pid"); stop it with: kill \$(cat
   admin token (also in $DEMO/admin.token):
     export QUARRY_HUB=$HUB QUARRY_TOKEN=\$(cat $DEMO/admin.token)
 
-Install the sample package with dnf (signed repodata, checked against the SIG's key):
+Install the sample package with dnf, through the metalink (the package and the
+repodata signed, both checked against the SIG's key; sig-cloud-release is there too):
   dnf -y --installroot $DEMO/root --releasever 9 --setopt=reposdir=/dev/null --config /dev/null \\
       --setopt=cachedir=$DEMO/root.cache -c $DEMO/demo.repo install cloud-hello
   cat $DEMO/root/usr/share/cloud-hello/hello.txt
