@@ -66,6 +66,9 @@ static const struct key keys[] = {
     {"signing", "socket", T_PATH, "", STR(signing_socket), 0, 0,
      "unix socket of a separate `quarry signer` (its own user and keys); empty: the hub forks "
      "a signer over DATA/keys"},
+    {"signing", "rotation_overlap", T_DURATION, "30d", NUM(rotation_overlap), 0, 365 * 86400,
+     "after a key rotation, repomd.xml is signed by the old key too for this long, so "
+     "clients that only know the old key keep verifying; 0: new key only"},
     {"signing", "timeout", T_DURATION, "2m", NUM(signing_timeout), 1, 3600,
      "how long the signer may stay silent in one operation before it fails"},
     {"log", "level", T_LEVEL, "info", STR(log_level), 0, 0, "error, warn, info or debug"},

@@ -234,13 +234,34 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	struct q_publish_req req;
 	struct q_publish_result res;
 	struct q_store_pubset set = {0};
-	char arch_dir[1400], last[65], (*paths)[1300] = NULL;
+	char arch_dir[1400], last[65], (*paths)[1300] = NULL, fpr_both[160];
 	size_t i, n;
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
 
 	snprintf(arch_dir, sizeof(arch_dir), "%s/sig/%" PRId64 "/%s/%s/%s", hub->pub_dir, major,
 		 sig, arch, name);
+	/* Inside a rotation's overlap, the key retired last signs repomd.xml too. */
+	if (fpr && hub->cfg.rotation_overlap > 0) {
+		json_t *keys = NULL, *k;
+		int64_t best = 0, cut = (int64_t)time(NULL) - hub->cfg.rotation_overlap;
+		size_t ki;
+
+		if (q_store_sig_keys(st, sig, &keys, err) < 0)
+			return -1;
+		json_array_foreach (keys, ki, k) {
+			int64_t retired = json_integer_value(json_object_get(k, "retired"));
+			const char *kf = json_string_value(json_object_get(k, "fpr"));
+
+			if (retired > cut && retired > best && kf && strcmp(kf, fpr)) {
+				best = retired;
+				snprintf(fpr_both, sizeof(fpr_both), "%s+%s", fpr, kf);
+			}
+		}
+		json_decref(keys);
+		if (best)
+			fpr = fpr_both;
+	}
 	fd = lock_repo_arch(hub, repo_id, arch, err);
 	if (fd < 0)
 		return -1;

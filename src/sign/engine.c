@@ -350,40 +350,66 @@ out:
 	return ret;
 }
 
+/* The secret key fpr (cached), with a reference for the caller. Under s->lock. */
+static int engine_key(struct q_sign_engine *s, const char *fpr, gpgme_key_t *out,
+		      struct q_error *err)
+{
+	gpgme_key_t key = g_hash_table_lookup(s->keys, fpr);
+	gpgme_error_t ge;
+
+	*out = NULL;
+	if (!key) {
+		ge = gpgme_get_key(s->ctx, fpr, &key, 1);
+		if (ge)
+			return q_error_set(
+			    err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
+			    "secret key '%s' not found in '%s': %s", fpr, s->keydir, gerr(ge));
+		g_hash_table_insert(s->keys, g_strdup(fpr), key);
+	}
+	gpgme_key_ref(key);
+	*out = key;
+	return 0;
+}
+
+/*
+ * fpr is one fingerprint, or two joined by '+' ("NEW+OLD"): during a key
+ * rotation's overlap repomd.xml carries a signature by each key, so a
+ * client that knows either one verifies it.
+ */
 int q_sign_engine_sign(struct q_sign_engine *s, const char *fpr, const char *data, size_t len,
 		       char **sig_out, size_t *sig_len, struct q_error *err)
 {
 	gpgme_data_t in = NULL, sig = NULL;
-	gpgme_key_t key = NULL;
+	gpgme_key_t keys[2] = {NULL, NULL};
 	gpgme_sign_result_t res;
-	gpgme_error_t ge;
+	gpgme_error_t ge = 0;
+	char fprs[2][64] = {"", ""};
+	const char *plus = strchr(fpr, '+');
 	char *mem = NULL;
-	size_t n = 0;
-	int ret = -1;
+	size_t n = 0, nkeys = plus ? 2 : 1;
+	int ret = -1, nsig = 0;
 
 	*sig_out = NULL;
 	*sig_len = 0;
-	if (!q_sign_valid_fpr(fpr))
-		return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%s'", fpr);
+	if (plus) {
+		snprintf(fprs[0], sizeof(fprs[0]), "%.*s", (int)MIN((size_t)(plus - fpr), 63), fpr);
+		snprintf(fprs[1], sizeof(fprs[1]), "%s", plus + 1);
+	} else {
+		snprintf(fprs[0], sizeof(fprs[0]), "%s", fpr);
+	}
+	for (size_t k = 0; k < nkeys; k++)
+		if (!q_sign_valid_fpr(fprs[k]) || strlen(fpr) > 40 * 2 + 1)
+			return q_error_set(err, Q_EINVAL, "invalid key fingerprint '%.90s'", fpr);
 
 	pthread_mutex_lock(&s->lock);
-	key = g_hash_table_lookup(s->keys, fpr);
-	if (key) {
-		gpgme_key_ref(key);
-	} else {
-		ge = gpgme_get_key(s->ctx, fpr, &key, 1);
-		if (ge) {
-			key = NULL;
-			q_error_set(err, gpg_err_code(ge) == GPG_ERR_EOF ? Q_ENOTFOUND : Q_EIO,
-				    "secret key '%s' not found in '%s': %s", fpr, s->keydir,
-				    gerr(ge));
-			goto out;
-		}
-		gpgme_key_ref(key);
-		g_hash_table_insert(s->keys, g_strdup(fpr), key);
-	}
 	gpgme_signers_clear(s->ctx);
-	ge = gpgme_signers_add(s->ctx, key);
+	for (size_t k = 0; k < nkeys; k++) {
+		if (engine_key(s, fprs[k], &keys[k], err) < 0)
+			goto out;
+		ge = gpgme_signers_add(s->ctx, keys[k]);
+		if (ge)
+			break;
+	}
 	if (!ge)
 		ge = gpgme_data_new_from_mem(&in, data, len, 0);
 	if (!ge)
@@ -395,7 +421,9 @@ int q_sign_engine_sign(struct q_sign_engine *s, const char *fpr, const char *dat
 		goto out;
 	}
 	res = gpgme_op_sign_result(s->ctx);
-	if (!res || res->invalid_signers || !res->signatures) {
+	for (gpgme_new_signature_t g = res ? res->signatures : NULL; g; g = g->next)
+		nsig++;
+	if (!res || res->invalid_signers || nsig != (int)nkeys) {
 		q_error_set(err, Q_EIO, "cannot sign: key '%s' was not usable", fpr);
 		goto out;
 	}
@@ -422,7 +450,8 @@ out:
 		gpgme_data_release(sig);
 	if (in)
 		gpgme_data_release(in);
-	if (key)
-		gpgme_key_unref(key);
+	for (size_t k = 0; k < 2; k++)
+		if (keys[k])
+			gpgme_key_unref(keys[k]);
 	return ret;
 }
