@@ -23,6 +23,7 @@
 #   api METHOD PATH [CURL_ARGS…] req on $QUARRY_HUB/api/v1/PATH with the token
 #   expect_status CODE METHOD PATH [CURL_ARGS…]    api + check the status
 #   new_user NAME ROLE           create a user, print a token for them
+#   in_repodata DIR NAME         the published metadata at DIR lists package NAME
 #   finish                       print the plan, exit 1 if anything failed
 #   test_cleanup                 define it to stop the test's own processes at exit
 
@@ -290,6 +291,23 @@ expect_status() {
 		fail "$1 $2 → $code (got $got)"
 		diag "$(head -c 2000 "$T/body")"
 	fi
+}
+
+# in_repodata DIR NAME: succeeds when the repo at DIR (a published arch
+# directory) lists package NAME in its primary metadata. Removed files stay
+# in Packages/ for publish.grace_period: the metadata is what counts. A repo
+# never published lists nothing.
+in_repodata() {
+	python3 - "$1" "$2" <<'PY'
+import gzip, os, re, sys, xml.etree.ElementTree as ET
+d, name = sys.argv[1], sys.argv[2]
+if not os.path.exists(d + "/repodata/repomd.xml"):
+    sys.exit(1)
+ns = {"r": "http://linux.duke.edu/metadata/repo"}
+root = ET.parse(d + "/repodata/repomd.xml").getroot()
+href = [x.find("r:location", ns).get("href") for x in root.findall("r:data", ns) if x.get("type") == "primary"][0]
+sys.exit(0 if re.search(rb"<name>" + re.escape(name.encode()) + rb"</name>", gzip.open(d + "/" + href).read()) else 1)
+PY
 }
 
 # jget EXPR [FILE]: a value from JSON (python expression on d), default $T/body.

@@ -28,18 +28,6 @@ q sig member add mc bob --role member >/dev/null
 q sig member add mc alice --role lead >/dev/null
 q sig member add other carol --role lead >/dev/null
 as() { local tok=$1; shift; QUARRY_TOKEN=$tok "$QUARRY_BIN" "$@"; }
-# in_repodata DIR NAME: the repo's published metadata lists package NAME
-# (removed files stay in Packages/ for publish.grace_period; the metadata is what counts).
-in_repodata() {
-	python3 - "$1" "$2" <<'PY'
-import gzip, re, sys, xml.etree.ElementTree as ET
-d, name = sys.argv[1], sys.argv[2]
-ns = {"r": "http://linux.duke.edu/metadata/repo"}
-root = ET.parse(d + "/repodata/repomd.xml").getroot()
-href = [x.find("r:location", ns).get("href") for x in root.findall("r:data", ns) if x.get("type") == "primary"][0]
-sys.exit(0 if re.search(rb"<name>" + re.escape(name.encode()) + rb"</name>", gzip.open(d + "/" + href).read()) else 1)
-PY
-}
 
 PKG_ARCH=noarch make_git_pkg "$T/g1" mc-upd 1.0 1
 PKG_ARCH=noarch make_git_pkg "$T/g2" mc-two 1.0 1

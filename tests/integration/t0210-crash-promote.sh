@@ -34,19 +34,8 @@ where() { # where REPO NAME: "yes" when the repo holds NAME
 names = {p["nevra"].rsplit("-", 2)[0] for p in json.load(sys.stdin).get("packages", [])}
 print("yes" if sys.argv[1] in names else "no")' "$2"
 }
-in_repodata() { # in_repodata REPO NAME: the published metadata lists NAME
-	python3 - "$DATA/pub/sig/9/mc/x86_64/$1" "$2" <<'PY'
-import gzip, os, re, sys, xml.etree.ElementTree as ET
-d, name = sys.argv[1], sys.argv[2]
-if not os.path.exists(d + "/repodata/repomd.xml"):
-    print("no")  # never published: lists nothing
-    sys.exit(0)
-ns = {"r": "http://linux.duke.edu/metadata/repo"}
-root = ET.parse(d + "/repodata/repomd.xml").getroot()
-href = [x.find("r:location", ns).get("href") for x in root.findall("r:data", ns) if x.get("type") == "primary"][0]
-found = re.search(rb"<name>" + re.escape(name.encode()) + rb"</name>", gzip.open(d + "/" + href).read())
-print("yes" if found else "no")
-PY
+listed() { # listed REPO NAME: "yes" when the published metadata lists NAME
+	if in_repodata "$DATA/pub/sig/9/mc/x86_64/$1" "$2"; then echo yes; else echo no; fi
 }
 
 delays=(0.03 0.09 0.15 0.22)
@@ -76,9 +65,9 @@ for r in $(seq 0 $((ROUNDS - 1))); do
 			diag "round $r: update $u is '$state' but crash$i: testing=$t release=$rl"
 		fi
 		# After the restart the dirty repos are republished: the metadata agrees.
-		if [ "$(in_repodata common-testing "crash$i")/$(in_repodata common "crash$i")" != "$t/$rl" ]; then
+		if [ "$(listed common-testing "crash$i")/$(listed common "crash$i")" != "$t/$rl" ]; then
 			consistent=0
-			diag "round $r: crash$i: metadata testing=$(in_repodata common-testing "crash$i") release=$(in_repodata common "crash$i"), database $t/$rl"
+			diag "round $r: crash$i: metadata testing=$(listed common-testing "crash$i") release=$(listed common "crash$i"), database $t/$rl"
 		fi
 	done
 	if [ "$consistent" = 1 ]; then
