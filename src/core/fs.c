@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <ftw.h>
 #include <libgen.h>
 #include <sys/stat.h>
@@ -227,4 +228,19 @@ int q_fs_link_or_copy(const char *src, const char *dst, struct q_error *err)
 		return q_error_set(err, Q_EIO, "cannot link '%s' to '%s': %s", src, dst,
 				   strerror(errno));
 	return q_fs_copy_file(src, dst, 0644, err);
+}
+
+int q_fs_lock_file(const char *path, struct q_error *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return q_error_set(err, Q_EIO, "cannot open lock '%s': %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path, strerror(errno));
+	}
+	return fd;
 }

@@ -29,5 +29,8 @@ int q_fs_copy_file(const char *src, const char *dst, mode_t mode, struct q_error
 /* Hard-link src to dst, copying when linking is impossible (EXDEV). */
 int q_fs_link_or_copy(const char *src, const char *dst, struct q_error *err);
 int q_fs_exists(const char *path);
+/* Open (creating) the lock file path and take an exclusive flock on it,
+ * waiting for it; returns the fd (close it to unlock) or -1 with err. */
+int q_fs_lock_file(const char *path, struct q_error *err);
 
 #endif

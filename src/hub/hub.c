@@ -206,20 +206,9 @@ static int64_t now_usec(void)
 static int lock_repo_arch(struct q_hub *hub, int64_t repo_id, const char *arch, struct q_error *err)
 {
 	char path[1300];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/repo-%" PRId64 "-%s.lock", hub->locks_dir, repo_id, arch);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return q_error_set(err, Q_EIO, "cannot open lock '%s': %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path,
-					   strerror(errno));
-		}
-	}
-	return fd;
+	return q_fs_lock_file(path, err);
 }
 
 static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, const char *arch,

@@ -396,20 +396,9 @@ static int inspect(const struct relpkg *rp, const char *path, struct q_rpm_info 
 static int lock_project(struct q_hub *hub, int64_t project_id, struct q_error *err)
 {
 	char path[1300];
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/release-pkg-%" PRId64 ".lock", hub->locks_dir, project_id);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return q_error_set(err, Q_EIO, "cannot open lock '%s': %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			close(fd);
-			return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path,
-					   strerror(errno));
-		}
-	}
-	return fd;
+	return q_fs_lock_file(path, err);
 }
 
 /*

@@ -1353,15 +1353,9 @@ static int lock_dir(const char *arch_dir, int *lockfd, struct q_error *err)
 
 	if (join(path, arch_dir, PUB_LOCK, err) < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = q_fs_lock_file(path, err);
 	if (fd < 0)
-		return q_error_set(err, Q_EIO, "cannot open '%s': %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno == EINTR)
-			continue;
-		close(fd);
-		return q_error_set(err, Q_EIO, "cannot lock '%s': %s", path, strerror(errno));
-	}
+		return -1;
 	*lockfd = fd;
 	return 0;
 }
