@@ -200,6 +200,22 @@ static void publish_after(struct q_hub *hub, struct q_store *st, json_t *update,
 	}
 }
 
+/* After a committed move: publish the repos named by which, then
+ * *result = {"update" (as it is now), "published"}. */
+static int finish_move(struct q_hub *hub, struct q_store *st, json_t *update, int64_t update_id,
+		       const char *const *which, json_t **result, struct q_error *err)
+{
+	json_t *published = json_array(), *now = NULL;
+
+	publish_after(hub, st, update, which, published);
+	if (q_store_update_get(st, update_id, &now, err) < 0) {
+		json_decref(published);
+		return -1;
+	}
+	*result = json_pack("{s:o,s:o}", "update", now, "published", published);
+	return 0;
+}
+
 int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *to,
 		  const char *actor, json_t **result, struct q_error *err)
 {
@@ -265,21 +281,16 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 			goto rollback;
 	}
 	{
-		json_t *published = json_array(), *now = NULL;
 		static const char *const both[] = {"testing_repo", "release_repo", NULL};
 		static const char *const testing_only[] = {"testing_repo", NULL};
 		static const char *const release_only[] = {"release_repo", NULL};
 
-		publish_after(hub, st, update,
-			      src                      ? both
-			      : !strcmp(to, "release") ? release_only
-						       : testing_only,
-			      published);
-		if (q_store_update_get(st, update_id, &now, err) < 0) {
-			json_decref(published);
+		if (finish_move(hub, st, update, update_id,
+				src                      ? both
+				: !strcmp(to, "release") ? release_only
+							 : testing_only,
+				result, err) < 0)
 			goto out;
-		}
-		*result = json_pack("{s:o,s:o}", "update", now, "published", published);
 	}
 	rc = 0;
 	goto out;
@@ -329,7 +340,6 @@ int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const
 				goto out;
 			json_array_foreach (arts, k, a) {
 				struct ppkg p = {0};
-				json_t *keys = NULL;
 
 				if (strcmp(json_string_value(json_object_get(a, "kind")), "rpm"))
 					continue;
@@ -341,7 +351,6 @@ int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const
 				}
 				if (p.id)
 					g_array_append_val(pkgs, p);
-				json_decref(keys);
 			}
 			json_decref(arts);
 		}
@@ -367,16 +376,11 @@ int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const
 			goto rollback;
 	}
 	{
-		json_t *published = json_array(), *now = NULL;
-		const char *const list[] = {which, NULL};
+		const char *const list[] = {which, NULL}, *const none[] = {NULL};
 
-		if (strcmp(from, "candidate"))
-			publish_after(hub, st, update, list, published);
-		if (q_store_update_get(st, update_id, &now, err) < 0) {
-			json_decref(published);
+		if (finish_move(hub, st, update, update_id, strcmp(from, "candidate") ? list : none,
+				result, err) < 0)
 			goto out;
-		}
-		*result = json_pack("{s:o,s:o}", "update", now, "published", published);
 	}
 	rc = 0;
 	goto out;
