@@ -5,7 +5,9 @@
  * A project is a SIG on one EL major with a variant: its build branch is
  * rMAJOR-sig-SIG-VARIANT and its dist tag .elMAJOR.SHORT (derived, never
  * stored twice). A repo belongs to a project, has a channel and a subset of
- * the project's arches.
+ * the project's arches. Candidate repos take tags and uploads from SIG
+ * members; testing and release repos change only through updates (gating in
+ * uploads.c, moves in hub/promote.c).
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -202,8 +204,10 @@ void q_api_repo_create(struct q_request *r, const char **caps)
 		goto fail;
 	if (!channel)
 		channel = "release";
-	if (strcmp(channel, "testing") && strcmp(channel, "release")) {
-		q_error_set(&err, Q_EINVAL, "channel '%.16s' is unknown; use testing or release",
+	if (strcmp(channel, "candidate") && strcmp(channel, "testing") &&
+	    strcmp(channel, "release")) {
+		q_error_set(&err, Q_EINVAL,
+			    "channel '%.16s' is unknown; use candidate, testing or release",
 			    channel);
 		goto fail;
 	}

@@ -342,7 +342,9 @@ void q_api_policy_put(struct q_request *r, const char **caps)
 	    q_api_str(body, "rpmlint_config", 0, MAX_RPMLINTRC, &rc, &err) < 0 ||
 	    bool_field(body, p, "lead_approval", &err) < 0 ||
 	    bool_field(body, p, "auto_testing", &err) < 0 ||
-	    bool_field(body, p, "sign_testing", &err) < 0)
+	    bool_field(body, p, "sign_testing", &err) < 0 ||
+	    bool_field(body, p, "uploads_testing", &err) < 0 ||
+	    bool_field(body, p, "uploads_release", &err) < 0)
 		goto fail;
 	if (checks) {
 		char **items = g_strsplit(checks, ",", -1);

@@ -15,7 +15,9 @@ enum { O_ARCH, O_CHANNEL };
 
 static const struct q_cli_opt repo_opts[] = {
     [O_ARCH] = {"arch", "LIST", "comma-separated arches, a subset of the project's"},
-    [O_CHANNEL] = {"channel", "C", "testing or release (default: the hub's, release)"},
+    [O_CHANNEL] = {"channel", "C",
+		   "candidate (tags and uploads by SIG members), testing or release (changed "
+		   "by updates only); default: release"},
 };
 
 static const struct q_col repo_cols[] = {
@@ -142,9 +144,10 @@ static int repo_create(struct q_client *c, struct q_cli_args *a)
 		ret = q_cli_usage_error(a, "%s", err.msg);
 		goto out;
 	}
-	if (channel && strcmp(channel, "testing") && strcmp(channel, "release")) {
-		ret = q_cli_usage_error(a, "channel '%s' is unknown; use testing or release",
-					channel);
+	if (channel && strcmp(channel, "candidate") && strcmp(channel, "testing") &&
+	    strcmp(channel, "release")) {
+		ret = q_cli_usage_error(
+		    a, "channel '%s' is unknown; use candidate, testing or release", channel);
 		goto out;
 	}
 	body = json_pack("{s:s, s:O}", "name", parts[2], "arches", arches);

@@ -10,7 +10,20 @@
 
 #include <glib.h>
 
-enum { O_NOTES, O_SIG, O_STATE, O_TO, O_CHECKS, O_DAYS, O_APPROVAL, O_AUTO, O_SIGN, O_RPMLINTRC };
+enum {
+	O_NOTES,
+	O_SIG,
+	O_STATE,
+	O_TO,
+	O_CHECKS,
+	O_DAYS,
+	O_APPROVAL,
+	O_AUTO,
+	O_SIGN,
+	O_RPMLINTRC,
+	O_UP_TESTING,
+	O_UP_RELEASE
+};
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt update_opts[] = {
@@ -28,6 +41,12 @@ static const struct q_cli_opt update_opts[] = {
     [O_AUTO] = {"auto-testing", "true|false", "move to testing as soon as the checks pass"},
     [O_SIGN] = {"sign-testing", "true|false", "sign packages in testing too"},
     [O_RPMLINTRC] = {"rpmlint-config", "FILE", "the project's rpmlint configuration"},
+    [O_UP_TESTING] = {"uploads-testing", "true|false",
+		      "RPMs that Quarry did not build (uploads) may enter testing repos (by a "
+		      "release engineer's override)"},
+    [O_UP_RELEASE] = {"uploads-release", "true|false",
+		      "RPMs that Quarry did not build (uploads) may enter release repos (by a "
+		      "release engineer's override)"},
 };
 
 static const struct q_col update_cols[] = {
@@ -54,9 +73,10 @@ static const struct q_col check_cols[] = {
     {"build", "BUILD"}, {"name", "CHECK"}, {"state", "STATE"}, {"summary", "SUMMARY"}};
 
 static const struct q_col policy_fields[] = {
-    {"required_checks", "required checks"}, {"testing_days", "testing days"},
-    {"lead_approval", "lead approval"},     {"auto_testing", "auto testing"},
-    {"sign_testing", "sign testing"},       {"rpmlint_config", "rpmlint config"},
+    {"required_checks", "required checks"},    {"testing_days", "testing days"},
+    {"lead_approval", "lead approval"},        {"auto_testing", "auto testing"},
+    {"sign_testing", "sign testing"},          {"uploads_testing", "uploads to testing"},
+    {"uploads_release", "uploads to release"}, {"rpmlint_config", "rpmlint config"},
 };
 
 /* "12 foo-1.0-1.el9.mc, 13 …" for tables. */
@@ -345,7 +365,9 @@ static int policy_set(struct q_client *c, struct q_cli_args *a)
 	}
 	if (bool_opt(a, O_APPROVAL, "lead_approval", body) ||
 	    bool_opt(a, O_AUTO, "auto_testing", body) ||
-	    bool_opt(a, O_SIGN, "sign_testing", body)) {
+	    bool_opt(a, O_SIGN, "sign_testing", body) ||
+	    bool_opt(a, O_UP_TESTING, "uploads_testing", body) ||
+	    bool_opt(a, O_UP_RELEASE, "uploads_release", body)) {
 		json_decref(body);
 		return 2;
 	}
@@ -371,8 +393,9 @@ static int policy_set(struct q_client *c, struct q_cli_args *a)
 static const struct q_cli_cmd policy_cmds[] = {
     {"show", "SIG/PROJECT", "show a project's gating policy", 1, 1, 0, 0, policy_show},
     {"set", "SIG/PROJECT", "change a project's gating policy (SIG leads)", 1, 1,
-     B(O_CHECKS) | B(O_DAYS) | B(O_APPROVAL) | B(O_AUTO) | B(O_SIGN) | B(O_RPMLINTRC), 0,
-     policy_set},
+     B(O_CHECKS) | B(O_DAYS) | B(O_APPROVAL) | B(O_AUTO) | B(O_SIGN) | B(O_RPMLINTRC) |
+	 B(O_UP_TESTING) | B(O_UP_RELEASE),
+     0, policy_set},
 };
 
 static const struct q_cli_family policy_family = {

@@ -203,12 +203,12 @@ static void make_repo_file(const struct q_hub *hub, struct relpkg *rp, const cha
 	while (ul && url[ul - 1] == '/')
 		url[--ul] = '\0';
 	rp->repo_file = g_string_new(NULL);
-	g_string_append_printf(rp->repo_file,
-			       "# The repositories of SIG %s for EL %" PRId64
-			       ", from package %s (made by Quarry).\n"
-			       "# Testing repositories are disabled; enable one with\n"
-			       "#   dnf config-manager --set-enabled sig-%s-REPO\n",
-			       rp->sig, rp->major, rp->name, rp->sig);
+	g_string_append_printf(
+	    rp->repo_file,
+	    "# The repositories of SIG %s for EL %" PRId64 ", from package %s (made by Quarry).\n"
+	    "# Candidate and testing repositories are disabled; enable one with\n"
+	    "#   dnf config-manager --set-enabled sig-%s-REPO\n",
+	    rp->sig, rp->major, rp->name, rp->sig);
 	json_array_foreach (rp->listed, i, r) {
 		const char *name = json_string_value(json_object_get(r, "name"));
 		const char *channel = json_string_value(json_object_get(r, "channel"));
@@ -223,7 +223,7 @@ static void make_repo_file(const struct q_hub *hub, struct relpkg *rp, const cha
 		    "gpgcheck=1\n"
 		    "repo_gpgcheck=1\n"
 		    "gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-quarry-%s\n",
-		    name, url, rp->sig, name, strcmp(channel, "testing") ? 1 : 0, rp->sig);
+		    name, url, rp->sig, name, strcmp(channel, "release") ? 0 : 1, rp->sig);
 	}
 }
 

@@ -104,7 +104,7 @@ int q_store_project_create(struct q_store *st, const char *sig, json_t *fields,
 int q_store_project_get(struct q_store *st, const char *sig, const char *project, json_t **out,
 			struct q_error *err);
 int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err);
-/* fields: name, channel, arches (array). */
+/* fields: name, channel (candidate, testing, release), arches (array). */
 int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *fields,
 			struct q_error *err);
 /* The repo with "id", "major", "dist_tag", "key_fingerprint" added for internal use. */
@@ -321,7 +321,8 @@ int q_store_tasks_running(struct q_store *st, int64_t *n, struct q_error *err);
 /* --- updates, gating policies, signed copies (store_update.c; issue 5) --- */
 
 /* {"required_checks":"a,b","testing_days","lead_approval","auto_testing",
- * "sign_testing","rpmlint_config"}: the project's row, or the defaults. */
+ * "sign_testing","rpmlint_config","uploads_testing","uploads_release"}: the
+ * project's row, or the defaults. */
 int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, struct q_error *err);
 /* p: every field of _get (already validated). */
 int q_store_policy_put(struct q_store *st, int64_t project_id, json_t *p, struct q_error *err);

@@ -258,6 +258,26 @@ static const char *migrations[] = {
     "  fpr TEXT NOT NULL,"
     "  signed_id INTEGER NOT NULL REFERENCES packages(id),"
     "  PRIMARY KEY (package_id, fpr));",
+    /* 6: candidate repos, where SIG members tag and upload freely (testing and
+     * release change only through updates); policies say whether RPMs that
+     * Quarry did not build (uploads) may enter testing or release. SQLite
+     * cannot change a CHECK in place: the repos table is rebuilt, ids kept
+     * (q_store_migrate turns foreign keys off around the migrations). */
+    "CREATE TABLE repos_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  name TEXT NOT NULL,"
+    "  channel TEXT NOT NULL CHECK (channel IN ('candidate','testing','release')),"
+    "  arches TEXT NOT NULL,"
+    "  dirty INTEGER NOT NULL DEFAULT 0,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (project_id, name));"
+    "INSERT INTO repos_new (id, project_id, name, channel, arches, dirty, created) "
+    "  SELECT id, project_id, name, channel, arches, dirty, created FROM repos;"
+    "DROP TABLE repos;"
+    "ALTER TABLE repos_new RENAME TO repos;"
+    "ALTER TABLE policies ADD COLUMN uploads_testing INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE policies ADD COLUMN uploads_release INTEGER NOT NULL DEFAULT 0;",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
@@ -509,7 +529,7 @@ void q_store_rollback(struct q_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int q_store_migrate(struct q_store *st, struct q_error *err)
+static int migrate(struct q_store *st, struct q_error *err)
 {
 	sqlite3_stmt *s;
 	int64_t version = 0;
@@ -550,12 +570,39 @@ int q_store_migrate(struct q_store *st, struct q_error *err)
 			goto fail_set;
 		q_info("database '%s' migrated to schema version %" PRId64, st->path, v + 1);
 	}
+	s = sq_prep(st, "PRAGMA foreign_key_check", err);
+	if (!s)
+		goto fail_set;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		q_error_set(err, Q_EINTERNAL,
+			    "after migrating, table '%s' row %lld refers to a missing row of '%s'",
+			    (const char *)sqlite3_column_text(s, 0),
+			    (long long)sqlite3_column_int64(s, 1),
+			    (const char *)sqlite3_column_text(s, 2));
+		sqlite3_finalize(s);
+		goto fail_set;
+	}
+	sqlite3_finalize(s);
 	return q_store_commit(st, err);
 fail:
 	sq_db_error(st, err, "migrating");
 fail_set:
 	q_store_rollback(st);
 	return -1;
+}
+
+/* A migration may rebuild a table that others reference (SQLite's way to
+ * change a constraint): foreign keys are off while migrating, checked before
+ * the commit, and on again after it. The pragma is a no-op inside a
+ * transaction, hence out here. */
+int q_store_migrate(struct q_store *st, struct q_error *err)
+{
+	int rc;
+
+	sqlite3_exec(st->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+	rc = migrate(st, err);
+	sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	return rc;
 }
 
 /* --- users and tokens --- */

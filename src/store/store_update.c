@@ -15,7 +15,8 @@ int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, str
 	sqlite3_stmt *s =
 	    sq_prep(st,
 		    "SELECT required_checks, testing_days, lead_approval, auto_testing, "
-		    "sign_testing, rpmlint_config FROM policies WHERE project_id = ?",
+		    "sign_testing, rpmlint_config, uploads_testing, uploads_release "
+		    "FROM policies WHERE project_id = ?",
 		    err);
 	json_t *rows = NULL;
 
@@ -27,9 +28,10 @@ int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, str
 	if (json_array_size(rows) == 1)
 		*out = json_incref(json_array_get(rows, 0));
 	else
-		*out = json_pack("{s:s,s:i,s:i,s:i,s:i,s:s}", "required_checks",
+		*out = json_pack("{s:s,s:i,s:i,s:i,s:i,s:s,s:i,s:i}", "required_checks",
 				 POLICY_DEFAULT_CHECKS, "testing_days", 0, "lead_approval", 0,
-				 "auto_testing", 1, "sign_testing", 0, "rpmlint_config", "");
+				 "auto_testing", 1, "sign_testing", 0, "rpmlint_config", "",
+				 "uploads_testing", 0, "uploads_release", 0);
 	json_decref(rows);
 	return 0;
 }
@@ -39,11 +41,14 @@ int q_store_policy_put(struct q_store *st, int64_t project_id, json_t *p, struct
 	sqlite3_stmt *s = sq_prep(
 	    st,
 	    "INSERT INTO policies (project_id, required_checks, testing_days, lead_approval, "
-	    "auto_testing, sign_testing, rpmlint_config) VALUES (?, ?, ?, ?, ?, ?, ?) "
+	    "auto_testing, sign_testing, rpmlint_config, uploads_testing, uploads_release) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT (project_id) DO UPDATE SET required_checks = excluded.required_checks, "
 	    "testing_days = excluded.testing_days, lead_approval = excluded.lead_approval, "
 	    "auto_testing = excluded.auto_testing, sign_testing = excluded.sign_testing, "
-	    "rpmlint_config = excluded.rpmlint_config",
+	    "rpmlint_config = excluded.rpmlint_config, "
+	    "uploads_testing = excluded.uploads_testing, "
+	    "uploads_release = excluded.uploads_release",
 	    err);
 
 	if (!s)
@@ -55,6 +60,8 @@ int q_store_policy_put(struct q_store *st, int64_t project_id, json_t *p, struct
 	sqlite3_bind_int64(s, 5, json_integer_value(json_object_get(p, "auto_testing")));
 	sqlite3_bind_int64(s, 6, json_integer_value(json_object_get(p, "sign_testing")));
 	sq_bind_text(s, 7, sq_jstr(p, "rpmlint_config"));
+	sqlite3_bind_int64(s, 8, json_integer_value(json_object_get(p, "uploads_testing")));
+	sqlite3_bind_int64(s, 9, json_integer_value(json_object_get(p, "uploads_release")));
 	return sq_run(st, s, "storing a policy", err);
 }
 
