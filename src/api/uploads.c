@@ -2,7 +2,9 @@
  * uploads.c: staging uploads, then adding a batch of them to a repo.
  *
  * Step 1 (POST /uploads) only stages bytes under DATA/staging; nothing is
- * part of any repo. Step 2 (POST …/packages) inspects every file of the
+ * part of any repo. Step 2, and tagging a build, go straight into candidate
+ * repos only: testing and release repos change through updates
+ * (direct_gate). Step 2 (POST …/packages) inspects every file of the
  * batch with librpm before anything is stored: one bad file refuses the
  * batch, and the batch's staged files are dropped. Accepted files are
  * linked into the content-addressed store first, then one transaction adds
@@ -183,12 +185,91 @@ static int check_package(const struct q_rpm_info *info, const char *filename, js
 }
 
 /*
+ * Direct changes (tag, upload) of repo. Candidate repos take them from any
+ * SIG member (the caller's membership is checked before). Testing and
+ * release repos change through updates only, which pass the project's
+ * policy; release engineers and admins may override with a reason (the
+ * body's "override"), which the audit log keeps: *audit is then the detail
+ * of that audit row (the caller's to write; NULL otherwise). RPMs that
+ * Quarry did not build (upload) enter testing or release only when the
+ * project's policy allows uploads there, override or not.
+ */
+static int direct_gate(struct q_request *r, const char **caps, json_t *repo, json_t *body,
+		       const char *action, json_t **audit, struct q_error *err)
+{
+	const char *channel = json_string_value(json_object_get(repo, "channel"));
+	const char *reason = NULL, *rel;
+	char relname[80];
+	json_t *proj = NULL, *pol = NULL;
+	int upload = !strcmp(action, "upload"), allowed;
+	size_t n;
+
+	*audit = NULL;
+	if (!channel || !strcmp(channel, "candidate"))
+		return 0;
+	if (q_api_str(body, "override", 0, 1000, &reason, err) < 0)
+		return -1;
+	/* The release repo an update of this repo names: R for R-testing. */
+	rel = json_string_value(json_object_get(repo, "name"));
+	n = strlen(rel);
+	if (!strcmp(channel, "testing") && n > 8 && !strcmp(rel + n - 8, "-testing"))
+		snprintf(relname, sizeof(relname), "%.*s", (int)(n - 8), rel);
+	else
+		snprintf(relname, sizeof(relname), "%s",
+			 !strcmp(channel, "testing") ? "REPO" : rel);
+	if (strcmp(r->who.role, "admin") && strcmp(r->who.role, "releng"))
+		return q_error_set(
+		    err, Q_EPERM,
+		    "repo '%s/%s/%s' is a %s repo: it changes only through updates, which pass "
+		    "the project's policy (quarry update create %s/%s %s BUILD, then quarry "
+		    "promote UPDATE --to testing|release); %s go to candidate repos (quarry repo "
+		    "create %s/%s/NAME --channel candidate)",
+		    caps[0], caps[1], caps[2], channel, caps[0], caps[1], relname,
+		    upload ? "uploads" : "tags", caps[0], caps[1]);
+	while (reason && (*reason == ' ' || *reason == '\t'))
+		reason++;
+	if (!reason || !*reason)
+		return q_error_set(
+		    err, Q_EPERM,
+		    "repo '%s/%s/%s' is a %s repo: it changes only through updates (quarry update "
+		    "create %s/%s %s BUILD); release engineers and admins may override with a "
+		    "reason (--override \"REASON\"), which the audit log keeps",
+		    caps[0], caps[1], caps[2], channel, caps[0], caps[1], relname);
+	if (upload) {
+		if (q_store_project_get(r->st, caps[0], caps[1], &proj, err) < 0 ||
+		    q_store_policy_get(r->st, json_integer_value(json_object_get(proj, "id")), &pol,
+				       err) < 0) {
+			json_decref(proj);
+			return -1;
+		}
+		allowed = json_integer_value(json_object_get(pol, !strcmp(channel, "testing")
+								      ? "uploads_testing"
+								      : "uploads_release")) != 0;
+		json_decref(proj);
+		json_decref(pol);
+		if (!allowed)
+			return q_error_set(
+			    err, Q_ECONFLICT,
+			    "policy of %s/%s, rule 'uploads': RPMs that Quarry did not build "
+			    "(uploads) may not enter %s repos, override or not; a SIG lead may "
+			    "allow "
+			    "it (quarry policy set %s/%s --uploads-%s true)",
+			    caps[0], caps[1], channel, caps[0], caps[1], channel);
+	}
+	*audit = json_pack("{s:s,s:s,s:s}", "action", action, "channel", channel, "reason", reason);
+	return 0;
+}
+
+/*
  * Inspect, check, store and record a batch, then publish the repo and
  * answer the request. staged: [{"path","filename"[,"id"]}]; entries with an
  * "id" are staged uploads: dropped when the batch is refused, deleted with
  * the commit. Used by uploads and by tagging a build into a repo.
+ * override: the detail of a "repo.override" audit row written with the
+ * batch (direct_gate), or NULL; taken.
  */
-static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, json_t *staged)
+static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, json_t *staged,
+		      json_t *override)
 {
 	struct q_error err = {0};
 	json_t *v, *accepted = json_array(), *results = NULL, *repo = json_incref(repo_in);
@@ -298,6 +379,10 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 	}
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
+	if (override && q_api_audit(r, "repo.override", target, json_incref(override), &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
 	for (i = 0; i < n; i++) {
 		int64_t pid;
 		const char *uid =
@@ -348,6 +433,7 @@ out:
 	for (i = 0; infos && i < n; i++)
 		q_rpm_info_release(&infos[i]);
 	free(infos);
+	json_decref(override);
 	json_decref(accepted);
 	json_decref(repo);
 }
@@ -355,7 +441,7 @@ out:
 void q_api_packages_add(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array();
+	json_t *body = NULL, *repo = NULL, *ids, *v, *staged = json_array(), *override = NULL;
 	size_t i;
 
 	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
@@ -365,7 +451,7 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 	    q_api_need_sig(r, caps[0], Q_LEVEL_MEMBER, "upload to this SIG's repos", &err) < 0)
 		goto fail;
 	body = q_http_json_body(r, &err);
-	if (!body)
+	if (!body || direct_gate(r, caps, repo, body, "upload", &override, &err) < 0)
 		goto fail;
 	ids = json_object_get(body, "uploads");
 	if (!json_is_array(ids) || json_array_size(ids) == 0 || json_array_size(ids) > MAX_BATCH) {
@@ -392,7 +478,8 @@ void q_api_packages_add(struct q_request *r, const char **caps)
 			goto refuse;
 		}
 	}
-	add_batch(r, caps, repo, staged);
+	add_batch(r, caps, repo, staged, override);
+	override = NULL;
 	goto out;
 refuse:
 	atomic_fetch_add(&r->hub->metrics.uploads_refused, 1);
@@ -400,6 +487,7 @@ refuse:
 fail:
 	q_http_send_error(r, &err);
 out:
+	json_decref(override);
 	json_decref(staged);
 	json_decref(body);
 	json_decref(repo);
@@ -409,7 +497,7 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *body = NULL, *repo = NULL, *build = NULL, *arts = NULL, *staged = json_array(), *a,
-	       *id;
+	       *id, *override = NULL;
 	size_t i;
 
 	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
@@ -420,7 +508,7 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 		0)
 		goto fail;
 	body = q_http_json_body(r, &err);
-	if (!body)
+	if (!body || direct_gate(r, caps, repo, body, "tag", &override, &err) < 0)
 		goto fail;
 	id = json_object_get(body, "build");
 	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
@@ -472,11 +560,15 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 			    json_integer_value(id), caps[0], caps[1], caps[2]);
 		goto fail;
 	}
-	add_batch(r, caps, repo, staged);
+	if (override)
+		json_object_set(override, "build", id);
+	add_batch(r, caps, repo, staged, override);
+	override = NULL;
 	goto out;
 fail:
 	q_http_send_error(r, &err);
 out:
+	json_decref(override);
 	json_decref(arts);
 	json_decref(build);
 	json_decref(staged);

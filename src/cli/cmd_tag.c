@@ -2,6 +2,8 @@
  * cmd_tag.c: `quarry tag BUILD SIG/PROJECT/REPO` adds a complete build's
  * RPMs (those of the repo's arches and noarch) to a repository, which the
  * hub publishes right away (the answer is printed like `quarry upload`'s).
+ * Candidate repos only, unless a release engineer overrides with a reason:
+ * testing and release repos change through updates.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -9,6 +11,15 @@
 #include "cli/client.h"
 
 #include <glib.h>
+
+enum { O_OVERRIDE };
+#define B(o) (1u << (o))
+
+static const struct q_cli_opt tag_opts[] = {
+    [O_OVERRIDE] = {"override", "REASON",
+		    "tag into a testing or release repo without an update (release engineers "
+		    "and admins; the reason goes to the audit log)"},
+};
 
 static int tag(struct q_client *c, struct q_cli_args *a)
 {
@@ -26,6 +37,8 @@ static int tag(struct q_client *c, struct q_cli_args *a)
 		goto out;
 	}
 	body = json_pack("{s:I}", "build", (json_int_t)id);
+	if (a->val[O_OVERRIDE])
+		json_object_set_new(body, "override", json_string(a->val[O_OVERRIDE]));
 	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "repos", parts[2], "builds",
 			     NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
@@ -48,12 +61,15 @@ out:
 
 static const struct q_cli_cmd tag_cmds[] = {
     {NULL, "BUILD SIG/PROJECT/REPO",
-     "add a complete build's RPMs (the repo's arches and noarch) to a repository and publish it", 2,
-     2, 0, 0, tag},
+     "add a complete build's RPMs (the repo's arches and noarch) to a candidate repository and "
+     "publish it (testing and release repos change through updates)",
+     2, 2, B(O_OVERRIDE), 0, tag},
 };
 
 static const struct q_cli_family tag_family = {
-    "tag", "Tag builds into repositories.", NULL, 0, tag_cmds, Q_ARRAY_LEN(tag_cmds),
+    "tag",    "Tag builds into candidate repositories.",
+    tag_opts, Q_ARRAY_LEN(tag_opts),
+    tag_cmds, Q_ARRAY_LEN(tag_cmds),
 };
 
 int cmd_tag(int argc, char **argv)

@@ -16,6 +16,16 @@
 
 #define MAX_FILES 10000
 
+enum { O_OVERRIDE };
+#define B(o) (1u << (o))
+
+static const struct q_cli_opt upload_opts[] = {
+    [O_OVERRIDE] = {"override", "REASON",
+		    "upload into a testing or release repo without an update (release engineers "
+		    "and admins, when the project's policy allows uploads there; the reason goes "
+		    "to the audit log)"},
+};
+
 static int upload(struct q_client *c, struct q_cli_args *a)
 {
 	struct q_error err = {0};
@@ -61,6 +71,8 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		json_decref(staged);
 	}
 	body = json_pack("{s:O}", "uploads", ids);
+	if (a->val[O_OVERRIDE])
+		json_object_set_new(body, "override", json_string(a->val[O_OVERRIDE]));
 	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "repos", parts[2],
 			     "packages", NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
@@ -84,12 +96,14 @@ out:
 
 static const struct q_cli_cmd upload_cmds[] = {
     {NULL, "SIG/PROJECT/REPO FILE.rpm...",
-     "upload RPMs to a repository and publish it; the batch is accepted whole or not at all", 2, -1,
-     0, 0, upload},
+     "upload RPMs to a candidate repository and publish it; the batch is accepted whole or not "
+     "at all (testing and release repos change through updates)",
+     2, -1, B(O_OVERRIDE), 0, upload},
 };
 
 static const struct q_cli_family upload_family = {
-    "upload", "Upload RPMs.", NULL, 0, upload_cmds, Q_ARRAY_LEN(upload_cmds),
+    "upload",    "Upload RPMs.",           upload_opts, Q_ARRAY_LEN(upload_opts),
+    upload_cmds, Q_ARRAY_LEN(upload_cmds),
 };
 
 int cmd_upload(int argc, char **argv)
