@@ -82,7 +82,7 @@ wait_http "$QUARRY_HUB/healthz" "$HUB_PID" || { tail hub.log; exit 1; }
 "$Q" project create bench/el9 --major 9 --variant 1 --arch x86_64,aarch64 >/dev/null
 mkdir -p rpmbuild/SPECS
 for repo in main extras; do
-	"$Q" repo create "bench/el9/$repo" --arch x86_64,aarch64 >/dev/null
+	"$Q" repo create "bench/el9/$repo" --arch x86_64,aarch64 --channel candidate >/dev/null
 	cat >"rpmbuild/SPECS/crawl-$repo.spec" <<SPEC
 Name: crawl-$repo
 Version: 1.0

@@ -90,9 +90,10 @@ HUB_PID=$!
 for _ in $(seq 100); do curl -fsS "$QUARRY_HUB/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 "$Q" sig create bench --short-name bench --title Bench --purpose benchmark >/dev/null
 "$Q" project create bench/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-# A testing repo: a release repo signs every RPM on its way in (issue 5), which
+# A candidate repo: uploads go straight in (testing and release repos change
+# through updates), and a release repo signs every RPM on its way in, which
 # createrepo_c, the reference, does not do; the repodata is signed either way.
-"$Q" repo create bench/el9/main --arch x86_64 --channel testing >/dev/null
+"$Q" repo create bench/el9/main --arch x86_64 --channel candidate >/dev/null
 t0=$(now)
 "$Q" upload bench/el9/main pkgs/*.rpm >/dev/null
 t1=$(now)

@@ -12,7 +12,7 @@ repo ="
 for s in alpha beta; do
 	q sig create $s --short-name $s --title "SIG $s" --purpose "testing $s" >/dev/null
 	q project create $s/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-	q repo create $s/el9/common --arch x86_64 >/dev/null
+	q repo create $s/el9/common --arch x86_64 --channel candidate >/dev/null
 done
 ALICE=$(new_user alice user)	# lead of alpha
 BOB=$(new_user bob user)	# member of alpha

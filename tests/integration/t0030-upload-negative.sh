@@ -11,7 +11,7 @@ repo ="
 
 q sig create mc --short-name mc --title "Messaging and Communication" --purpose "Chat" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 good=$(make_rpm good 1 1.el9.mc noarch)
 check "upload a good package first" q upload mc/el9/common "$good"
 before=$(repo_state mc el9 common)

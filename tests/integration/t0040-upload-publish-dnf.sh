@@ -15,7 +15,7 @@ check "project create" q project create mc/el9 --major 9 --variant 1 --arch x86_
 q project show mc/el9 --json >p.json
 [ "$(jget 'd["dist_tag"]' p.json)" = .el9.mc ] && ok "dist tag .el9.mc" || fail "dist tag .el9.mc"
 [ "$(jget 'd["branch"]' p.json)" = r9-sig-mc-1 ] && ok "branch r9-sig-mc-1" || fail "branch r9-sig-mc-1"
-check "repo create" q repo create mc/el9/common --arch x86_64
+check "repo create" q repo create mc/el9/common --arch x86_64 --channel candidate
 [ "$(jget 'd["path"]' <(q repo show mc/el9/common --json))" = "/pub/sig/9/mc/ARCH/common/" ] && ok "repo path" || fail "repo path"
 
 noarch=$(make_rpm mc-hello 1.0 1.el9.mc noarch)

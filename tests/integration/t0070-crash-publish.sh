@@ -10,7 +10,7 @@ start_hub "[signing]
 key_algo = rsa2048"
 q sig create crash --short-name crash --title Crash --purpose "crash tests" >/dev/null
 q project create crash/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create crash/el9/main --arch x86_64 >/dev/null
+q repo create crash/el9/main --arch x86_64 --channel candidate >/dev/null
 curl -fsS -o key.asc "$QUARRY_HUB/api/v1/sigs/crash/key"
 REPO=$DATA/pub/sig/9/crash/x86_64/main
 

@@ -14,7 +14,7 @@ embedded_worker = false
 repo ="
 q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 q upload mc/el9/common "$(make_rpm mlone 1.0 1.el9.mc noarch)" >/dev/null 2>&1
 curl -fsS -o key.asc "$QUARRY_HUB/api/v1/sigs/mc/key"
 ML="$QUARRY_HUB/metalink?repo=sig-mc-common-9&arch=x86_64"

@@ -24,7 +24,7 @@ tor_v4 =
 tor_v6 ="
 q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 curl -fsS -o key.asc "$QUARRY_HUB/api/v1/sigs/mc/key"
 REL=sig/9/mc/x86_64/common
 REPODATA=$DATA/pub/$REL/repodata

@@ -26,7 +26,7 @@ tor_v4 =
 tor_v6 ="
 q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 q upload mc/el9/common "$(make_rpm sel 1.0 1.el9.mc noarch)" >/dev/null 2>&1
 
 # One server (dual-stack) for every mirror: www/NAME -> a copy of /pub.

@@ -16,7 +16,7 @@ start_hub
 
 q sig create mc --short-name mc --title "Messaging and Communication" --purpose "Chat" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 
 # spec_pkg DIR NAME RELEASE EXTRA_HEADER FILE_CONTENT CHANGELOG(0/1): a git
 # repository in the rpms layout with a noarch package shipping

@@ -134,9 +134,11 @@ expect_fail 1 "rule 'checks': build $b3 \\(mc-needy-1.0-1.el9.mc\\): check 'clos
 check "the refused update stays a candidate" test "$(q update show "$u3" --json | jget 'd["state"]' /dev/stdin)" = candidate
 
 # --- a refused tag leaves the build's files alone ---
+# (A release repo, changed by an admin's override, which the policy allows for uploads.)
 q repo create mc/el9/extras --arch x86_64 --channel release >/dev/null
-q upload mc/el9/extras "$(make_rpm mc-upd 1.0 1.el9.mc noarch)" >/dev/null 2>&1
-expect_fail 1 "already has mc-upd-1.0-1.el9.mc.noarch with different contents" q tag "$b1" mc/el9/extras
+q policy set mc/el9 --uploads-release true >/dev/null
+q upload mc/el9/extras "$(make_rpm mc-upd 1.0 1.el9.mc noarch)" --override "test" >/dev/null 2>&1
+expect_fail 1 "already has mc-upd-1.0-1.el9.mc.noarch with different contents" q tag "$b1" mc/el9/extras --override "test"
 code=$(req GET "$QUARRY_HUB/api/v1/builds/$b1/artifacts/mc-upd-1.0-1.el9.mc.noarch.rpm")
 check "the build's RPM is still stored after the refusal" test "$code/$(sha256sum "$T/body" | cut -d' ' -f1)" = "200/$art"
 check "an upload into a release repo is signed on its way in" bash -c "rpmkeys --root '$T/rpmdb' --checksig '$DATA/pub/sig/9/mc/x86_64/extras/Packages/mc-upd-1.0-1.el9.mc.noarch.rpm' | grep -q 'signatures OK'"

@@ -88,7 +88,8 @@ check "it holds the key" grep -qx /etc/pki/rpm-gpg/RPM-GPG-KEY-quarry-mc files.t
 FPR=$(q sig show mc --json | jget 'd["key_fingerprint"]' /dev/stdin)
 "$QUARRY_BIN" signer-client --socket "$SOCK" sign-rpm "$FPR" \
 	"$(make_rpm mcextra 1.0 1.el9.mc noarch)" "$T/mcextra-1.0-1.el9.mc.noarch.rpm"
-q upload mc/el9/extras "$T/mcextra-1.0-1.el9.mc.noarch.rpm" >/dev/null 2>&1
+q policy set mc/el9 --uploads-release true >/dev/null
+q upload mc/el9/extras "$T/mcextra-1.0-1.el9.mc.noarch.rpm" --override "test package" >/dev/null 2>&1
 
 cat >ml.repo <<REPO
 [sig-mc-common-9]
