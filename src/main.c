@@ -5,12 +5,29 @@
 #include "core/common.h"
 #include "cli/cli.h"
 #include "cli/client.h"
+#include "api/api.h"
 
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
 };
+
+/* `quarry api-routes`: the API's routes with their authorization rules, one
+ * "METHOD PATTERN RULE" a line (t0321 calls every one with every role). */
+static int cmd_api_routes(int argc, char **argv)
+{
+	const char *method, *pattern, *rule;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: quarry api-routes\n");
+		return 2;
+	}
+	for (size_t i = 0; q_api_route_info(i, &method, &pattern, &rule) == 0; i++)
+		printf("%s %s %s\n", method, pattern, rule ? rule : "UNDECLARED");
+	return 0;
+}
 
 static const struct command commands[] = {
     {"init", cmd_init, "create the data directory, the database and the first admin"},
@@ -44,6 +61,7 @@ static const struct command commands[] = {
     {"check-run", cmd_check_run, NULL}, /* the hub's checker, in the sandbox: not listed */
     {"signer", cmd_signer, "hold the SIG keys and sign for the hub (--keys DIR --socket PATH)"},
     {"signer-client", cmd_signer_client, NULL}, /* tests and debugging: not listed */
+    {"api-routes", cmd_api_routes, NULL},       /* tests: the route table and its rules */
 };
 
 static void usage(FILE *out)

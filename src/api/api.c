@@ -2,8 +2,9 @@
  * api.c: the route table of /api/v1 and the permission helpers.
  *
  * A route is a method, a pattern of decoded path segments ('*' captures
- * one) and a handler. Authentication is done here for routes that need it,
- * so a handler that runs with need_auth can trust r->who.
+ * one), its authorization rule and a handler. Authentication is done here
+ * for routes that need it, so a handler of a non-public route can trust
+ * r->who.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -11,81 +12,116 @@
 #include "api/api.h"
 #include "hub/hub.h"
 
+/*
+ * Who may call a route. The dispatcher checks what it can see from the
+ * token alone (none needed, a user's, a worker's); the handler checks the
+ * rest (admin, releng, the SIG of the object, ownership) and must agree
+ * with the rule declared here: t0321 calls every route of this table with
+ * every role and checks that the roles the rule forbids are refused.
+ * Q_RULE_UNDECLARED (0, a route written without a rule) is refused for
+ * everyone and fails the route-table unit test.
+ */
+enum q_api_rule {
+	Q_RULE_UNDECLARED = 0,
+	Q_RULE_PUBLIC,            /* no token needed */
+	Q_RULE_USER,              /* any user's token */
+	Q_RULE_SELF,              /* any user on their own tokens; admins on anyone's */
+	Q_RULE_ADMIN,             /* admins */
+	Q_RULE_RELENG,            /* release engineers and admins */
+	Q_RULE_SIG_MEMBER,        /* members and leads of the object's SIG, releng, admins */
+	Q_RULE_SIG_LEAD,          /* leads of the object's SIG, releng, admins */
+	Q_RULE_OWNER_OR_SIG_LEAD, /* the build's owner, or as Q_RULE_SIG_LEAD */
+	Q_RULE_WORKER,            /* a worker token (the worker protocol) */
+};
+
+static const char *const rule_names[] = {
+    [Q_RULE_UNDECLARED] = NULL,
+    [Q_RULE_PUBLIC] = "public",
+    [Q_RULE_USER] = "user",
+    [Q_RULE_SELF] = "self",
+    [Q_RULE_ADMIN] = "admin",
+    [Q_RULE_RELENG] = "releng",
+    [Q_RULE_SIG_MEMBER] = "sig-member",
+    [Q_RULE_SIG_LEAD] = "sig-lead",
+    [Q_RULE_OWNER_OR_SIG_LEAD] = "owner-or-sig-lead",
+    [Q_RULE_WORKER] = "worker",
+};
+
 struct route {
 	const char *method;
 	const char *pattern;
-	int need_auth; /* 0: public, 1: a user token, 2: a worker token */
+	enum q_api_rule rule;
 	q_api_handler fn;
 };
 
 static const struct route routes[] = {
-    {"GET", "api/v1/whoami", 1, q_api_whoami},
-    {"GET", "api/v1/users", 1, q_api_users},
-    {"POST", "api/v1/users", 1, q_api_user_create},
-    {"GET", "api/v1/tokens", 1, q_api_tokens},
-    {"POST", "api/v1/tokens", 1, q_api_token_create},
-    {"DELETE", "api/v1/tokens/*", 1, q_api_token_delete},
-    {"GET", "api/v1/audit", 1, q_api_audit_list},
-    {"GET", "api/v1/sigs", 0, q_api_sigs},
-    {"POST", "api/v1/sigs", 1, q_api_sig_create},
-    {"GET", "api/v1/sigs/*", 0, q_api_sig_get},
-    {"PATCH", "api/v1/sigs/*", 1, q_api_sig_update},
-    {"POST", "api/v1/sigs/*/retire", 1, q_api_sig_retire},
-    {"GET", "api/v1/sigs/*/key", 0, q_api_sig_key},
-    {"GET", "api/v1/sigs/*/keys", 0, q_api_sig_keys},
-    {"POST", "api/v1/sigs/*/keys/rotate", 1, q_api_sig_key_rotate},
-    {"PUT", "api/v1/sigs/*/members/*", 1, q_api_member_put},
-    {"DELETE", "api/v1/sigs/*/members/*", 1, q_api_member_delete},
-    {"GET", "api/v1/sigs/*/projects", 0, q_api_projects},
-    {"POST", "api/v1/sigs/*/projects", 1, q_api_project_create},
-    {"GET", "api/v1/sigs/*/projects/*", 0, q_api_project_get},
-    {"GET", "api/v1/sigs/*/projects/*/repos", 0, q_api_repos},
-    {"POST", "api/v1/sigs/*/projects/*/repos", 1, q_api_repo_create},
-    {"GET", "api/v1/sigs/*/projects/*/repos/*", 0, q_api_repo_get},
-    {"GET", "api/v1/sigs/*/projects/*/repos/*/history", 0, q_api_repo_history},
-    {"POST", "api/v1/sigs/*/projects/*/repos/*/publish", 1, q_api_repo_publish},
-    {"POST", "api/v1/sigs/*/projects/*/repos/*/packages", 1, q_api_packages_add},
-    {"POST", "api/v1/sigs/*/projects/*/release-package", 1, q_api_release_package},
-    {"POST", "api/v1/publish", 1, q_api_publish_all},
-    {"POST", "api/v1/uploads", 1, q_api_upload},
-    {"POST", "api/v1/sigs/*/projects/*/repos/*/builds", 1, q_api_repo_add_build},
-    {"POST", "api/v1/sigs/*/projects/*/builds", 1, q_api_build_create},
-    {"POST", "api/v1/sigs/*/lookaside", 1, q_api_lookaside_upload},
-    {"GET", "api/v1/builds", 0, q_api_builds},
-    {"GET", "api/v1/builds/*", 0, q_api_build_get},
-    {"POST", "api/v1/builds/*/cancel", 1, q_api_build_cancel},
-    {"POST", "api/v1/builds/*/resubmit", 1, q_api_build_resubmit},
-    {"GET", "api/v1/builds/*/tasks/*/log", 0, q_api_task_log},
-    {"GET", "api/v1/builds/*/artifacts/*", 0, q_api_build_artifact},
-    {"GET", "api/v1/builds/*/provenance", 0, q_api_build_provenance},
-    {"GET", "api/v1/builds/*/checks", 0, q_api_build_checks},
-    {"POST", "api/v1/builds/*/check", 1, q_api_build_check},
-    {"GET", "api/v1/workers", 0, q_api_workers},
-    {"GET", "api/v1/mirrors", 0, q_api_mirrors},
-    {"POST", "api/v1/mirrors", 1, q_api_mirror_apply},
-    {"POST", "api/v1/mirrors/import", 1, q_api_mirror_import},
-    {"GET", "api/v1/mirrors/*", 0, q_api_mirror_get},
-    {"DELETE", "api/v1/mirrors/*", 1, q_api_mirror_delete},
-    {"POST", "api/v1/mirrors/*/approve", 1, q_api_mirror_approve},
-    {"POST", "api/v1/mirrors/*/disable", 1, q_api_mirror_disable},
-    {"POST", "api/v1/mirrors/*/enable", 1, q_api_mirror_enable},
-    {"POST", "api/v1/sigs/*/projects/*/updates", 1, q_api_update_create},
-    {"GET", "api/v1/sigs/*/projects/*/policy", 0, q_api_policy_get},
-    {"PUT", "api/v1/sigs/*/projects/*/policy", 1, q_api_policy_put},
-    {"GET", "api/v1/updates", 0, q_api_updates},
-    {"GET", "api/v1/updates/*", 0, q_api_update_get},
-    {"POST", "api/v1/updates/*/promote", 1, q_api_update_promote},
-    {"POST", "api/v1/updates/*/unpush", 1, q_api_update_unpush},
-    {"POST", "api/v1/updates/*/approve", 1, q_api_update_approve},
-    {"POST", "api/v1/crawls", 1, q_api_crawl_start},
-    {"GET", "api/v1/crawls/*", 0, q_api_crawl_get},
-    {"GET", "api/v1/propagation", 0, q_api_propagation},
-    {"POST", "api/v1/worker/claim", 2, q_api_worker_claim},
-    {"GET", "api/v1/worker/tasks/*/input", 2, q_api_worker_input},
-    {"POST", "api/v1/worker/tasks/*/heartbeat", 2, q_api_worker_heartbeat},
-    {"POST", "api/v1/worker/tasks/*/log", 2, q_api_worker_log},
-    {"POST", "api/v1/worker/tasks/*/artifacts", 2, q_api_worker_artifact},
-    {"POST", "api/v1/worker/tasks/*/result", 2, q_api_worker_result},
+    {"GET", "api/v1/whoami", Q_RULE_USER, q_api_whoami},
+    {"GET", "api/v1/users", Q_RULE_ADMIN, q_api_users},
+    {"POST", "api/v1/users", Q_RULE_ADMIN, q_api_user_create},
+    {"GET", "api/v1/tokens", Q_RULE_USER, q_api_tokens},
+    {"POST", "api/v1/tokens", Q_RULE_SELF, q_api_token_create},
+    {"DELETE", "api/v1/tokens/*", Q_RULE_SELF, q_api_token_delete},
+    {"GET", "api/v1/audit", Q_RULE_ADMIN, q_api_audit_list},
+    {"GET", "api/v1/sigs", Q_RULE_PUBLIC, q_api_sigs},
+    {"POST", "api/v1/sigs", Q_RULE_ADMIN, q_api_sig_create},
+    {"GET", "api/v1/sigs/*", Q_RULE_PUBLIC, q_api_sig_get},
+    {"PATCH", "api/v1/sigs/*", Q_RULE_SIG_LEAD, q_api_sig_update},
+    {"POST", "api/v1/sigs/*/retire", Q_RULE_ADMIN, q_api_sig_retire},
+    {"GET", "api/v1/sigs/*/key", Q_RULE_PUBLIC, q_api_sig_key},
+    {"GET", "api/v1/sigs/*/keys", Q_RULE_PUBLIC, q_api_sig_keys},
+    {"POST", "api/v1/sigs/*/keys/rotate", Q_RULE_SIG_LEAD, q_api_sig_key_rotate},
+    {"PUT", "api/v1/sigs/*/members/*", Q_RULE_SIG_LEAD, q_api_member_put},
+    {"DELETE", "api/v1/sigs/*/members/*", Q_RULE_SIG_LEAD, q_api_member_delete},
+    {"GET", "api/v1/sigs/*/projects", Q_RULE_PUBLIC, q_api_projects},
+    {"POST", "api/v1/sigs/*/projects", Q_RULE_SIG_LEAD, q_api_project_create},
+    {"GET", "api/v1/sigs/*/projects/*", Q_RULE_PUBLIC, q_api_project_get},
+    {"GET", "api/v1/sigs/*/projects/*/repos", Q_RULE_PUBLIC, q_api_repos},
+    {"POST", "api/v1/sigs/*/projects/*/repos", Q_RULE_SIG_LEAD, q_api_repo_create},
+    {"GET", "api/v1/sigs/*/projects/*/repos/*", Q_RULE_PUBLIC, q_api_repo_get},
+    {"GET", "api/v1/sigs/*/projects/*/repos/*/history", Q_RULE_PUBLIC, q_api_repo_history},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/publish", Q_RULE_SIG_MEMBER, q_api_repo_publish},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/packages", Q_RULE_SIG_MEMBER, q_api_packages_add},
+    {"POST", "api/v1/sigs/*/projects/*/release-package", Q_RULE_SIG_LEAD, q_api_release_package},
+    {"POST", "api/v1/publish", Q_RULE_RELENG, q_api_publish_all},
+    {"POST", "api/v1/uploads", Q_RULE_USER, q_api_upload},
+    {"POST", "api/v1/sigs/*/projects/*/repos/*/builds", Q_RULE_SIG_MEMBER, q_api_repo_add_build},
+    {"POST", "api/v1/sigs/*/projects/*/builds", Q_RULE_SIG_MEMBER, q_api_build_create},
+    {"POST", "api/v1/sigs/*/lookaside", Q_RULE_SIG_MEMBER, q_api_lookaside_upload},
+    {"GET", "api/v1/builds", Q_RULE_PUBLIC, q_api_builds},
+    {"GET", "api/v1/builds/*", Q_RULE_PUBLIC, q_api_build_get},
+    {"POST", "api/v1/builds/*/cancel", Q_RULE_OWNER_OR_SIG_LEAD, q_api_build_cancel},
+    {"POST", "api/v1/builds/*/resubmit", Q_RULE_SIG_MEMBER, q_api_build_resubmit},
+    {"GET", "api/v1/builds/*/tasks/*/log", Q_RULE_PUBLIC, q_api_task_log},
+    {"GET", "api/v1/builds/*/artifacts/*", Q_RULE_PUBLIC, q_api_build_artifact},
+    {"GET", "api/v1/builds/*/provenance", Q_RULE_PUBLIC, q_api_build_provenance},
+    {"GET", "api/v1/builds/*/checks", Q_RULE_PUBLIC, q_api_build_checks},
+    {"POST", "api/v1/builds/*/check", Q_RULE_SIG_MEMBER, q_api_build_check},
+    {"GET", "api/v1/workers", Q_RULE_PUBLIC, q_api_workers},
+    {"GET", "api/v1/mirrors", Q_RULE_PUBLIC, q_api_mirrors},
+    {"POST", "api/v1/mirrors", Q_RULE_USER, q_api_mirror_apply},
+    {"POST", "api/v1/mirrors/import", Q_RULE_RELENG, q_api_mirror_import},
+    {"GET", "api/v1/mirrors/*", Q_RULE_PUBLIC, q_api_mirror_get},
+    {"DELETE", "api/v1/mirrors/*", Q_RULE_RELENG, q_api_mirror_delete},
+    {"POST", "api/v1/mirrors/*/approve", Q_RULE_RELENG, q_api_mirror_approve},
+    {"POST", "api/v1/mirrors/*/disable", Q_RULE_RELENG, q_api_mirror_disable},
+    {"POST", "api/v1/mirrors/*/enable", Q_RULE_RELENG, q_api_mirror_enable},
+    {"POST", "api/v1/sigs/*/projects/*/updates", Q_RULE_SIG_MEMBER, q_api_update_create},
+    {"GET", "api/v1/sigs/*/projects/*/policy", Q_RULE_PUBLIC, q_api_policy_get},
+    {"PUT", "api/v1/sigs/*/projects/*/policy", Q_RULE_SIG_LEAD, q_api_policy_put},
+    {"GET", "api/v1/updates", Q_RULE_PUBLIC, q_api_updates},
+    {"GET", "api/v1/updates/*", Q_RULE_PUBLIC, q_api_update_get},
+    {"POST", "api/v1/updates/*/promote", Q_RULE_SIG_MEMBER, q_api_update_promote},
+    {"POST", "api/v1/updates/*/unpush", Q_RULE_SIG_LEAD, q_api_update_unpush},
+    {"POST", "api/v1/updates/*/approve", Q_RULE_SIG_LEAD, q_api_update_approve},
+    {"POST", "api/v1/crawls", Q_RULE_RELENG, q_api_crawl_start},
+    {"GET", "api/v1/crawls/*", Q_RULE_PUBLIC, q_api_crawl_get},
+    {"GET", "api/v1/propagation", Q_RULE_PUBLIC, q_api_propagation},
+    {"POST", "api/v1/worker/claim", Q_RULE_WORKER, q_api_worker_claim},
+    {"GET", "api/v1/worker/tasks/*/input", Q_RULE_WORKER, q_api_worker_input},
+    {"POST", "api/v1/worker/tasks/*/heartbeat", Q_RULE_WORKER, q_api_worker_heartbeat},
+    {"POST", "api/v1/worker/tasks/*/log", Q_RULE_WORKER, q_api_worker_log},
+    {"POST", "api/v1/worker/tasks/*/artifacts", Q_RULE_WORKER, q_api_worker_artifact},
+    {"POST", "api/v1/worker/tasks/*/result", Q_RULE_WORKER, q_api_worker_result},
 };
 
 int q_api_dispatch(struct q_request *r)
@@ -103,20 +139,28 @@ int q_api_dispatch(struct q_request *r)
 		if (!q_http_method_is(r, routes[i].method) &&
 		    !(q_http_method_is(r, "HEAD") && !strcmp(routes[i].method, "GET")))
 			continue;
-		if (routes[i].need_auth && q_http_auth(r, &err) < 0) {
+		if (routes[i].rule == Q_RULE_UNDECLARED) {
+			q_error_set(
+			    &err, Q_EPERM,
+			    "this route declares no authorization rule: nobody may call it");
 			q_http_send_error(r, &err);
 			return 0;
 		}
-		/* need_auth 2: the worker protocol, for worker tokens only; worker
-		 * tokens are refused everywhere else. */
-		if (routes[i].need_auth == 2 && strcmp(r->who.scope, "worker")) {
+		if (routes[i].rule != Q_RULE_PUBLIC && q_http_auth(r, &err) < 0) {
+			q_http_send_error(r, &err);
+			return 0;
+		}
+		/* The worker protocol, for worker tokens only; worker tokens are
+		 * refused everywhere else. */
+		if (routes[i].rule == Q_RULE_WORKER && strcmp(r->who.scope, "worker")) {
 			q_error_set(&err, Q_EPERM,
 				    "this is the worker protocol: it takes a worker token "
 				    "(quarry token create --worker NAME)");
 			q_http_send_error(r, &err);
 			return 0;
 		}
-		if (routes[i].need_auth == 1 && !strcmp(r->who.scope, "worker")) {
+		if (routes[i].rule != Q_RULE_PUBLIC && routes[i].rule != Q_RULE_WORKER &&
+		    !strcmp(r->who.scope, "worker")) {
 			q_error_set(&err, Q_EPERM,
 				    "worker tokens may only claim and report tasks (worker '%s')",
 				    r->who.worker);
@@ -146,6 +190,17 @@ int q_api_dispatch(struct q_request *r)
 	}
 	q_error_set(&err, Q_ENOTFOUND, "no API resource at this path; see docs/HTTP_API.md");
 	q_http_send_error(r, &err);
+	return 0;
+}
+
+int q_api_route_info(size_t i, const char **method, const char **pattern, const char **rule)
+{
+	if (i >= Q_ARRAY_LEN(routes))
+		return -1;
+	*method = routes[i].method;
+	*pattern = routes[i].pattern;
+	*rule =
+	    (size_t)routes[i].rule < Q_ARRAY_LEN(rule_names) ? rule_names[routes[i].rule] : NULL;
 	return 0;
 }
 

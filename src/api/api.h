@@ -33,6 +33,12 @@ int q_api_create_token_for(struct q_store *st, int64_t user_id, const char *desc
 
 typedef void (*q_api_handler)(struct q_request *r, const char **caps);
 
+/* Route i of the table (from 0): its method, pattern and the name of its
+ * authorization rule ("public", "user", "self", "admin", "releng",
+ * "sig-member", "sig-lead", "owner-or-sig-lead", "worker"; NULL when the
+ * route declares none). -1 past the end. For tests and `quarry api-routes`. */
+int q_api_route_info(size_t i, const char **method, const char **pattern, const char **rule);
+
 void q_api_users(struct q_request *r, const char **caps);
 void q_api_user_create(struct q_request *r, const char **caps);
 void q_api_whoami(struct q_request *r, const char **caps);
