@@ -1,9 +1,10 @@
 #!/bin/bash
 # demo.sh: the README's first command. On a fresh Debian 12 machine, as root:
 # installs what is missing, builds Quarry, creates a data directory, loads
-# the demo catalog (today's Rocky Linux SIGs), builds and publishes a small
-# package for the Cloud SIG, starts the hub and prints how to install the
-# package with dnf. Run it again to start over (the demo directory is wiped).
+# the demo catalog (today's Rocky Linux SIGs), builds a small package for the
+# Cloud SIG and releases it through an update (checks, testing, release),
+# starts the hub and prints how to install the package with dnf. Run it
+# again to start over (the demo directory is wiped).
 #
 #   QUARRY_DEMO_DIR  where the demo lives (default /var/lib/quarry-demo)
 #   QUARRY_PORT      the hub's port on 127.0.0.1 (default 8080)
@@ -64,13 +65,44 @@ while IFS=$'\t' read -r name short status wiki title purpose; do
 	echo "   $name (.el9.$short, $status)"
 done <data/demo/sigs.tsv
 
-echo "== creating cloud/el9 with repo 'common' and building the sample package"
+echo "== creating cloud/el9 with repos 'candidate' and 'common' and building the sample package"
 "$Q" project create cloud/el9 --major 9 --variant 1 --arch x86_64,aarch64 >/dev/null
+# Candidate repos take builds and uploads from SIG members; release repos
+# (and testing ones) change only through updates, under the project's policy.
+"$Q" repo create cloud/el9/candidate --arch x86_64,aarch64 --channel candidate >/dev/null
 "$Q" repo create cloud/el9/common --arch x86_64,aarch64 --channel release >/dev/null
 TOP=$DEMO/rpmbuild
-rpmbuild --quiet --define "_topdir $TOP" --define "dist .el9.cloud" -bb data/demo/cloud-hello.spec
-RPM=$(find "$TOP/RPMS" -name 'cloud-hello-*.rpm' | head -1)
-"$Q" upload cloud/el9/common "$RPM"
+rpmbuild --quiet --define "_topdir $TOP" -bs data/demo/cloud-hello.spec >/dev/null
+SRPM=$(find "$TOP/SRPMS" -name 'cloud-hello-*.src.rpm' | head -1)
+jid() { python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'; }
+jstate() { python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])'; }
+BUILD=$("$Q" build cloud/el9 "$SRPM" --json | jid)
+echo "   build $BUILD (the embedded worker rebuilds the SRPM in its sandbox)"
+for _ in $(seq 600); do
+	state=$("$Q" build show "$BUILD" --json | jstate)
+	[ "$state" != building ] && break
+	sleep 0.5
+done
+if [ "$state" != complete ]; then
+	echo "build $BUILD is '$state':" >&2
+	"$Q" build show "$BUILD" >&2
+	exit 1
+fi
+"$Q" tag "$BUILD" cloud/el9/candidate
+echo "== an update of build $BUILD for 'common': checks, testing, release"
+UPDATE=$("$Q" update create cloud/el9 common "$BUILD" --notes "the demo's first release" --json | jid)
+# The policy moves it to testing as soon as the checks pass (auto testing).
+for _ in $(seq 600); do
+	state=$("$Q" update show "$UPDATE" --json | jstate)
+	[ "$state" != candidate ] && break
+	sleep 0.5
+done
+if [ "$state" != testing ]; then
+	echo "update $UPDATE is still '$state'; its checks:" >&2
+	"$Q" update show "$UPDATE" >&2
+	exit 1
+fi
+"$Q" promote "$UPDATE" --to release
 
 curl -fsS -o "$DEMO/RPM-GPG-KEY-quarry-cloud" "$HUB/pub/sig/keys/RPM-GPG-KEY-quarry-cloud"
 cat >"$DEMO/demo.repo" <<REPO
