@@ -84,10 +84,11 @@ static int session_load(const struct q_hub *hub, const char *id, const char *own
 	int rc = -1;
 
 	if (!valid_sid(id))
-		return q_error_set(err, Q_EINVAL,
-				   "upload session id '%.40s' is malformed: expected 's' and 32 hex "
-				   "digits",
-				   id);
+		return q_error_set(
+		    err, Q_EINVAL,
+		    "upload session id '%.40s' is malformed: expected 's' and 32 hex "
+		    "digits",
+		    id);
 	session_paths(hub, id, s);
 	if (q_fs_read_file(s->meta, 4096, &text, &len, err) < 0) {
 		q_error_clear(err);
@@ -224,9 +225,9 @@ void q_api_upsession_create(struct q_request *r, const char **caps)
 	close(fd);
 	owner_of(r, owner, sizeof(owner));
 	{
-		json_t *m = json_pack("{s:s,s:I,s:s,s:I}", "owner", owner, "size",
-				      json_integer_value(size), "sha256", lsha, "expires",
-				      (json_int_t)expires);
+		json_t *m =
+		    json_pack("{s:s,s:I,s:s,s:I}", "owner", owner, "size", json_integer_value(size),
+			      "sha256", lsha, "expires", (json_int_t)expires);
 
 		text = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		json_decref(m);
@@ -241,8 +242,8 @@ void q_api_upsession_create(struct q_request *r, const char **caps)
 	json_decref(body);
 	q_http_send_json(r, 201,
 			 json_pack("{s:s,s:I,s:s,s:I,s:I}", "id", s.id, "size",
-				   (json_int_t)json_integer_value(size), "sha256", lsha, "part_size",
-				   (json_int_t)r->hub->cfg.upload_part, "expires",
+				   (json_int_t)json_integer_value(size), "sha256", lsha,
+				   "part_size", (json_int_t)r->hub->cfg.upload_part, "expires",
 				   (json_int_t)expires));
 	return;
 fail:
@@ -320,7 +321,8 @@ void q_api_upsession_part(struct q_request *r, const char **caps)
 	close(fd);
 	q_http_send_json(r, 200,
 			 json_pack("{s:s,s:I,s:I}", "id", s.id, "offset",
-				   (json_int_t)(off - (int64_t)b.len), "length", (json_int_t)b.len));
+				   (json_int_t)(off - (int64_t)b.len), "length",
+				   (json_int_t)b.len));
 	return;
 fail:
 	q_http_send_error(r, &err);
@@ -371,7 +373,7 @@ static int write_new_file(const char *path, const void *data, size_t len, struct
 		goto fail;
 	close(fd);
 	return 0;
-fail: {
+fail : {
 	int e = errno;
 
 	close(fd);
@@ -416,11 +418,12 @@ static int session_to_file(struct q_request *r, const char *what, const char *id
 		return -1;
 	if (strcmp(sha256, s.sha256)) {
 		session_remove(&s);
-		return q_error_set(err, Q_EINVAL,
-				   "%s is damaged: upload session '%s' holds bytes with SHA-256 %s, "
-				   "not the declared %s (a part is missing or was changed); upload "
-				   "it again",
-				   what, s.id, sha256, s.sha256);
+		return q_error_set(
+		    err, Q_EINVAL,
+		    "%s is damaged: upload session '%s' holds bytes with SHA-256 %s, "
+		    "not the declared %s (a part is missing or was changed); upload "
+		    "it again",
+		    what, s.id, sha256, s.sha256);
 	}
 	fd = open(s.data, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fsync(fd) < 0 || rename(s.data, dest) < 0) {
@@ -438,8 +441,7 @@ static int session_to_file(struct q_request *r, const char *what, const char *id
 }
 
 int q_api_body_to_file(struct q_request *r, const char *what, int64_t max, const char *dest,
-		       int64_t *size, char sha256[Q_SHA256_HEX], int *declared,
-		       struct q_error *err)
+		       int64_t *size, char sha256[Q_SHA256_HEX], int *declared, struct q_error *err)
 {
 	h2o_iovec_t b = r->req->entity;
 	char sid[48], hdr[80];
