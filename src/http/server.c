@@ -27,7 +27,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#define Q_BODY_SLACK ((size_t)64 << 10) /* chunked framing; see q_server_run */
+#define Q_BODY_SLACK ((size_t)256 << 10) /* chunked framing; see q_server_run */
 
 struct loop_thread {
 	h2o_context_t ctx; /* first: handlers find us from req->conn->ctx */
@@ -369,7 +369,8 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	 * a JSON body or one part of an upload session, never a whole file. A
 	 * larger body, with a Content-Length or chunked, is answered 413 by h2o,
 	 * which then closes the connection. The slack covers the chunked
-	 * framing, which h2o counts too; handlers check their exact limits.
+	 * framing, which h2o counts too, and lets a body a little over a limit
+	 * reach its handler, which answers with its exact limit in JSON.
 	 */
 	globalconf.max_request_entity_size =
 	    (size_t)(hub->cfg.max_json > hub->cfg.upload_part ? hub->cfg.max_json
