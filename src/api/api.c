@@ -84,6 +84,9 @@ static const struct route routes[] = {
     {"POST", "api/v1/sigs/*/projects/*/release-package", Q_RULE_SIG_LEAD, q_api_release_package},
     {"POST", "api/v1/publish", Q_RULE_RELENG, q_api_publish_all},
     {"POST", "api/v1/uploads", Q_RULE_USER, q_api_upload},
+    {"POST", "api/v1/upload-sessions", Q_RULE_USER, q_api_upsession_create},
+    {"PUT", "api/v1/upload-sessions/*", Q_RULE_USER, q_api_upsession_part},
+    {"DELETE", "api/v1/upload-sessions/*", Q_RULE_USER, q_api_upsession_delete},
     {"POST", "api/v1/sigs/*/projects/*/repos/*/builds", Q_RULE_SIG_MEMBER, q_api_repo_add_build},
     {"POST", "api/v1/sigs/*/projects/*/builds", Q_RULE_SIG_MEMBER, q_api_build_create},
     {"POST", "api/v1/sigs/*/lookaside", Q_RULE_SIG_MEMBER, q_api_lookaside_upload},
@@ -122,6 +125,9 @@ static const struct route routes[] = {
     {"POST", "api/v1/worker/tasks/*/log", Q_RULE_WORKER, q_api_worker_log},
     {"POST", "api/v1/worker/tasks/*/artifacts", Q_RULE_WORKER, q_api_worker_artifact},
     {"POST", "api/v1/worker/tasks/*/result", Q_RULE_WORKER, q_api_worker_result},
+    {"POST", "api/v1/worker/upload-sessions", Q_RULE_WORKER, q_api_upsession_create},
+    {"PUT", "api/v1/worker/upload-sessions/*", Q_RULE_WORKER, q_api_upsession_part},
+    {"DELETE", "api/v1/worker/upload-sessions/*", Q_RULE_WORKER, q_api_upsession_delete},
 };
 
 int q_api_dispatch(struct q_request *r)
@@ -139,6 +145,7 @@ int q_api_dispatch(struct q_request *r)
 		if (!q_http_method_is(r, routes[i].method) &&
 		    !(q_http_method_is(r, "HEAD") && !strcmp(routes[i].method, "GET")))
 			continue;
+		r->route = (int)i + 1;
 		if (routes[i].rule == Q_RULE_UNDECLARED) {
 			q_error_set(
 			    &err, Q_EPERM,
@@ -191,6 +198,17 @@ int q_api_dispatch(struct q_request *r)
 	q_error_set(&err, Q_ENOTFOUND, "no API resource at this path; see docs/HTTP_API.md");
 	q_http_send_error(r, &err);
 	return 0;
+}
+
+size_t q_api_route_count(void)
+{
+	return Q_ARRAY_LEN(routes);
+}
+
+void q_api_route_name(size_t i, const char **method, const char **pattern)
+{
+	*method = i < Q_ARRAY_LEN(routes) ? routes[i].method : "";
+	*pattern = i < Q_ARRAY_LEN(routes) ? routes[i].pattern : "";
 }
 
 int q_api_route_info(size_t i, const char **method, const char **pattern, const char **rule)

@@ -117,6 +117,29 @@ void q_api_crawl_start(struct q_request *r, const char **caps);
 void q_api_crawl_get(struct q_request *r, const char **caps);
 void q_api_propagation(struct q_request *r, const char **caps);
 
+/* upload_sessions.c: files larger than one request body (docs/HTTP_API.md) */
+void q_api_upsession_create(struct q_request *r, const char **caps);
+void q_api_upsession_part(struct q_request *r, const char **caps);
+void q_api_upsession_delete(struct q_request *r, const char **caps);
+/* Remove the upload sessions older than hub.upload_ttl, with their files. */
+void q_api_upsession_expire(struct q_hub *hub);
+/*
+ * The file a request carries, put at dest (which must not exist): the
+ * request's body, or, with ?session=ID and no body, the file of a complete
+ * upload session of the same token, checked against its declared size and
+ * SHA-256 (the session is used up; a wrong SHA-256 removes it). Either way
+ * at most max bytes (else Q_ETOOBIG), and X-Content-SHA256, when given,
+ * must match. *declared: whether a SHA-256 was declared (header or
+ * session). what names the file in messages ("upload 'x.rpm'").
+ */
+int q_api_body_to_file(struct q_request *r, const char *what, int64_t max, const char *dest,
+		       int64_t *size, char sha256[65], int *declared, struct q_error *err);
+
+/* The route table, for /metrics: how many routes, and route i's method and
+ * pattern (q_request.route is i + 1 once dispatched). */
+size_t q_api_route_count(void);
+void q_api_route_name(size_t i, const char **method, const char **pattern);
+
 /* worker.c: the worker protocol */
 void q_api_worker_claim(struct q_request *r, const char **caps);
 void q_api_worker_input(struct q_request *r, const char **caps);

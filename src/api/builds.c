@@ -500,10 +500,11 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	struct q_lookaside_store ls = {r->hub->lookaside_dir, NULL, r->hub->cfg.lookaside_max};
-	char filename[300], path[1300], sha256[65], sha1[41], line[400];
-	h2o_iovec_t b = r->req->entity;
+	char filename[300], path[1300], sha256[65], sha1[41], line[400], what[320], hex[33];
+	char have[Q_SHA256_HEX];
+	int64_t size = 0;
 	json_t *sig = NULL;
-	int fd = -1, found;
+	int found, declared;
 
 	if (q_name_check(Q_NAME_SIG, "sig name", caps[0], &err) < 0 ||
 	    q_store_sig_get(r->st, caps[0], 0, &sig, &err) < 0 ||
@@ -525,43 +526,23 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 			    filename);
 		goto fail;
 	}
-	if ((int64_t)b.len > r->hub->cfg.lookaside_max) {
-		q_error_set(&err, Q_ETOOBIG, "'%s' is larger than lookaside.max_size", filename);
+	/* The body, or the file of an upload session (?session=). */
+	snprintf(what, sizeof(what), "lookaside file '%s'", filename);
+	if (q_random_hex(hex, 16) < 0) {
+		q_error_set(&err, Q_EINTERNAL, "cannot get random bytes");
 		goto fail;
 	}
-	snprintf(path, sizeof(path), "%s/lookaside-upload-XXXXXX", r->hub->tmp_dir);
-	fd = mkstemp(path);
-	if (fd < 0) {
-		q_error_set(&err, Q_EIO, "cannot create a temporary file: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/lookaside-upload-%s", r->hub->tmp_dir, hex);
+	if (q_api_body_to_file(r, what, r->hub->cfg.lookaside_max, path, &size, have, &declared,
+			       &err) < 0)
 		goto fail;
-	}
-	if (b.len && write(fd, b.base, b.len) != (ssize_t)b.len) {
-		q_error_set(&err, Q_EIO, "cannot write a temporary file: %s", strerror(errno));
-		goto fail_unlink;
-	}
-	close(fd);
-	fd = -1;
-	{
-		const char *want = q_http_header(r, "x-content-sha256");
-		char have[Q_SHA256_HEX];
-
-		q_hash_sha256_buf(b.base ? b.base : "", b.len, have);
-		if (want && strcasecmp(want, have)) {
-			q_error_set(
-			    &err, Q_EINVAL,
-			    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 "
-			    "says %.70s; upload it again",
-			    filename, have, want);
-			goto fail_unlink;
-		}
-	}
 	if (q_lookaside_put(&ls, path, sha256, sha1, &err) < 0)
 		goto fail_unlink;
 	unlink(path);
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
-	if (q_store_lookaside_add(r->st, sha256, sha1, (int64_t)b.len, filename, caps[0],
-				  r->who.name, &err) < 0 ||
+	if (q_store_lookaside_add(r->st, sha256, sha1, size, filename, caps[0], r->who.name, &err) <
+		0 ||
 	    q_api_audit(r, "lookaside.upload", caps[0],
 			json_pack("{s:s,s:s}", "filename", filename, "sha256", sha256), &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
@@ -572,17 +553,11 @@ void q_api_lookaside_upload(struct q_request *r, const char **caps)
 	json_decref(sig);
 	q_http_send_json(r, 201,
 			 json_pack("{s:s,s:I,s:s,s:s,s:s}", "filename", filename, "size",
-				   (json_int_t)b.len, "sha256", sha256, "sha1", sha1, "line",
-				   line));
+				   (json_int_t)size, "sha256", sha256, "sha1", sha1, "line", line));
 	return;
 fail_unlink:
-	if (fd >= 0)
-		close(fd);
-	fd = -1;
 	unlink(path);
 fail:
-	if (fd >= 0)
-		close(fd);
 	json_decref(sig);
 	q_http_send_error(r, &err);
 }

@@ -49,44 +49,14 @@ static int check_filename(const char *s, struct q_error *err)
 	return 0;
 }
 
-static int write_file(const char *path, const void *data, size_t len, struct q_error *err)
-{
-	const char *p = data;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return q_error_set(err, Q_EIO, "cannot create '%s': %s", path, strerror(errno));
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			return q_error_set(err, Q_EIO, "cannot write '%s': %s", path, strerror(e));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(path);
-		return q_error_set(err, Q_EIO, "cannot fsync '%s': %s", path, strerror(e));
-	}
-	close(fd);
-	return 0;
-}
-
 void q_api_upload(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	char filename[300], want[80], sha[Q_SHA256_HEX], hex[33], id[40], path[1300];
-	const char *hdr;
-	h2o_iovec_t b = r->req->entity;
-	int found;
+	char filename[300], what[320], sha[Q_SHA256_HEX], hex[33], id[40], path[1300];
+	int64_t size = 0;
+	int found, declared;
 
+	(void)caps;
 	found = q_query_get(r->query, r->query_len, "filename", filename, sizeof(filename), &err);
 	if (found < 0)
 		goto fail;
@@ -96,42 +66,29 @@ void q_api_upload(struct q_request *r, const char **caps)
 	}
 	if (check_filename(filename, &err) < 0)
 		goto fail;
-	if (!b.base || b.len == 0) {
-		q_error_set(&err, Q_EINVAL, "upload '%s' is empty", filename);
-		goto fail;
-	}
-	q_hash_sha256_buf(b.base, b.len, sha);
-	hdr = q_http_header(r, "x-content-sha256");
-	if (hdr) {
-		snprintf(want, sizeof(want), "%s", hdr);
-		for (char *p = want; *p; p++)
-			if (*p >= 'A' && *p <= 'F')
-				*p = (char)(*p - 'A' + 'a');
-		if (strcmp(want, sha)) {
-			q_error_set(
-			    &err, Q_EINVAL,
-			    "upload '%s' is damaged: its SHA-256 is %s but X-Content-SHA256 says "
-			    "%.70s; upload it again",
-			    filename, sha, hdr);
-			goto fail;
-		}
-	}
 	if (q_random_hex(hex, 16) < 0) {
 		q_error_set(&err, Q_EINTERNAL, "cannot get random bytes");
 		goto fail;
 	}
 	snprintf(id, sizeof(id), "u%s", hex);
 	snprintf(path, sizeof(path), "%s/%s", r->hub->staging_dir, id);
-	if (write_file(path, b.base, b.len, &err) < 0)
+	snprintf(what, sizeof(what), "upload '%s'", filename);
+	/* The body, or the file of an upload session (?session=). */
+	if (q_api_body_to_file(r, what, r->hub->cfg.max_upload, path, &size, sha, &declared, &err) <
+	    0)
 		goto fail;
-	if (q_store_upload_put(r->st, id, r->who.user_id, filename, path, (int64_t)b.len, sha,
-			       &err) < 0) {
+	if (size == 0) {
+		unlink(path);
+		q_error_set(&err, Q_EINVAL, "upload '%s' is empty", filename);
+		goto fail;
+	}
+	if (q_store_upload_put(r->st, id, r->who.user_id, filename, path, size, sha, &err) < 0) {
 		unlink(path);
 		goto fail;
 	}
 	q_http_send_json(r, 201,
 			 json_pack("{s:s,s:s,s:I,s:s}", "id", id, "filename", filename, "size",
-				   (json_int_t)b.len, "sha256", sha));
+				   (json_int_t)size, "sha256", sha));
 	return;
 fail:
 	q_http_send_error(r, &err);

@@ -231,6 +231,14 @@ void q_api_worker_log(struct q_request *r, const char **caps)
 			    strerror(errno));
 		goto fail;
 	}
+	if ((int64_t)b.len > r->hub->cfg.upload_part) {
+		close(fd);
+		q_error_set(&err, Q_ETOOBIG,
+			    "a log chunk is %zu bytes; the limit is %" PRId64
+			    " (hub.upload_part_size)",
+			    b.len, r->hub->cfg.upload_part);
+		goto fail;
+	}
 	if (fstat(fd, &st) == 0 && st.st_size + (off_t)b.len > LOG_MAX) {
 		close(fd);
 		q_error_set(&err, Q_ETOOBIG, "the log of task %" PRId64 " is over 64 MiB", id);
@@ -270,10 +278,9 @@ void q_api_worker_artifact(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	int64_t id, attempt;
-	char name[300], arch[32], sha[Q_SHA256_HEX], tmp[1300];
-	const char *want;
-	h2o_iovec_t b = r->req->entity;
-	int found, fd;
+	char name[300], arch[32], sha[Q_SHA256_HEX], tmp[1300], what[320], hex[33];
+	int64_t size = 0;
+	int found, declared;
 
 	if (task_id(caps[0], &id, &err) < 0 || attempt_param(r, &attempt, &err) < 0)
 		goto fail;
@@ -292,35 +299,32 @@ void q_api_worker_artifact(struct q_request *r, const char **caps)
 	}
 	if (fence(r, id, attempt, NULL, &err) < 0)
 		goto fail;
-	q_hash_sha256_buf(b.base ? b.base : "", b.len, sha);
-	want = q_http_header(r, "x-content-sha256");
-	if (!want || strcasecmp(want, sha)) {
+	/* The body, or the file of an upload session (?session=). */
+	snprintf(what, sizeof(what), "artifact '%s'", name);
+	if (q_random_hex(hex, 16) < 0) {
+		q_error_set(&err, Q_EINTERNAL, "cannot get random bytes");
+		goto fail;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/artifact-%s", r->hub->tmp_dir, hex);
+	if (q_api_body_to_file(r, what, r->hub->cfg.max_upload, tmp, &size, sha, &declared, &err) <
+	    0)
+		goto fail;
+	if (!declared) {
+		unlink(tmp);
 		q_error_set(&err, Q_EINVAL,
-			    "artifact '%s' is damaged or has no X-Content-SHA256 (got %s)", name,
-			    sha);
+			    "artifact '%s' has no X-Content-SHA256 (its SHA-256 is %s)", name, sha);
 		goto fail;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/artifact-XXXXXX", r->hub->tmp_dir);
-	fd = mkstemp(tmp);
-	if (fd < 0 || (b.len && write(fd, b.base, b.len) != (ssize_t)b.len)) {
-		q_error_set(&err, Q_EIO, "cannot write artifact '%s': %s", name, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		goto fail;
-	}
-	close(fd);
 	if (q_hub_store_file(r->hub, tmp, sha, 1, &err) < 0) {
 		unlink(tmp);
 		goto fail;
 	}
 	unlink(tmp);
-	if (q_store_artifact_add(r->st, id, attempt, name, arch, sha, (int64_t)b.len, &err) < 0)
+	if (q_store_artifact_add(r->st, id, attempt, name, arch, sha, size, &err) < 0)
 		goto fail;
 	q_http_send_json(
 	    r, 201,
-	    json_pack("{s:s,s:s,s:I}", "name", name, "sha256", sha, "size", (json_int_t)b.len));
+	    json_pack("{s:s,s:s,s:I}", "name", name, "sha256", sha, "size", (json_int_t)size));
 	return;
 fail:
 	q_http_send_error(r, &err);

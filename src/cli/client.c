@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "cli/client.h"
 
+#include <fcntl.h>
 #include <glib.h>
 #include <sys/stat.h>
 
@@ -462,27 +463,25 @@ fail:
 	return -1;
 }
 
+static int send_file(struct q_client *c, const char *path, const char *content_type, int fd,
+		     int64_t base, int64_t size, const char *sha256, long *status, json_t **out,
+		     struct q_error *err);
+
 int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err)
 {
 	char sha[Q_SHA256_HEX];
-	struct curl_slist *headers = NULL;
-	struct sink s = {0};
 	struct stat st;
 	char *base = NULL;
 	char *ebase = NULL;
-	char *query = NULL;
-	char *shahdr = NULL;
-	FILE *fp = NULL;
-	long status;
-	int ret = -1;
+	char *path = NULL;
+	long status = 0;
+	int fd, ret = -1;
 
 	*out = NULL;
-	fp = fopen(file, "rb");
-	if (!fp) {
-		q_error_set(err, Q_EINVAL, "cannot open '%s': %s", file, strerror(errno));
-		goto out;
-	}
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return q_error_set(err, Q_EINVAL, "cannot open '%s': %s", file, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		q_error_set(err, Q_EINVAL, "'%s' is not a regular file", file);
 		goto out;
 	}
@@ -490,7 +489,7 @@ int q_client_upload_file(struct q_client *c, const char *file, json_t **out, str
 	{
 		char fdpath[64];
 
-		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fileno(fp));
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 		if (q_hash_sha256_file(q_fs_exists(fdpath) ? fdpath : file, sha, err) < 0)
 			goto out;
 	}
@@ -500,28 +499,17 @@ int q_client_upload_file(struct q_client *c, const char *file, json_t **out, str
 		q_error_set(err, Q_EINTERNAL, "out of memory");
 		goto out;
 	}
-	query = g_strdup_printf("filename=%s", ebase);
-	shahdr = g_strdup_printf("X-Content-SHA256: %s", sha);
-	headers = curl_slist_append(headers, "Content-Type: application/x-rpm");
-	headers = curl_slist_append(headers, shahdr);
-
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_READDATA, fp); /* default reader: fread */
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)st.st_size);
-	status = perform(c, "uploads", query, headers, &s, err);
-	if (status < 0) {
+	path = g_strdup_printf("uploads?filename=%s", ebase);
+	/* One request for a small file, an upload session for a larger one. */
+	ret = send_file(c, path, "application/x-rpm", fd, 0, (int64_t)st.st_size, sha, &status, out,
+			err);
+	/* An error answer of the upload names the file already ("upload 'x.rpm' is
+	 * empty"); the transport's and the session's do not. */
+	if (ret < 0 && (!status || !strstr(err->msg, base)))
 		q_error_prefix(err, "cannot upload '%s'", file);
-		goto out;
-	}
-	/* An error answer names the file already ("upload 'x.rpm' is empty"). */
-	ret = parse_answer(status, &s, out, NULL, err);
 out:
-	if (fp)
-		fclose(fp);
-	g_free(s.buf);
-	g_free(shahdr);
-	g_free(query);
+	close(fd);
+	g_free(path);
 	g_free(ebase);
 	g_free(base);
 	return ret;
@@ -560,9 +548,11 @@ int q_client_post_raw(struct q_client *c, const char *path, const char *content_
 	return q_client_post_raw_errors(c, path, content_type, data, len, status, out, NULL, err);
 }
 
-int q_client_post_raw_errors(struct q_client *c, const char *path, const char *content_type,
-			     const void *data, size_t len, long *status, json_t **out,
-			     json_t **errors, struct q_error *err)
+/* METHOD PATH with a body from memory (len bytes) and an optional extra
+ * header line; the answer as q_client_post_raw_errors gives it. */
+static int send_raw(struct q_client *c, const char *method, const char *path,
+		    const char *content_type, const char *extra_header, const void *data,
+		    size_t len, long *status, json_t **out, json_t **errors, struct q_error *err)
 {
 	struct curl_slist *headers = NULL;
 	struct sink s = {0};
@@ -577,8 +567,12 @@ int q_client_post_raw_errors(struct q_client *c, const char *path, const char *c
 		*errors = NULL;
 	*status = 0;
 	headers = curl_slist_append(headers, ctype);
+	if (extra_header)
+		headers = curl_slist_append(headers, extra_header);
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+	if (strcmp(method, "POST"))
+		curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, len ? data : "");
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	*status = perform(c, p, query, headers, &s, err);
@@ -594,52 +588,155 @@ out:
 	return ret;
 }
 
-/* CURLOPT_READFUNCTION over a file descriptor. */
-static size_t fd_read(char *buf, size_t size, size_t nmemb, void *userdata)
+int q_client_post_raw_errors(struct q_client *c, const char *path, const char *content_type,
+			     const void *data, size_t len, long *status, json_t **out,
+			     json_t **errors, struct q_error *err)
 {
-	int fd = *(int *)userdata;
-	ssize_t n;
+	return send_raw(c, "POST", path, content_type, NULL, data, len, status, out, errors, err);
+}
 
-	do
-		n = read(fd, buf, size * nmemb);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? CURL_READFUNC_ABORT : (size_t)n;
+/* ---- upload sessions: files larger than one request ---- */
+
+/* pread exactly len bytes at off (a file that shrank is an error). */
+static int read_at(int fd, char *buf, size_t len, int64_t off, struct q_error *err)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return q_error_set(err, Q_EIO,
+					   "cannot read the file at offset %" PRId64 ": %s", off,
+					   n < 0 ? strerror(errno) : "it is shorter than before");
+		buf += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Send size bytes of fd, from offset base, as an upload session: create it
+ * (under worker/ for a worker), then PUT each part at its offset on this
+ * handle's connection, retrying a part that failed in transit or with a
+ * 5xx. *sid gets the session's id (g_free) for the final request.
+ */
+static int send_session(struct q_client *c, int worker, int fd, int64_t base, int64_t size,
+			const char *sha256, char **sid, struct q_error *err)
+{
+	const char *root = worker ? "worker/upload-sessions" : "upload-sessions";
+	json_t *req = json_pack("{s:I,s:s}", "size", (json_int_t)size, "sha256", sha256);
+	json_t *ans = NULL;
+	const char *id;
+	int64_t part;
+	char *buf = NULL;
+	int ret = -1;
+
+	*sid = NULL;
+	if (q_client_call(c, "POST", root, req, &ans, err) < 0)
+		goto out;
+	id = json_string_value(json_object_get(ans, "id"));
+	part = json_integer_value(json_object_get(ans, "part_size"));
+	if (!id || strlen(id) > 64 || strspn(id, "s0123456789abcdef") != strlen(id)) {
+		q_error_set(err, Q_EINTERNAL, "the hub's upload session has no valid id");
+		goto out;
+	}
+	if (part < ((int64_t)64 << 10) || part > ((int64_t)64 << 20))
+		part = Q_CLIENT_SINGLE_MAX;
+	buf = g_malloc((size_t)part);
+	for (int64_t off = 0; off < size; off += part) {
+		size_t n = (size_t)(size - off < part ? size - off : part);
+		char *path = g_strdup_printf("%s/%s?offset=%" PRId64, root, id, off);
+		int rc = -1;
+
+		if (read_at(fd, buf, n, base + off, err) < 0) {
+			g_free(path);
+			goto abort;
+		}
+		for (int attempt = 1; attempt <= Q_CLIENT_PART_TRIES; attempt++) {
+			long status = 0;
+
+			q_error_clear(err);
+			rc = send_raw(c, "PUT", path, "application/octet-stream", NULL, buf, n,
+				      &status, NULL, NULL, err);
+			if (rc == 0 ||
+			    (status >= 400 && status < 500 && status != 408 && status != 429))
+				break;
+			g_usleep((gulong)attempt * 500000);
+		}
+		g_free(path);
+		if (rc < 0) {
+			q_error_prefix(err, "the part at byte %" PRId64 " was not accepted", off);
+			goto abort;
+		}
+	}
+	*sid = g_strdup(id);
+	ret = 0;
+	goto out;
+abort : {
+	/* Best effort: the hub removes it after hub.upload_ttl anyway. */
+	struct q_error ignored = {0};
+	char *path = g_strdup_printf("%s/%s", root, id);
+
+	q_client_call(c, "DELETE", path, NULL, NULL, &ignored);
+	g_free(path);
+}
+out:
+	g_free(buf);
+	json_decref(req);
+	json_decref(ans);
+	return ret;
+}
+
+/*
+ * POST PATH with size bytes of fd (from offset base): one request when the
+ * file fits in one (Q_CLIENT_SINGLE_MAX), else an upload session and then
+ * PATH with &session=ID and no body. The answer as q_client_post_fd's.
+ */
+static int send_file(struct q_client *c, const char *path, const char *content_type, int fd,
+		     int64_t base, int64_t size, const char *sha256, long *status, json_t **out,
+		     struct q_error *err)
+{
+	char *shahdr = g_strdup_printf("X-Content-SHA256: %s", sha256);
+	char *sid = NULL, *final = NULL;
+	int ret = -1;
+
+	*status = 0;
+	if (out)
+		*out = NULL;
+	if (size <= Q_CLIENT_SINGLE_MAX) {
+		char *buf = g_malloc(size ? (size_t)size : 1);
+
+		if (read_at(fd, buf, (size_t)size, base, err) == 0)
+			ret = send_raw(c, "POST", path, content_type, shahdr, buf, (size_t)size,
+				       status, out, NULL, err);
+		g_free(buf);
+		goto out;
+	}
+	if (send_session(c, !strncmp(path, "worker/", 7), fd, base, size, sha256, &sid, err) < 0)
+		goto out;
+	final = g_strdup_printf("%s%csession=%s", path, strchr(path, '?') ? '&' : '?', sid);
+	ret = send_raw(c, "POST", final, content_type, shahdr, "", 0, status, out, NULL, err);
+out:
+	g_free(final);
+	g_free(sid);
+	g_free(shahdr);
+	return ret;
 }
 
 int q_client_post_fd(struct q_client *c, const char *path, const char *content_type, int fd,
 		     int64_t size, const char *sha256, long *status, json_t **out,
 		     struct q_error *err)
 {
-	struct curl_slist *headers = NULL;
-	struct sink s = {0};
-	const char *query;
-	char *p = split_query(path, &query);
-	char *ctype = g_strdup_printf("Content-Type: %s", content_type);
-	char *shahdr = sha256 ? g_strdup_printf("X-Content-SHA256: %s", sha256) : NULL;
-	int ret = -1;
+	off_t base = lseek(fd, 0, SEEK_CUR);
 
-	if (out)
-		*out = NULL;
-	headers = curl_slist_append(headers, ctype);
-	if (shahdr)
-		headers = curl_slist_append(headers, shahdr);
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_READFUNCTION, fd_read);
-	curl_easy_setopt(c->curl, CURLOPT_READDATA, &fd);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
-	*status = perform(c, p, query, headers, &s, err);
-	if (*status < 0) {
-		*status = 0;
-		goto out;
-	}
-	ret = raw_answer(*status, &s, out, NULL, err);
-out:
-	g_free(s.buf);
-	g_free(shahdr);
-	g_free(ctype);
-	g_free(p);
-	return ret;
+	*status = 0;
+	if (!sha256)
+		return q_error_set(err, Q_EINTERNAL, "a file is sent with its SHA-256");
+	if (base < 0)
+		return q_error_set(err, Q_EIO, "cannot seek in the file: %s", strerror(errno));
+	return send_file(c, path, content_type, fd, (int64_t)base, size, sha256, status, out, err);
 }
 
 struct fd_sink {

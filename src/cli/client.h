@@ -33,7 +33,12 @@ struct q_error;
 #define Q_CLIENT_MAX_RESPONSE ((size_t)64 << 20) /* 64 MiB */
 #define Q_CLIENT_MAX_CONFIG ((size_t)64 << 10)   /* client.ini */
 #define Q_CLIENT_CONNECT_TIMEOUT 10L             /* seconds */
-#define Q_CLI_MAX_OPTS 16                        /* options per family */
+/* A file up to this size is sent in one request; a larger one as an upload
+ * session of parts (every hub accepts a body of this size: its
+ * hub.upload_part_size is at least 1 MiB). */
+#define Q_CLIENT_SINGLE_MAX ((int64_t)1 << 20)
+#define Q_CLIENT_PART_TRIES 4 /* tries of one part of an upload session */
+#define Q_CLI_MAX_OPTS 16     /* options per family */
 
 /* ---- command line (args.c) ---- */
 
@@ -178,8 +183,11 @@ int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *l
 		     struct q_error *err);
 
 /*
- * POST /api/v1/uploads?filename=BASENAME with the file streamed from disk
- * and X-Content-SHA256 computed locally. *out gets {"id","size","sha256"}.
+ * POST /api/v1/uploads?filename=BASENAME with X-Content-SHA256 computed
+ * locally: the file as the body when it is at most Q_CLIENT_SINGLE_MAX
+ * bytes, else as an upload session (its parts on one connection, a failed
+ * part retried) and then the same request with &session=ID and no body.
+ * *out gets {"id","size","sha256"}.
  */
 int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err);
 
@@ -197,8 +205,10 @@ int q_client_post_raw(struct q_client *c, const char *path, const char *content_
 int q_client_post_raw_errors(struct q_client *c, const char *path, const char *content_type,
 			     const void *data, size_t len, long *status, json_t **out,
 			     json_t **errors, struct q_error *err);
-/* The same with size bytes streamed from fd (from its offset), and an
- * X-Content-SHA256 header when sha256 is not NULL. */
+/* The same with size bytes of fd (from its offset) whose SHA-256 is
+ * sha256 (sent as X-Content-SHA256): one request, or an upload session
+ * for a file larger than Q_CLIENT_SINGLE_MAX (under worker/ when PATH is,
+ * for worker tokens), as q_client_upload_file does. */
 int q_client_post_fd(struct q_client *c, const char *path, const char *content_type, int fd,
 		     int64_t size, const char *sha256, long *status, json_t **out,
 		     struct q_error *err);

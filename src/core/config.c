@@ -52,11 +52,15 @@ static const struct key keys[] = {
     {"hub", "threads", T_INT, "4", NUM(threads), 1, 64,
      "event-loop threads; a slow request blocks only its own thread"},
     {"hub", "max_upload_size", T_SIZE, "1G", NUM(max_upload), 1024, (int64_t)1 << 40,
-     "largest accepted upload (one RPM)"},
+     "largest file an upload session accepts (one RPM, SRPM, artifact or lookaside file)"},
     {"hub", "max_json_body", T_SIZE, "1M", NUM(max_json), 1024, 64 << 20,
      "largest accepted JSON request body"},
     {"hub", "upload_ttl", T_DURATION, "1h", NUM(upload_ttl), 60, 30 * 86400,
-     "how long a staged upload waits to be added to a repo"},
+     "how long a staged upload or an unfinished upload session waits before it is removed"},
+    {"hub", "upload_part_size", T_SIZE, "1M", NUM(upload_part), 1 << 20, 64 << 20,
+     "largest request body that is not JSON: a file up to this size is uploaded in one "
+     "request, a larger one in parts of this size (an upload session); no request body "
+     "is ever read beyond the larger of this and max_json_body"},
     {"publish", "grace_period", T_DURATION, "1h", NUM(grace), 0, 30 * 86400,
      "how long old metadata and removed packages stay beside a new publish"},
     {"publish", "history_keep", T_INT, "50", NUM(history_keep), 1, 100000,

@@ -21,6 +21,7 @@ struct q_config {
 	int64_t max_upload;          /* hub.max_upload_size, bytes */
 	int64_t max_json;            /* hub.max_json_body, bytes */
 	int64_t upload_ttl;          /* hub.upload_ttl, seconds a staged upload lives */
+	int64_t upload_part;         /* hub.upload_part_size: largest non-JSON request body */
 	int64_t grace;               /* publish.grace_period, seconds */
 	int64_t history_keep;        /* publish.history_keep: rows kept per repo/arch */
 	char key_algo[32];           /* signing.key_algo */

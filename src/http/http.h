@@ -25,6 +25,7 @@ struct q_request {
 	struct q_path path; /* decoded segments */
 	const char *query;  /* raw query after '?', or "" */
 	size_t query_len;
+	int route;  /* the API route (q_api_route_name's i + 1), 0 when none */
 	int authed; /* 1 when who is set */
 	struct q_principal who;
 };

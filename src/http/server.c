@@ -18,6 +18,7 @@
 #include "hub/hub.h"
 #include "mirror/service.h"
 
+#include <arpa/inet.h>
 #include <glib.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -25,6 +26,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
+
+#define Q_BODY_SLACK ((size_t)256 << 10) /* chunked framing; see q_server_run */
 
 struct loop_thread {
 	h2o_context_t ctx; /* first: handlers find us from req->conn->ctx */
@@ -39,6 +42,108 @@ static volatile sig_atomic_t stopping;
 static h2o_globalconf_t globalconf;
 static struct q_hub *the_hub;
 static int listen_fd = -1;
+static struct loop_thread *the_threads;
+static int n_threads;
+
+/*
+ * Refused requests (401 and 403), counted by API route for /metrics:
+ * [2 * route + 0] 401s, [2 * route + 1] 403s; route 0 is "no route".
+ * And logged, at most REFUSED_LOG_PER_SEC a second.
+ */
+#define REFUSED_LOG_PER_SEC 10
+static atomic_uint_fast64_t *refused_counts;
+static size_t refused_routes;
+static pthread_mutex_t refused_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t refused_window;
+static int refused_logged;
+static uint64_t refused_suppressed;
+
+static void route_label(int route, const char **method, const char **pattern)
+{
+	if (route > 0)
+		q_api_route_name((size_t)route - 1, method, pattern);
+	else {
+		*method = "";
+		*pattern = "other";
+	}
+}
+
+static void note_refused(struct q_request *r, int status)
+{
+	const char *method, *pattern;
+	char peer[INET6_ADDRSTRLEN + 8] = "?";
+	struct sockaddr_storage ss;
+	socklen_t n;
+	int64_t now = (int64_t)time(NULL);
+	uint64_t dropped = 0;
+	int emit = 0;
+
+	if (refused_counts && (size_t)r->route < refused_routes)
+		atomic_fetch_add(&refused_counts[2 * (size_t)r->route + (status == 403)], 1);
+	pthread_mutex_lock(&refused_lock);
+	if (now != refused_window) {
+		dropped = refused_suppressed;
+		refused_suppressed = 0;
+		refused_logged = 0;
+		refused_window = now;
+	}
+	if (refused_logged < REFUSED_LOG_PER_SEC) {
+		refused_logged++;
+		emit = 1;
+	} else {
+		refused_suppressed++;
+	}
+	pthread_mutex_unlock(&refused_lock);
+	if (dropped)
+		q_warn("%" PRIu64 " more refused requests were not logged (at most %d a second; "
+		       "/metrics counts them all)",
+		       dropped, REFUSED_LOG_PER_SEC);
+	if (!emit)
+		return;
+	route_label(r->route, &method, &pattern);
+	n = r->req->conn->callbacks->get_peername
+		? r->req->conn->callbacks->get_peername(r->req->conn, (struct sockaddr *)&ss)
+		: 0;
+	if (n && ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, peer, sizeof(peer));
+	else if (n && ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, peer, sizeof(peer));
+	q_warn("refused %d: %s %s from %s%s%s", status, method, pattern, peer,
+	       r->authed ? " as " : " (no valid token)", r->authed ? r->who.name : "");
+}
+
+static void send_refused_metrics(GString *g)
+{
+	uint64_t too_big = 0;
+
+	g_string_append(g, "# HELP quarry_http_refused_total Requests refused with 401 or 403, "
+			   "by API route.\n"
+			   "# TYPE quarry_http_refused_total counter\n");
+	for (size_t i = 0; refused_counts && i < refused_routes; i++)
+		for (int k = 0; k < 2; k++) {
+			uint64_t v = atomic_load(&refused_counts[2 * i + (size_t)k]);
+			const char *method, *pattern;
+
+			if (!v)
+				continue;
+			route_label((int)i, &method, &pattern);
+			g_string_append_printf(
+			    g,
+			    "quarry_http_refused_total{route=\"%s%s%s\",status=\"%d\"} %" PRIu64
+			    "\n",
+			    method, method[0] ? " " : "", pattern, k ? 403 : 401, v);
+		}
+	/* Bodies over the limit, refused by the server before any handler. */
+	for (int i = 0; i < n_threads; i++)
+		too_big += the_threads[i].ctx.emitted_error_status[H2O_STATUS_ERROR_413];
+	g_string_append_printf(
+	    g,
+	    "# HELP quarry_http_body_too_large_total Request bodies over the limit, refused "
+	    "(413) before any handler ran.\n"
+	    "# TYPE quarry_http_body_too_large_total counter\n"
+	    "quarry_http_body_too_large_total %" PRIu64 "\n",
+	    too_big);
+}
 
 static void count_status(struct q_hub *hub, int status)
 {
@@ -88,6 +193,7 @@ static void send_metrics(struct q_request *r)
 	    atomic_load(&m->publishes), atomic_load(&m->publishes_unchanged),
 	    atomic_load(&m->publish_failures), (double)atomic_load(&m->publish_usec) / 1e6,
 	    atomic_load(&m->uploads), atomic_load(&m->uploads_refused), r->hub->started);
+	send_refused_metrics(g);
 	if (q_store_counts(r->st, &counts, &err) == 0) {
 		const char *k;
 		json_t *v;
@@ -169,6 +275,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 		q_http_send_error(r, &err);
 	}
 	count_status(t->hub, req->res.status);
+	if (req->res.status == 401 || req->res.status == 403)
+		note_refused(r, req->res.status);
 	return 0;
 }
 
@@ -255,7 +363,19 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	signal(SIGTERM, on_signal);
 
 	h2o_config_init(&globalconf);
-	globalconf.max_request_entity_size = (size_t)hub->cfg.max_upload;
+	/*
+	 * h2o reads a request's whole body before our handler runs (it cannot
+	 * stream one to us), so this cap is what one request can make us hold:
+	 * a JSON body or one part of an upload session, never a whole file. A
+	 * larger body, with a Content-Length or chunked, is answered 413 by h2o,
+	 * which then closes the connection. The slack covers the chunked
+	 * framing, which h2o counts too, and lets a body a little over a limit
+	 * reach its handler, which answers with its exact limit in JSON.
+	 */
+	globalconf.max_request_entity_size =
+	    (size_t)(hub->cfg.max_json > hub->cfg.upload_part ? hub->cfg.max_json
+							      : hub->cfg.upload_part) +
+	    Q_BODY_SLACK;
 	globalconf.server_name = h2o_iovec_init(H2O_STRLIT("quarry"));
 	host = h2o_config_register_host(&globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 
@@ -296,7 +416,9 @@ handlers:
 		return -1;
 
 	threads = calloc((size_t)n, sizeof(*threads));
-	if (!threads)
+	refused_routes = q_api_route_count() + 1;
+	refused_counts = calloc(2 * refused_routes, sizeof(*refused_counts));
+	if (!threads || !refused_counts)
 		return q_error_set(err, Q_EINTERNAL, "out of memory");
 	for (int i = 0; i < n; i++) {
 		struct loop_thread *t = &threads[i];
@@ -317,6 +439,8 @@ handlers:
 	else
 		q_info("hub listening on %s (%d threads), public URL %s", hub->cfg.listen, n,
 		       hub->cfg.public_url);
+	the_threads = threads;
+	n_threads = n;
 	for (int i = 1; i < n; i++)
 		pthread_create(&threads[i].tid, NULL, loop_main, &threads[i]);
 	loop_main(&threads[0]);

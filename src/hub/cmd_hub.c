@@ -154,6 +154,7 @@ static void expire_uploads(struct q_hub *hub, struct q_store *st)
 	json_array_foreach (paths, i, v)
 		unlink(json_string_value(json_object_get(v, "path")));
 	json_decref(paths);
+	q_api_upsession_expire(hub);
 }
 
 int cmd_hub(int argc, char **argv)
