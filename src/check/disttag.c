@@ -95,7 +95,7 @@ char *q_check_header_nevra(Header h)
 }
 
 int q_check_sandbox(const struct q_check_input *in, const char *const *argv, const char *const *env,
-		    const char *log, struct q_sandbox_result *sr, struct q_error *err)
+		    int map_root, const char *log, struct q_sandbox_result *sr, struct q_error *err)
 {
 	GPtrArray *e = g_ptr_array_new_with_free_func(g_free);
 	struct q_sandbox sb = {0};
@@ -121,6 +121,7 @@ int q_check_sandbox(const struct q_check_input *in, const char *const *argv, con
 	sb.log_fd = fd;
 	sb.timeout_sec = in->timeout > 0 ? in->timeout : Q_CHECK_TIMEOUT;
 	sb.max_memory = (int64_t)4 << 30;
+	sb.map_root = map_root;
 	rc = q_sandbox_run(&sb, sr, in->cancel, err);
 	close(fd);
 	g_ptr_array_unref(e);

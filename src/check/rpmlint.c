@@ -133,7 +133,7 @@ int q_check_rpmlint(const struct q_check_input *in, struct q_check_result *res, 
 	env[0] = g_strdup_printf("XDG_CONFIG_HOME=%s", xdg);
 	env[1] = g_strdup_printf("XDG_CACHE_HOME=%s", cache);
 	env[2] = g_strdup("TMPDIR=/tmp");
-	if (q_check_sandbox(in, (const char *const *)argv->pdata, (const char *const *)env, log,
+	if (q_check_sandbox(in, (const char *const *)argv->pdata, (const char *const *)env, 0, log,
 			    &sr, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "rpmlint: the sandbox could not start: %s",
 			    err->msg);
