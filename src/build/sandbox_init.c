@@ -16,9 +16,10 @@
  * (no capability left, no way back to uid 0), then execs COMMAND through
  * PATH. With --map-root (for dnf, which insists on uid 0), it then makes a
  * user namespace that maps only UID, as 0, and GID, as 0, and runs COMMAND
- * there as that uid 0, also without any capability (SECBIT_NOROOT, locked):
- * outside, it is still UID. Any failure ends it with status 127 and a line on stderr, before
- * COMMAND runs.
+ * there as that uid 0 with one capability, CAP_SYS_CHROOT in that
+ * namespace (rpm chroots into dnf's installroot), and no other
+ * (SECBIT_NOROOT, locked): outside, it is still UID, without any. Any failure ends it with status
+ * 127 and a line on stderr, before COMMAND runs.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -29,6 +30,7 @@
 #include <linux/securebits.h>
 #include <sched.h>
 #include <linux/capability.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,14 +93,31 @@ static void map_root(uid_t uid, gid_t gid)
 	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
 	write_file("/proc/self/gid_map", map);
 	/* uid 0 there gets no capability from exec, and cannot undo that. */
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-					 SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
-					 SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
-					 SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+	if (prctl(PR_SET_SECUREBITS,
+		  SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+		      SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
 		  0, 0, 0) < 0)
 		die("securebits");
-	drop_bounding_set();
-	clear_caps();
+	/* But CAP_SYS_CHROOT, in this namespace only: rpm chroots into dnf's
+	 * installroot even for a test transaction. Through the ambient set, the
+	 * one way a capability survives exec with SECBIT_NOROOT. */
+	for (int cap = 0;; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+			break;
+		if (cap != CAP_SYS_CHROOT && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			die("cannot drop a capability from the bounding set");
+	}
+	{
+		struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct d[2];
+
+		memset(d, 0, sizeof(d));
+		d[0].effective = d[0].permitted = d[0].inheritable = 1u << CAP_SYS_CHROOT;
+		if (syscall(SYS_capset, &h, d) < 0)
+			die("capset");
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_CHROOT, 0, 0) < 0)
+		die("ambient CAP_SYS_CHROOT");
 }
 
 static unsigned long parse_id(const char *s)
@@ -116,7 +135,8 @@ static unsigned long parse_id(const char *s)
 	return v;
 }
 
-static int caps_empty(void)
+/* Are the effective, permitted and inheritable sets exactly `only` (a mask of the first 32)? */
+static int caps_are(uint32_t only)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
@@ -124,10 +144,8 @@ static int caps_empty(void)
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capget, &h, d) < 0)
 		die("capget");
-	for (int i = 0; i < 2; i++)
-		if (d[i].effective || d[i].permitted || d[i].inheritable)
-			return 0;
-	return 1;
+	return d[0].effective == only && d[0].permitted == only && d[0].inheritable == only &&
+	       !d[1].effective && !d[1].permitted && !d[1].inheritable;
 }
 
 int main(int argc, char **argv)
@@ -163,7 +181,7 @@ int main(int argc, char **argv)
 	if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
 		die("getresuid");
 	if (ruid != uid || euid != uid || suid != uid || rgid != gid || egid != gid ||
-	    sgid != gid || getgroups(0, NULL) != 0 || !caps_empty() ||
+	    sgid != gid || getgroups(0, NULL) != 0 || !caps_are(0) ||
 	    prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 0 ||
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 || setuid(0) == 0) {
 		errno = EPERM;
@@ -171,13 +189,13 @@ int main(int argc, char **argv)
 	}
 	if (root) {
 		map_root(uid, gid);
-		if (getuid() != 0 || getgid() != 0 || !caps_empty()) {
+		if (getuid() != 0 || getgid() != 0 || !caps_are(1u << CAP_SYS_CHROOT) ||
+		    prctl(PR_CAPBSET_READ, CAP_SETUID, 0, 0, 0) != 0) {
 			errno = EPERM;
 			die("the user namespace of --map-root did not hold");
 		}
 	}
 	execvp(argv[cmd], argv + cmd);
-	fprintf(stderr, "quarry-sandbox-init: cannot run '%s': %s\n", argv[cmd],
-		strerror(errno));
+	fprintf(stderr, "quarry-sandbox-init: cannot run '%s': %s\n", argv[cmd], strerror(errno));
 	return 127;
 }

@@ -345,7 +345,8 @@ static void test_hidden_secrets(void **state)
  * Who runs the step: as root, the build user (uid, gid, no other group),
  * without any capability (bounding set included) and with no_new_privs;
  * what it writes is the build user's on the host. map_root: uid 0 inside,
- * still no capability, its files the build user's outside. workdir_ro: the
+ * with CAP_SYS_CHROOT of its own namespace only, its files the build
+ * user's outside. workdir_ro: the
  * workdir cannot be written.
  */
 static void test_build_user(void **state)
@@ -373,8 +374,12 @@ static void test_build_user(void **state)
 	assert_int_equal(stat(f->workdir, &st), 0);
 	assert_int_equal(st.st_uid, uid);
 
-	snprintf(script, sizeof(script), "test \"$(id -u):$(id -g)\" = 0:0 && %s && echo b >root",
-		 caps);
+	/* map_root: CAP_SYS_CHROOT of its own user namespace (as root), nothing else. */
+	snprintf(script, sizeof(script),
+		 "test \"$(id -u):$(id -g)\" = 0:0 && for c in CapInh CapPrm CapEff CapBnd CapAmb; "
+		 "do grep -Eq \"^$c:[[:space:]]+0+%s$\" /proc/self/status || exit 1; done && "
+		 "grep -Eq '^NoNewPrivs:[[:space:]]+1$' /proc/self/status && echo b >root",
+		 getuid() == 0 ? "40000" : "");
 	assert_int_equal(run_view(f, script, NULL, 1, 0, &res), 0);
 	assert_int_equal(res.status, Q_SANDBOX_OK);
 	snprintf(path, sizeof(path), "%s/root", f->workdir);
