@@ -135,7 +135,7 @@ void q_check_out_file(struct q_check_result *res, const char *path, size_t max)
 	size_t len = 0;
 
 	/* Logs are bounded by the time limit only. */
-	if (q_fs_read_file(path, LOG_READ_MAX, &text, &len, &ignore) < 0) {
+	if (q_fs_read_file_nofollow(path, LOG_READ_MAX, &text, &len, &ignore) < 0) {
 		q_check_out(res, "[cannot read '%s': %s]\n", path, ignore.msg);
 		return;
 	}

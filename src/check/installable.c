@@ -224,7 +224,7 @@ int q_check_installable(const struct q_check_input *in, struct q_check_result *r
 			    in->n_rpms == 1 ? "" : "s", arch);
 		goto out;
 	}
-	if (q_fs_read_file(log, (size_t)64 << 20, &text, &len, err) < 0) {
+	if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "dnf failed (exit code %d): %s", sr.exit_code,
 			    err->msg);
 		q_error_clear(err);

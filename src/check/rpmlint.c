@@ -141,7 +141,7 @@ int q_check_rpmlint(const struct q_check_input *in, struct q_check_result *res, 
 		rc = 0;
 		goto out;
 	}
-	if (q_fs_read_file(log, (size_t)64 << 20, &text, &len, err) < 0) {
+	if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "rpmlint: %s", err->msg);
 		q_error_clear(err);
 		rc = 0;
