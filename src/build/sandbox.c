@@ -9,19 +9,30 @@
  *    other threads open files) and execs /usr/bin/bwrap. Only
  *    async-signal-safe calls happen between fork and exec: the bwrap
  *    command line is built before the fork.
- *  - bwrap: --unshare-all (network, pid, ipc, uts, cgroup, user when it
- *    can), the host / read-only, the workdir bound read-write at its own
- *    path and made the cwd, fresh /tmp, /dev/shm, /dev and /proc,
- *    --new-session (no TIOCSTI into a terminal), --die-with-parent, and
- *    --clearenv plus the step's environment. The show directories come
- *    back read-only after the hidden ones and /tmp (the checks read /pub
- *    and the package store so, with the rest of the data directory hidden).
- *  - With sb->root (installroot): --tmpfs / instead of the host's /, the
- *    root's top-level entries bound read-only into it (see map_root_dir:
- *    the directories leading to the workdir are made in the tmpfs, since
- *    bwrap cannot create a mount point inside a read-only bind), the same
- *    /dev, /proc, /tmp and hidden directories (those that exist in the
- *    root), the workdir, then --remount-ro / so the tmpfs is read-only too.
+ *  - Who (sandbox.h): as root, bwrap without a user namespace (--unshare
+ *    net, pid, ipc, uts, cgroup), --cap-drop ALL but CAP_SETUID, CAP_SETGID
+ *    and CAP_SETPCAP, and the step behind /.quarry-sandbox-init UID GID --
+ *    (sandbox_init.c; its bytes copied in with --file from a memfd), which
+ *    becomes the build user without capabilities. Before that the workdir
+ *    tree is given to the build user (give_tree: fchownat without
+ *    following links, and o+x on the workdir, which bwrap enters as a uid 0
+ *    without capabilities). Not root: --unshare-all, whose user namespace
+ *    maps the caller's uid; no switch (bwrap drops the capabilities).
+ *  - bwrap: an empty tmpfs / filled by map_host (host backend: /usr, the
+ *    /bin /lib* links, the synthesized /etc from memfds plus etc_allow)
+ *    or map_root_dir (installroot), fresh /dev, /dev/shm, /proc, /tmp and
+ *    /var/tmp (1777), the hidden directories, the show paths read-only,
+ *    the workdir read-write (or read-only) at its own path and made the
+ *    cwd, --remount-ro / last, --new-session (no TIOCSTI into a terminal),
+ *    --die-with-parent, and --clearenv plus the step's environment. The
+ *    directories leading to a show path or the workdir are made 0755
+ *    (bwrap would copy the host's modes, 0700 for the data directory's
+ *    tmp/, which would shut the build user out).
+ *  - With sb->root (installroot): the root's top-level entries bound
+ *    read-only into the tmpfs (see map_root_dir: the directories leading
+ *    to the workdir are made in the tmpfs, since bwrap cannot create a
+ *    mount point inside a read-only bind), its /etc/passwd and /etc/group
+ *    overlaid with copies that name the build user.
  *  - bwrap reports on --json-status-fd: {"child-pid": N} once the sandbox
  *    is set up, {"exit-code": N} at the end. No child-pid means bwrap
  *    could not set up the sandbox (its message is in the log): that is the
@@ -55,13 +66,16 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "build/sandbox.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -835,6 +849,25 @@ static void log_note(int fd, const char *fmt, ...)
 		return;
 }
 
+/* The build user must own nothing here: warn when the host gave its uid to someone. */
+static void check_build_user(void)
+{
+	struct passwd pw, *found = NULL;
+	struct group gr, *gfound = NULL;
+	char buf[4096];
+
+	if (getuid() != 0)
+		return;
+	if (getpwuid_r(Q_SANDBOX_BUILD_UID, &pw, buf, sizeof(buf), &found) == 0 && found)
+		q_warn("sandbox: uid %d, the build user, is '%s' on this host; builds run as it "
+		       "and must not own anything here: give that user another uid",
+		       Q_SANDBOX_BUILD_UID, found->pw_name);
+	if (getgrgid_r(Q_SANDBOX_BUILD_GID, &gr, buf, sizeof(buf), &gfound) == 0 && gfound)
+		q_warn("sandbox: gid %d, the build user's group, is '%s' on this host; give that "
+		       "group another gid",
+		       Q_SANDBOX_BUILD_GID, gfound->gr_name);
+}
+
 int q_sandbox_available(void)
 {
 	static const char *const argv[] = {"/bin/true", NULL};
@@ -852,6 +885,8 @@ int q_sandbox_available(void)
 	sb.timeout_sec = 30;
 	ok = q_sandbox_run(&sb, &res, NULL, NULL) == 0 && res.status == Q_SANDBOX_OK;
 	rmdir(dir);
+	if (ok)
+		check_build_user();
 	return ok;
 }
 
