@@ -521,8 +521,11 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, int as_r
 			add(a, "0");
 			add(a, "--gid");
 			add(a, "0");
+			/* As quarry-sandbox-init --map-root: CAP_SYS_CHROOT only. */
 			add(a, "--cap-drop");
 			add(a, "ALL");
+			add(a, "--cap-add");
+			add(a, "CAP_SYS_CHROOT");
 		}
 	}
 	add(a, "--die-with-parent");
