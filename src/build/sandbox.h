@@ -64,8 +64,9 @@ struct q_sandbox {
 	int workdir_ro;          /* bind the workdir read-only and leave its owner alone
 				  * (a step that only reads, e.g. rpmspec at import) */
 	int map_root;            /* run the step as uid 0 of a user namespace of its own
-				  * that maps only the build user, without capabilities
-				  * (for dnf, which refuses to run as another uid) */
+				  * that maps only the build user, with CAP_SYS_CHROOT of
+				  * that namespace and no other capability (for dnf, which
+				  * refuses another uid, and rpm, which chroots) */
 };
 
 /* The build user of a sandbox started by root: no passwd entry on the host is
