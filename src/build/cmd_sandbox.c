@@ -15,8 +15,10 @@ int cmd_sandbox(int argc, char **argv)
 	static const char usage[] =
 	    "usage: quarry sandbox [--workdir DIR] [--timeout DURATION] [--memory SIZE] -- "
 	    "COMMAND [ARGS...]\n\n"
-	    "Run COMMAND in the build sandbox: no network, the host root read-only, DIR\n"
-	    "(default: the current directory) the only writable path, a fresh /tmp.\n"
+	    "Run COMMAND in the build sandbox: no network, as the build user (uid 70000)\n"
+	    "without capabilities when run as root, a read-only root of the host's /usr and\n"
+	    "a synthesized /etc (no host secrets), DIR (default: the current directory;\n"
+	    "given to the build user) the only writable path besides a fresh /tmp.\n"
 	    "Exits with the command's status; 124 when it was killed at the time limit.\n";
 	const char *workdir = ".";
 	int64_t timeout = 0, memory = 0;

@@ -9,19 +9,30 @@
  *    other threads open files) and execs /usr/bin/bwrap. Only
  *    async-signal-safe calls happen between fork and exec: the bwrap
  *    command line is built before the fork.
- *  - bwrap: --unshare-all (network, pid, ipc, uts, cgroup, user when it
- *    can), the host / read-only, the workdir bound read-write at its own
- *    path and made the cwd, fresh /tmp, /dev/shm, /dev and /proc,
- *    --new-session (no TIOCSTI into a terminal), --die-with-parent, and
- *    --clearenv plus the step's environment. The show directories come
- *    back read-only after the hidden ones and /tmp (the checks read /pub
- *    and the package store so, with the rest of the data directory hidden).
- *  - With sb->root (installroot): --tmpfs / instead of the host's /, the
- *    root's top-level entries bound read-only into it (see map_root_dir:
- *    the directories leading to the workdir are made in the tmpfs, since
- *    bwrap cannot create a mount point inside a read-only bind), the same
- *    /dev, /proc, /tmp and hidden directories (those that exist in the
- *    root), the workdir, then --remount-ro / so the tmpfs is read-only too.
+ *  - Who (sandbox.h): as root, bwrap without a user namespace (--unshare
+ *    net, pid, ipc, uts, cgroup), --cap-drop ALL but CAP_SETUID, CAP_SETGID
+ *    and CAP_SETPCAP, and the step behind /.quarry-sandbox-init UID GID --
+ *    (sandbox_init.c; its bytes copied in with --file from a memfd), which
+ *    becomes the build user without capabilities. Before that the workdir
+ *    tree is given to the build user (give_tree: fchownat without
+ *    following links, and o+x on the workdir, which bwrap enters as a uid 0
+ *    without capabilities). Not root: --unshare-all, whose user namespace
+ *    maps the caller's uid; no switch (bwrap drops the capabilities).
+ *  - bwrap: an empty tmpfs / filled by map_host (host backend: /usr, the
+ *    /bin /lib* links, the synthesized /etc from memfds plus etc_allow)
+ *    or map_root_dir (installroot), fresh /dev, /dev/shm, /proc, /tmp and
+ *    /var/tmp (1777), the hidden directories, the show paths read-only,
+ *    the workdir read-write (or read-only) at its own path and made the
+ *    cwd, --remount-ro / last, --new-session (no TIOCSTI into a terminal),
+ *    --die-with-parent, and --clearenv plus the step's environment. The
+ *    directories leading to a show path or the workdir are made 0755
+ *    (bwrap would copy the host's modes, 0700 for the data directory's
+ *    tmp/, which would shut the build user out).
+ *  - With sb->root (installroot): the root's top-level entries bound
+ *    read-only into the tmpfs (see map_root_dir: the directories leading
+ *    to the workdir are made in the tmpfs, since bwrap cannot create a
+ *    mount point inside a read-only bind), its /etc/passwd and /etc/group
+ *    overlaid with copies that name the build user.
  *  - bwrap reports on --json-status-fd: {"child-pid": N} once the sandbox
  *    is set up, {"exit-code": N} at the end. No child-pid means bwrap
  *    could not set up the sandbox (its message is in the log): that is the
@@ -55,14 +66,18 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "build/sandbox.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -213,43 +228,343 @@ out:
 	return ret;
 }
 
-/* The bwrap command line; NULL-terminated, free with g_ptr_array_unref. */
-static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q_error *err)
+/* The host's /etc entries a step may need: none holds a secret. */
+static const char *const etc_allow[] = {
+    "alternatives", /* /usr/bin/cc, awk… are links through it (Debian) */
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "rpm", /* rpm's own macros, if any */
+    "dnf", /* dnf.conf, vars, protected.d */
+    "os-release",
+    "debian_version",
+    "redhat-release",
+    "system-release",
+    "system-release-cpe",
+    "localtime",
+    "mime.types",
+    "magic",
+    "magic.mime",
+    "protocols",
+    "services",
+    "xdg/rpmlint", /* rpmlint's configuration */
+    NULL,
+};
+
+/* An fd (close-on-exec) reading back text from its start; -1 with err. */
+static int memfd_text(const char *name, const void *text, size_t len, struct q_error *err)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+	const char *p = text;
+	size_t left = len;
+
+	if (fd < 0) {
+		q_error_set(err, Q_EIO, "sandbox: memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			q_error_set(err, Q_EIO, "sandbox: cannot write a memfd: %s",
+				    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		q_error_set(err, Q_EIO, "sandbox: lseek: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --perms PERMS OPT FD DEST with a memfd of text (kept in fds for the child). */
+static int add_data(GPtrArray *a, GArray *fds, const char *opt, const char *perms, const char *dest,
+		    const void *text, size_t len, struct q_error *err)
+{
+	int fd = memfd_text(dest, text, len, err);
+
+	if (fd < 0)
+		return -1;
+	g_array_append_val(fds, fd);
+	add(a, "--perms");
+	add(a, perms);
+	add(a, opt);
+	g_ptr_array_add(a, g_strdup_printf("%d", fd));
+	add(a, dest);
+	return 0;
+}
+
+/* The build user's lines of passwd and group. */
+static void user_lines(uid_t uid, gid_t gid, GString *passwd, GString *group)
+{
+	g_string_append_printf(passwd, "%s:x:%u:%u:Quarry build:/tmp:/bin/sh\n",
+			       Q_SANDBOX_BUILD_USER, (unsigned)uid, (unsigned)gid);
+	g_string_append_printf(group, "%s:x:%u:\n", Q_SANDBOX_BUILD_USER, (unsigned)gid);
+}
+
+/* Does an /etc/passwd or /etc/group text already have an entry with this id? */
+static int has_id(const char *text, unsigned id)
+{
+	char **lines = g_strsplit(text, "\n", -1);
+	int found = 0;
+
+	for (size_t i = 0; lines[i] && !found; i++) {
+		char **f = g_strsplit(lines[i], ":", 4);
+
+		if (g_strv_length(f) >= 3 && strtoul(f[2], NULL, 10) == id && f[2][0])
+			found = 1;
+		g_strfreev(f);
+	}
+	g_strfreev(lines);
+	return found;
+}
+
+/* A host path into the sandbox as it is: a symlink recreated, a file or directory bound. */
+static void add_host_entry(GPtrArray *a, const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return;
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		if (n <= 0)
+			return;
+		target[n] = '\0';
+		add(a, "--symlink");
+		add(a, target);
+		add(a, path);
+	} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+		add(a, "--ro-bind");
+		add(a, path);
+		add(a, path);
+	}
+}
+
+/*
+ * Backend host: the allow-list of sandbox.h on the empty tmpfs /: /usr,
+ * the top-level links into it, and an /etc of synthesized files plus the
+ * host's entries of etc_allow (and its python3* directories).
+ */
+static int map_host(GPtrArray *a, GArray *fds, uid_t uid, gid_t gid, struct q_error *err)
+{
+	static const char *const top[] = {"/bin",   "/sbin",   "/lib", "/lib32",
+					  "/lib64", "/libx32", NULL};
+	static const char hosts[] = "127.0.0.1 localhost\n::1 localhost\n";
+	static const char nss[] = "passwd: files\ngroup: files\nshadow: files\nhosts: files\n"
+				  "networks: files\nprotocols: files\nservices: files\n";
+	static const char shells[] = "/bin/sh\n/bin/bash\n/usr/bin/sh\n/usr/bin/bash\n";
+	GString *passwd = g_string_new("root:x:0:0:root:/root:/bin/sh\n");
+	GString *group = g_string_new("root:x:0:\n");
+	DIR *d;
+	int rc = -1;
+
+	add(a, "--ro-bind");
+	add(a, "/usr");
+	add(a, "/usr");
+	for (size_t i = 0; top[i]; i++)
+		add_host_entry(a, top[i]);
+	add(a, "--dir");
+	add(a, "/etc");
+	add(a, "--dir");
+	add(a, "/etc/xdg");
+	for (size_t i = 0; etc_allow[i]; i++) {
+		char *p = g_strconcat("/etc/", etc_allow[i], NULL);
+
+		add_host_entry(a, p);
+		g_free(p);
+	}
+	d = opendir("/etc");
+	if (d) {
+		struct dirent *de;
+
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, "python3", 7)) {
+				char *p = g_strconcat("/etc/", de->d_name, NULL);
+
+				add_host_entry(a, p);
+				g_free(p);
+			}
+		closedir(d);
+	}
+	if (uid != 0)
+		user_lines(uid, gid, passwd, group);
+	g_string_append(passwd, "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
+	g_string_append(group, "nogroup:x:65534:\n");
+	if (add_data(a, fds, "--file", "0644", "/etc/passwd", passwd->str, passwd->len, err) < 0 ||
+	    add_data(a, fds, "--file", "0644", "/etc/group", group->str, group->len, err) < 0 ||
+	    add_data(a, fds, "--file", "0644", "/etc/hosts", hosts, sizeof(hosts) - 1, err) < 0 ||
+	    add_data(a, fds, "--file", "0644", "/etc/nsswitch.conf", nss, sizeof(nss) - 1, err) <
+		0 ||
+	    add_data(a, fds, "--file", "0644", "/etc/shells", shells, sizeof(shells) - 1, err) < 0)
+		goto out;
+	add(a, "--symlink");
+	add(a, "/proc/self/mounts");
+	add(a, "/etc/mtab");
+	add(a, "--dir");
+	add(a, "/var");
+	rc = 0;
+out:
+	g_string_free(passwd, TRUE);
+	g_string_free(group, TRUE);
+	return rc;
+}
+
+/* Backend installroot: the build user into the root's own passwd and group. */
+static int root_user(GPtrArray *a, GArray *fds, const char *root, uid_t uid, gid_t gid,
+		     struct q_error *err)
+{
+	char *pw_path = g_strconcat(root, "/etc/passwd", NULL);
+	char *gr_path = g_strconcat(root, "/etc/group", NULL);
+	char *pw = NULL, *gr = NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (uid == 0 || lstat(pw_path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    lstat(gr_path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !g_file_get_contents(pw_path, &pw, NULL, NULL) ||
+	    !g_file_get_contents(gr_path, &gr, NULL, NULL) || strlen(pw) > (1 << 20) ||
+	    strlen(gr) > (1 << 20) || has_id(pw, (unsigned)uid))
+		goto out;
+	{
+		GString *p = g_string_new(pw), *g = g_string_new(gr);
+
+		if (p->len && p->str[p->len - 1] != '\n')
+			g_string_append_c(p, '\n');
+		if (g->len && g->str[g->len - 1] != '\n')
+			g_string_append_c(g, '\n');
+		user_lines(uid, gid, p, g);
+		rc = add_data(a, fds, "--ro-bind-data", "0644", "/etc/passwd", p->str, p->len, err);
+		if (rc == 0)
+			rc = add_data(a, fds, "--ro-bind-data", "0644", "/etc/group", g->str,
+				      g->len, err);
+		g_string_free(p, TRUE);
+		g_string_free(g, TRUE);
+	}
+out:
+	g_free(pw);
+	g_free(gr);
+	g_free(pw_path);
+	g_free(gr_path);
+	return rc;
+}
+
+/*
+ * The directories leading to path, made world-searchable in the sandbox
+ * (bwrap would copy the host's modes, and a 0700 parent owned by root, the
+ * data directory's tmp/ for one, would shut the build user out).
+ */
+static void add_parents(GPtrArray *a, const char *path)
+{
+	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		add(a, "--perms");
+		add(a, "0755");
+		add(a, "--dir");
+		g_ptr_array_add(a, g_strndup(path, (size_t)(p - path)));
+	}
+}
+
+/* Does path exist as a directory in the sandbox's root (root NULL: on the host)? */
+static int root_has_dir(const char *root, const char *path)
+{
+	char *in = g_strconcat(root ? root : "", path, NULL);
+	struct stat st;
+	int r = lstat(in, &st);
+
+	g_free(in);
+	return r == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The bwrap command line; NULL-terminated, free with g_ptr_array_unref.
+ * The descriptors bwrap must inherit (the memfds of --file and
+ * --ro-bind-data) are appended to fds, the caller closes them.
+ */
+static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, int as_root, GArray *fds,
+			     struct q_error *err)
 {
 	GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+	uid_t uid = as_root ? Q_SANDBOX_BUILD_UID : getuid();
+	gid_t gid = as_root ? Q_SANDBOX_BUILD_GID : getgid();
 	char fd[16];
 
 	add(a, BWRAP);
-	add(a, "--unshare-all");
+	if (as_root) {
+		/* No user namespace: it would map the build user to root outside. */
+		add(a, "--unshare-ipc");
+		add(a, "--unshare-pid");
+		add(a, "--unshare-net");
+		add(a, "--unshare-uts");
+		add(a, "--unshare-cgroup-try");
+		/* What quarry-sandbox-init needs for the switch, nothing more. */
+		add(a, "--cap-drop");
+		add(a, "ALL");
+		add(a, "--cap-add");
+		add(a, "CAP_SETUID");
+		add(a, "--cap-add");
+		add(a, "CAP_SETGID");
+		add(a, "--cap-add");
+		add(a, "CAP_SETPCAP");
+	} else {
+		add(a, "--unshare-all");
+		if (sb->map_root) {
+			add(a, "--uid");
+			add(a, "0");
+			add(a, "--gid");
+			add(a, "0");
+			/* As quarry-sandbox-init --map-root: CAP_SYS_CHROOT only. */
+			add(a, "--cap-drop");
+			add(a, "ALL");
+			add(a, "--cap-add");
+			add(a, "CAP_SYS_CHROOT");
+		}
+	}
 	add(a, "--die-with-parent");
 	add(a, "--new-session");
+	add(a, "--tmpfs");
+	add(a, "/");
 	if (sb->root) {
-		add(a, "--tmpfs");
-		add(a, "/");
-		if (map_root_dir(a, sb->root, "", sb->workdir, 0, err) < 0) {
-			g_ptr_array_unref(a);
-			return NULL;
-		}
-	} else {
-		add(a, "--ro-bind");
-		add(a, "/");
-		add(a, "/");
+		if (map_root_dir(a, sb->root, "", sb->workdir, 0, err) < 0 ||
+		    root_user(a, fds, sb->root, uid, gid, err) < 0)
+			goto fail;
+	} else if (map_host(a, fds, uid, gid, err) < 0) {
+		goto fail;
 	}
 	add(a, "--dev");
 	add(a, "/dev");
+	add(a, "--perms");
+	add(a, "1777");
 	add(a, "--tmpfs");
 	add(a, "/dev/shm");
 	add(a, "--proc");
 	add(a, "/proc");
 	/* /tmp before the workdir, which may live under /tmp. */
+	add(a, "--perms");
+	add(a, "1777");
 	add(a, "--tmpfs");
 	add(a, "/tmp");
+	if (!sb->root || root_has_dir(sb->root, "/var/tmp")) {
+		add(a, "--perms");
+		add(a, "1777");
+		add(a, "--tmpfs");
+		add(a, "/var/tmp");
+	}
 	/* Secrets out of sight, still before the workdir (which may live inside). */
 	{
 		static const char *const always[] = {"/root", "/home", "/run", NULL};
 		const char *env = getenv("QUARRY_SANDBOX_HIDE");
 
-		for (size_t i = 0; always[i]; i++)
+		/* The host backend mounts none of these; a root may hold them. */
+		for (size_t i = 0; sb->root && always[i]; i++)
 			hide_dir(a, sb->root, always[i]);
 		for (size_t i = 0; sb->hide && sb->hide[i]; i++)
 			hide_dir(a, sb->root, sb->hide[i]);
@@ -269,18 +584,21 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 		if (sb->show[i][0] != '/' || stat(sb->show[i], &st) < 0 ||
 		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
 			continue;
+		add_parents(a, sb->show[i]);
 		add(a, "--ro-bind");
 		add(a, sb->show[i]);
 		add(a, sb->show[i]);
 	}
-	add(a, "--bind");
+	add_parents(a, sb->workdir);
+	add(a, sb->workdir_ro ? "--ro-bind" : "--bind");
 	add(a, sb->workdir);
 	add(a, sb->workdir);
-	if (sb->root) {
-		/* The tmpfs / itself: nothing more is mounted on it after this. */
-		add(a, "--remount-ro");
-		add(a, "/");
-	}
+	if (as_root && add_data(a, fds, "--file", "0555", Q_SANDBOX_INIT, q_sandbox_init_data(),
+				q_sandbox_init_size(), err) < 0)
+		goto fail;
+	/* The tmpfs / itself: nothing more is mounted on it after this. */
+	add(a, "--remount-ro");
+	add(a, "/");
 	add(a, "--chdir");
 	add(a, sb->workdir);
 	snprintf(fd, sizeof(fd), "%d", status_fd);
@@ -293,8 +611,7 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 				q_error_set(err, Q_EINVAL,
 					    "sandbox environment entry '%.64s' is not K=V",
 					    sb->env[i]);
-				g_ptr_array_unref(a);
-				return NULL;
+				goto fail;
 			}
 	} else {
 		for (size_t i = 0; default_env[i]; i++)
@@ -304,10 +621,82 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, struct q
 		add(a, sb->workdir);
 	}
 	add(a, "--");
+	if (as_root) {
+		add(a, Q_SANDBOX_INIT);
+		g_ptr_array_add(a, g_strdup_printf("%u", (unsigned)uid));
+		g_ptr_array_add(a, g_strdup_printf("%u", (unsigned)gid));
+		if (sb->map_root)
+			add(a, "--map-root");
+		add(a, "--");
+	}
 	for (size_t i = 0; sb->argv[i]; i++)
 		add(a, sb->argv[i]);
 	g_ptr_array_add(a, NULL);
 	return a;
+fail:
+	g_ptr_array_unref(a);
+	return NULL;
+}
+
+#define GIVE_DEPTH 128 /* deeper entries were made by the build user itself */
+
+/* The entries of the directory dfd (taken) to uid:gid, recursively. */
+static int give_dir(int dfd, uid_t uid, gid_t gid, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if ((st.st_uid != uid || st.st_gid != gid) &&
+		    fchownat(dirfd(d), de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = -1;
+		if (rc == 0 && S_ISDIR(st.st_mode) && depth < GIVE_DEPTH) {
+			int sub = openat(dirfd(d), de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sub >= 0)
+				rc = give_dir(sub, uid, gid, depth + 1);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * The workdir and everything in it to the build user (symlinks themselves,
+ * never followed). Nothing of an earlier step runs any more: its sandbox
+ * went with its pid namespace.
+ */
+static int give_tree(const char *dir, uid_t uid, gid_t gid, struct q_error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	/* bwrap enters it as a uid 0 without capabilities: searchable by others. */
+	if (fd >= 0 && (fstat(fd, &st) < 0 || fchmod(fd, (st.st_mode & 07777) | 0711) < 0 ||
+			fchown(fd, uid, gid) < 0)) {
+		int e = errno;
+
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	if (fd < 0 || give_dir(fd, uid, gid, 0) < 0)
+		return q_error_set(err, Q_EIO,
+				   "sandbox: cannot give '%.200s' to the build user: %s", dir,
+				   strerror(errno));
+	return 0;
 }
 
 static void set_limit(int resource, int64_t value)
@@ -321,7 +710,8 @@ static void set_limit(int resource, int64_t value)
 
 /* In the child between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
-child(const struct q_sandbox *sb, char *const *argv, int out_fd, int status_fd, pid_t parent)
+child(const struct q_sandbox *sb, char *const *argv, int out_fd, int status_fd, const int *keep,
+      size_t n_keep, pid_t parent)
 {
 	sigset_t all;
 	int null_fd;
@@ -356,9 +746,12 @@ child(const struct q_sandbox *sb, char *const *argv, int out_fd, int status_fd, 
 			if (i != status_fd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 	}
-	/* The one descriptor bwrap inherits: its status pipe. */
+	/* The descriptors bwrap inherits: its status pipe and the memfds of its files. */
 	if (fcntl(status_fd, F_SETFD, 0) < 0)
 		_exit(127);
+	for (size_t i = 0; i < n_keep; i++)
+		if (fcntl(keep[i], F_SETFD, 0) < 0)
+			_exit(127);
 
 	if (sb->max_memory > 0)
 		set_limit(RLIMIT_AS, sb->max_memory);
@@ -367,6 +760,13 @@ child(const struct q_sandbox *sb, char *const *argv, int out_fd, int status_fd, 
 	set_limit(RLIMIT_NOFILE, sb->max_files > 0 ? sb->max_files : 1024);
 	execv(BWRAP, argv);
 	_exit(127);
+}
+
+static void close_fds(GArray *fds)
+{
+	for (guint i = 0; i < fds->len; i++)
+		close(g_array_index(fds, int, i));
+	g_array_set_size(fds, 0);
 }
 
 /* Read what bwrap wrote on its status pipe so far (non-blocking). */
@@ -452,6 +852,25 @@ static void log_note(int fd, const char *fmt, ...)
 		return;
 }
 
+/* The build user must own nothing here: warn when the host gave its uid to someone. */
+static void check_build_user(void)
+{
+	struct passwd pw, *found = NULL;
+	struct group gr, *gfound = NULL;
+	char buf[4096];
+
+	if (getuid() != 0)
+		return;
+	if (getpwuid_r(Q_SANDBOX_BUILD_UID, &pw, buf, sizeof(buf), &found) == 0 && found)
+		q_warn("sandbox: uid %d, the build user, is '%s' on this host; builds run as it "
+		       "and must not own anything here: give that user another uid",
+		       Q_SANDBOX_BUILD_UID, found->pw_name);
+	if (getgrgid_r(Q_SANDBOX_BUILD_GID, &gr, buf, sizeof(buf), &gfound) == 0 && gfound)
+		q_warn("sandbox: gid %d, the build user's group, is '%s' on this host; give that "
+		       "group another gid",
+		       Q_SANDBOX_BUILD_GID, gfound->gr_name);
+}
+
 int q_sandbox_available(void)
 {
 	static const char *const argv[] = {"/bin/true", NULL};
@@ -469,6 +888,8 @@ int q_sandbox_available(void)
 	sb.timeout_sec = 30;
 	ok = q_sandbox_run(&sb, &res, NULL, NULL) == 0 && res.status == Q_SANDBOX_OK;
 	rmdir(dir);
+	if (ok)
+		check_build_user();
 	return ok;
 }
 
@@ -488,6 +909,8 @@ int q_sandbox_run(const struct q_sandbox *sb, struct q_sandbox_result *res, vola
 	int wstatus = 0;
 	int timed_out = 0;
 	int killed = 0; /* 1 after SIGTERM, 2 after SIGKILL */
+	int as_root = getuid() == 0;
+	GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
 	int ret = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -532,7 +955,10 @@ int q_sandbox_run(const struct q_sandbox *sb, struct q_sandbox_result *res, vola
 		q_error_set(err, Q_EIO, "sandbox: fcntl: %s", strerror(errno));
 		goto out;
 	}
-	argv = bwrap_argv(sb, pipefd[1], err);
+	if (as_root && !sb->workdir_ro &&
+	    give_tree(sb->workdir, Q_SANDBOX_BUILD_UID, Q_SANDBOX_BUILD_GID, err) < 0)
+		goto out;
+	argv = bwrap_argv(sb, pipefd[1], as_root, fds, err);
 	if (!argv)
 		goto out;
 
@@ -542,7 +968,8 @@ int q_sandbox_run(const struct q_sandbox *sb, struct q_sandbox_result *res, vola
 
 		pid = fork();
 		if (pid == 0)
-			child(sb, (char *const *)argv->pdata, sb->log_fd, pipefd[1], parent);
+			child(sb, (char *const *)argv->pdata, sb->log_fd, pipefd[1],
+			      (const int *)(void *)fds->data, fds->len, parent);
 	}
 	if (pid < 0) {
 		q_error_set(err, Q_EIO, "sandbox: fork: %s", strerror(errno));
@@ -552,6 +979,7 @@ int q_sandbox_run(const struct q_sandbox *sb, struct q_sandbox_result *res, vola
 	setpgid(pid, pid);
 	close(pipefd[1]);
 	pipefd[1] = -1;
+	close_fds(fds);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	for (;;) {
@@ -643,5 +1071,7 @@ out:
 		close(pipefd[1]);
 	if (argv)
 		g_ptr_array_unref(argv);
+	close_fds(fds);
+	g_array_free(fds, TRUE);
 	return ret;
 }

@@ -353,7 +353,7 @@ static void log_tail(struct q_check_result *res, const char *path)
 	size_t len = 0;
 	struct q_error ignore = {0};
 
-	if (q_fs_read_file(path, Q_CHECK_OUTPUT_MAX * 4, &text, &len, &ignore) < 0)
+	if (q_fs_read_file_nofollow(path, Q_CHECK_OUTPUT_MAX * 4, &text, &len, &ignore) < 0)
 		return;
 	if (len > LOG_TAIL)
 		q_check_out_raw(res, text + len - LOG_TAIL, LOG_TAIL);
@@ -464,7 +464,7 @@ int q_check_run_isolated(const char *name, const char *self, const struct q_chec
 		rc = 0;
 		goto out;
 	}
-	if (q_fs_read_file(result, RESULT_MAX, &text, &len, err) < 0 ||
+	if (q_fs_read_file_nofollow(result, RESULT_MAX, &text, &len, err) < 0 ||
 	    !(r = json_loadb(text, len, 0, NULL))) {
 		q_error_clear(err);
 		q_check_set(

@@ -95,7 +95,7 @@ char *q_check_header_nevra(Header h)
 }
 
 int q_check_sandbox(const struct q_check_input *in, const char *const *argv, const char *const *env,
-		    const char *log, struct q_sandbox_result *sr, struct q_error *err)
+		    int map_root, const char *log, struct q_sandbox_result *sr, struct q_error *err)
 {
 	GPtrArray *e = g_ptr_array_new_with_free_func(g_free);
 	struct q_sandbox sb = {0};
@@ -121,6 +121,7 @@ int q_check_sandbox(const struct q_check_input *in, const char *const *argv, con
 	sb.log_fd = fd;
 	sb.timeout_sec = in->timeout > 0 ? in->timeout : Q_CHECK_TIMEOUT;
 	sb.max_memory = (int64_t)4 << 30;
+	sb.map_root = map_root;
 	rc = q_sandbox_run(&sb, sr, in->cancel, err);
 	close(fd);
 	g_ptr_array_unref(e);
@@ -134,7 +135,7 @@ void q_check_out_file(struct q_check_result *res, const char *path, size_t max)
 	size_t len = 0;
 
 	/* Logs are bounded by the time limit only. */
-	if (q_fs_read_file(path, LOG_READ_MAX, &text, &len, &ignore) < 0) {
+	if (q_fs_read_file_nofollow(path, LOG_READ_MAX, &text, &len, &ignore) < 0) {
 		q_check_out(res, "[cannot read '%s': %s]\n", path, ignore.msg);
 		return;
 	}

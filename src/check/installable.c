@@ -2,7 +2,9 @@
  * installable.c: the installable check. The real dnf, in the sandbox,
  * installs every package of the build for one arch into an empty root,
  * with the repos as file:// repos and a test transaction (nothing is
- * written into the root but dnf's own state):
+ * written into the root but dnf's own state). dnf refuses to run as
+ * another uid than 0, so it runs as uid 0 of a user namespace that maps
+ * only the build user, without capabilities (sandbox.h, map_root):
  *
  *   dnf -y --installroot DIR/root --releasever V --forcearch ARCH
  *       --config DIR/dnf.conf --setopt=reposdir=/dev/null
@@ -99,7 +101,7 @@ static int update_repo(const struct q_check_input *in, const char *dir, struct q
 		}
 		g_free(link);
 	}
-	if (q_check_sandbox(in, argv, NULL, log, &sr, err) < 0)
+	if (q_check_sandbox(in, argv, NULL, 0, log, &sr, err) < 0)
 		goto out;
 	if (sr.status != Q_SANDBOX_OK) {
 		q_check_out_file(res, log, 4096);
@@ -204,7 +206,7 @@ int q_check_installable(const struct q_check_input *in, struct q_check_result *r
 	for (size_t i = 0; i < in->n_rpms; i++)
 		q_check_out(res, " %s", in->rpms[i].name);
 	q_check_out(res, "\n");
-	if (q_check_sandbox(in, (const char *const *)argv->pdata, NULL, log, &sr, err) < 0) {
+	if (q_check_sandbox(in, (const char *const *)argv->pdata, NULL, 1, log, &sr, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "dnf: the sandbox could not start: %s", err->msg);
 		q_error_clear(err);
 		rc = 0;
@@ -222,7 +224,7 @@ int q_check_installable(const struct q_check_input *in, struct q_check_result *r
 			    in->n_rpms == 1 ? "" : "s", arch);
 		goto out;
 	}
-	if (q_fs_read_file(log, (size_t)64 << 20, &text, &len, err) < 0) {
+	if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "dnf failed (exit code %d): %s", sr.exit_code,
 			    err->msg);
 		q_error_clear(err);

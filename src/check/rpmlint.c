@@ -133,7 +133,7 @@ int q_check_rpmlint(const struct q_check_input *in, struct q_check_result *res, 
 	env[0] = g_strdup_printf("XDG_CONFIG_HOME=%s", xdg);
 	env[1] = g_strdup_printf("XDG_CACHE_HOME=%s", cache);
 	env[2] = g_strdup("TMPDIR=/tmp");
-	if (q_check_sandbox(in, (const char *const *)argv->pdata, (const char *const *)env, log,
+	if (q_check_sandbox(in, (const char *const *)argv->pdata, (const char *const *)env, 0, log,
 			    &sr, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "rpmlint: the sandbox could not start: %s",
 			    err->msg);
@@ -141,7 +141,7 @@ int q_check_rpmlint(const struct q_check_input *in, struct q_check_result *res, 
 		rc = 0;
 		goto out;
 	}
-	if (q_fs_read_file(log, (size_t)64 << 20, &text, &len, err) < 0) {
+	if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
 		q_check_set(res, Q_CHECK_ERROR, "rpmlint: %s", err->msg);
 		q_error_clear(err);
 		rc = 0;

@@ -124,12 +124,13 @@ int q_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	return q_fs_fsync_parent(path, err);
 }
 
-int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct q_error *err)
+static int read_file(const char *path, int flags, size_t max, char **out, size_t *len,
+		     struct q_error *err)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
 
 	if (fd < 0)
 		return q_error_set(err, errno == ENOENT ? Q_ENOTFOUND : Q_EIO,
@@ -167,6 +168,18 @@ int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct
 	if (len)
 		*len = got;
 	return 0;
+}
+
+int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct q_error *err)
+{
+	return read_file(path, 0, max, out, len, err);
+}
+
+int q_fs_read_file_nofollow(const char *path, size_t max, char **out, size_t *len,
+			    struct q_error *err)
+{
+	/* O_NONBLOCK: a FIFO put there answers "not a regular file" at once. */
+	return read_file(path, O_NOFOLLOW | O_NONBLOCK, max, out, len, err);
 }
 
 static int remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)

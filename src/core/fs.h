@@ -19,6 +19,11 @@ int q_fs_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 		      struct q_error *err);
 /* Read a whole file of at most max bytes; the caller frees *out with free(). */
 int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct q_error *err);
+/* The same for a file a sandboxed step could have replaced (in its work
+ * directory): never through a symlink as the last component, nor blocking
+ * on a FIFO. */
+int q_fs_read_file_nofollow(const char *path, size_t max, char **out, size_t *len,
+			    struct q_error *err);
 int q_fs_fsync_path(const char *path, struct q_error *err);
 /* fsync the directory that holds path. */
 int q_fs_fsync_parent(const char *path, struct q_error *err);

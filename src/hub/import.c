@@ -48,6 +48,8 @@ static int spec_nevr(struct q_hub *hub, const char *dir, const struct q_git_sour
 
 	sb.backend = "host";
 	sb.workdir = dir;
+	/* rpmspec only reads: %() in the spec cannot change the bundle we store. */
+	sb.workdir_ro = 1;
 	sb.hide = hide;
 	sb.argv = argv;
 	sb.log_fd = fd;

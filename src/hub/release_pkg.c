@@ -366,7 +366,7 @@ static int run_rpmbuild(struct q_hub *hub, const struct relpkg *rp, const char *
 		 rp->name, rp->major, rp->counter, rp->dist);
 	if (res.status == Q_SANDBOX_OK && q_fs_exists(rpm_out))
 		return 0;
-	if (q_fs_read_file(log_path, 1 << 20, &out, &len, NULL) < 0)
+	if (q_fs_read_file_nofollow(log_path, 1 << 20, &out, &len, NULL) < 0)
 		out = NULL;
 	q_error_set(err, Q_EIO, "rpmbuild of %s %s: %s", rp->name,
 		    res.status == Q_SANDBOX_TIMEOUT ? "timed out"

@@ -137,13 +137,16 @@ touch /usr/share/quarry-escape-$$ || { echo READ-ONLY-HOST; exit 1; }" make_git_
 failed_build "a %build writing to /usr/share" "READ-ONLY-HOST" "$T/esc1#r9-sig-mc-1"
 [ ! -e /usr/share/quarry-escape-$$ ] && ok "  … /usr/share/quarry-escape-$$ does not exist" || { fail "  … /usr/share/quarry-escape-$$ does not exist"; rm -f /usr/share/quarry-escape-$$; }
 
-# $T is under /tmp, which the sandbox replaces with its own: a write there
-# may succeed but never reaches the host. /var/tmp is the read-only host's.
+# $T is under /tmp and /var/tmp is also the sandbox's own (fresh tmpfs): a
+# write there may succeed but never reaches the host. /etc is the
+# sandbox's own read-only one.
 PKG_BUILD="echo TRYING-TO-ESCAPE
 touch $T/escaped || true
-touch /var/tmp/quarry-escape-$$ || { echo NOT-WRITABLE; exit 1; }" make_git_pkg "$T/esc2" mc-esc2 1 1
-failed_build "a %build writing to /var/tmp and the test's directory" "NOT-WRITABLE" "$T/esc2#r9-sig-mc-1"
+touch /var/tmp/quarry-escape-$$ || true
+touch /etc/quarry-escape-$$ || { echo NOT-WRITABLE; exit 1; }" make_git_pkg "$T/esc2" mc-esc2 1 1
+failed_build "a %build writing to /etc, /var/tmp and the test's directory" "NOT-WRITABLE" "$T/esc2#r9-sig-mc-1"
 [ ! -e /var/tmp/quarry-escape-$$ ] && ok "  … /var/tmp/quarry-escape-$$ does not exist" || { fail "  … /var/tmp/quarry-escape-$$ does not exist"; rm -f /var/tmp/quarry-escape-$$; }
+[ ! -e /etc/quarry-escape-$$ ] && ok "  … /etc/quarry-escape-$$ does not exist" || { fail "  … /etc/quarry-escape-$$ does not exist"; rm -f /etc/quarry-escape-$$; }
 [ ! -e "$T/escaped" ] && ok "  … $T/escaped does not exist" || fail "  … $T/escaped does not exist"
 
 PKG_BUILD="echo SLEEPING-PAST-THE-LIMIT

@@ -200,6 +200,28 @@ static void test_write_atomic_threads(void **state)
 	assert_int_equal(count_entries(d->path), 1);
 }
 
+/* What a sandboxed step may leave in its workdir: a symlink, a FIFO. */
+static void test_read_file_nofollow(void **state)
+{
+	struct dir *d = *state;
+	struct q_error err = {0};
+	char *buf = NULL;
+	size_t len = 0;
+
+	put(pathf(d, "real"), "real");
+	assert_int_equal(symlink(pathf(d, "real"), pathf(d, "link")), 0);
+	/* The control: the plain read follows the link. */
+	assert_int_equal(q_fs_read_file(pathf(d, "link"), 100, &buf, &len, &err), 0);
+	free(buf);
+	assert_int_equal(q_fs_read_file_nofollow(pathf(d, "link"), 100, &buf, &len, &err), -1);
+	assert_int_equal(q_fs_read_file_nofollow(pathf(d, "real"), 100, &buf, &len, &err), 0);
+	assert_string_equal(buf, "real");
+	free(buf);
+	assert_int_equal(mkfifo(pathf(d, "fifo"), 0644), 0);
+	assert_int_equal(q_fs_read_file_nofollow(pathf(d, "fifo"), 100, &buf, &len, &err), -1);
+	assert_int_equal(err.code, Q_EINVAL);
+}
+
 static void test_read_file(void **state)
 {
 	struct dir *d = *state;
@@ -377,6 +399,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_atomic_threads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_file_nofollow, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_tree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_copy_and_link, setup, teardown),
 	    cmocka_unit_test(test_known_vectors),

@@ -3,7 +3,9 @@
  * checked by running real steps: success and exit codes, the log, the
  * minimal environment, no network (a TCP connect to a port the test
  * listens on fails inside), a read-only root with the workdir the only
- * writable path, a fresh /tmp, the time limit (latency printed), a
+ * writable path, a fresh /tmp, the host's secrets out of reach (an
+ * allow-listed root, a synthesized /etc), the build user without
+ * capabilities (also as uid 0 of its own user namespace), the time limit (latency printed), a
  * process tree killed whole at the time limit, the cancel flag, RLIMIT_AS
  * and the process count limit. Skipped when bwrap cannot run here.
  */
@@ -257,31 +259,137 @@ static void test_read_only_root(void **state)
 	assert_true(q_fs_exists(path));
 }
 
-/* The hub's data directory and homes are hidden: a build cannot read keys. */
+/* Run `sh -c SCRIPT` with the options that the tests of the view vary. */
+static int run_view(struct fixture *f, const char *script, const char *show, int map_root,
+		    int workdir_ro, struct q_sandbox_result *res)
+{
+	const char *argv[] = {"/bin/sh", "-c", script, NULL};
+	const char *shows[] = {show, NULL};
+	struct q_sandbox sb = {0};
+	struct q_error err = {0};
+	int rc;
+
+	sb.backend = "host";
+	sb.workdir = f->workdir;
+	sb.argv = argv;
+	sb.log_fd = f->log_fd;
+	sb.timeout_sec = 30;
+	sb.show = show ? shows : NULL;
+	sb.map_root = map_root;
+	sb.workdir_ro = workdir_ro;
+	rc = q_sandbox_run(&sb, res, NULL, &err);
+	if (rc < 0)
+		print_error("q_sandbox_run: %s\n", err.msg);
+	return rc;
+}
+
+/*
+ * The host's secrets are out of reach: a root-only file outside the
+ * allow-list is not there at all; shown (bound in), it is there but
+ * unreadable by the build user, while a readable file next to it reads;
+ * /root, /home, /run, /var (but a fresh /var/tmp) and the host's /etc are
+ * not in the sandbox, whose /etc/passwd is its own.
+ */
 static void test_hidden_secrets(void **state)
 {
 	struct fixture *f = *state;
 	struct q_sandbox_result res;
-	char dir[] = "/var/tmp/quarry-secret-XXXXXX", file[128], script[256];
+	char dir[] = "/var/tmp/quarry-secret-XXXXXX", file[128], pub[128], script[512];
+	int as_root = getuid() == 0;
 	FILE *fp;
 
 	assert_non_null(mkdtemp(dir));
+	chmod(dir, 0755);
 	snprintf(file, sizeof(file), "%s/private-key", dir);
+	snprintf(pub, sizeof(pub), "%s/public", dir);
 	fp = fopen(file, "w");
 	assert_non_null(fp);
 	fputs("SECRET\n", fp);
 	fclose(fp);
-	snprintf(script, sizeof(script), "cat %s", file);
-	/* visible without hiding (the root is the host's) */
-	assert_int_equal(run_sh(f, script, 30, &res, NULL), 0);
+	chmod(file, 0600);
+	fp = fopen(pub, "w");
+	assert_non_null(fp);
+	fputs("PUBLIC\n", fp);
+	fclose(fp);
+	chmod(pub, 0644);
+	/* The control: readable here, outside. */
+	snprintf(script, sizeof(script), "cat %s >/dev/null", file);
+	assert_int_equal(system(script), 0);
+
+	snprintf(script, sizeof(script), "test ! -e %s && ! cat %s", dir, file);
+	assert_int_equal(run_view(f, script, NULL, 0, 0, &res), 0);
 	assert_int_equal(res.status, Q_SANDBOX_OK);
-	setenv("QUARRY_SANDBOX_HIDE", dir, 1);
-	assert_int_equal(run_sh(f, script, 30, &res, NULL), 0);
-	unsetenv("QUARRY_SANDBOX_HIDE");
-	assert_int_equal(res.status, Q_SANDBOX_FAILED);
-	assert_int_equal(run_sh(f, "ls -A /root | wc -l | grep -qx 0", 30, &res, NULL), 0);
+	snprintf(script, sizeof(script), "test -e %s && grep -qx PUBLIC %s && %s cat %s", file, pub,
+		 as_root ? "!" : "", file);
+	assert_int_equal(run_view(f, script, dir, 0, 0, &res), 0);
+	assert_int_equal(res.status, Q_SANDBOX_OK);
+	/* As uid 0 of its own user namespace, still not. */
+	snprintf(script, sizeof(script), "test \"$(id -u)\" = 0 && test -e %s && %s cat %s", file,
+		 as_root ? "!" : "", file);
+	assert_int_equal(run_view(f, script, dir, 1, 0, &res), 0);
+	assert_int_equal(res.status, Q_SANDBOX_OK);
+	assert_int_equal(
+	    run_view(f,
+		     "for d in /root /home /run /var/lib /var/log /var/cache "
+		     "/etc/shadow /etc/gshadow /etc/ssh /etc/ssl /etc/fstab; do "
+		     "test -e $d && { echo $d; exit 1; }; done; "
+		     "test -z \"$(ls -A /var | grep -vx tmp)\" && echo x >/var/tmp/w && "
+		     "grep -q '^root:x:0:0:' /etc/passwd && test $(wc -l </etc/passwd) -le 4",
+		     NULL, 0, 0, &res),
+	    0);
 	assert_int_equal(res.status, Q_SANDBOX_OK);
 	q_fs_remove_tree(dir, NULL);
+}
+
+/*
+ * Who runs the step: as root, the build user (uid, gid, no other group),
+ * without any capability (bounding set included) and with no_new_privs;
+ * what it writes is the build user's on the host. map_root: uid 0 inside,
+ * with CAP_SYS_CHROOT of its own namespace only, its files the build
+ * user's outside. workdir_ro: the
+ * workdir cannot be written.
+ */
+static void test_build_user(void **state)
+{
+	struct fixture *f = *state;
+	struct q_sandbox_result res;
+	char path[160], script[512];
+	struct stat st;
+	unsigned uid = getuid() == 0 ? Q_SANDBOX_BUILD_UID : getuid();
+	unsigned gid = getuid() == 0 ? Q_SANDBOX_BUILD_GID : getgid();
+	const char *caps = "for c in CapInh CapPrm CapEff CapBnd CapAmb; do "
+			   "grep -Eq \"^$c:[[:space:]]+0+$\" /proc/self/status || exit 1; done; "
+			   "grep -Eq '^NoNewPrivs:[[:space:]]+1$' /proc/self/status";
+
+	snprintf(script, sizeof(script),
+		 "test \"$(id -u):$(id -g):$(id -G)\" = %u:%u:%u && %s && echo a >mine", uid, gid,
+		 gid, caps);
+	assert_int_equal(run_view(f, script, NULL, 0, 0, &res), 0);
+	assert_int_equal(res.status, Q_SANDBOX_OK);
+	snprintf(path, sizeof(path), "%s/mine", f->workdir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	assert_int_equal(st.st_gid, gid);
+	/* The workdir itself, made by root, was given to the build user. */
+	assert_int_equal(stat(f->workdir, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+
+	/* map_root: CAP_SYS_CHROOT of its own user namespace, nothing else. */
+	snprintf(script, sizeof(script),
+		 "test \"$(id -u):$(id -g)\" = 0:0 && for c in CapInh CapPrm CapEff CapBnd CapAmb; "
+		 "do grep -Eq \"^$c:[[:space:]]+0+%s$\" /proc/self/status || exit 1; done && "
+		 "grep -Eq '^NoNewPrivs:[[:space:]]+1$' /proc/self/status && echo b >root",
+		 "40000");
+	assert_int_equal(run_view(f, script, NULL, 1, 0, &res), 0);
+	assert_int_equal(res.status, Q_SANDBOX_OK);
+	snprintf(path, sizeof(path), "%s/root", f->workdir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+
+	assert_int_equal(run_view(f, "echo c >ro", NULL, 0, 1, &res), 0);
+	assert_int_equal(res.status, Q_SANDBOX_FAILED);
+	snprintf(path, sizeof(path), "%s/ro", f->workdir);
+	assert_false(q_fs_exists(path));
 }
 
 static void test_fresh_tmp(void **state)
@@ -493,6 +601,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_read_only_root, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fresh_tmp, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hidden_secrets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_build_user, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timeout_kills_tree, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
