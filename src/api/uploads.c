@@ -5,10 +5,16 @@
  * part of any repo. Step 2 (POST …/packages) inspects every file of the
  * batch with librpm before anything is stored: one bad file refuses the
  * batch, and the batch's staged files are dropped. Accepted files are
- * linked into the content-addressed store first, then one transaction adds
- * them to the repo and marks it dirty, then the repo is published. A crash
- * between those steps leaves at worst an unreferenced file in the store,
- * or a dirty repo that the next start publishes.
+ * linked into the content-addressed store first, then one syncfs makes them
+ * (and their directories) durable, then one transaction adds them to the
+ * repo and marks it dirty, then the repo is published. A crash between
+ * those steps leaves at worst an unreferenced file in the store, or a dirty
+ * repo that the next start publishes.
+ *
+ * Staging does not fsync: a staged file is not part of anything yet, and
+ * one flush per file would cost more than the rest of an upload. A staged
+ * file damaged by a crash is caught when its batch is added: its SHA-256,
+ * computed again by the inspection, must be the one recorded at staging.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -47,6 +53,7 @@ static int check_filename(const char *s, struct q_error *err)
 	return 0;
 }
 
+/* Write a staged file (not fsynced: see the top of this file). */
 static int write_file(const char *path, const void *data, size_t len, struct q_error *err)
 {
 	const char *p = data;
@@ -67,13 +74,11 @@ static int write_file(const char *path, const void *data, size_t len, struct q_e
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0) {
+	if (close(fd) < 0) {
 		int e = errno;
-		close(fd);
 		unlink(path);
-		return q_error_set(err, Q_EIO, "cannot fsync '%s': %s", path, strerror(e));
+		return q_error_set(err, Q_EIO, "cannot write '%s': %s", path, strerror(e));
 	}
-	close(fd);
 	return 0;
 }
 
@@ -207,10 +212,20 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 	json_array_foreach (staged, i, v) {
 		const char *fn = json_string_value(json_object_get(v, "filename"));
 
+		const char *staged_sha = json_string_value(json_object_get(v, "sha256"));
+
 		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")), fn, &infos[i],
 				  &err) < 0 ||
 		    check_package(&infos[i], fn, repo, &err) < 0)
 			goto refuse;
+		if (json_object_get(v, "id") &&
+		    (!staged_sha || strcmp(staged_sha, infos[i].sha256))) {
+			q_error_set(&err, Q_EINVAL,
+				    "upload '%s' changed after it was staged (SHA-256 %.12s…, "
+				    "staged as %.12s…); upload it again",
+				    fn, infos[i].sha256, staged_sha ? staged_sha : "?");
+			goto refuse;
+		}
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(infos[j].filename, infos[i].filename) &&
 			    strcmp(infos[j].sha256, infos[i].sha256)) {
@@ -288,14 +303,18 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 			}
 		json_decref(have);
 	}
-	/* Everything checked: store the files, then record them in one transaction. */
+	/* Everything checked: store the files, make them durable at once (one
+	 * syncfs, not one fsync per file and directory), then record them in one
+	 * transaction. */
 	for (i = 0; i < n; i++) {
 		const char *src =
 		    json_string_value(json_object_get(json_array_get(staged, i), "path"));
 
-		if (q_hub_store_file(r->hub, src, infos[i].sha256, 1, &err) < 0)
+		if (q_hub_store_file_unsynced(r->hub, src, infos[i].sha256, &err) < 0)
 			goto fail;
 	}
+	if (q_fs_syncfs(r->hub->store_dir, &err) < 0)
+		goto fail;
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	for (i = 0; i < n; i++) {

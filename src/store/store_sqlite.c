@@ -1265,6 +1265,7 @@ int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, cons
 		    "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
 		    "VALUES (?,?,?,?,?,?,?)",
 		    err);
+	int rc;
 
 	if (!s)
 		return -1;
@@ -1275,7 +1276,20 @@ int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, cons
 	sqlite3_bind_int64(s, 5, size);
 	sq_bind_text(s, 6, sha256);
 	sqlite3_bind_int64(s, 7, sq_now_s());
-	return sq_run(st, s, "staging an upload", err);
+	/* A staged upload is not yet part of anything, so its row need not
+	 * reach the disk now: committed without waiting for the WAL's fsync
+	 * (synchronous=NORMAL keeps the database consistent), it becomes
+	 * durable with the next fully synchronous commit of the hub, at the
+	 * latest the one that adds the batch to a repo. Lost in a power cut,
+	 * it is only an upload to make again; one fsync per staged file would
+	 * cost more than the rest of an upload. */
+	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	rc = sq_run(st, s, "staging an upload", err);
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == 0)
+		rc = q_error_set(err, Q_EIO, "cannot configure the database: %s",
+				 sqlite3_errmsg(st->db));
+	return rc;
 }
 
 int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err)
