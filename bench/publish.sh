@@ -4,7 +4,7 @@
 # wall-clock times of what a user runs, taken with the same clock.
 #
 #  publish_import: from N RPM files to a published repo. quarry: `quarry
-#      upload` of all N files into an empty testing repo of a fresh hub
+#      upload` of all N files into an empty candidate repo of a fresh hub
 #      (CLI start, staging over HTTP, inspection of every file with librpm
 #      and its XML chunks, storage with one syncfs, one transaction, the
 #      publish with the signed repomd.xml); reference: `createrepo_c
@@ -113,9 +113,10 @@ done | median)
 for x in extra/*.rpm; do rm -f "ref/Packages/$(basename "$x")"; done
 default_ref=$(rm -rf ref/repodata; t0=$(now); createrepo_c -q ref >/dev/null; t1=$(now); echo "$t1 - $t0" | bc -l)
 
-# start_hub: a fresh hub in $W/data with one SIG, project and empty testing
-# repo (a candidate channel: a release repo also signs every RPM on its way
-# in, which createrepo_c does not do; the repodata is signed either way).
+# start_hub: a fresh hub in $W/data with one SIG, project and empty repo of a
+# candidate channel ("candidate" where the hub has it, else "testing"):
+# uploads go straight in; a release repo also signs every RPM on its way in,
+# which createrepo_c does not do. The repodata is signed either way.
 start_hub() {
 	stop_hub
 	rm -rf "$W/data"
@@ -140,7 +141,8 @@ INI
 	wait_http "$QUARRY_HUB/healthz" "$HUB_PID" || { tail hub.log; exit 1; }
 	"$Q" sig create bench --short-name bench --title Bench --purpose benchmark >/dev/null
 	"$Q" project create bench/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-	"$Q" repo create bench/el9/main --arch x86_64 --channel testing >/dev/null
+	"$Q" repo create bench/el9/main --arch x86_64 --channel candidate >/dev/null 2>&1 ||
+		"$Q" repo create bench/el9/main --arch x86_64 --channel testing >/dev/null
 }
 REPO_REL=pub/sig/9/bench/x86_64/main
 check_count() {
