@@ -30,6 +30,18 @@
 #  they are not capacities. wrk keeps CONNS requests in flight, so the
 #  latencies are those of a saturated server (about CONNS / req/s each).
 #
+#  metalink_mixed: the same load spread over many questions, the cache's
+#  ordinary case: a second snapshot (the same generator with
+#  --both-arches: MIXED_REPOS (200) repos, each for x86_64 and aarch64),
+#  MIXED_CLIENTS (50) client addresses, each in another country of the tor
+#  GeoIP table the service reads (GeoIP on: the country of ip= picks the
+#  country group), given as ip=: 200 × 2 × 50 = 20,000 distinct requests.
+#  nginx serves the same set of answers: each request fetched once from
+#  quarry beforehand and saved as a file, chosen by try_files from the
+#  query arguments. wrk runs a Lua script (mixed.lua) that walks the
+#  shuffled list of all requests, each thread from its own offset. The
+#  figure is requests/s, quarry vs nginx; target 1.0.
+#
 #  metalink_rps: requests/s, quarry vs nginx; target 1.0 (as fast).
 #  metalink_p99: the 99th percentile latency in ms; the target (5 ms) is
 #  an absolute bound on quarry's p99; the ratio is given for information.
@@ -43,6 +55,9 @@ CONNS=${CONNS:-64}
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 GEOIP=${GEOIP:-0}
+MIXED_REPOS=${MIXED_REPOS:-200}
+MIXED_CLIENTS=${MIXED_CLIENTS:-50}
+TOR_GEOIP=${TOR_GEOIP:-/usr/share/tor/geoip}
 for tool in wrk nginx curl python3 bc; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)"; exit 1; }
 done
@@ -96,10 +111,12 @@ wait_http "http://127.0.0.1:$NPORT/healthz" "$NGINX_PID" || { cat nginx/logs/*; 
 cmp -s answer.xml <(curl -fsS "http://127.0.0.1:$NPORT$REQ") || { echo "bench: nginx does not serve the answer"; exit 1; }
 
 # run_wrk NAME URL: measure (after a warm-up); prints "RPS P99_MS" and keeps the output in wrk-NAME.txt.
+# run_wrk NAME URL [WRK ARGS…]: the same, with more arguments for wrk (a script).
 run_wrk() {
 	local name=$1 url=$2 bad
-	[ -f "warm-$name" ] || { wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "$url" >/dev/null && touch "warm-$name"; }
-	wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$url" >"wrk-$name.txt"
+	shift 2
+	[ -f "warm-$name" ] || { wrk -t"$WRK_THREADS" -c"$CONNS" -d2s "$@" "$url" >/dev/null && touch "warm-$name"; }
+	wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url" >"wrk-$name.txt"
 	bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "wrk-$name.txt")
 	if [ -n "$bad" ] && [ "$bad" != 0 ]; then
 		echo "bench: $name: $bad answers were not 2xx/3xx" >&2
@@ -142,6 +159,116 @@ n_p99=$(awk '{print $2}' nginx.txt | median)
 q_mb=$(awk '/Transfer\/sec:/ {print $2}' wrk-quarry.txt)
 n_mb=$(awk '/Transfer\/sec:/ {print $2}' wrk-nginx.txt)
 
+stop_nginx
+kill "$ML_PID" 2>/dev/null && wait "$ML_PID" 2>/dev/null
+ML_PID=
+
+echo "== mixed requests: $MIXED_REPOS repos x 2 arches x $MIXED_CLIENTS client addresses"
+python3 "$SRC/bench/lib/gen_snapshot.py" snapshot-mixed.json --mirrors 1000 --repos "$MIXED_REPOS" \
+	--both-arches --list-requests pairs.txt >/dev/null
+[ -r "$TOR_GEOIP" ] || { echo "bench: $TOR_GEOIP is missing (tor-geoipdb)"; exit 1; }
+# One address in each of MIXED_CLIENTS countries (the tor GeoIP table the
+# service reads): the middle of each country's first range, the countries
+# of the snapshot's mirrors first.
+python3 - "$TOR_GEOIP" "$MIXED_CLIENTS" >clients.txt <<'PY'
+import sys
+want = ["US", "DE", "FR", "GB", "NL", "CZ", "SE", "CH", "AT", "PL", "IT", "ES", "FI", "NO", "DK",
+        "BE", "PT", "GR", "RO", "BG", "HU", "UA", "RU", "TR", "IL", "IN", "CN", "JP", "KR", "TW",
+        "SG", "ID", "TH", "VN", "AU", "NZ", "CA", "MX", "BR", "AR", "CL", "ZA", "KE", "EG", "IE",
+        "LU", "SK", "SI", "HR", "RS", "EE", "LV", "LT", "IS", "MY", "PH", "PK", "NG", "MA", "PE"]
+first = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#") or not line.strip():
+        continue
+    lo, hi, cc = line.strip().split(",")
+    lo, hi = int(lo), int(hi)
+    if cc not in first and hi - lo >= 255:
+        first[cc] = (lo + hi) // 2
+n = int(sys.argv[2])
+ccs = [c for c in want if c in first][:n]
+if len(ccs) < n:
+    sys.exit("only %d countries in the GeoIP table" % len(ccs))
+for cc in ccs:
+    v = first[cc]
+    print("%d.%d.%d.%d %s" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255, cc))
+PY
+QPORT=$(free_port)
+{
+	echo "[log]"
+	echo "level = warn"
+	echo "[geoip]"
+	echo "tor_v4 = $TOR_GEOIP"
+} >ml-mixed.ini
+"$Q" mirrorlist --snapshot "$W/snapshot-mixed.json" -c ml-mixed.ini --listen "127.0.0.1:$QPORT" \
+	--threads "$THREADS" >ml-mixed.log 2>&1 &
+ML_PID=$!
+wait_http "http://127.0.0.1:$QPORT/healthz" "$ML_PID" || { cat ml-mixed.log; exit 1; }
+# Every distinct question, once: its request line and the file nginx serves for it.
+while read -r repo arch; do
+	while read -r ip _; do
+		echo "/metalink?repo=$repo&arch=$arch&ip=$ip"
+	done <clients.txt
+done <pairs.txt >requests.txt
+NREQ=$(wc -l <requests.txt)
+mkdir -p www-mixed
+python3 - requests.txt "$QPORT" >render.cfg <<'PY'
+import sys, urllib.parse
+port = sys.argv[2]
+for line in open(sys.argv[1]):
+    path = line.strip()
+    q = urllib.parse.parse_qs(path.split("?", 1)[1])
+    print('url = "http://127.0.0.1:%s%s"' % (port, path))
+    print('output = "www-mixed/a/%s/%s/%s.xml"' % (q["repo"][0], q["arch"][0], q["ip"][0]))
+PY
+curl --parallel --parallel-max 16 --create-dirs -sS --no-progress-meter -K render.cfg -w '%{http_code}\n' >render-codes.txt ||
+	{ echo "bench: pre-rendering the answers failed"; exit 1; }
+ok=$(grep -cx 200 render-codes.txt || true)
+[ "$ok" -eq "$NREQ" ] || { echo "bench: $ok of $NREQ questions answered 200"; sort render-codes.txt | uniq -c; exit 1; }
+[ "$(find www-mixed -name '*.xml' | wc -l)" -eq "$NREQ" ] || { echo "bench: not every answer was saved"; exit 1; }
+echo "   $NREQ questions, $(du -sh www-mixed | cut -f1) of answers; $MIXED_CLIENTS countries:" \
+	"$(awk '{print $2}' clients.txt | paste -sd' ')"
+# The order of the requests: shuffled once (fixed seed); each wrk thread starts
+# at its own offset and goes round.
+python3 -c 'import random, sys; l = open(sys.argv[1]).read().split(); random.Random(7).shuffle(l); print("\n".join(l))' \
+	requests.txt >requests-shuffled.txt
+cat >mixed.lua <<'LUA'
+local paths = {}
+for line in io.lines(os.getenv("ML_REQUESTS")) do paths[#paths + 1] = line end
+local n_threads = 0
+function setup(thread)
+	thread:set("offset", n_threads)
+	n_threads = n_threads + 1
+end
+local i = 0
+function init(args)
+	i = (offset or 0) * 7919 % #paths
+end
+function request()
+	i = i % #paths + 1
+	return wrk.format("GET", paths[i])
+end
+LUA
+export ML_REQUESTS=$W/requests-shuffled.txt
+start_nginx "$W/nginx-mixed" "$NPORT" "$THREADS" "root $W/www-mixed; location = /metalink { default_type application/metalink+xml; try_files /a/\$arg_repo/\$arg_arch/\$arg_ip.xml =404; }"
+wait_http "http://127.0.0.1:$NPORT$(head -1 requests.txt)" "$NGINX_PID" || { cat nginx-mixed/logs/*; exit 1; }
+
+echo "== wrk -t$WRK_THREADS -c$CONNS -d$DURATION with mixed.lua, $ROUNDS rounds"
+: >quarry-mixed.txt
+: >nginx-mixed.txt
+for r in $(seq "$ROUNDS"); do
+	run_wrk quarry-mixed "http://127.0.0.1:$QPORT" -s mixed.lua >>quarry-mixed.txt
+	run_wrk nginx-mixed "http://127.0.0.1:$NPORT" -s mixed.lua >>nginx-mixed.txt
+	read -r qr qp < <(tail -1 quarry-mixed.txt)
+	read -r nr np < <(tail -1 nginx-mixed.txt)
+	printf '   round %d: quarry %8.0f req/s, p99 %7.3f ms; nginx %8.0f req/s, p99 %7.3f ms\n' \
+		"$r" "$qr" "$qp" "$nr" "$np"
+done
+kill -0 "$ML_PID" || { echo "bench: quarry mirrorlist died"; cat ml-mixed.log; exit 1; }
+qm_rps=$(awk '{print $1}' quarry-mixed.txt | median)
+qm_p99=$(awk '{print $2}' quarry-mixed.txt | median)
+nm_rps=$(awk '{print $1}' nginx-mixed.txt | median)
+nm_p99=$(awk '{print $2}' nginx-mixed.txt | median)
+
 printf '\n%-48s %12s %12s\n' "figure ($CONNS connections, median of $ROUNDS)" quarry nginx
 printf '%-48s %12.0f %12.0f\n' "requests/s" "$q_rps" "$n_rps"
 printf '%-48s %12.3f %12.3f\n' "p99 latency, ms" "$q_p99" "$n_p99"
@@ -150,10 +277,16 @@ for s in 50 90; do
 		"$(awk -v p="$s%" '$1 == p {print $2}' wrk-nginx.txt)"
 done
 printf '%-48s %12s %12s\n' "(info) transfer/s, headers included, last round" "$q_mb" "$n_mb"
-echo "(one machine, $(nproc) cores, shared by wrk ($WRK_THREADS threads) and the server;"
+printf '%-48s %12.0f %12.0f\n' "mixed: requests/s" "$qm_rps" "$nm_rps"
+printf '%-48s %12.3f %12.3f\n' "mixed: p99 latency, ms" "$qm_p99" "$nm_p99"
+echo "(mixed: $NREQ questions, $MIXED_REPOS repos x 2 arches x $MIXED_CLIENTS addresses in as many countries,"
+echo " GeoIP on; nginx serves one pre-rendered answer per question, fetched once from quarry)"
+echo "(one machine, $(nproc) cores, shared by wrk ($WRK_THREADS threads) and the server, and with other work;"
 echo " quarry's bodies come from 8 cached shuffles per question, each redone every 32 uses; nginx's are one static copy)"
 echo
 printf 'bench: metalink_rps quarry=%.0f reference=%.0f ratio=%s target=1.0 unit=req/s\n' \
 	"$q_rps" "$n_rps" "$(ratio "$q_rps" "$n_rps")"
 printf 'bench: metalink_p99 quarry=%.3f reference=%.3f ratio=%s target=5 unit=ms\n' \
 	"$q_p99" "$n_p99" "$(ratio "$q_p99" "$n_p99")"
+printf 'bench: metalink_mixed quarry=%.0f reference=%.0f ratio=%s target=1.0 unit=req/s\n' \
+	"$qm_rps" "$nm_rps" "$(ratio "$qm_rps" "$nm_rps")"

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """gen_snapshot.py: a synthetic mirror snapshot for bench/metalink.sh.
 
-usage: gen_snapshot.py OUT.json [--mirrors N] [--repos N] [--seed S]
+usage: gen_snapshot.py OUT.json [--mirrors N] [--repos N] [--seed S] [--both-arches]
+       [--list-requests FILE]
 
 Writes a snapshot in the format of src/mirror/snapshot.h and prints one
 line on stdout naming a representative request: "REPO ARCH IP", where IP
 lies inside the subnet of a public mirror that serves REPO (so the answer
 has a subnet group, then the global group: the full selection path).
-Standard library only; the output depends on the seed alone.
+--both-arches: each of the N repos exists for both arches (2N repo/arch
+entries) instead of one arch each. --list-requests FILE: write every
+"REPO ARCH" pair of the snapshot to FILE, one a line.
+Standard library only; the output depends on the seed and flags alone.
 """
 import argparse
 import json
@@ -41,29 +45,38 @@ def main():
     ap.add_argument("--mirrors", type=int, default=1000)
     ap.add_argument("--repos", type=int, default=200)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--both-arches", action="store_true")
+    ap.add_argument("--list-requests")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     now = 1_760_000_000
 
     repos = []
     seen = set()
-    while len(repos) < a.repos:
+    while len(repos) < a.repos * (2 if a.both_arches else 1):
         sig, repo, arch = rng.choice(SIGS), rng.choice(REPOS), rng.choice(ARCHES)
         major = rng.choice([8, 9, 10])
         name = "sig-%s-%s-%d" % (sig, repo, major)
-        if (name, arch) in seen:
+        if a.both_arches:
+            # Distinct names: repo names alone run short of 200 (20 × 5 × 3 = 300).
+            name = "%s-%d" % (name, len(repos) // 2 + 1)
+            arches = ARCHES
+        else:
+            arches = [arch]
+        if any((name, x) in seen for x in arches):
             continue
-        seen.add((name, arch))
-        versions = []
-        t = now - rng.randrange(0, 3600)
-        for _ in range(rng.randint(1, 4)):  # newest first
-            versions.append({"timestamp": t, "size": rng.randint(2000, 9000),
-                             "md5": hexd(rng, 32), "sha1": hexd(rng, 40),
-                             "sha256": hexd(rng, 64), "sha512": hexd(rng, 128)})
-            t -= rng.randrange(600, 86400)
-        repos.append({"repo": name, "arch": arch,
-                      "path": "sig/%d/%s/%s/%s/" % (major, sig, arch, repo),
-                      "versions": versions})
+        for arch in arches:
+            seen.add((name, arch))
+            versions = []
+            t = now - rng.randrange(0, 3600)
+            for _ in range(rng.randint(1, 4)):  # newest first
+                versions.append({"timestamp": t, "size": rng.randint(2000, 9000),
+                                 "md5": hexd(rng, 32), "sha1": hexd(rng, 40),
+                                 "sha256": hexd(rng, 64), "sha512": hexd(rng, 128)})
+                t -= rng.randrange(600, 86400)
+            repos.append({"repo": name, "arch": arch,
+                          "path": "sig/%d/%s/%s/%s/" % (major, sig, arch, repo),
+                          "versions": versions})
 
     ccs = [c for c, w in COUNTRIES for _ in range(w)]
     mirrors = []
@@ -122,6 +135,10 @@ def main():
            "master": "https://hub.example.org", "repos": repos, "mirrors": mirrors}
     with open(a.out, "w") as f:
         json.dump(doc, f, separators=(",", ":"))
+    if a.list_requests:
+        with open(a.list_requests, "w") as f:
+            for r in repos:
+                f.write("%s %s\n" % (r["repo"], r["arch"]))
 
     # The representative request: a repo, and an address in a serving mirror's subnet.
     r = repos[0]

@@ -369,9 +369,15 @@ static int write_new_file(const char *path, const void *data, size_t len, struct
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0)
-		goto fail;
-	close(fd);
+	/* No fsync: whoever keeps the file makes it durable (the content
+	 * store's link and syncfs, the lookaside's copy); a staged upload is
+	 * checked against its recorded SHA-256 when its batch is added. */
+	if (close(fd) < 0) {
+		int e = errno;
+
+		unlink(path);
+		return q_error_set(err, Q_EIO, "cannot write a staging file: %s", strerror(e));
+	}
 	return 0;
 fail : {
 	int e = errno;

@@ -7,10 +7,16 @@
  * (direct_gate). Step 2 (POST …/packages) inspects every file of the
  * batch with librpm before anything is stored: one bad file refuses the
  * batch, and the batch's staged files are dropped. Accepted files are
- * linked into the content-addressed store first, then one transaction adds
- * them to the repo and marks it dirty, then the repo is published. A crash
- * between those steps leaves at worst an unreferenced file in the store,
- * or a dirty repo that the next start publishes.
+ * linked into the content-addressed store first, then one syncfs makes them
+ * (and their directories) durable, then one transaction adds them to the
+ * repo and marks it dirty, then the repo is published. A crash between
+ * those steps leaves at worst an unreferenced file in the store, or a dirty
+ * repo that the next start publishes.
+ *
+ * Staging does not fsync: a staged file is not part of anything yet, and
+ * one flush per file would cost more than the rest of an upload. A staged
+ * file damaged by a crash is caught when its batch is added: its SHA-256,
+ * computed again by the inspection, must be the one recorded at staging.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -23,6 +29,9 @@
 #include "publish/rpm.h"
 
 #include <fcntl.h>
+#include <glib.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #define MAX_BATCH 10000
@@ -141,6 +150,67 @@ static int check_package(const struct q_rpm_info *info, const char *filename, js
 	return 0;
 }
 
+/* Threads that inspect the files of a batch at once (librpm's header read,
+ * the SHA-256 and the XML chunks are most of an upload's CPU time). */
+#define INSPECT_THREADS 4
+
+struct inspect_job {
+	json_t *staged;           /* the batch: [{"path","filename"}] */
+	struct q_rpm_info *infos; /* out: one per file */
+	size_t n;                 /* files */
+	atomic_size_t next;       /* the next file to take */
+	pthread_mutex_t lock;     /* guards bad and err */
+	size_t bad;               /* the first file that failed (n: none) */
+	struct q_error err;       /* its error */
+};
+
+static void *inspect_thread(void *arg)
+{
+	struct inspect_job *j = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&j->next, 1)) < j->n) {
+		json_t *v = json_array_get(j->staged, i);
+		struct q_error err = {0};
+
+		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")),
+				  json_string_value(json_object_get(v, "filename")), &j->infos[i],
+				  &err) < 0) {
+			pthread_mutex_lock(&j->lock);
+			if (i < j->bad) {
+				j->bad = i;
+				j->err = err;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	return NULL;
+}
+
+/* Inspect every file of staged into infos, several at once. On failure,
+ * returns -1 with the error of the first failing file (in batch order). */
+static int inspect_all(json_t *staged, struct q_rpm_info *infos, size_t n, struct q_error *err)
+{
+	struct inspect_job j = {.staged = staged, .infos = infos, .n = n, .bad = n};
+	pthread_t th[INSPECT_THREADS];
+	size_t started = 0;
+
+	atomic_init(&j.next, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	for (size_t t = 1; t < INSPECT_THREADS && t < n; t++)
+		if (pthread_create(&th[started], NULL, inspect_thread, &j) == 0)
+			started++;
+	inspect_thread(&j); /* this thread too; alone when no thread could start */
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	if (j.bad < n) {
+		*err = j.err;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Direct changes (tag, upload) of repo. Candidate repos take them from any
  * SIG member (the caller's membership is checked before). Testing and
@@ -231,6 +301,7 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 	struct q_error err = {0};
 	json_t *v, *accepted = json_array(), *results = NULL, *repo = json_incref(repo_in);
 	struct q_rpm_info *infos = NULL;
+	GHashTable *names = NULL;
 	size_t i, n = 0;
 	int64_t repo_id = json_integer_value(json_object_get(repo, "id"));
 	char target[300];
@@ -242,23 +313,39 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 		q_error_set(&err, Q_EINTERNAL, "out of memory");
 		goto refuse;
 	}
+	if (inspect_all(staged, infos, n, &err) < 0)
+		goto refuse;
+	/* File name -> SHA-256 of the batch's files so far (pointers into infos). */
+	names = g_hash_table_new(g_str_hash, g_str_equal);
 	json_array_foreach (staged, i, v) {
 		const char *fn = json_string_value(json_object_get(v, "filename"));
+		const char *staged_sha = json_string_value(json_object_get(v, "sha256"));
 
-		if (q_rpm_inspect(json_string_value(json_object_get(v, "path")), fn, &infos[i],
-				  &err) < 0 ||
-		    check_package(&infos[i], fn, repo, &err) < 0)
+		if (check_package(&infos[i], fn, repo, &err) < 0)
 			goto refuse;
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(infos[j].filename, infos[i].filename) &&
-			    strcmp(infos[j].sha256, infos[i].sha256)) {
+		if (json_object_get(v, "id") &&
+		    (!staged_sha || strcmp(staged_sha, infos[i].sha256))) {
+			q_error_set(&err, Q_EINVAL,
+				    "upload '%s' changed after it was staged (SHA-256 %.12s…, "
+				    "staged as %.12s…); upload it again",
+				    fn, infos[i].sha256, staged_sha ? staged_sha : "?");
+			goto refuse;
+		}
+		{
+			const char *seen = g_hash_table_lookup(names, infos[i].filename);
+
+			if (seen && strcmp(seen, infos[i].sha256)) {
 				q_error_set(&err, Q_EINVAL,
 					    "'%s' and another file of the batch are both %s "
 					    "with different contents",
 					    fn, infos[i].nevra);
 				goto refuse;
 			}
+			g_hash_table_insert(names, infos[i].filename, infos[i].sha256);
+		}
 	}
+	g_hash_table_destroy(names); /* its pointers into infos may not outlive them */
+	names = NULL;
 	/* Release repos hold signed packages only: each file goes in as the copy
 	 * the signer makes with the repo's key (found again for the same file). */
 	if (!strcmp(json_string_value(json_object_get(repo, "channel")), "release")) {
@@ -326,14 +413,18 @@ static void add_batch(struct q_request *r, const char **caps, json_t *repo_in, j
 			}
 		json_decref(have);
 	}
-	/* Everything checked: store the files, then record them in one transaction. */
+	/* Everything checked: store the files, make them durable at once (one
+	 * syncfs, not one fsync per file and directory), then record them in one
+	 * transaction. */
 	for (i = 0; i < n; i++) {
 		const char *src =
 		    json_string_value(json_object_get(json_array_get(staged, i), "path"));
 
-		if (q_hub_store_file(r->hub, src, infos[i].sha256, 1, &err) < 0)
+		if (q_hub_store_file_unsynced(r->hub, src, infos[i].sha256, &err) < 0)
 			goto fail;
 	}
+	if (q_fs_syncfs(r->hub->store_dir, &err) < 0)
+		goto fail;
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (override && q_api_audit(r, "repo.override", target, json_incref(override), &err) < 0) {
@@ -387,6 +478,8 @@ refuse:
 fail:
 	q_http_send_error(r, &err);
 out:
+	if (names)
+		g_hash_table_destroy(names);
 	for (i = 0; infos && i < n; i++)
 		q_rpm_info_release(&infos[i]);
 	free(infos);

@@ -515,6 +515,241 @@ out:
 	return ret;
 }
 
+/* ---- staging many files at once ---- */
+
+/* One transfer of q_client_upload_files: a whole small file in memory. */
+struct xfer {
+	CURL *curl;                   /* reused: its connection stays open */
+	int index;                    /* the file's index, -1 when idle */
+	char *data;                   /* the file (free) */
+	size_t len;                   /* its size */
+	struct curl_slist *headers;   /* this request's headers */
+	struct sink sink;             /* the answer */
+	char *url;                    /* this request's URL (g_free) */
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's message */
+};
+
+static void xfer_clear(struct xfer *x)
+{
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	free(x->data);
+	x->data = NULL;
+	g_free(x->sink.buf);
+	memset(&x->sink, 0, sizeof(x->sink));
+	g_free(x->url);
+	x->url = NULL;
+	x->index = -1;
+}
+
+/* Read files[i] (at most Q_CLIENT_UPLOAD_INLINE_MAX bytes) into x and set
+ * up its request: read once, hashed from memory, sent from memory. */
+static int xfer_start(struct q_client *c, struct xfer *x, const char *file, int i,
+		      struct q_error *err)
+{
+	char sha[Q_SHA256_HEX];
+	char *base = NULL, *ebase = NULL, *hdr = NULL;
+	size_t len = 0;
+	int ret = -1;
+
+	if (q_fs_read_file(file, Q_CLIENT_UPLOAD_INLINE_MAX, &x->data, &len, err) < 0)
+		goto out;
+	x->len = len;
+	q_hash_sha256_buf(x->data, x->len, sha);
+	base = g_path_get_basename(file);
+	ebase = q_client_escape(c, base);
+	if (!ebase) {
+		q_error_set(err, Q_EINTERNAL, "out of memory");
+		goto out;
+	}
+	x->url = g_strdup_printf("%s/api/v1/uploads?filename=%s", c->hub, ebase);
+	x->headers = curl_slist_append(x->headers, "Content-Type: application/x-rpm");
+	hdr = g_strdup_printf("X-Content-SHA256: %s", sha);
+	x->headers = curl_slist_append(x->headers, hdr);
+	g_free(hdr);
+	if (c->token) {
+		hdr = g_strdup_printf("Authorization: Bearer %s", c->token);
+		x->headers = curl_slist_append(x->headers, hdr);
+		memset(hdr, 0, strlen(hdr));
+		g_free(hdr);
+	}
+	x->headers = curl_slist_append(x->headers, "Accept: application/json");
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_reset(x->curl);
+	curl_easy_setopt(x->curl, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->curl, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT, Q_CLIENT_CONNECT_TIMEOUT);
+	curl_easy_setopt(x->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(x->curl, CURLOPT_LOW_SPEED_TIME, 600L);
+	curl_easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->curl, CURLOPT_USERAGENT, "quarry/0.1");
+	curl_easy_setopt(x->curl, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->curl, CURLOPT_POST, 1L);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, x->data);
+	curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
+	curl_easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &x->sink);
+	curl_easy_setopt(x->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)Q_CLIENT_MAX_RESPONSE);
+	x->errbuf[0] = '\0';
+	x->index = i;
+	ret = 0;
+out:
+	g_free(ebase);
+	g_free(base);
+	if (ret < 0)
+		xfer_clear(x);
+	return ret;
+}
+
+/* The staged id of a finished transfer, or -1 with err. */
+static int xfer_finish(struct xfer *x, CURLcode rc, const char *file, char **id,
+		       struct q_error *err)
+{
+	json_t *j = NULL;
+	long status = 0;
+	const char *s;
+	int ret = -1;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK && !(status >= 400 && x->sink.len)) {
+		q_error_set(err, Q_EIO, "cannot upload '%s': cannot reach the hub: %s", file,
+			    x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+		return -1;
+	}
+	if (parse_answer(status, &x->sink, &j, NULL, err) < 0)
+		return -1;
+	s = json_string_value(json_object_get(j, "id"));
+	if (!s)
+		q_error_set(err, Q_EINTERNAL, "the hub staged '%s' without an id", file);
+	else {
+		*id = g_strdup(s);
+		ret = 0;
+	}
+	json_decref(j);
+	return ret;
+}
+
+int q_client_upload_files(struct q_client *c, char **files, int n, int parallel, char **ids,
+			  int progress, struct q_error *err)
+{
+	struct xfer *xs = NULL;
+	CURLM *m = NULL;
+	int next = 0, running = 0, ret = -1, failed = 0;
+
+	if (parallel < 1)
+		parallel = 1;
+	if (parallel > n)
+		parallel = n > 0 ? n : 1;
+	/* Files too large to hold in memory go first, one by one, streamed. */
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		json_t *staged = NULL;
+		const char *s;
+
+		if (stat(files[i], &st) < 0 || (uint64_t)st.st_size <= Q_CLIENT_UPLOAD_INLINE_MAX)
+			continue;
+		if (q_client_upload_file(c, files[i], &staged, err) < 0)
+			return -1;
+		s = json_string_value(json_object_get(staged, "id"));
+		if (!s) {
+			json_decref(staged);
+			return q_error_set(err, Q_EINTERNAL, "the hub staged '%s' without an id",
+					   files[i]);
+		}
+		ids[i] = g_strdup(s);
+		json_decref(staged);
+		if (progress)
+			fprintf(stderr, "staged %s (%s)\n", files[i], ids[i]);
+	}
+	m = curl_multi_init();
+	xs = g_new0(struct xfer, parallel);
+	if (!m) {
+		q_error_set(err, Q_EINTERNAL, "cannot initialise libcurl");
+		goto out;
+	}
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)parallel);
+	for (int k = 0; k < parallel; k++) {
+		xs[k].index = -1;
+		xs[k].curl = curl_easy_init();
+		if (!xs[k].curl) {
+			q_error_set(err, Q_EINTERNAL, "cannot initialise libcurl");
+			goto out;
+		}
+	}
+	for (;;) {
+		CURLMsg *msg;
+		int left;
+
+		/* Give every idle slot the next file not staged yet. */
+		for (int k = 0; k < parallel && !failed; k++) {
+			if (xs[k].index >= 0)
+				continue;
+			while (next < n && ids[next])
+				next++;
+			if (next >= n)
+				break;
+			if (xfer_start(c, &xs[k], files[next], next, err) < 0) {
+				failed = 1;
+				break;
+			}
+			next++;
+			curl_multi_add_handle(m, xs[k].curl);
+			running++;
+		}
+		if (running == 0)
+			break;
+		if (curl_multi_perform(m, &left) != CURLM_OK) {
+			if (!failed)
+				q_error_set(err, Q_EIO, "cannot talk to the hub (libcurl multi)");
+			failed = 1;
+			break;
+		}
+		while ((msg = curl_multi_info_read(m, &left))) {
+			struct xfer *x = NULL;
+			struct q_error xerr = {0};
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			curl_multi_remove_handle(m, x->curl);
+			running--;
+			if (!failed) {
+				if (xfer_finish(x, msg->data.result, files[x->index],
+						&ids[x->index], &xerr) < 0) {
+					*err = xerr;
+					failed = 1;
+				} else if (progress)
+					fprintf(stderr, "staged %s (%s)\n", files[x->index],
+						ids[x->index]);
+			}
+			xfer_clear(x);
+		}
+		if (running > 0 && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK) {
+			if (!failed)
+				q_error_set(err, Q_EIO, "cannot talk to the hub (libcurl multi)");
+			failed = 1;
+			break;
+		}
+	}
+	ret = failed ? -1 : 0;
+out:
+	for (int k = 0; xs && k < parallel; k++) {
+		if (xs[k].curl) {
+			if (xs[k].index >= 0)
+				curl_multi_remove_handle(m, xs[k].curl);
+			curl_easy_cleanup(xs[k].curl);
+		}
+		xfer_clear(&xs[k]);
+	}
+	g_free(xs);
+	if (m)
+		curl_multi_cleanup(m);
+	return ret;
+}
+
 /* ---- raw requests (the worker protocol) ---- */
 
 /* An answer of a raw request: JSON when there is one, NULL when empty (204). */

@@ -38,7 +38,9 @@ struct q_error;
  * hub.upload_part_size is at least 1 MiB). */
 #define Q_CLIENT_SINGLE_MAX ((int64_t)1 << 20)
 #define Q_CLIENT_PART_TRIES 4 /* tries of one part of an upload session */
-#define Q_CLI_MAX_OPTS 16     /* options per family */
+/* Uploads up to this size are read into memory and sent in one request. */
+#define Q_CLIENT_UPLOAD_INLINE_MAX ((size_t)1 << 20)
+#define Q_CLI_MAX_OPTS 16 /* options per family */
 
 /* ---- command line (args.c) ---- */
 
@@ -190,6 +192,18 @@ int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *l
  * *out gets {"id","size","sha256"}.
  */
 int q_client_upload_file(struct q_client *c, const char *file, json_t **out, struct q_error *err);
+/*
+ * Stage n files (POST /api/v1/uploads each), up to `parallel` requests at
+ * once over as many kept-alive connections. A file of at most
+ * Q_CLIENT_UPLOAD_INLINE_MAX bytes is read once into memory, hashed and
+ * sent from there; a larger one is streamed by q_client_upload_file. On
+ * success ids[i] (the caller's array of n NULLs) holds the staged id of
+ * files[i] (g_free each). On failure, returns -1 with err for the first
+ * file that failed; ids already filled stay for the caller to free.
+ * progress: print "staged FILE (ID)" to stderr for each.
+ */
+int q_client_upload_files(struct q_client *c, char **files, int n, int parallel, char **ids,
+			  int progress, struct q_error *err);
 
 /*
  * Raw requests, for the worker protocol. PATH is under /api/v1 and may end

@@ -2,8 +2,9 @@
  * cmd_upload.c: `quarry upload SIG/PROJECT/REPO FILE.rpm…`.
  *
  * Two steps, as the API wants them: every file is first staged
- * (POST /uploads, streamed from disk, with its SHA-256 computed here so
- * that the hub can check nothing was lost on the way), then the whole
+ * (POST /uploads, UPLOAD_PARALLEL at a time over kept-alive connections,
+ * each file read once, with its SHA-256 computed here so that the hub can
+ * check nothing was lost on the way), then the whole
  * batch is added to the repository in one request, which the hub accepts
  * whole or not at all and publishes right away.
  */
@@ -15,6 +16,9 @@
 #include <glib.h>
 
 #define MAX_FILES 10000
+/* Staging requests in flight at once: enough to keep a hub's threads busy
+ * while each request waits on the network or the disk. */
+#define UPLOAD_PARALLEL 4
 
 enum { O_OVERRIDE };
 #define B(o) (1u << (o))
@@ -31,6 +35,7 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 	struct q_error err = {0};
 	char *parts[3] = {NULL, NULL, NULL};
 	char *path = NULL;
+	char **ids_tmp = NULL;
 	json_t *ids = json_array();
 	json_t *body = NULL;
 	json_t *ans = NULL;
@@ -49,27 +54,14 @@ static int upload(struct q_client *c, struct q_cli_args *a)
 		ret = q_cli_fail(&err);
 		goto out;
 	}
-	for (int f = 1; f < a->n_words; f++) {
-		json_t *staged = NULL;
-		const char *id;
-
-		if (q_client_upload_file(c, a->words[f], &staged, &err) < 0) {
-			ret = q_cli_fail(&err);
-			goto out;
-		}
-		id = json_string_value(json_object_get(staged, "id"));
-		if (!id) {
-			json_decref(staged);
-			q_error_set(&err, Q_EINTERNAL, "the hub staged '%s' without an id",
-				    a->words[f]);
-			ret = q_cli_fail(&err);
-			goto out;
-		}
-		json_array_append_new(ids, json_string(id));
-		if (!c->json && isatty(STDERR_FILENO))
-			fprintf(stderr, "staged %s (%s)\n", a->words[f], id);
-		json_decref(staged);
+	ids_tmp = g_new0(char *, a->n_words);
+	if (q_client_upload_files(c, a->words + 1, a->n_words - 1, UPLOAD_PARALLEL, ids_tmp,
+				  !c->json && isatty(STDERR_FILENO), &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
 	}
+	for (int f = 0; f < a->n_words - 1; f++)
+		json_array_append_new(ids, json_string(ids_tmp[f]));
 	body = json_pack("{s:O}", "uploads", ids);
 	if (a->val[O_OVERRIDE])
 		json_object_set_new(body, "override", json_string(a->val[O_OVERRIDE]));
@@ -88,6 +80,9 @@ out:
 	json_decref(ans);
 	json_decref(body);
 	json_decref(ids);
+	for (int f = 0; ids_tmp && f < a->n_words - 1; f++)
+		g_free(ids_tmp[f]);
+	g_free(ids_tmp);
 	g_free(path);
 	for (int p = 0; p < 3; p++)
 		g_free(parts[p]);

@@ -65,6 +65,22 @@ int q_fs_fsync_path(const char *path, struct q_error *err)
 	return 0;
 }
 
+int q_fs_syncfs(const char *path, struct q_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return q_error_set(err, Q_EIO, "cannot open '%s': %s", path, strerror(errno));
+	if (syncfs(fd) < 0) {
+		int e = errno;
+		close(fd);
+		return q_error_set(err, Q_EIO, "cannot sync the filesystem of '%s': %s", path,
+				   strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
 int q_fs_fsync_parent(const char *path, struct q_error *err)
 {
 	char buf[4096];

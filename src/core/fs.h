@@ -25,6 +25,10 @@ int q_fs_read_file(const char *path, size_t max, char **out, size_t *len, struct
 int q_fs_read_file_nofollow(const char *path, size_t max, char **out, size_t *len,
 			    struct q_error *err);
 int q_fs_fsync_path(const char *path, struct q_error *err);
+/* syncfs(2) on the filesystem that holds path: every file written or linked
+ * there so far (by anyone) reaches the disk, with one cache flush instead of
+ * one per file. Reports write-back errors of that filesystem. */
+int q_fs_syncfs(const char *path, struct q_error *err);
 /* fsync the directory that holds path. */
 int q_fs_fsync_parent(const char *path, struct q_error *err);
 /* rm -rf; missing paths are not an error. */

@@ -401,8 +401,8 @@ void q_hub_blob_path(const struct q_hub *hub, const char *sha256, char *out, siz
 	snprintf(out, size, "%s/sha256/%.2s/%s", hub->blobs_dir, sha256, sha256);
 }
 
-int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
-		     struct q_error *err)
+static int store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
+		      int sync, struct q_error *err)
 {
 	char dst[1300], dir[1300], tmp[1400];
 
@@ -411,7 +411,8 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
 	else
 		q_hub_blob_path(hub, sha256, dst, sizeof(dst));
 	snprintf(dir, sizeof(dir), "%s/sha256/%.2s", rpm ? hub->store_dir : hub->blobs_dir, sha256);
-	if (q_fs_mkdirs(dir, 0755, err) < 0)
+	/* The shard directory usually exists: one mkdir, not one per component. */
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST && q_fs_mkdirs(dir, 0755, err) < 0)
 		return -1;
 	if (q_fs_exists(dst))
 		return 0;
@@ -419,8 +420,10 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
 		 (unsigned long)pthread_self());
 	unlink(tmp);
 	/* A hard link when src is on the same filesystem (staged uploads and
-	 * artifacts are, and were fsynced when written): no second copy of the
-	 * bytes. The store never modifies a file in place, so sharing is safe. */
+	 * artifacts are): no second copy of the bytes. Artifacts were fsynced
+	 * when written; staged uploads are made durable by the batch that
+	 * stores them (q_hub_store_file_unsynced, then q_fs_syncfs). The store never modifies a
+	 * file in place, so sharing is safe. */
 	if (link(src, tmp) < 0) {
 		if (q_fs_copy_file(src, tmp, 0644, err) < 0)
 			return -1;
@@ -431,7 +434,19 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
 		unlink(tmp);
 		return q_error_set(err, Q_EIO, "cannot store '%s': %s", dst, strerror(errno));
 	}
-	return q_fs_fsync_path(dir, err);
+	return sync ? q_fs_fsync_path(dir, err) : 0;
+}
+
+int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
+		     struct q_error *err)
+{
+	return store_file(hub, src, sha256, rpm, 1, err);
+}
+
+int q_hub_store_file_unsynced(const struct q_hub *hub, const char *src, const char *sha256,
+			      struct q_error *err)
+{
+	return store_file(hub, src, sha256, 1, 0, err);
 }
 
 int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err)

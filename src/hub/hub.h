@@ -73,6 +73,10 @@ void q_hub_blob_path(const struct q_hub *hub, const char *sha256, char *out, siz
  * content-addressed; fsyncs. sha256 is the file's. */
 int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
 		     struct q_error *err);
+/* The same for a package, without the fsyncs: for a batch, which then makes
+ * everything durable at once with q_fs_syncfs before recording it. */
+int q_hub_store_file_unsynced(const struct q_hub *hub, const char *src, const char *sha256,
+			      struct q_error *err);
 /* Start `quarry worker` beside the hub, with a fresh worker token. */
 int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err);
 

@@ -154,6 +154,7 @@ void q_store_pubset_release(struct q_store_pubset *set);
 
 /* --- staged uploads --- */
 
+/* Committed without waiting for the disk: durable with the next synchronous commit. */
 int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, const char *filename,
 		       const char *path, int64_t size, const char *sha256, struct q_error *err);
 /* {"id","user_id","filename","path","size","sha256","created"} */

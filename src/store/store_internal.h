@@ -11,7 +11,7 @@
 
 struct q_error;
 
-#define SQ_CACHED_MAX 16
+#define SQ_CACHED_MAX 32
 
 struct q_store {
 	sqlite3 *db;     /* one connection, used by one thread at a time */

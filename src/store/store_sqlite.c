@@ -694,11 +694,11 @@ int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principal *who,
 			 struct q_error *err)
 {
-	sqlite3_stmt *s =
-	    sq_prep(st,
-		    "SELECT u.id, u.name, u.role, t.scope, t.worker FROM tokens t JOIN users u "
-		    "ON u.id = t.user_id WHERE t.hash = ?",
-		    err);
+	/* Every authenticated request asks: prepared once per connection. */
+	static const char sql[] =
+	    "SELECT u.id, u.name, u.role, t.scope, t.worker FROM tokens t JOIN users u "
+	    "ON u.id = t.user_id WHERE t.hash = ?";
+	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
 	int rc;
 
 	if (!s)
@@ -706,7 +706,7 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 	sq_bind_text(s, 1, hash);
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
 		if (rc == SQLITE_DONE)
 			return q_error_set(err, Q_EAUTH,
 					   "the token is not valid; ask an admin for "
@@ -718,7 +718,7 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 	snprintf(who->role, sizeof(who->role), "%s", (const char *)sqlite3_column_text(s, 2));
 	snprintf(who->scope, sizeof(who->scope), "%s", (const char *)sqlite3_column_text(s, 3));
 	snprintf(who->worker, sizeof(who->worker), "%s", (const char *)sqlite3_column_text(s, 4));
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return 0;
 }
 
@@ -1307,11 +1307,11 @@ void q_store_pubset_release(struct q_store_pubset *set)
 int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, const char *filename,
 		       const char *path, int64_t size, const char *sha256, struct q_error *err)
 {
-	sqlite3_stmt *s =
-	    sq_prep(st,
-		    "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
-		    "VALUES (?,?,?,?,?,?,?)",
-		    err);
+	static const char sql[] =
+	    "INSERT INTO uploads (id, user_id, filename, path, size, sha256, created) "
+	    "VALUES (?,?,?,?,?,?,?)";
+	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
+	int rc;
 
 	if (!s)
 		return -1;
@@ -1322,7 +1322,20 @@ int q_store_upload_put(struct q_store *st, const char *id, int64_t user_id, cons
 	sqlite3_bind_int64(s, 5, size);
 	sq_bind_text(s, 6, sha256);
 	sqlite3_bind_int64(s, 7, sq_now_s());
-	return sq_run(st, s, "staging an upload", err);
+	/* A staged upload is not yet part of anything, so its row need not
+	 * reach the disk now: committed without waiting for the WAL's fsync
+	 * (synchronous=NORMAL keeps the database consistent), it becomes
+	 * durable with the next fully synchronous commit of the hub, at the
+	 * latest the one that adds the batch to a repo. Lost in a power cut,
+	 * it is only an upload to make again; one fsync per staged file would
+	 * cost more than the rest of an upload. */
+	sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	rc = sq_run_cached(st, s, "staging an upload", err);
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == 0)
+		rc = q_error_set(err, Q_EIO, "cannot configure the database: %s",
+				 sqlite3_errmsg(st->db));
+	return rc;
 }
 
 int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct q_error *err)
@@ -1343,12 +1356,13 @@ int q_store_upload_get(struct q_store *st, const char *id, json_t **out, struct 
 
 int q_store_upload_delete(struct q_store *st, const char *id, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st, "DELETE FROM uploads WHERE id = ?", err);
+	static const char sql[] = "DELETE FROM uploads WHERE id = ?";
+	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
 
 	if (!s)
 		return -1;
 	sq_bind_text(s, 1, id);
-	return sq_run(st, s, "deleting an upload", err);
+	return sq_run_cached(st, s, "deleting an upload", err);
 }
 
 int q_store_upload_expire(struct q_store *st, int64_t before, json_t **paths, struct q_error *err)

@@ -81,6 +81,21 @@ code=$(req POST "$QUARRY_HUB/api/v1/uploads?filename=good.rpm" \
 [ "$code" = 201 ] && ok "matching X-Content-SHA256 → 201" || fail "matching X-Content-SHA256 → 201 (got $code)"
 [ "$(jget 'd["sha256"]')" = "$(sha256sum "$good" | cut -d' ' -f1)" ] && ok "  … with the file's sha256" || fail "  … with the file's sha256"
 [ "$(jget 'd["size"]')" = "$size" ] && ok "  … and its size" || fail "  … and its size"
+# A staged file that changed after staging (staging does not fsync: a crash
+# may damage it) is refused when the batch is added, and nothing is stored.
+code=$(req POST "$QUARRY_HUB/api/v1/uploads?filename=$(basename "$good2")" \
+	-H "Authorization: Bearer $QUARRY_TOKEN" --data-binary "@$good2")
+[ "$code" = 201 ] && ok "stage goodtoo" || fail "stage goodtoo (got $code)"
+sid=$(jget 'd["id"]')
+swapped=$(make_rpm swapped 1 1.el9.mc noarch)
+if [ -f "$DATA/staging/$sid" ]; then ok "the staged file is in DATA/staging"; else fail "the staged file is in DATA/staging"; fi
+cp "$swapped" "$DATA/staging/$sid"
+code=$(api POST sigs/mc/projects/el9/repos/common/packages -H 'Content-Type: application/json' \
+	-d "{\"uploads\":[\"$sid\"]}")
+[ "$code" = 400 ] && ok "a staged file changed since staging → 400" || fail "a staged file changed since staging → 400 (got $code)"
+grep -q "changed after it was staged" "$T/body" && ok "  … saying it changed after staging" ||
+	{ fail "  … saying it changed after staging"; diag "$(cat "$T/body")"; }
+unchanged
 # Upload ids that do not exist.
 code=$(api POST sigs/mc/projects/el9/repos/common/packages -H 'Content-Type: application/json' \
 	-d '{"uploads":["u0000000000000000"]}')
