@@ -223,7 +223,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	struct q_publish_req req;
 	struct q_publish_result res;
 	struct q_store_pubset set = {0};
-	char arch_dir[1400], last[65], (*paths)[1300] = NULL, fpr_both[160];
+	char arch_dir[1400], last[65], last_repomd[65], (*paths)[1300] = NULL, fpr_both[160];
 	size_t i, n;
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
@@ -255,7 +255,8 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	if (fd < 0)
 		return -1;
 	if (q_store_repo_publish_set(st, repo_id, arch, &set, err) < 0 ||
-	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0)
+	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0 ||
+	    q_store_publish_last_repomd(st, repo_id, arch, last_repomd, err) < 0)
 		goto out;
 	n = set.n;
 	pkgs = calloc(n ? n : 1, sizeof(*pkgs));
@@ -280,6 +281,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	req.pkgs = pkgs;
 	req.n_pkgs = n;
 	req.last_digest = last[0] ? last : NULL;
+	req.last_repomd_sha256 = last_repomd[0] ? last_repomd : NULL;
 	req.force = force;
 	req.signer = hub->signer;
 	req.key_fpr = fpr;

@@ -180,6 +180,10 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *row, int
 /* The last set digest for (repo, arch), "" when never published. */
 int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
 				struct q_error *err);
+/* The repomd.xml SHA-256 the last publish of (repo, arch) recorded, "" when
+ * never published. */
+int q_store_publish_last_repomd(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err);
 int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,
 			    struct q_error *err);
 
