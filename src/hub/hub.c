@@ -346,9 +346,36 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int 
 {
 	json_t *arches = json_object_get(repo, "arches"), *a;
 	int64_t seen = json_integer_value(json_object_get(repo, "dirty"));
-	json_t *out = json_array();
+	json_t *out = json_array(), *owner = NULL;
 	size_t i;
 
+	/* A repo whose path or metalink id an older repo of another project
+	 * holds (both created before names were claimed) is never published
+	 * over it. */
+	if (q_store_repo_claim_owner(st, -1, json_integer_value(json_object_get(repo, "major")),
+				     json_string_value(json_object_get(repo, "sig")),
+				     json_string_value(json_object_get(repo, "name")),
+				     json_integer_value(json_object_get(repo, "id")), &owner,
+				     err) < 0) {
+		json_decref(out);
+		return -1;
+	}
+	if (owner) {
+		q_error_set(
+		    err, Q_ECONFLICT,
+		    "repo '%s/%s/%s' is not published: repo '%s' of project '%s/%s' "
+		    "(created first) owns its path or metalink id on EL %" JSON_INTEGER_FORMAT,
+		    json_string_value(json_object_get(repo, "sig")),
+		    json_string_value(json_object_get(repo, "project")),
+		    json_string_value(json_object_get(repo, "name")),
+		    json_string_value(json_object_get(owner, "name")),
+		    json_string_value(json_object_get(owner, "sig")),
+		    json_string_value(json_object_get(owner, "project")),
+		    json_integer_value(json_object_get(repo, "major")));
+		json_decref(owner);
+		json_decref(out);
+		return -1;
+	}
 	json_array_foreach (arches, i, a) {
 		if (publish_arch(hub, st, repo, json_string_value(a), force, out, err) < 0) {
 			json_decref(out);

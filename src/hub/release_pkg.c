@@ -513,11 +513,30 @@ int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *s
 	    q_store_sig_get(st, sig, 0, &sigj, err) < 0)
 		goto out;
 	if (q_store_repo_get(st, sig, project, repo_name, &repo, err) < 0) {
-		if (err && err->code == Q_ENOTFOUND)
+		json_t *o = NULL;
+		struct q_error oe = {0};
+
+		if (!err || err->code != Q_ENOTFOUND)
+			goto out;
+		/* One per SIG and major: another project may hold it. */
+		if (q_store_repo_claim_owner(st, json_integer_value(json_object_get(proj, "id")),
+					     json_integer_value(json_object_get(proj, "major")),
+					     sig, repo_name, 0, &o, &oe) == 0 &&
+		    o && !strcmp(json_string_value(json_object_get(o, "sig")), sig) &&
+		    !strcmp(json_string_value(json_object_get(o, "name")), repo_name))
+			q_error_set(err, Q_ENOTFOUND,
+				    "sig-%s-release of EL %" JSON_INTEGER_FORMAT
+				    " (one per SIG and major) is built in repo '%s/%s/%s', not in "
+				    "project '%s/%s'; rebuild it there",
+				    sig, json_integer_value(json_object_get(proj, "major")), sig,
+				    json_string_value(json_object_get(o, "project")), repo_name,
+				    sig, project);
+		else
 			q_error_set(err, Q_ENOTFOUND,
 				    "project '%s/%s' has no repo '%s' (release_pkg.repo) to hold "
 				    "sig-%s-release; create it",
 				    sig, project, repo_name, sig);
+		json_decref(o);
 		goto out;
 	}
 	fpr = json_string_value(json_object_get(repo, "key_fingerprint"));
@@ -649,10 +668,36 @@ void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char
 	}
 	json_array_foreach (projects, i, p) {
 		const char *name = json_string_value(json_object_get(p, "name"));
-		json_t *res = NULL;
+		int64_t pm = json_integer_value(json_object_get(p, "major"));
+		json_t *res = NULL, *holder = NULL;
+		size_t j;
+		bool elsewhere = false;
 
-		if (major && json_integer_value(json_object_get(p, "major")) != major)
+		if (major && pm != major)
 			continue;
+		/* Built once per major, in the project that holds the repo; the
+		 * others are skipped quietly. */
+		json_array_foreach (projects, j, holder) {
+			json_t *rr = NULL;
+			struct q_error e2 = {0};
+
+			if (j == i || json_integer_value(json_object_get(holder, "major")) != pm ||
+			    q_store_repo_get(st, sig,
+					     json_string_value(json_object_get(holder, "name")),
+					     hub->cfg.release_pkg_repo, &rr, &e2) < 0)
+				continue;
+			json_decref(rr);
+			elsewhere = true;
+		}
+		if (elsewhere) {
+			json_t *rr = NULL;
+			struct q_error e2 = {0};
+
+			if (q_store_repo_get(st, sig, name, hub->cfg.release_pkg_repo, &rr, &e2) <
+			    0)
+				continue;
+			json_decref(rr);
+		}
 		q_error_clear(&err);
 		if (q_hub_release_pkg_build(hub, st, sig, name, actor, &res, &err) < 0)
 			q_warn("sig-%s-release of project '%s/%s' not rebuilt: %s", sig, sig, name,
