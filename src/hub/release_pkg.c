@@ -2,8 +2,10 @@
  * release_pkg.c: the SIG release package, sig-SIG-release (hub.h;
  * docs/ARCHITECTURE.md, "The SIG release package").
  *
- * One package per project (a SIG on one EL major): installing it sets dnf
- * up for every repo the SIG has on that major.
+ * One package per SIG and EL major: installing it sets dnf up for every
+ * repo the SIG has on that major. It lives in the release_pkg.repo repo,
+ * which one project of the SIG on that major holds (repo names are unique
+ * there, store.h); the other projects of that major have none.
  *
  *   Name:    sig-SIG-release          Version: MAJOR
  *   Release: N + the dist tag (".el9.mc"), N one more than the highest
@@ -653,6 +655,18 @@ out:
 	return rc;
 }
 
+static bool has_release_repo(struct q_hub *hub, struct q_store *st, const char *sig,
+			     const char *project)
+{
+	json_t *r = NULL;
+	struct q_error e = {0};
+
+	if (q_store_repo_get(st, sig, project, hub->cfg.release_pkg_repo, &r, &e) < 0)
+		return false;
+	json_decref(r);
+	return true;
+}
+
 void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char *sig,
 			       int64_t major, const char *actor)
 {
@@ -669,34 +683,26 @@ void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char
 	json_array_foreach (projects, i, p) {
 		const char *name = json_string_value(json_object_get(p, "name"));
 		int64_t pm = json_integer_value(json_object_get(p, "major"));
-		json_t *res = NULL, *holder = NULL;
-		size_t j;
-		bool elsewhere = false;
+		json_t *res = NULL;
 
 		if (major && pm != major)
 			continue;
 		/* Built once per major, in the project that holds the repo; the
-		 * others are skipped quietly. */
-		json_array_foreach (projects, j, holder) {
-			json_t *rr = NULL;
-			struct q_error e2 = {0};
+		 * others of that major are skipped quietly. */
+		if (!has_release_repo(hub, st, sig, name)) {
+			json_t *other;
+			size_t j;
+			bool elsewhere = false;
 
-			if (j == i || json_integer_value(json_object_get(holder, "major")) != pm ||
-			    q_store_repo_get(st, sig,
-					     json_string_value(json_object_get(holder, "name")),
-					     hub->cfg.release_pkg_repo, &rr, &e2) < 0)
+			json_array_foreach (projects, j, other)
+				elsewhere |=
+				    j != i &&
+				    json_integer_value(json_object_get(other, "major")) == pm &&
+				    has_release_repo(
+					hub, st, sig,
+					json_string_value(json_object_get(other, "name")));
+			if (elsewhere)
 				continue;
-			json_decref(rr);
-			elsewhere = true;
-		}
-		if (elsewhere) {
-			json_t *rr = NULL;
-			struct q_error e2 = {0};
-
-			if (q_store_repo_get(st, sig, name, hub->cfg.release_pkg_repo, &rr, &e2) <
-			    0)
-				continue;
-			json_decref(rr);
 		}
 		q_error_clear(&err);
 		if (q_hub_release_pkg_build(hub, st, sig, name, actor, &res, &err) < 0)
