@@ -1382,9 +1382,12 @@ static int describe_current(const char *arch_dir, struct q_publish_result *res, 
  * digests (describe_current). Checked: repomd.xml is the file the last
  * publish recorded (when the caller knows it), every metadata file it lists
  * is in repodata/ with its size and checksum (the metadata only: a few
- * files), and every package of the set is in Packages/ (the listing, one
- * readdir) as a link to its store file (two stats each, no read; a copy on
- * another filesystem is compared by size). On a difference *why says what.
+ * files), and every package of the set has its name in Packages/ (the
+ * listing, one readdir). Packages are not stat'ed: two stats per package
+ * cost 20x the whole unchanged publish on 20000 packages (440 ms against
+ * 22 ms here); other bytes under a package's name are put right by a
+ * publish with force (place_package compares inodes). On a difference
+ * *why says what.
  */
 static int current_intact(const struct q_publish_req *req, int archfd, int pkgfd,
 			  const struct q_publish_pkg **pkgs, size_t n, GHashTable *listing,
@@ -1445,15 +1448,8 @@ static int current_intact(const struct q_publish_req *req, int archfd, int pkgfd
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct stat dst, src;
-
-		if (!g_hash_table_contains(listing, pkgs[i]->filename) ||
-		    fstatat(pkgfd, pkgs[i]->filename, &dst, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    stat(pkgs[i]->store_path, &src) < 0 ||
-		    (src.st_dev == dst.st_dev ? src.st_ino != dst.st_ino
-					      : src.st_size != dst.st_size)) {
-			snprintf(why, whylen, "Packages/%.200s is missing or is another file",
-				 pkgs[i]->filename);
+		if (!g_hash_table_contains(listing, pkgs[i]->filename)) {
+			snprintf(why, whylen, "Packages/%.200s is missing", pkgs[i]->filename);
 			goto out;
 		}
 	}

@@ -10,9 +10,10 @@
  *    directory is as that publish left it (repodata/repomd.xml is the file
  *    whose SHA-256 is req->last_repomd_sha256, every metadata file it
  *    lists is there with its checksum, every package of the set has its
- *    name in Packages/, linked to its store file), writes nothing and
+ *    name in Packages/), writes nothing and
  *    reports changed = 0; any other state (a change on disk that no
- *    publish made) is rewritten, Packages/ checked file by file;
+ *    publish made) is rewritten, Packages/ checked file by file (as on
+ *    force, which also replaces other bytes under a package's name);
  *  - hard-links each package from its store path to Packages/FILENAME;
  *  - writes primary/filelists/other .xml.gz (from the stored chunks, no
  *    package is re-read) and repomd.xml into ARCH_DIR/.repodata.new-PID-N/,
