@@ -223,7 +223,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	struct q_publish_req req;
 	struct q_publish_result res;
 	struct q_store_pubset set = {0};
-	char arch_dir[1400], last[65], (*paths)[1300] = NULL, fpr_both[160];
+	char arch_dir[1400], last[65], last_repomd[65], (*paths)[1300] = NULL, fpr_both[160];
 	size_t i, n;
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
@@ -255,7 +255,8 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	if (fd < 0)
 		return -1;
 	if (q_store_repo_publish_set(st, repo_id, arch, &set, err) < 0 ||
-	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0)
+	    q_store_publish_last_digest(st, repo_id, arch, last, err) < 0 ||
+	    q_store_publish_last_repomd(st, repo_id, arch, last_repomd, err) < 0)
 		goto out;
 	n = set.n;
 	pkgs = calloc(n ? n : 1, sizeof(*pkgs));
@@ -280,6 +281,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	req.pkgs = pkgs;
 	req.n_pkgs = n;
 	req.last_digest = last[0] ? last : NULL;
+	req.last_repomd_sha256 = last_repomd[0] ? last_repomd : NULL;
 	req.force = force;
 	req.signer = hub->signer;
 	req.key_fpr = fpr;
@@ -344,9 +346,36 @@ int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int 
 {
 	json_t *arches = json_object_get(repo, "arches"), *a;
 	int64_t seen = json_integer_value(json_object_get(repo, "dirty"));
-	json_t *out = json_array();
+	json_t *out = json_array(), *owner = NULL;
 	size_t i;
 
+	/* A repo whose path or metalink id an older repo of another project
+	 * holds (both created before names were claimed) is never published
+	 * over it. */
+	if (q_store_repo_claim_owner(st, -1, json_integer_value(json_object_get(repo, "major")),
+				     json_string_value(json_object_get(repo, "sig")),
+				     json_string_value(json_object_get(repo, "name")),
+				     json_integer_value(json_object_get(repo, "id")), &owner,
+				     err) < 0) {
+		json_decref(out);
+		return -1;
+	}
+	if (owner) {
+		q_error_set(
+		    err, Q_ECONFLICT,
+		    "repo '%s/%s/%s' is not published: repo '%s' of project '%s/%s' "
+		    "(created first) owns its path or metalink id on EL %" JSON_INTEGER_FORMAT,
+		    json_string_value(json_object_get(repo, "sig")),
+		    json_string_value(json_object_get(repo, "project")),
+		    json_string_value(json_object_get(repo, "name")),
+		    json_string_value(json_object_get(owner, "name")),
+		    json_string_value(json_object_get(owner, "sig")),
+		    json_string_value(json_object_get(owner, "project")),
+		    json_integer_value(json_object_get(repo, "major")));
+		json_decref(owner);
+		json_decref(out);
+		return -1;
+	}
 	json_array_foreach (arches, i, a) {
 		if (publish_arch(hub, st, repo, json_string_value(a), force, out, err) < 0) {
 			json_decref(out);

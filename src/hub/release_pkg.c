@@ -2,8 +2,10 @@
  * release_pkg.c: the SIG release package, sig-SIG-release (hub.h;
  * docs/ARCHITECTURE.md, "The SIG release package").
  *
- * One package per project (a SIG on one EL major): installing it sets dnf
- * up for every repo the SIG has on that major.
+ * One package per SIG and EL major: installing it sets dnf up for every
+ * repo the SIG has on that major. It lives in the release_pkg.repo repo,
+ * which one project of the SIG on that major holds (repo names are unique
+ * there, store.h); the other projects of that major have none.
  *
  *   Name:    sig-SIG-release          Version: MAJOR
  *   Release: N + the dist tag (".el9.mc"), N one more than the highest
@@ -513,11 +515,30 @@ int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *s
 	    q_store_sig_get(st, sig, 0, &sigj, err) < 0)
 		goto out;
 	if (q_store_repo_get(st, sig, project, repo_name, &repo, err) < 0) {
-		if (err && err->code == Q_ENOTFOUND)
+		json_t *o = NULL;
+		struct q_error oe = {0};
+
+		if (!err || err->code != Q_ENOTFOUND)
+			goto out;
+		/* One per SIG and major: another project may hold it. */
+		if (q_store_repo_claim_owner(st, json_integer_value(json_object_get(proj, "id")),
+					     json_integer_value(json_object_get(proj, "major")),
+					     sig, repo_name, 0, &o, &oe) == 0 &&
+		    o && !strcmp(json_string_value(json_object_get(o, "sig")), sig) &&
+		    !strcmp(json_string_value(json_object_get(o, "name")), repo_name))
+			q_error_set(err, Q_ENOTFOUND,
+				    "sig-%s-release of EL %" JSON_INTEGER_FORMAT
+				    " (one per SIG and major) is built in repo '%s/%s/%s', not in "
+				    "project '%s/%s'; rebuild it there",
+				    sig, json_integer_value(json_object_get(proj, "major")), sig,
+				    json_string_value(json_object_get(o, "project")), repo_name,
+				    sig, project);
+		else
 			q_error_set(err, Q_ENOTFOUND,
 				    "project '%s/%s' has no repo '%s' (release_pkg.repo) to hold "
 				    "sig-%s-release; create it",
 				    sig, project, repo_name, sig);
+		json_decref(o);
 		goto out;
 	}
 	fpr = json_string_value(json_object_get(repo, "key_fingerprint"));
@@ -634,6 +655,18 @@ out:
 	return rc;
 }
 
+static bool has_release_repo(struct q_hub *hub, struct q_store *st, const char *sig,
+			     const char *project)
+{
+	json_t *r = NULL;
+	struct q_error e = {0};
+
+	if (q_store_repo_get(st, sig, project, hub->cfg.release_pkg_repo, &r, &e) < 0)
+		return false;
+	json_decref(r);
+	return true;
+}
+
 void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char *sig,
 			       int64_t major, const char *actor)
 {
@@ -649,10 +682,28 @@ void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char
 	}
 	json_array_foreach (projects, i, p) {
 		const char *name = json_string_value(json_object_get(p, "name"));
+		int64_t pm = json_integer_value(json_object_get(p, "major"));
 		json_t *res = NULL;
 
-		if (major && json_integer_value(json_object_get(p, "major")) != major)
+		if (major && pm != major)
 			continue;
+		/* Built once per major, in the project that holds the repo; the
+		 * others of that major are skipped quietly. */
+		if (!has_release_repo(hub, st, sig, name)) {
+			json_t *other;
+			size_t j;
+			bool elsewhere = false;
+
+			json_array_foreach (projects, j, other)
+				elsewhere |=
+				    j != i &&
+				    json_integer_value(json_object_get(other, "major")) == pm &&
+				    has_release_repo(
+					hub, st, sig,
+					json_string_value(json_object_get(other, "name")));
+			if (elsewhere)
+				continue;
+		}
 		q_error_clear(&err);
 		if (q_hub_release_pkg_build(hub, st, sig, name, actor, &res, &err) < 0)
 			q_warn("sig-%s-release of project '%s/%s' not rebuilt: %s", sig, sig, name,

@@ -6,8 +6,14 @@
  *  - takes an exclusive flock on ARCH_DIR/.lock (two publishes of the same
  *    directory, in threads or processes, run one after the other);
  *  - computes the set digest (SHA-256 over the sorted package SHA-256s and
- *    the key fingerprint); when it equals req->last_digest and
- *    repodata/repomd.xml exists, writes nothing and reports changed = 0;
+ *    the key fingerprint); when it equals req->last_digest and the
+ *    directory is as that publish left it (repodata/repomd.xml is the file
+ *    whose SHA-256 is req->last_repomd_sha256, every metadata file it
+ *    lists is there with its checksum, every package of the set has its
+ *    name in Packages/), writes nothing and
+ *    reports changed = 0; any other state (a change on disk that no
+ *    publish made) is rewritten, Packages/ checked file by file (as on
+ *    force, which also replaces other bytes under a package's name);
  *  - hard-links each package from its store path to Packages/FILENAME;
  *  - writes primary/filelists/other .xml.gz (from the stored chunks, no
  *    package is re-read) and repomd.xml into ARCH_DIR/.repodata.new-PID-N/,
@@ -47,6 +53,9 @@ struct q_publish_req {
 	const struct q_publish_pkg *pkgs;
 	size_t n_pkgs;
 	const char *last_digest; /* set digest of the previous publish, or NULL */
+	/* SHA-256 of the repomd.xml the previous publish wrote, or NULL: with
+	 * it, "unchanged" also needs repodata/repomd.xml to be that file. */
+	const char *last_repomd_sha256;
 	int force;               /* write even when the digest is unchanged */
 	struct q_signer *signer; /* NULL: do not sign */
 	const char *key_fpr;     /* the SIG's key */

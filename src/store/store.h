@@ -104,7 +104,13 @@ int q_store_project_create(struct q_store *st, const char *sig, json_t *fields,
 int q_store_project_get(struct q_store *st, const char *sig, const char *project, json_t **out,
 			struct q_error *err);
 int q_store_project_list(struct q_store *st, const char *sig, json_t **out, struct q_error *err);
-/* fields: name, channel (candidate, testing, release), arches (array). */
+/*
+ * fields: name, channel (candidate, testing, release), arches (array). A repo's published path
+ * /pub/sig/MAJOR/SIG/ARCH/NAME/ and metalink id sig-SIG-NAME-MAJOR belong
+ * to one project: the create is refused (Q_ECONFLICT, naming the project
+ * and repo that hold them) when another project, of any SIG, on the same
+ * major has a repo with the same claim (q_store_repo_claim_owner).
+ */
 int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *fields,
 			struct q_error *err);
 /* The repo with "id", "major", "dist_tag", "key_fingerprint" added for internal use. */
@@ -112,6 +118,21 @@ int q_store_repo_get(struct q_store *st, const char *sig, const char *project, c
 		     json_t **out, struct q_error *err);
 int q_store_repo_list(struct q_store *st, const char *sig, const char *project, json_t **out,
 		      struct q_error *err);
+/*
+ * The claim of repo NAME of SIG: "SIG-BASE", BASE being NAME without one
+ * trailing "-testing" (a repo and the testing repo its updates use,
+ * R-testing, are claimed together). Its metalink id is sig-CLAIM[-testing]-
+ * MAJOR and, within one SIG, its path is fixed by the name: two repos of
+ * different projects on one major with equal claims would share a path, a
+ * metalink id or a testing repo. *owner is {"sig","project","name","id"} of
+ * the first repo (lowest id) of a project other than project_id on major
+ * with that claim, or NULL. before_id > 0 (a repo's id): only repos created
+ * before it, of projects other than its own, count (which repo of a pair
+ * that exists already, from before the rule, may publish).
+ */
+int q_store_repo_claim_owner(struct q_store *st, int64_t project_id, int64_t major, const char *sig,
+			     const char *name, int64_t before_id, json_t **owner,
+			     struct q_error *err);
 /* Every repo, as q_store_repo_get shows them, plus "sig" and "project". */
 int q_store_repo_list_all(struct q_store *st, int only_dirty, json_t **out, struct q_error *err);
 /* A change generation: mark_dirty increments it; clear_dirty resets it to 0
@@ -180,6 +201,10 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *row, int
 			struct q_error *err);
 /* The last set digest for (repo, arch), "" when never published. */
 int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err);
+/* The repomd.xml SHA-256 the last publish of (repo, arch) recorded, "" when
+ * never published. */
+int q_store_publish_last_repomd(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
 				struct q_error *err);
 int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,
 			    struct q_error *err);

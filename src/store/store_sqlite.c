@@ -1001,16 +1001,54 @@ char *sq_join_arches(json_t *arr)
 	"'.el' || p.major || '.' || g.short_name AS dist_tag, p.arches AS arches, "                \
 	"p.created AS created, p.id AS id"
 
+/*
+ * A project's build branch rMAJOR-sig-SIG-VARIANT (and its import tags) is
+ * its own: another project of the SIG with the same major and variant is
+ * refused, naming it.
+ */
+static int project_branch_free(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
+{
+	int64_t major = json_integer_value(json_object_get(f, "major"));
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT p.name FROM projects p JOIN sigs g ON g.id = p.sig_id "
+				  "WHERE g.name = ? AND p.major = ? AND p.variant = ? LIMIT 1",
+				  err);
+	int rc;
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, sig);
+	sqlite3_bind_int64(s, 2, major);
+	sq_bind_text(s, 3, sq_jstr(f, "variant"));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		q_error_set(err, Q_ECONFLICT,
+			    "project '%s/%s' already builds from branch r%" PRId64
+			    "-sig-%s-%s (EL %" PRId64 ", variant %s); a project owns its "
+			    "branch: give '%s/%s' another variant",
+			    sig, (const char *)sqlite3_column_text(s, 0), major, sig,
+			    sq_jstr(f, "variant"), major, sq_jstr(f, "variant"), sig,
+			    sq_jstr(f, "name"));
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sq_db_error(st, err, "reading projects");
+}
+
 int q_store_project_create(struct q_store *st, const char *sig, json_t *f, struct q_error *err)
 {
-	char *arches = sq_join_arches(json_object_get(f, "arches"));
-	sqlite3_stmt *s =
-	    sq_prep(st,
+	char *arches;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (project_branch_free(st, sig, f, err) < 0)
+		return -1;
+	arches = sq_join_arches(json_object_get(f, "arches"));
+	s = sq_prep(st,
 		    "INSERT INTO projects (sig_id, name, major, variant, arches, created) "
 		    "SELECT id, ?, ?, ?, ?, ? FROM sigs WHERE name = ?",
 		    err);
-	int rc;
-
 	if (!s || !arches) {
 		free(arches);
 		sqlite3_finalize(s);
@@ -1064,18 +1102,113 @@ int q_store_project_list(struct q_store *st, const char *sig, json_t **out, stru
 	return sq_rows_json(st, s, out, "listing projects", err);
 }
 
+/* NAME without one trailing "-testing". */
+static size_t claim_base_len(const char *name)
+{
+	static const char sfx[] = "-testing";
+	size_t n = strlen(name), k = sizeof(sfx) - 1;
+
+	return n > k && !strcmp(name + n - k, sfx) ? n - k : n;
+}
+
+int q_store_repo_claim_owner(struct q_store *st, int64_t project_id, int64_t major, const char *sig,
+			     const char *name, int64_t before_id, json_t **owner,
+			     struct q_error *err)
+{
+	struct q_error e = {0};
+	char claim[200];
+	sqlite3_stmt *s;
+	int rc;
+
+	*owner = NULL;
+	snprintf(claim, sizeof(claim), "%s-%.*s", sig, (int)claim_base_len(name), name);
+	s = sq_prep(st,
+		    "SELECT g.name AS sig, p.name AS project, r.name AS name, r.id AS id "
+		    "FROM repos r JOIN projects p ON p.id = r.project_id "
+		    "JOIN sigs g ON g.id = p.sig_id "
+		    "WHERE p.major = ? AND p.id != ? AND (? <= 0 OR (r.id < ? AND p.id != "
+		    "COALESCE((SELECT project_id FROM repos WHERE id = ?), -1))) AND "
+		    "g.name || '-' || CASE WHEN length(r.name) > 8 AND "
+		    "substr(r.name, -8) = '-testing' THEN substr(r.name, 1, length(r.name) - 8) "
+		    "ELSE r.name END = ? ORDER BY r.id LIMIT 1",
+		    err);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, major);
+	sqlite3_bind_int64(s, 2, project_id);
+	sqlite3_bind_int64(s, 3, before_id);
+	sqlite3_bind_int64(s, 4, before_id);
+	sqlite3_bind_int64(s, 5, before_id);
+	sq_bind_text(s, 6, claim);
+	rc = sq_row_one(st, s, owner, "", &e);
+	if (rc < 0 && e.code == Q_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return q_error_set(err, e.code, "%s", e.msg);
+	return 0;
+}
+
+/* Q_ECONFLICT naming the repo of another project that holds what NAME would take. */
+static int repo_claim_free(struct q_store *st, const char *sig, const char *project,
+			   const char *name, struct q_error *err)
+{
+	json_t *proj = NULL, *o = NULL;
+	int64_t major;
+	const char *osig, *oproj, *oname;
+
+	if (q_store_project_get(st, sig, project, &proj, err) < 0)
+		return -1;
+	major = json_integer_value(json_object_get(proj, "major"));
+	if (q_store_repo_claim_owner(st, json_integer_value(json_object_get(proj, "id")), major,
+				     sig, name, 0, &o, err) < 0) {
+		json_decref(proj);
+		return -1;
+	}
+	json_decref(proj);
+	if (!o)
+		return 0;
+	osig = json_string_value(json_object_get(o, "sig"));
+	oproj = json_string_value(json_object_get(o, "project"));
+	oname = json_string_value(json_object_get(o, "name"));
+	if (!strcmp(osig, sig) && !strcmp(oname, name))
+		q_error_set(err, Q_ECONFLICT,
+			    "repo '%s' is taken on EL %" PRId64 ": project '%s/%s' publishes "
+			    "/pub/sig/%" PRId64 "/%s/ARCH/%s/ (metalink repo sig-%s-%s-%" PRId64
+			    "); a repo name is unique among a SIG's projects on one major, "
+			    "choose another name",
+			    name, major, osig, oproj, major, sig, name, sig, name, major);
+	else if (!strcmp(osig, sig))
+		q_error_set(err, Q_ECONFLICT,
+			    "repo '%s' would clash with repo '%s' of project '%s/%s' on EL %" PRId64
+			    ": a repo R and R-testing (the testing repo of R's updates) belong to "
+			    "one project; choose another name",
+			    name, oname, osig, oproj, major);
+	else
+		q_error_set(err, Q_ECONFLICT,
+			    "repo '%s' would clash with repo '%s' of project '%s/%s' on EL %" PRId64
+			    ": sig-%s-%s-%" PRId64 " and sig-%s-%s-%" PRId64
+			    " name the same metalink repo (or its testing repo); choose another "
+			    "name",
+			    name, oname, osig, oproj, major, sig, name, major, osig, oname, major);
+	json_decref(o);
+	return -1;
+}
+
 int q_store_repo_create(struct q_store *st, const char *sig, const char *project, json_t *f,
 			struct q_error *err)
 {
-	char *arches = sq_join_arches(json_object_get(f, "arches"));
-	sqlite3_stmt *s =
-	    sq_prep(st,
+	char *arches;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (repo_claim_free(st, sig, project, sq_jstr(f, "name"), err) < 0)
+		return -1;
+	arches = sq_join_arches(json_object_get(f, "arches"));
+	s = sq_prep(st,
 		    "INSERT INTO repos (project_id, name, channel, arches, created) "
 		    "SELECT p.id, ?, ?, ?, ? FROM projects p JOIN sigs g ON g.id = p.sig_id "
 		    "WHERE g.name = ? AND p.name = ?",
 		    err);
-	int rc;
-
 	if (!s || !arches) {
 		free(arches);
 		sqlite3_finalize(s);
@@ -1422,6 +1555,25 @@ int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char 
 {
 	sqlite3_stmt *s = sq_prep(st,
 				  "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
+				  "ORDER BY id DESC LIMIT 1",
+				  err);
+
+	out[0] = '\0';
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sq_bind_text(s, 2, arch);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return 0;
+}
+
+int q_store_publish_last_repomd(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT sha256 FROM publishes WHERE repo_id = ? AND arch = ? "
 				  "ORDER BY id DESC LIMIT 1",
 				  err);
 

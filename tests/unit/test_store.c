@@ -362,6 +362,66 @@ static void test_projects_repos(void **state)
 	json_decref(o);
 }
 
+/* Repo claims: a path / metalink id, and R with R-testing, belong to one
+ * project on a major; a branch (major, variant) to one project. */
+static void test_repo_claims(void **state)
+{
+	struct fixture *f = *state;
+	struct q_error err = {0};
+	json_t *o = NULL, *p, *r;
+	int64_t main_id = make_repo(f->st), el9b_id;
+
+	p = json_pack("{s:s,s:i,s:s,s:[s]}", "name", "el9b", "major", 9, "variant", "x", "arches",
+		      "x86_64");
+	expect_code(q_store_project_create(f->st, "mc", p, &err), &err, Q_ECONFLICT);
+	assert_non_null(strstr(err.msg, "project 'mc/el9' already builds from branch r9-sig-mc-x"));
+	json_object_set_new(p, "variant", json_string("y"));
+	OK(q_store_project_create(f->st, "mc", p, &err_));
+	OK(q_store_project_get(f->st, "mc", "el9b", &o, &err_));
+	el9b_id = jget_int(o, "id");
+	json_decref(o);
+	json_object_set_new(p, "name", json_string("el8"));
+	json_object_set_new(p, "major", json_integer(8));
+	json_object_set_new(p, "variant", json_string("x"));
+	OK(q_store_project_create(f->st, "mc", p, &err_));
+	json_decref(p);
+
+	r = json_pack("{s:s,s:s,s:[s]}", "name", "main", "channel", "release", "arches", "x86_64");
+	expect_code(q_store_repo_create(f->st, "mc", "el9b", r, &err), &err, Q_ECONFLICT);
+	assert_non_null(strstr(err.msg, "repo 'main' is taken on EL 9: project 'mc/el9'"));
+	json_object_set_new(r, "name", json_string("main-testing"));
+	expect_code(q_store_repo_create(f->st, "mc", "el9b", r, &err), &err, Q_ECONFLICT);
+	assert_non_null(strstr(err.msg, "repo 'main' of project 'mc/el9'"));
+	OK(q_store_repo_create(f->st, "mc", "el9", r, &err_)); /* its own testing repo */
+	OK(q_store_repo_create(f->st, "mc", "el8", r, &err_)); /* another major */
+	json_object_set_new(r, "name", json_string("testing"));
+	OK(q_store_repo_create(f->st, "mc", "el9b", r, &err_)); /* "testing" is a plain name */
+
+	/* Across SIGs: sig-mc-x-y-9 is one metalink id. */
+	make_sig(f->st, "mc-x", "mcx");
+	p = json_pack("{s:s,s:i,s:s,s:[s]}", "name", "el9", "major", 9, "variant", "x", "arches",
+		      "x86_64");
+	OK(q_store_project_create(f->st, "mc-x", p, &err_));
+	json_decref(p);
+	json_object_set_new(r, "name", json_string("y"));
+	OK(q_store_repo_create(f->st, "mc-x", "el9", r, &err_));
+	json_object_set_new(r, "name", json_string("x-y"));
+	expect_code(q_store_repo_create(f->st, "mc", "el9b", r, &err), &err, Q_ECONFLICT);
+	assert_non_null(strstr(err.msg, "sig-mc-x-y-9 and sig-mc-x-y-9"));
+	json_decref(r);
+
+	/* The owner of a claim, and only older repos with before_id. */
+	OK(q_store_repo_claim_owner(f->st, el9b_id, 9, "mc", "main", 0, &o, &err_));
+	assert_non_null(o);
+	assert_int_equal(jget_int(o, "id"), main_id);
+	assert_string_equal(jget_str(o, "project"), "el9");
+	json_decref(o);
+	OK(q_store_repo_claim_owner(f->st, el9b_id, 9, "mc", "other", 0, &o, &err_));
+	assert_null(o);
+	OK(q_store_repo_claim_owner(f->st, -1, 9, "mc", "main", main_id, &o, &err_));
+	assert_null(o); /* nothing older than itself */
+}
+
 static void test_dirty_generation(void **state)
 {
 	struct fixture *f = *state;
@@ -663,6 +723,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_users_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sigs_members, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_projects_repos, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_repo_claims, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dirty_generation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_packages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_uploads, setup, teardown),
