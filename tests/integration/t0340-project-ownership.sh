@@ -98,6 +98,7 @@ check "msg/el9/extras holds both" test "$(nevras msg/el9/extras)" = "msg-up-1.0-
 tree el9 >el9.before-repo
 rel_before=$(nevras msg/el9/common)
 check "msg/el9v2 creates tools" q repo create msg/el9v2/tools --arch x86_64 --channel candidate
+check "msg/el9v2 creates rel (release)" q repo create msg/el9v2/rel --arch x86_64 --channel release
 rel_after=$(nevras msg/el9/common)
 check "the release package was rebuilt in msg/el9/common ($rel_before → $rel_after)" \
 	bash -c "[ '$rel_before' != '$rel_after' ] && [[ '$rel_after' == sig-msg-release-9-* ]]"
@@ -152,13 +153,13 @@ same el9 el9.base "publish of every repo"
 q policy set msg/el9v2 --checks "" --auto-testing false >/dev/null
 by=$(q build msg/el9v2 "$T/gy#r9-sig-msg-2" --json | jget 'd["id"]' /dev/stdin)
 check "msg-y builds in msg/el9v2" test "$(wait_build "$by")" = complete
-u=$(q update create msg/el9v2 tools "$by" --json | jget 'd["id"]' /dev/stdin)
+u=$(q update create msg/el9v2 rel "$by" --json | jget 'd["id"]' /dev/stdin)
 same el9 el9.base "update created in msg/el9v2"
 check "promote to testing" q promote "$u" --to testing
-check "its testing repo is msg/el9v2/tools-testing" in_repodata "$PUB/tools-testing" msg-y
+check "its testing repo is msg/el9v2/rel-testing" in_repodata "$PUB/rel-testing" msg-y
 same el9 el9.base "promote to testing in msg/el9v2"
 check "promote to release" q promote "$u" --to release
-check "msg/el9v2/tools publishes msg-y" in_repodata "$PUB/tools" msg-y
+check "msg/el9v2/rel publishes msg-y" in_repodata "$PUB/rel" msg-y
 same el9 el9.base "promote to release in msg/el9v2"
 check "unpush" q unpush "$u"
 same el9 el9.base "unpush in msg/el9v2"
