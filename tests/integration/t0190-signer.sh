@@ -13,20 +13,17 @@
 # the signer stopped (SIGTERM: clean exit, socket removed) or frozen
 # (SIGSTOP: the timeout), uploads, publishes, SIG creation and rotation fail
 # naming the signer, and the repodata does not change.
-# Runs as root (it creates the two system users); skips otherwise.
+# Runs as root (it creates the two system users); skips otherwise (under
+# CI a skip fails).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v setpriv >/dev/null; then
-	echo "# skip: needs root, useradd and setpriv to run the signer and the hub as their own users"
-	ok "skipped"
-	finish
+	skip "needs root, useradd and setpriv to run the signer and the hub as their own users"
 fi
 for u in quarry-signer quarry-hub; do
 	if ! id "$u" >/dev/null 2>&1 &&
 		! useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$u" 2>useradd.err; then
-		echo "# skip: cannot create user $u: $(cat useradd.err)"
-		ok "skipped"
-		finish
+		skip "cannot create user $u: $(cat useradd.err)"
 	fi
 done
 # The hub reaches the socket through the signer's group, and nothing more.
