@@ -19,6 +19,7 @@
 #   ok DESC / fail DESC          record a result
 #   check DESC CMD…              ok when CMD succeeds
 #   refute DESC CMD…             ok when CMD fails
+#   lacks DESC FILE PATTERN      FILE exists, not empty, no line matches PATTERN
 #   expect_fail CODE PATTERN CMD…  CMD exits CODE and its output matches PATTERN
 #   req METHOD URL [CURL_ARGS…]  prints the HTTP status; body in $T/body
 #   api METHOD PATH [CURL_ARGS…] req on $QUARRY_HUB/api/v1/PATH with the token
@@ -235,6 +236,25 @@ refute() {
 	fi
 }
 
+# lacks DESC FILE PATTERN: FILE exists, is not empty, and no line matches
+# PATTERN (grep -E). Unlike `! grep`, a missing file or a grep error fails.
+lacks() {
+	local desc=$1 file=$2 pattern=$3 rc=0
+	if [ ! -s "$file" ]; then
+		fail "$desc ($file is missing or empty)"
+		return 0
+	fi
+	grep -Eq -- "$pattern" "$file" || rc=$?
+	case $rc in
+	1) ok "$desc" ;;
+	0)
+		fail "$desc (found /$pattern/)"
+		diag "$(grep -E -m 3 -- "$pattern" "$file")"
+		;;
+	*) fail "$desc (grep exit $rc)" ;;
+	esac
+}
+
 expect_fail() {
 	local code=$1 pattern=$2 out rc=0
 	shift 2
@@ -342,6 +362,49 @@ kill_hub() {
 restart_hub() {
 	stop_hub
 	launch_hub
+}
+
+# Crash points (the hub's phase markers, src/core/testphase.h). A test that
+# uses them exports, before start_hub:
+#   QUARRY_TEST_PHASE_LOG=$T/phases.log    the hub appends each phase entered
+#   QUARRY_TEST_PHASE_KILL=$T/kill-at      a phase written there: the hub
+#                                          SIGKILLs itself on reaching it, once
+#   phase_mark                 the phase log's length now (for phase_since)
+#   phase_since MARK           the last phase entered after MARK, or "none"
+#   arm_crash PHASE            the hub kills itself at PHASE
+#   await_hub_crash [SECONDS]  wait for that; it must die of SIGKILL
+phase_mark() {
+	if [ -f "$QUARRY_TEST_PHASE_LOG" ]; then wc -l <"$QUARRY_TEST_PHASE_LOG"; else echo 0; fi
+}
+
+phase_since() {
+	local p
+	p=$(tail -n +$(($1 + 1)) "$QUARRY_TEST_PHASE_LOG" 2>/dev/null | tail -n 1 | cut -d' ' -f1)
+	echo "${p:-none}"
+}
+
+arm_crash() {
+	echo "$1" >"$QUARRY_TEST_PHASE_KILL"
+}
+
+await_hub_crash() {
+	local limit=${1:-60} rc=0
+	for _ in $(seq $((limit * 10))); do
+		kill -0 "$HUB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$HUB_PID" 2>/dev/null; then
+		fail "the hub reaches the crash point $(cat "$QUARRY_TEST_PHASE_KILL" 2>/dev/null) within ${limit}s"
+		rm -f "$QUARRY_TEST_PHASE_KILL"
+		kill_hub
+		return 0
+	fi
+	wait "$HUB_PID" 2>/dev/null || rc=$?
+	HUB_PID=
+	if [ "$rc" -ne 137 ]; then
+		fail "the hub dies at the crash point by SIGKILL (exit 137, got $rc)"
+		diag "$(tail -n 20 "$T/hub.log")"
+	fi
 }
 
 # The spec of a tiny package; ARCH noarch gives BuildArch: noarch.

@@ -148,6 +148,8 @@ for f in "$KEYS"/private-keys-v1.d/*; do
 	if as_hubuser cat "$f" >/dev/null 2>&1; then fail "quarry-hub reads $(basename "$f")"; fi
 done
 [ "$n" -ge 1 ] && ok "quarry-hub can read none of the $n private key files" || fail "there are private key files"
+# The same command as the signer lists the key: the refusal below is the user's.
+check "  (quarry-signer lists the secret key with gpg)" bash -c "setpriv --reuid=quarry-signer --regid=quarry-signer --init-groups -- gpg --homedir '$KEYS' --batch --list-secret-keys | grep -q '$FPR'"
 if as_hubuser gpg --homedir "$KEYS" --batch --list-secret-keys >/dev/null 2>&1; then
 	fail "quarry-hub cannot use the keyring with gpg"
 else
