@@ -68,8 +68,11 @@ expect_fail 1 "." q token create --worker w3 --token "$USER_TOKEN"
 expect_fail 2 "not both" q token create --worker w3 --user alice
 
 # ---- a worker dies in the middle of a task ----
+# The task sleeps 25 s: long enough that the kill (and, below, the hub's
+# stop) lands while it runs even on a loaded machine under ASan, where each
+# CLI call takes a while. The checks after the kill make sure it did.
 PKG_BUILD="echo BUILDING-SLOWLY
-sleep 8
+sleep 25
 echo DONE-SLEEPING" make_git_pkg "$T/slow" mc-slow 1.0 1
 q build mc/el9 "$T/slow#r9-sig-mc-1" --json >b1.json
 id=$(jget 'd["id"]' b1.json)
@@ -99,7 +102,7 @@ q build log "$id" "${tid:-0}" >t1.log 2>&1 || true
 
 # ---- the hub restarts while a task runs on a worker ----
 PKG_BUILD="echo BUILDING-SLOWLY
-sleep 8
+sleep 25
 echo DONE-SLEEPING" make_git_pkg "$T/slow2" mc-slow2 1.0 1
 # `build --wait` follows the build across the restart.
 ("$QUARRY_BIN" build mc/el9 "$T/slow2#r9-sig-mc-1" --wait >wait2.out 2>wait2.err; echo $? >wait2.rc) &
