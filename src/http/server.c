@@ -250,7 +250,7 @@ static bool ctx_busy(h2o_context_t *ctx)
 
 /*
  * On the loop's own thread, once stopping: no more accepts; connections
- * finish the response in hand (up to a second), then idle keep-alive ones
+ * finish the response in hand (up to 0.3 s), then idle keep-alive ones
  * are closed by expiring their request timeout at once, and closing ones
  * get their lingering second; then the context and the loop are freed. A
  * context still busy after that is left as it is (h2o asserts when one
@@ -264,7 +264,7 @@ static void loop_teardown(struct loop_thread *t)
 	h2o_socket_close(t->listener);
 	t->listener = NULL;
 	h2o_context_request_shutdown(&t->ctx);
-	for (int i = 0; i < 10 && ctx_busy(&t->ctx); i++)
+	for (int i = 0; i < 3 && ctx_busy(&t->ctx); i++)
 		h2o_evloop_run(loop, 100);
 	t->ctx.http1.req_timeout.timeout = 0;
 	for (int i = 0; i < 30 && ctx_busy(&t->ctx); i++)
