@@ -62,7 +62,6 @@ mkdir -p "$HOME"
 # ---- the harness: cleanup, exit status, skips ----
 CLEANUPS=()
 FINISHED=0
-SKIPPED=
 declare -A SANITIZER_SEEN=()
 
 # at_cleanup CMD…: run CMD (as given, not through a shell) when the test exits.
@@ -75,6 +74,7 @@ at_cleanup() {
 # The EXIT trap is the harness's. `trap … EXIT` in a test would replace it
 # and with it the exit status (a test whose checks failed would pass), so
 # it is refused; every other trap goes through.
+# shellcheck disable=SC2064 # the arguments are the caller's, passed on as given
 trap() {
 	local args=("$@") sigs a
 	case ${1:-} in -p | -l | -lp | -pl | "") builtin trap "$@"; return ;; esac
@@ -119,7 +119,7 @@ _final_checks() {
 	stop_hub
 	check_sanitizer_logs
 	if [ "$(builtin trap -p EXIT)" != "trap -- 'cleanup' EXIT" ]; then
-		fail "$TEST_NAME left lib.sh's EXIT trap alone (found: $(builtin trap -p EXIT))"
+		fail "$TEST_NAME leaves lib.sh's EXIT trap alone (found: $(builtin trap -p EXIT))"
 	fi
 }
 
@@ -178,7 +178,6 @@ skip() {
 		finish
 	fi
 	echo "1..0 # SKIP $reason"
-	SKIPPED=1
 	FINISHED=1
 	stop_hub
 	exit 77
