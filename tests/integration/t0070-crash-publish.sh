@@ -67,6 +67,7 @@ after_kill() {
 # One crash at each phase of a publish, exactly there.
 PHASES="publish-begin publish-before-swap publish-mid-swap publish-after-swap"
 for phase in $PHASES; do
+	[ $# -gt 0 ] || { fail "a package is left for the crash at $phase (CRASH_PACKAGES is too small)"; break; }
 	rpm=$1
 	shift
 	mark=$(phase_mark)
