@@ -377,8 +377,10 @@ phase_mark() {
 }
 
 phase_since() {
-	local p
-	p=$(tail -n +$(($1 + 1)) "$QUARRY_TEST_PHASE_LOG" 2>/dev/null | tail -n 1 | cut -d' ' -f1)
+	local p=
+	if [ -f "$QUARRY_TEST_PHASE_LOG" ]; then
+		p=$(tail -n +$(($1 + 1)) "$QUARRY_TEST_PHASE_LOG" | tail -n 1 | cut -d' ' -f1)
+	fi
 	echo "${p:-none}"
 }
 
