@@ -300,6 +300,12 @@ EOF
 }
 
 launch_hub() {
+	# A second hub would lose track of the first (and /healthz could be the
+	# first one answering).
+	if [ -n "$HUB_PID" ] && kill -0 "$HUB_PID" 2>/dev/null; then
+		fail "launch_hub: the hub $HUB_PID is still running (stop_hub or kill_hub first)"
+		return 1
+	fi
 	# Not through a function: $! must be the hub itself (setpriv execs it).
 	if [ -n "${HUB_RUNAS:-}" ]; then
 		setpriv --reuid="$HUB_RUNAS" --regid="$HUB_RUNAS" --init-groups -- \
