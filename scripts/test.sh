@@ -1,7 +1,8 @@
 #!/bin/bash
 # test.sh: install what is missing, build Quarry twice (normal with -Werror,
 # and ASan+UBSan), and run every test (unit, fuzz replay, integration) in
-# both. This is the README's second command and exactly what .ci/run runs.
+# both. This is the README's second command and exactly what .ci/run runs
+# (with CI=true: then a skipped integration test fails, see docs/TESTING.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -209,6 +209,7 @@ void q_api_sig_retire(struct q_request *r, const char **caps)
 	    q_api_need_admin(r, "retire SIGs", &err) < 0)
 		goto fail;
 	json_decref(sig);
+	sig = NULL;
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_sig_update(r->st, caps[0], f, &err) < 0 ||
@@ -225,6 +226,7 @@ void q_api_sig_retire(struct q_request *r, const char **caps)
 	q_http_send_json(r, 200, sig);
 	return;
 fail:
+	json_decref(sig); /* a non-admin's refusal comes after the lookup */
 	json_decref(f);
 	q_http_send_error(r, &err);
 }

@@ -332,12 +332,68 @@ static int open_listener(const char *addr, struct q_error *err)
 	return fd;
 }
 
+/* Connections, or timers of connections being closed (h2o's lingering
+ * close waits on one_sec_timeout), still on this context. */
+static bool ctx_busy(h2o_context_t *ctx)
+{
+	h2o_timeout_t *timeouts[] = {
+	    &ctx->zero_timeout,
+	    &ctx->one_sec_timeout,
+	    &ctx->hundred_ms_timeout,
+	    &ctx->handshake_timeout,
+	    &ctx->http1.req_timeout,
+	    &ctx->http2.idle_timeout,
+	    &ctx->http2.graceful_shutdown_timeout,
+	    &ctx->proxy.io_timeout,
+	};
+
+	if (!h2o_linklist_is_empty(&ctx->http1._conns) ||
+	    !h2o_linklist_is_empty(&ctx->http2._conns))
+		return true;
+	for (size_t i = 0; i < sizeof(timeouts) / sizeof(timeouts[0]); i++)
+		if (!h2o_linklist_is_empty(&timeouts[i]->_entries))
+			return true;
+	return false;
+}
+
+/*
+ * On the loop's own thread, once stopping: no more accepts; connections
+ * finish the response in hand (up to 0.3 s), then idle keep-alive ones
+ * are closed by expiring their request timeout at once, and closing ones
+ * get their lingering second; then the context and the loop are freed. A
+ * context still busy after that is left as it is (h2o asserts when one
+ * with live timers is disposed of), and logged.
+ */
+static void loop_teardown(struct loop_thread *t)
+{
+	h2o_evloop_t *loop = t->ctx.loop;
+
+	h2o_socket_read_stop(t->listener);
+	h2o_socket_close(t->listener);
+	t->listener = NULL;
+	h2o_context_request_shutdown(&t->ctx);
+	for (int i = 0; i < 3 && ctx_busy(&t->ctx); i++)
+		h2o_evloop_run(loop, 100);
+	t->ctx.http1.req_timeout.timeout = 0;
+	for (int i = 0; i < 30 && ctx_busy(&t->ctx); i++)
+		h2o_evloop_run(loop, 100);
+	h2o_evloop_run(loop, 0); /* frees the sockets closed just now */
+	if (ctx_busy(&t->ctx)) {
+		q_warn("connections still open at shutdown; their loop is not freed");
+		return;
+	}
+	h2o_context_dispose(&t->ctx);
+	h2o_evloop_destroy(loop);
+	t->ctx.loop = NULL;
+}
+
 static void *loop_main(void *arg)
 {
 	struct loop_thread *t = arg;
 
 	while (!stopping)
 		h2o_evloop_run(t->ctx.loop, 200);
+	loop_teardown(t);
 	return NULL;
 }
 
@@ -354,7 +410,7 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	h2o_handler_t *h;
 	h2o_mimemap_t *mm, *keymm;
 	struct loop_thread *threads;
-	int n = (int)hub->cfg.threads;
+	int n = (int)hub->cfg.threads, fd;
 	char pubroot[1200];
 
 	the_hub = hub;
@@ -429,8 +485,12 @@ handlers:
 		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
 		t->accept.ctx = &t->ctx;
 		t->accept.hosts = globalconf.hosts;
-		t->listener =
-		    h2o_evloop_socket_create(t->ctx.loop, listen_fd, H2O_SOCKET_FLAG_DONT_READ);
+		/* Each loop's socket owns its own descriptor: each closes it. */
+		fd = dup(listen_fd);
+		if (fd < 0)
+			return q_error_set(err, Q_EIO, "cannot dup the listening socket: %s",
+					   strerror(errno));
+		t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
 		t->listener->data = t;
 		h2o_socket_read_start(t->listener, on_accept);
 	}
@@ -449,6 +509,9 @@ handlers:
 	q_info("hub stopping");
 	for (int i = 0; i < n; i++)
 		q_store_close(threads[i].st);
-	/* h2o contexts are not torn down: the process exits next. */
+	close(listen_fd);
+	listen_fd = -1;
+	free(threads);
+	h2o_config_dispose(&globalconf);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/testphase.h"
 #include "hub/gate.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
@@ -248,8 +249,10 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 			goto out;
 		}
 	}
+	q_test_phase("promote-begin", to);
 	if (collect(hub, st, update, dst, fpr, pkgs, err) < 0)
 		goto out;
+	q_test_phase("promote-before-commit", to);
 
 	/* The move: one transaction. */
 	if (q_store_begin(st, err) < 0)
@@ -280,6 +283,7 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 		    q_store_commit(st, err) < 0)
 			goto rollback;
 	}
+	q_test_phase("promote-after-commit", to);
 	{
 		static const char *const both[] = {"testing_repo", "release_repo", NULL};
 		static const char *const testing_only[] = {"testing_repo", NULL};
@@ -292,6 +296,7 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 				result, err) < 0)
 			goto out;
 	}
+	q_test_phase("promote-end", to);
 	rc = 0;
 	goto out;
 rollback:

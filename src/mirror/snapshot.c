@@ -67,7 +67,8 @@ static json_t *mirror_json(json_t *row, json_t *serves)
 			    json_boolean(json_integer_value(json_object_get(row, "ipv4")) != 0));
 	json_object_set_new(m, "ipv6",
 			    json_boolean(json_integer_value(json_object_get(row, "ipv6")) != 0));
-	json_object_set(m, "serves", serves ? serves : json_object());
+	/* A new empty object is handed over; a borrowed one gets its own reference. */
+	json_object_set_new(m, "serves", serves ? json_incref(serves) : json_object());
 	if (!json_is_array(json_object_get(m, "asn")))
 		json_object_set_new(m, "asn", json_array());
 	if (!json_is_array(json_object_get(m, "subnets")))

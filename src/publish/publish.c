@@ -43,6 +43,7 @@
 #include "core/fs.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/testphase.h"
 #include "publish/publish.h"
 #include "sign/sign.h"
 
@@ -1511,6 +1512,7 @@ static int swap_in(const char *arch_dir, int archfd, const char *newname, int64_
 	}
 	if (had_old) {
 		/* newname now holds the previous repodata. */
+		q_test_phase("publish-mid-swap", arch_dir);
 		for (int i = 0;; i++) {
 			snprintf(oldname, sizeof(oldname), "%s%" PRId64 "-%d", PUB_OLD_PREFIX, now,
 				 i);
@@ -1588,6 +1590,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 	}
 	if (lock_dir(arch_dir, &lockfd, err) < 0)
 		goto out;
+	q_test_phase("publish-begin", arch_dir);
 	now = (int64_t)time(NULL);
 
 	if (join(pkgdir, arch_dir, PUB_PACKAGES, err) < 0)
@@ -1786,9 +1789,11 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 	if (fsync_fd(newfd, newdir, err) < 0)
 		goto out;
 
+	q_test_phase("publish-before-swap", arch_dir);
 	if (swap_in(arch_dir, archfd, newname, now, err) < 0)
 		goto out;
 	made_new = 0;
+	q_test_phase("publish-after-swap", arch_dir);
 	res->changed = 1;
 	ret = 0;
 	q_debug("publish '%s': swapped in at %.1f ms", arch_dir, ms_since(&t0));
@@ -1803,6 +1808,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 		for (guint k = 0; k < jobs[i].used->len; k++)
 			g_hash_table_add(used, jobs[i].used->pdata[k]);
 	cache_prune(arch_dir, archfd, used, now, req->grace_seconds);
+	q_test_phase("publish-end", arch_dir);
 out:
 	if (made_new)
 		remove_dir(arch_dir, newname);

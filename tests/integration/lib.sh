@@ -18,14 +18,26 @@
 #   dnf_install REPOFILE PKG…    real dnf into a fresh root ($DNF_ROOT)
 #   ok DESC / fail DESC          record a result
 #   check DESC CMD…              ok when CMD succeeds
+#   refute DESC CMD…             ok when CMD fails
+#   lacks DESC FILE PATTERN      FILE exists, not empty, no line matches PATTERN
 #   expect_fail CODE PATTERN CMD…  CMD exits CODE and its output matches PATTERN
 #   req METHOD URL [CURL_ARGS…]  prints the HTTP status; body in $T/body
 #   api METHOD PATH [CURL_ARGS…] req on $QUARRY_HUB/api/v1/PATH with the token
 #   expect_status CODE METHOD PATH [CURL_ARGS…]    api + check the status
 #   new_user NAME ROLE           create a user, print a token for them
 #   in_repodata DIR NAME         the published metadata at DIR lists package NAME
-#   finish                       print the plan, exit 1 if anything failed
+#   finish                       stop the hub, print the plan, exit 1 if anything failed
+#   skip REASON                  the test is skipped (exit 77: ctest says "Skipped");
+#                                under CI a skip fails unless skips-allowed lists it
 #   test_cleanup                 define it to stop the test's own processes at exit
+#   at_cleanup CMD…              run CMD at exit too (last registered, first run)
+#   kill_hub [SIGNAL]            a crash trial: kill the hub (default SIGKILL) and
+#                                require that it died of that signal
+#
+# The harness owns the EXIT trap: a test that sets its own (`trap … EXIT`)
+# fails. A test fails when a check failed, a command failed unexpectedly,
+# it ended without `finish`, it ran no check, the hub exited non-zero (other
+# than by kill_hub), or a log in $T holds a sanitizer report.
 
 set -Eeuo pipefail
 
@@ -47,18 +59,97 @@ unset QUARRY_HUB QUARRY_TOKEN QUARRY_CLIENT_CONFIG
 export HOME=$T/home
 mkdir -p "$HOME"
 
+# ---- the harness: cleanup, exit status, skips ----
+CLEANUPS=()
+FINISHED=0
+declare -A SANITIZER_SEEN=()
+
+# at_cleanup CMD…: run CMD (as given, not through a shell) when the test exits.
+at_cleanup() {
+	local s
+	printf -v s '%q ' "$@"
+	CLEANUPS+=("$s")
+}
+
+# The EXIT trap is the harness's. `trap … EXIT` in a test would replace it
+# and with it the exit status (a test whose checks failed would pass), so
+# it is refused; every other trap goes through.
+# shellcheck disable=SC2064 # the arguments are the caller's, passed on as given
+trap() {
+	local args=("$@") sigs a
+	case ${1:-} in -p | -l | -lp | -pl | "") builtin trap "$@"; return ;; esac
+	[ "${args[0]}" = -- ] && args=("${args[@]:1}")
+	if [ ${#args[@]} -ge 2 ]; then sigs=("${args[@]:1}"); else sigs=("${args[@]}"); fi
+	for a in "${sigs[@]}"; do
+		case ${a^^} in
+		EXIT | SIGEXIT | 0)
+			TESTS_RUN=$((TESTS_RUN + 1))
+			TESTS_FAILED=$((TESTS_FAILED + 1))
+			echo "not ok $TESTS_RUN - $TEST_NAME sets its own EXIT trap (lib.sh owns it: define test_cleanup or use at_cleanup)"
+			return 1
+			;;
+		esac
+	done
+	builtin trap "$@"
+}
+
+# sanitizer_report FILE: prints the first lines of any sanitizer report in FILE.
+sanitizer_report() {
+	grep -E -m 5 -- 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: (AddressSanitizer|LeakSanitizer)|UndefinedBehaviorSanitizer|ThreadSanitizer|MemorySanitizer|SUMMARY: [A-Za-z]+Sanitizer|\.(c|h|cc|cpp):[0-9]+(:[0-9]+)?: runtime error:' "$1" 2>/dev/null
+}
+
+# Every log the test left in $T (the hub's, the signer's, the workers', the
+# CLI's): a sanitizer report in any of them fails the test, once per file.
+check_sanitizer_logs() {
+	local f found
+	for f in "$T"/*.log "$T"/*.err; do
+		[ -f "$f" ] || continue
+		[ -z "${SANITIZER_SEEN[$f]:-}" ] || continue
+		if found=$(sanitizer_report "$f"); then
+			SANITIZER_SEEN[$f]=1
+			fail "no sanitizer report in $(basename "$f")"
+			diag "$found"
+		fi
+	done
+}
+
+# The harness's own checks at the end: the hub stops cleanly, the logs are
+# clean, the EXIT trap is still ours.
+_final_checks() {
+	stop_hub
+	check_sanitizer_logs
+	if [ "$(builtin trap -p EXIT)" != "trap -- 'cleanup' EXIT" ]; then
+		fail "$TEST_NAME leaves lib.sh's EXIT trap alone (found: $(builtin trap -p EXIT))"
+	fi
+}
+
 cleanup() {
-	local rc=$?
+	local rc=$? i
 	set +e
-	# A test's own processes (mirrors, servers): it defines test_cleanup.
+	builtin trap - ERR
+	# A test's own processes (mirrors, servers): it defines test_cleanup
+	# and/or registers commands with at_cleanup.
 	if declare -F test_cleanup >/dev/null; then
 		test_cleanup
 	fi
+	for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+		eval "${CLEANUPS[$i]}"
+	done
 	stop_hub
 	if [ -d "$DATA/keys" ]; then
 		gpgconf --homedir "$DATA/keys" --kill all >/dev/null 2>&1
 	fi
-	if [ "$rc" -ne 0 ] || [ "$TESTS_FAILED" -ne 0 ]; then
+	# Processes stopped just now (the signer, workers) wrote their last words.
+	check_sanitizer_logs
+	if [ "$FINISHED" != 1 ] && [ "$rc" -eq 0 ]; then
+		echo "not ok - $TEST_NAME exited 0 without calling finish"
+		rc=1
+	fi
+	if [ "$TESTS_FAILED" -ne 0 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; }; then
+		echo "# $TESTS_FAILED of $TESTS_RUN checks failed in $TEST_NAME"
+		rc=1
+	fi
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		if [ -s "$T/hub.log" ]; then
 			echo "# last lines of hub.log:"
 			tail -n 30 "$T/hub.log" | sed 's/^/#   /'
@@ -72,8 +163,25 @@ cleanup() {
 	fi
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "not ok - $TEST_NAME: command failed at line $LINENO: $BASH_COMMAND"' ERR
+builtin trap cleanup EXIT
+builtin trap 'echo "not ok - $TEST_NAME: command failed at line $LINENO: $BASH_COMMAND"' ERR
+
+# skip REASON: the test cannot run here. Outside CI it exits 77 (ctest:
+# "Skipped", never "Passed"). Under CI (CI set, not "false"/"0") a test that
+# was expected to run fails instead, unless tests/integration/skips-allowed
+# lists it (one "tNNNN-name  reason" a line).
+skip() {
+	local reason=$*
+	if [ -n "${CI:-}" ] && [ "$CI" != false ] && [ "$CI" != 0 ] &&
+		! grep -Eq "^$TEST_NAME([[:space:]]|$)" "${QUARRY_SKIPS_ALLOWED:-$QUARRY_SRC/tests/integration/skips-allowed}" 2>/dev/null; then
+		fail "$TEST_NAME was skipped under CI ($reason); CI expects it to run (tests/integration/skips-allowed lists the exceptions)"
+		finish
+	fi
+	echo "1..0 # SKIP $reason"
+	FINISHED=1
+	stop_hub
+	exit 77
+}
 
 q() { "$QUARRY_BIN" "$@"; }
 
@@ -111,6 +219,39 @@ check() {
 		fail "$desc (exit $rc)"
 		diag "$out"
 	fi
+}
+
+# refute DESC CMD…: ok when CMD fails (a `!` cannot be passed to check, and
+# inside `bash -c "! a; b"` it is lost: only b's status counts).
+refute() {
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		ok "$desc"
+	else
+		fail "$desc (succeeded)"
+		diag "$out"
+	fi
+}
+
+# lacks DESC FILE PATTERN: FILE exists, is not empty, and no line matches
+# PATTERN (grep -E). Unlike `! grep`, a missing file or a grep error fails.
+lacks() {
+	local desc=$1 file=$2 pattern=$3 rc=0
+	if [ ! -s "$file" ]; then
+		fail "$desc ($file is missing or empty)"
+		return 0
+	fi
+	grep -Eq -- "$pattern" "$file" || rc=$?
+	case $rc in
+	1) ok "$desc" ;;
+	0)
+		fail "$desc (found /$pattern/)"
+		diag "$(grep -E -m 3 -- "$pattern" "$file")"
+		;;
+	*) fail "$desc (grep exit $rc)" ;;
+	esac
 }
 
 expect_fail() {
@@ -159,6 +300,12 @@ EOF
 }
 
 launch_hub() {
+	# A second hub would lose track of the first (and /healthz could be the
+	# first one answering).
+	if [ -n "$HUB_PID" ] && kill -0 "$HUB_PID" 2>/dev/null; then
+		fail "launch_hub: the hub $HUB_PID is still running (stop_hub or kill_hub first)"
+		return 1
+	fi
 	# Not through a function: $! must be the hub itself (setpriv execs it).
 	if [ -n "${HUB_RUNAS:-}" ]; then
 		setpriv --reuid="$HUB_RUNAS" --regid="$HUB_RUNAS" --init-groups -- \
@@ -183,17 +330,88 @@ launch_hub() {
 	return 1
 }
 
+# stop_hub: SIGTERM; the hub must exit 0 (a crash or a leak report at
+# shutdown under ASan is an exit status too). A hub that already died on
+# its own fails here as well.
 stop_hub() {
+	local rc=0
 	if [ -n "$HUB_PID" ]; then
 		kill "$HUB_PID" 2>/dev/null || true
-		wait "$HUB_PID" 2>/dev/null || true
+		wait "$HUB_PID" 2>/dev/null || rc=$?
 		HUB_PID=
+		if [ "$rc" -ne 0 ]; then
+			fail "the hub exits 0 when stopped (got $rc)"
+			diag "$(tail -n 20 "$T/hub.log" 2>/dev/null)"
+		fi
+	fi
+}
+
+# kill_hub [SIGNAL]: a crash trial. Kill the hub (SIGKILL by default) and
+# wait for it; it must have died of that signal (not of a crash before).
+kill_hub() {
+	local sig=${1:-KILL} rc=0 want
+	want=$((128 + $(kill -l "$sig")))
+	if [ -z "$HUB_PID" ]; then
+		fail "kill_hub: no hub running"
+		return 0
+	fi
+	kill -"$sig" "$HUB_PID" 2>/dev/null || true
+	wait "$HUB_PID" 2>/dev/null || rc=$?
+	HUB_PID=
+	if [ "$rc" -ne "$want" ]; then
+		fail "the hub dies of SIG$sig (exit $want, got $rc)"
+		diag "$(tail -n 20 "$T/hub.log" 2>/dev/null)"
 	fi
 }
 
 restart_hub() {
 	stop_hub
 	launch_hub
+}
+
+# Crash points (the hub's phase markers, src/core/testphase.h). A test that
+# uses them exports, before start_hub:
+#   QUARRY_TEST_PHASE_LOG=$T/phases.log    the hub appends each phase entered
+#   QUARRY_TEST_PHASE_KILL=$T/kill-at      a phase written there: the hub
+#                                          SIGKILLs itself on reaching it, once
+#   phase_mark                 the phase log's length now (for phase_since)
+#   phase_since MARK           the last phase entered after MARK, or "none"
+#   arm_crash PHASE            the hub kills itself at PHASE
+#   await_hub_crash [SECONDS]  wait for that; it must die of SIGKILL
+phase_mark() {
+	if [ -f "$QUARRY_TEST_PHASE_LOG" ]; then wc -l <"$QUARRY_TEST_PHASE_LOG"; else echo 0; fi
+}
+
+phase_since() {
+	local p=
+	if [ -f "$QUARRY_TEST_PHASE_LOG" ]; then
+		p=$(tail -n +$(($1 + 1)) "$QUARRY_TEST_PHASE_LOG" | tail -n 1 | cut -d' ' -f1)
+	fi
+	echo "${p:-none}"
+}
+
+arm_crash() {
+	echo "$1" >"$QUARRY_TEST_PHASE_KILL"
+}
+
+await_hub_crash() {
+	local limit=${1:-60} rc=0
+	for _ in $(seq $((limit * 10))); do
+		kill -0 "$HUB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$HUB_PID" 2>/dev/null; then
+		fail "the hub reaches the crash point $(cat "$QUARRY_TEST_PHASE_KILL" 2>/dev/null) within ${limit}s"
+		rm -f "$QUARRY_TEST_PHASE_KILL"
+		kill_hub
+		return 0
+	fi
+	wait "$HUB_PID" 2>/dev/null || rc=$?
+	HUB_PID=
+	if [ "$rc" -ne 137 ]; then
+		fail "the hub dies at the crash point by SIGKILL (exit 137, got $rc)"
+		diag "$(tail -n 20 "$T/hub.log")"
+	fi
 }
 
 # The spec of a tiny package; ARCH noarch gives BuildArch: noarch.
@@ -332,6 +550,11 @@ print(sorted(p["sha256"] for p in json.load(sys.stdin).get("packages", [])))'
 }
 
 finish() {
+	_final_checks
+	if [ "$TESTS_RUN" -eq 0 ]; then
+		fail "$TEST_NAME ran no check"
+	fi
+	FINISHED=1
 	echo "1..$TESTS_RUN"
 	if [ "$TESTS_FAILED" -ne 0 ]; then
 		echo "# $TESTS_FAILED of $TESTS_RUN checks failed in $TEST_NAME"

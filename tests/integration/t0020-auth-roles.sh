@@ -125,10 +125,16 @@ check "an admin creates a token for bob" q token create --user bob
 
 # Tokens are stored hashed: no token string anywhere in the database files.
 stop_hub
+dbfiles=("$DATA"/quarry.db*)
+# The search can find something: the files are there and hold bob's name.
+check "the database file is where the search looks" test -s "$DATA/quarry.db"
+check "  … and the search finds what is in it (bob's user name)" bash -c 'cat "$@" | grep -q -a -F bob' _ "${dbfiles[@]}"
 for tok in "$ADMIN_TOKEN" "$ALICE" "$BOB" "$REL" "$EVE" "$T2"; do
 	hex=${tok#qk_}
-	n=$(cat "$DATA"/quarry.db* | grep -c -a -F -e "$tok" -e "$hex" || true)
-	[ "$n" = 0 ] && ok "token ${tok:0:8}… not in the database" || fail "token ${tok:0:8}… not in the database ($n hits)"
+	rc=0
+	n=$(cat "${dbfiles[@]}" | grep -c -a -F -e "$tok" -e "$hex") || rc=$?
+	# grep -c: exit 1 and 0 lines when nothing matched; anything else is a hit or an error.
+	[ "$rc" = 1 ] && [ "$n" = 0 ] && ok "token ${tok:0:8}… not in the database" || fail "token ${tok:0:8}… not in the database ($n hits, exit $rc)"
 done
 if sqlite3 "$DATA/quarry.db" .dump | grep -q -F -e "${BOB#qk_}"; then fail "bob's token not in a dump"; else ok "bob's token not in a dump"; fi
 launch_hub

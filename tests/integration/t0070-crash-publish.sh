@@ -4,8 +4,12 @@
 # matches, the signature verifies), the restarted hub publishes what was
 # committed, and dnf installs from it. Also: uploads that race each other
 # (two publishes of one repo at once) never corrupt it.
+# The hub's phase markers say what each kill interrupted: first one crash
+# at each phase of a publish (the hub kills itself there), then kills at
+# moments 0-150 ms into an upload; every phase must have been hit.
 . "$(dirname "$0")/lib.sh"
 
+export QUARRY_TEST_PHASE_LOG=$T/phases.log QUARRY_TEST_PHASE_KILL=$T/kill-at
 start_hub "[signing]
 key_algo = rsa2048"
 q sig create crash --short-name crash --title Crash --purpose "crash tests" >/dev/null
@@ -39,26 +43,78 @@ check "first batch uploaded" q upload crash/el9/main $(cat "$first")
 check "first publish is whole" python3 "$QUARRY_SRC/tests/integration/check_repo.py" "$REPO" key.asc
 
 rest=$(cat $(ls part.* | tail -n +2))
-i=0
+set -- $rest
 bad=0
-for rpm in $rest; do
-	i=$((i + 1))
-	[ "$i" -le "${CRASH_ROUNDS:-25}" ] || break
-	q upload crash/el9/main "$rpm" >/dev/null 2>&1 &
-	up=$!
-	# Kill at a different moment each round: 0 to 150 ms into the request.
-	sleep "0.$(printf '%03d' $(((i * 23) % 150)))"
-	kill -9 "$HUB_PID" 2>/dev/null || true
-	wait "$HUB_PID" 2>/dev/null || true
-	wait "$up" 2>/dev/null || true
-	HUB_PID=
+kills=0
+left_behind=0
+declare -A hit=()
+# after_kill LABEL MARK: what the kill interrupted; the repo must be whole.
+after_kill() {
+	local label=$1 phase out
+	phase=$(phase_since "$2")
+	hit[$phase]=$((${hit[$phase]:-0} + 1))
+	kills=$((kills + 1))
+	if [ -n "$(find "$REPO" -maxdepth 1 -name '.repodata.new-*')" ]; then
+		left_behind=$((left_behind + 1))
+	fi
 	if ! out=$(python3 "$QUARRY_SRC/tests/integration/check_repo.py" "$REPO" key.asc); then
 		bad=$((bad + 1))
-		fail "round $i: repo broken after SIGKILL: $out"
+		fail "$label (killed at $phase): repo broken after SIGKILL: $out"
 	fi
+	echo "# $label: killed at $phase"
+}
+
+# One crash at each phase of a publish, exactly there.
+PHASES="publish-begin publish-before-swap publish-mid-swap publish-after-swap"
+for phase in $PHASES; do
+	[ $# -gt 0 ] || { fail "a package is left for the crash at $phase (CRASH_PACKAGES is too small)"; break; }
+	rpm=$1
+	shift
+	mark=$(phase_mark)
+	arm_crash "$phase"
+	q upload crash/el9/main "$rpm" >/dev/null 2>&1 &
+	up=$!
+	await_hub_crash
+	wait "$up" 2>/dev/null || true
+	after_kill "crash at $phase" "$mark"
 	launch_hub
 done
-[ "$bad" -eq 0 ] && ok "the repo was whole after each of $((i - 1)) SIGKILLs"
+
+# Kills at a different moment each round: 0 to 30 ms after the publish
+# began (a delay from the upload's start mostly killed the hub before its
+# publish had begun: the CLI's start and the upload take longer).
+in_publish=0
+for i in $(seq "${CRASH_ROUNDS:-25}"); do
+	[ $# -gt 0 ] || break
+	rpm=$1
+	shift
+	mark=$(phase_mark)
+	q upload crash/el9/main "$rpm" >/dev/null 2>&1 &
+	up=$!
+	for _ in $(seq 3000); do
+		[ "$(phase_since "$mark")" = none ] || break
+		sleep 0.01
+	done
+	sleep "0.$(printf '%03d' $(((i * 7) % 31)))"
+	kill_hub KILL
+	case $(phase_since "$mark") in publish-begin | publish-before-swap | publish-mid-swap | publish-after-swap)
+		in_publish=$((in_publish + 1)) ;;
+	esac
+	wait "$up" 2>/dev/null || true
+	after_kill "round $i" "$mark"
+	launch_hub
+done
+[ "$bad" -eq 0 ] && ok "the repo was whole after each of $kills SIGKILLs" || fail "the repo was whole after each of $kills SIGKILLs ($bad broken)"
+summary=
+for phase in none $PHASES publish-end; do summary+=" $phase=${hit[$phase]:-0}"; done
+echo "# kills by phase:$summary"
+for phase in $PHASES; do
+	check "some kill landed at $phase" test "${hit[$phase]:-0}" -gt 0
+done
+check "some timed kill landed inside a publish ($in_publish)" test "$in_publish" -gt 0
+# The crash between the exchange and the rename leaves the old metadata in
+# a .repodata.new-*: the check below has something to remove.
+check "some kill left a .repodata.new-* behind ($left_behind of $kills)" test "$left_behind" -gt 0
 
 # After the last restart, what the database holds is what is published.
 db_count=$(q repo show crash/el9/main --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["packages"]))')
@@ -68,10 +124,8 @@ if [ "$db_count" = "$pub_count" ]; then
 else
 	fail "database has $db_count packages, the published repo $pub_count"
 fi
-no_leftover=$(find "$REPO" -maxdepth 1 -name '.repodata.new-*' | wc -l)
 q publish crash/el9/main >/dev/null
 check "no half-written repodata is left after a publish" test "$(find "$REPO" -maxdepth 1 -name '.repodata.new-*' | wc -l)" -eq 0
-: "$no_leftover"
 
 cat >crash.repo <<REPOFILE
 [crash]

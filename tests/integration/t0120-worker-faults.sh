@@ -19,7 +19,7 @@ stop_workers() {
 	done
 	WORKER_PIDS=()
 }
-trap '__rc=$?; trap - ERR; stop_workers; (exit $__rc); cleanup' EXIT
+test_cleanup() { stop_workers; }
 
 # start_worker NAME TOKEN: a `quarry worker` in the background; sets $WPID.
 start_worker() {
@@ -68,8 +68,11 @@ expect_fail 1 "." q token create --worker w3 --token "$USER_TOKEN"
 expect_fail 2 "not both" q token create --worker w3 --user alice
 
 # ---- a worker dies in the middle of a task ----
+# The task sleeps 25 s: long enough that the kill (and, below, the hub's
+# stop) lands while it runs even on a loaded machine under ASan, where each
+# CLI call takes a while. The checks after the kill make sure it did.
 PKG_BUILD="echo BUILDING-SLOWLY
-sleep 8
+sleep 25
 echo DONE-SLEEPING" make_git_pkg "$T/slow" mc-slow 1.0 1
 q build mc/el9 "$T/slow#r9-sig-mc-1" --json >b1.json
 id=$(jget 'd["id"]' b1.json)
@@ -80,8 +83,11 @@ q workers >workers.txt
 grep -Eq "^w1 +x86_64,noarch +1 " workers.txt && ok "workers lists w1" || { fail "workers lists w1"; diag "$(cat workers.txt)"; }
 sleep 1
 kill -KILL "$W1_PID"
-wait "$W1_PID" 2>/dev/null || true
-ok "w1 killed (SIGKILL)"
+rc=0
+wait "$W1_PID" 2>/dev/null || rc=$?
+[ "$rc" = 137 ] && ok "w1 killed (SIGKILL)" || fail "w1 killed (SIGKILL): it exited $rc"
+# The kill landed mid-task: the task is still open on w1, not finished.
+check "  … while its task $tid was open on it" wait_task_open "$id" w1 1
 start_worker w2 "$W2"
 state=$(wait_build "$id" 180) || true
 [ "$state" = complete ] && ok "the build completes on w2" || { fail "the build completes on w2 (state $state)"; diag "$(q build show "$id")" "$(tail -n 10 w2.log)"; }
@@ -96,7 +102,7 @@ q build log "$id" "${tid:-0}" >t1.log 2>&1 || true
 
 # ---- the hub restarts while a task runs on a worker ----
 PKG_BUILD="echo BUILDING-SLOWLY
-sleep 8
+sleep 25
 echo DONE-SLEEPING" make_git_pkg "$T/slow2" mc-slow2 1.0 1
 # `build --wait` follows the build across the restart.
 ("$QUARRY_BIN" build mc/el9 "$T/slow2#r9-sig-mc-1" --wait >wait2.out 2>wait2.err; echo $? >wait2.rc) &
@@ -112,8 +118,9 @@ if tid2=$(wait_task_open "$id2" w2); then ok "the rpm task $tid2 is open on w2";
 ("$QUARRY_BIN" build log "$id2" "${tid2:-0}" --follow >follow.log 2>follow.err; echo $? >follow.rc) &
 FOLLOW_PID=$!
 sleep 1
-stop_hub
-ok "hub stopped while task $tid2 runs"
+check "the task $tid2 is still open on w2 before the hub stops" wait_task_open "$id2" w2 1
+stop_hub # fails the test unless the hub exits 0
+refute "hub stopped while task $tid2 runs" curl -fsS "$QUARRY_HUB/healthz"
 sleep 2
 launch_hub && ok "hub restarted" || fail "hub restarted"
 state=$(wait_build "$id2" 180) || true

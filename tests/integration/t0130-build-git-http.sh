@@ -23,7 +23,7 @@ chmod 755 "$T/www/cgi-bin/git"
 GPORT=$(free_port)
 (cd "$T/www" && exec /usr/bin/python3 -m http.server --cgi --bind 127.0.0.1 "$GPORT" >"$T/cgi.log" 2>&1) &
 CGI_PID=$!
-trap 'kill $CGI_PID 2>/dev/null; cleanup' EXIT
+at_cleanup kill "$CGI_PID"
 for _ in $(seq 50); do
 	git ls-remote "http://127.0.0.1:$GPORT/cgi-bin/git/webpkg.git" >/dev/null 2>&1 && break
 	sleep 0.1

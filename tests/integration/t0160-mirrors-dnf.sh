@@ -120,14 +120,14 @@ check "the subnet mirror is first" bash -c "head -n1 ml.txt | grep -q ':${P[firs
 check "the master is last" bash -c "tail -n1 ml.txt | grep -qF '$QUARRY_HUB/pub/$REL/repodata/repomd.xml'"
 check "the good mirror is listed" grep -q ":${P[good]}/" ml.txt
 check "the lagging mirror is listed (an alternate)" grep -q ":${P[lagging]}/" ml.txt
-check "the stale mirror is never listed" bash -c "! grep -q ':${P[never]}/' ml.txt"
-check "the unreachable mirror is not listed" bash -c "! grep -q ':${P[down]}/' ml.txt"
-check "an IPv4 client does not get the IPv6-only mirror" bash -c "! grep -q ':${P[v6]}/' ml.txt"
+lacks "the stale mirror is never listed" ml.txt ":${P[never]}/"
+lacks "the unreachable mirror is not listed" ml.txt ":${P[down]}/"
+lacks "an IPv4 client does not get the IPv6-only mirror" ml.txt ":${P[v6]}/"
 check "the URLs are repodata/repomd.xml of /pub's copy" grep -q "^http://127.0.0.1:${P[good]}/$REL/repodata/repomd.xml$" ml.txt
 req GET "$ML&ip=::1" >/dev/null
 urls >ml6.txt
 check "an IPv6 client gets the IPv6 mirror" grep -q "\[::1\]:${P[v6]}/" ml6.txt
-check "an IPv6 client gets no IPv4-only mirror" bash -c "! grep -q '127.0.0.1:${P[good]}/' ml6.txt"
+lacks "an IPv6 client gets no IPv4-only mirror" ml6.txt "127.0.0.1:${P[good]}/"
 req GET "$QUARRY_HUB/mirrorlist?repo=sig-mc-common-9&arch=x86_64" >/dev/null
 check "the mirrorlist lists repo directories, master last" bash -c "grep -v '^#' '$T/body' | tail -n1 | grep -qx '$QUARRY_HUB/pub/$REL/'"
 
@@ -151,7 +151,7 @@ q mirror disable first.example.org >/dev/null
 q mirror disable good.example.org >/dev/null
 req GET "$ML" >/dev/null
 urls >ml2.txt
-check "a disabled mirror is gone from the next metalink" bash -c "! grep -q ':${P[good]}/' ml2.txt"
+lacks "a disabled mirror is gone from the next metalink" ml2.txt ":${P[good]}/"
 check "the lagging mirror now comes first" bash -c "head -n1 ml2.txt | grep -q ':${P[lagging]}/'"
 : >lagging.log
 check "dnf installs from the lagging mirror" dnf_install ml.repo mone
@@ -229,5 +229,5 @@ check "dnf installs through the standalone service (from a mirror)" dnf_install 
 code=$(req GET "http://127.0.0.1:$SP/metalink?repo=sig-mc-common-9&arch=x86_64&country=%zz")
 check "the standalone service refuses a bad query with 400" test "$code" = 400
 echo "{ not json" >broken.json
-check "mirrorlist refuses a broken snapshot file" bash -c "! \"\$QUARRY_BIN\" mirrorlist --snapshot '$T/broken.json' --listen 127.0.0.1:$(free_port) 2>err.txt; grep -q 'broken.json:1' err.txt"
+expect_fail 1 "broken\.json:1" timeout 20 "$QUARRY_BIN" mirrorlist --snapshot "$T/broken.json" --listen "127.0.0.1:$(free_port)"
 finish

@@ -13,20 +13,17 @@
 # the signer stopped (SIGTERM: clean exit, socket removed) or frozen
 # (SIGSTOP: the timeout), uploads, publishes, SIG creation and rotation fail
 # naming the signer, and the repodata does not change.
-# Runs as root (it creates the two system users); skips otherwise.
+# Runs as root (it creates the two system users); skips otherwise (under
+# CI a skip fails).
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v useradd >/dev/null || ! command -v setpriv >/dev/null; then
-	echo "# skip: needs root, useradd and setpriv to run the signer and the hub as their own users"
-	ok "skipped"
-	finish
+	skip "needs root, useradd and setpriv to run the signer and the hub as their own users"
 fi
 for u in quarry-signer quarry-hub; do
 	if ! id "$u" >/dev/null 2>&1 &&
 		! useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$u" 2>useradd.err; then
-		echo "# skip: cannot create user $u: $(cat useradd.err)"
-		ok "skipped"
-		finish
+		skip "cannot create user $u: $(cat useradd.err)"
 	fi
 done
 # The hub reaches the socket through the signer's group, and nothing more.
@@ -153,6 +150,8 @@ for f in "$KEYS"/private-keys-v1.d/*; do
 	if as_hubuser cat "$f" >/dev/null 2>&1; then fail "quarry-hub reads $(basename "$f")"; fi
 done
 [ "$n" -ge 1 ] && ok "quarry-hub can read none of the $n private key files" || fail "there are private key files"
+# The same command as the signer lists the key: the refusal below is the user's.
+check "  (quarry-signer lists the secret key with gpg)" bash -c "setpriv --reuid=quarry-signer --regid=quarry-signer --init-groups -- gpg --homedir '$KEYS' --batch --list-secret-keys | grep -q '$FPR'"
 if as_hubuser gpg --homedir "$KEYS" --batch --list-secret-keys >/dev/null 2>&1; then
 	fail "quarry-hub cannot use the keyring with gpg"
 else
