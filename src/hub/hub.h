@@ -73,6 +73,13 @@ void q_hub_blob_path(const struct q_hub *hub, const char *sha256, char *out, siz
  * content-addressed; fsyncs. sha256 is the file's. */
 int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha256, int rpm,
 		     struct q_error *err);
+/*
+ * Mark this process's environment and fork the guard (guard.c): when the
+ * hub ends, however it ends, the guard ends every program the hub executed.
+ * Call first, before any thread or child.
+ */
+int q_hub_guard_start(struct q_error *err);
+
 /* Start `quarry worker` beside the hub, with a fresh worker token. */
 int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err);
 
