@@ -141,73 +141,25 @@ static void on_mirror_req(struct q_request *r)
  * empty segments (so "//" and "/./" change nothing); a segment starting
  * with '.' other than "." and ".." answers 404, and so does one in h2o's
  * normalised path (what the file handler opens). A NUL, encoded or not,
- * or a malformed %-escape answers 400. Otherwise the next handler (the
- * file handler) answers.
+ * or a malformed %-escape answers 400 (q_path_classify). Otherwise the
+ * next handler (the file handler) answers.
  */
-enum { PUB_PASS, PUB_HIDDEN, PUB_BAD };
-
-static int pub_segment_hidden(const char *s, size_t n)
-{
-	if (n == 0 || s[0] != '.')
-		return 0;
-	return !(n == 1 || (n == 2 && s[1] == '.'));
-}
-
-static int pub_path_class(const char *p, size_t len)
-{
-	size_t seg = 0; /* start of the current decoded segment in out */
-	size_t o = 0;
-	char *out = g_malloc(len + 1);
-	int rc = PUB_PASS;
-
-	for (size_t i = 0; i <= len; i++) {
-		char c = i < len ? p[i] : '/';
-
-		if (c == '%' && i < len) {
-			int hi = i + 2 < len ? g_ascii_xdigit_value(p[i + 1]) : -1;
-			int lo = i + 2 < len ? g_ascii_xdigit_value(p[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0) {
-				rc = PUB_BAD;
-				break;
-			}
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (c == '\0') {
-			rc = PUB_BAD;
-			break;
-		}
-		if (c == '/') {
-			if (pub_segment_hidden(out + seg, o - seg))
-				rc = PUB_HIDDEN;
-			seg = o;
-			continue;
-		}
-		out[o++] = c;
-	}
-	g_free(out);
-	return rc;
-}
-
 static int on_pub_filter(h2o_handler_t *self, h2o_req_t *req)
 {
 	size_t end = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-	int rc;
+	enum q_path_class rc;
 
 	(void)self;
-	rc = pub_path_class(req->path.base, end);
-	if (rc == PUB_PASS && req->path_normalized.base)
-		rc = pub_path_class(req->path_normalized.base, req->path_normalized.len) ==
-			     PUB_HIDDEN
-			 ? PUB_HIDDEN
-			 : PUB_PASS;
-	if (rc == PUB_BAD) {
+	rc = q_path_classify(req->path.base, end);
+	if (rc == Q_PATH_OK && req->path_normalized.base &&
+	    q_path_classify(req->path_normalized.base, req->path_normalized.len) == Q_PATH_HIDDEN)
+		rc = Q_PATH_HIDDEN;
+	if (rc == Q_PATH_BAD) {
 		h2o_send_error_400(req, "Bad Request", "malformed path (a NUL or a bad %-escape)\n",
 				   0);
 		return 0;
 	}
-	if (rc == PUB_HIDDEN) {
+	if (rc == Q_PATH_HIDDEN) {
 		h2o_send_error_404(req, "File Not Found", "not found\n", 0);
 		return 0;
 	}
