@@ -598,13 +598,22 @@ static void redact_append(const struct task *k, const char *buf, size_t n, GStri
 	char *topdir = g_strdup_printf("%s/rpmbuild", k->root ? k->root : "/nonexistent");
 	const char *from[] = {topdir, k->root, k->dir, k->w->cfg->workdir};
 	const char *to[] = {"%{_topdir}", "TASKDIR", "TASKDIR/..", "WORKDIR"};
+	size_t len[G_N_ELEMENTS(from)];
 	size_t i = 0;
 
+	for (size_t f = 0; f < G_N_ELEMENTS(from); f++)
+		len[f] = from[f] && from[f][0] == '/' ? strlen(from[f]) : 0;
 	while (i < n) {
-		size_t best = 0, bl = 0;
+		/* Every path we replace is absolute: look at each '/' only. */
+		const char *slash = memchr(buf + i, '/', n - i);
+		size_t at = slash ? (size_t)(slash - buf) : n, bl = 0, best = 0;
 
+		g_string_append_len(out, buf + i, (gssize)(at - i));
+		i = at;
+		if (i >= n)
+			break;
 		for (size_t f = 0; f < G_N_ELEMENTS(from); f++) {
-			size_t l = from[f] ? strlen(from[f]) : 0;
+			size_t l = len[f];
 
 			if (l < 2 || l > n - i || memcmp(buf + i, from[f], l) != 0)
 				continue;
@@ -618,7 +627,7 @@ static void redact_append(const struct task *k, const char *buf, size_t n, GStri
 			g_string_append(out, to[best]);
 			i += bl;
 		} else {
-			g_string_append_c(out, buf[i]);
+			g_string_append_c(out, '/');
 			i++;
 		}
 	}
