@@ -293,6 +293,37 @@ fail:
 	q_http_send_error(r, &err);
 }
 
+/*
+ * Who may read a build's outputs (task logs, artifacts, provenance): anyone
+ * once the build is complete (its RPMs are the project's candidates, like
+ * Koji's); while it is building, and when it failed or was canceled, only
+ * members of its SIG, release engineers and admins (its outputs never went
+ * through anything, and may hold whatever the spec put in them). 0 when
+ * r may read them, else -1 with err (401 without a token, 403 otherwise).
+ */
+static int outputs_readable(struct q_request *r, int64_t id, struct q_error *err)
+{
+	json_t *b = NULL;
+	int rc = -1;
+
+	if (q_store_build_get(r->st, id, 0, &b, err) < 0)
+		return -1;
+	if (!strcmp(json_string_value(json_object_get(b, "state")), "complete")) {
+		rc = 0;
+	} else if (q_http_auth(r, err) == 0) {
+		if (!strcmp(r->who.scope, "worker"))
+			q_error_set(err, Q_EPERM,
+				    "worker tokens may only claim and report tasks (worker '%s')",
+				    r->who.worker);
+		else
+			rc = q_api_need_sig(
+			    r, json_string_value(json_object_get(b, "sig")), Q_LEVEL_MEMBER,
+			    "read the outputs of a build that is not complete", err);
+	}
+	json_decref(b);
+	return rc;
+}
+
 void q_api_task_log(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
@@ -313,6 +344,8 @@ void q_api_task_log(struct q_request *r, const char **caps)
 			    tid, bid);
 		goto fail;
 	}
+	if (outputs_readable(r, bid, &err) < 0)
+		goto fail;
 	found = q_query_get(r->query, r->query_len, "offset", offs, sizeof(offs), &err);
 	if (found < 0)
 		goto fail;
@@ -364,7 +397,7 @@ void q_api_build_artifact(struct q_request *r, const char **caps)
 	int64_t id;
 	size_t i;
 
-	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	if (parse_id(caps[0], "build id", &id, &err) < 0 || outputs_readable(r, id, &err) < 0 ||
 	    q_store_build_artifacts(r->st, id, &arts, &err) < 0)
 		goto fail;
 	json_array_foreach (arts, i, a) {
@@ -394,7 +427,7 @@ void q_api_build_provenance(struct q_request *r, const char **caps)
 	int64_t id;
 	char uri[512];
 
-	if (parse_id(caps[0], "build id", &id, &err) < 0 ||
+	if (parse_id(caps[0], "build id", &id, &err) < 0 || outputs_readable(r, id, &err) < 0 ||
 	    q_store_build_get(r->st, id, 1, &b, &err) < 0)
 		goto fail;
 	json_array_foreach (json_object_get(b, "artifacts"), i, a)

@@ -588,14 +588,64 @@ static char *task_path(struct task *k, const char *what)
 }
 
 /*
- * Send what the log gained since the last call. Returns 1 when everything
+ * The worker's own paths in what goes to the hub (the log, the result's
+ * message): the task's rpmbuild _topdir becomes %{_topdir}, the rest of its
+ * directory TASKDIR, the worker's work directory WORKDIR. Longest first.
+ * A path cut by the end of buf is not seen: stream_log sends whole lines.
+ */
+static void redact_append(const struct task *k, const char *buf, size_t n, GString *out)
+{
+	char *topdir = g_strdup_printf("%s/rpmbuild", k->root ? k->root : "/nonexistent");
+	const char *from[] = {topdir, k->root, k->dir, k->w->cfg->workdir};
+	const char *to[] = {"%{_topdir}", "TASKDIR", "TASKDIR/..", "WORKDIR"};
+	size_t len[G_N_ELEMENTS(from)];
+	size_t i = 0;
+
+	for (size_t f = 0; f < G_N_ELEMENTS(from); f++)
+		len[f] = from[f] && from[f][0] == '/' ? strlen(from[f]) : 0;
+	while (i < n) {
+		/* Every path we replace is absolute: look at each '/' only. */
+		const char *slash = memchr(buf + i, '/', n - i);
+		size_t at = slash ? (size_t)(slash - buf) : n, bl = 0, best = 0;
+
+		g_string_append_len(out, buf + i, (gssize)(at - i));
+		i = at;
+		if (i >= n)
+			break;
+		for (size_t f = 0; f < G_N_ELEMENTS(from); f++) {
+			size_t l = len[f];
+
+			if (l < 2 || l > n - i || memcmp(buf + i, from[f], l) != 0)
+				continue;
+			if (i + l < n && !strchr("/'\" \t\r\n:;,)", buf[i + l]))
+				continue;
+			best = f;
+			bl = l;
+			break;
+		}
+		if (bl) {
+			g_string_append(out, to[best]);
+			i += bl;
+		} else {
+			g_string_append_c(out, '/');
+			i++;
+		}
+	}
+	g_free(topdir);
+}
+
+/*
+ * Send what the log gained since the last call, whole lines only unless
+ * final (the task's steps are over) or a line fills a whole chunk, so that
+ * no path is cut in two before it is rewritten. Returns 1 when everything
  * written so far was sent (or will never be), 0 when some is left for a
  * retry (the hub could not be reached).
  */
-static int stream_log(struct task *k, struct q_client *c)
+static int stream_log(struct task *k, struct q_client *c, int final)
 {
 	char *path = task_path(k, "log");
 	char *buf = g_malloc(Q_LOG_CHUNK);
+	GString *red = g_string_sized_new(Q_LOG_CHUNK);
 	struct q_error err = {0};
 	int ret = 1;
 
@@ -618,8 +668,17 @@ static int stream_log(struct task *k, struct q_client *c)
 			break;
 		if ((int64_t)n > Q_LOG_MAX - k->log_sent)
 			n = (ssize_t)(Q_LOG_MAX - k->log_sent);
-		if (q_client_post_raw(c, path, "text/plain; charset=utf-8", buf, (size_t)n, &status,
-				      NULL, &err) == 0) {
+		if (!final && (size_t)n < Q_LOG_CHUNK) {
+			const char *nl = memrchr(buf, '\n', (size_t)n);
+
+			if (!nl)
+				break; /* the rest of the line comes later */
+			n = nl - buf + 1;
+		}
+		g_string_truncate(red, 0);
+		redact_append(k, buf, (size_t)n, red);
+		if (q_client_post_raw(c, path, "text/plain; charset=utf-8", red->str, red->len,
+				      &status, NULL, &err) == 0) {
 			k->log_sent += n;
 			continue;
 		}
@@ -635,6 +694,7 @@ static int stream_log(struct task *k, struct q_client *c)
 		break;
 	}
 	pthread_mutex_unlock(&k->log_lock);
+	g_string_free(red, TRUE);
 	g_free(buf);
 	g_free(path);
 	return ret;
@@ -680,7 +740,7 @@ static void *monitor_main(void *arg)
 		ticks++;
 		if (ticks % every == 0)
 			heartbeat(k, &c);
-		stream_log(k, &c);
+		stream_log(k, &c, 0);
 	}
 	q_client_release(&c);
 	return NULL;
@@ -997,12 +1057,18 @@ out:
 static void post_result(struct task *k, struct q_client *c, int ok, const char *msg)
 {
 	char *path = g_strdup_printf("worker/tasks/%" PRId64 "/result", k->t.id);
-	json_t *body = json_pack("{sI ss ss ss so}", "attempt", (json_int_t)k->t.attempt, "state",
-				 ok ? "closed" : "failed", "message", msg, "backend",
-				 k->w->cfg->backend ? k->w->cfg->backend : "host", "buildroot",
-				 json_deep_copy(k->buildroot ? k->buildroot : k->w->buildroot));
-	char *text = json_dumps(body, JSON_COMPACT);
+	GString *red = g_string_new(NULL);
+	json_t *body;
+	char *text;
 	int backoff = 1000;
+
+	redact_append(k, msg, strlen(msg), red);
+	body = json_pack("{sI ss ss ss so}", "attempt", (json_int_t)k->t.attempt, "state",
+			 ok ? "closed" : "failed", "message", red->str, "backend",
+			 k->w->cfg->backend ? k->w->cfg->backend : "host", "buildroot",
+			 json_deep_copy(k->buildroot ? k->buildroot : k->w->buildroot));
+	text = json_dumps(body, JSON_COMPACT);
+	g_string_free(red, TRUE);
 
 	for (int attempt = 0; text; attempt++) {
 		struct q_error err = {0};
@@ -1155,7 +1221,7 @@ static void *task_main(void *arg)
 		snprintf(msg, sizeof(msg), "built %u file%s", outs->len, outs->len == 1 ? "" : "s");
 	log_line(k, "== quarry worker: %s\n", msg);
 	/* The rest of the log before the result: the hub closes the log then. */
-	for (int attempt = 0; !stream_log(k, &c) && attempt < 10; attempt++)
+	for (int attempt = 0; !stream_log(k, &c, 1) && attempt < 10; attempt++)
 		nap(w, 1000 << (attempt < 4 ? attempt : 4), 0);
 	post_result(k, &c, ok, msg);
 out:

@@ -262,7 +262,7 @@ static int gi_fetch(struct gi *g, const char *url, struct q_error *err)
 		return gi_fail(g, err, Q_ETOOBIG, "the fetch is larger than %" PRId64 " bytes",
 			       f.max_bytes);
 	if (f.over_time)
-		return gi_fail(g, err, Q_EIO, "the fetch took longer than %d seconds",
+		return gi_fail(g, err, Q_EINVAL, "the fetch took longer than %d seconds",
 			       GI_FETCH_SECONDS);
 	return gi_fail(g, err, Q_EINVAL, "cannot fetch: %s", gi_liberr());
 }

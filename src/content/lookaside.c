@@ -467,7 +467,7 @@ static int la_sink_finish(struct la_sink *s, const struct q_lookaside_entry *e, 
 	if (strcmp(got, e->hash) != 0)
 		return q_error_set(err, mismatch_code,
 				   "lookaside file 'SOURCES/%s' of '%s' does not match its hash: "
-				   "expected %s %s, got %s (from '%s')",
+				   "expected %s %s, got %s (from %s)",
 				   e->file, name, e->is_sha256 ? "sha256" : "sha1", e->hash, got,
 				   from);
 	if (fchmod(s->fd, 0644) < 0)
@@ -569,7 +569,8 @@ static int la_fetch_local(const struct q_lookaside_store *ls, const char *name,
 			goto out;
 		}
 	}
-	if (la_sink_finish(&s, e, name, path, Q_EIO, dest_path, err) == 0)
+	/* The message names the store, never its path on the server. */
+	if (la_sink_finish(&s, e, name, "the lookaside store", Q_EINVAL, dest_path, err) == 0)
 		rc = 1;
 out:
 	close(fd);
@@ -701,7 +702,7 @@ static int la_fetch_external(const struct q_lookaside_store *ls, const char *nam
 	}
 	if (cc == CURLE_HTTP_RETURNED_ERROR) {
 		q_error_set(
-		    err, status == 404 ? Q_ENOTFOUND : Q_EIO,
+		    err, status == 404 ? Q_ENOTFOUND : Q_EINVAL,
 		    "cannot download lookaside file 'SOURCES/%s' of '%s' from '%s': HTTP %ld",
 		    e->file, name, url, status);
 		goto out;
@@ -712,13 +713,18 @@ static int la_fetch_external(const struct q_lookaside_store *ls, const char *nam
 				    strerror(s.write_errno));
 		else
 			q_error_set(
-			    err, Q_EIO,
+			    err, Q_EINVAL,
 			    "cannot download lookaside file 'SOURCES/%s' of '%s' from '%s': "
 			    "%s",
 			    e->file, name, url, cerr[0] ? cerr : curl_easy_strerror(cc));
 		goto out;
 	}
-	rc = la_sink_finish(&s, e, name, url, Q_EINVAL, dest_path, err);
+	{
+		char from[LA_URL_MAX + 2];
+
+		snprintf(from, sizeof(from), "'%s'", url);
+		rc = la_sink_finish(&s, e, name, from, Q_EINVAL, dest_path, err);
+	}
 out:
 	la_sink_close(&s);
 	curl_easy_cleanup(c);

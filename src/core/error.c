@@ -79,3 +79,48 @@ int q_code_exit(enum q_code code)
 		return 1;
 	return code_table[code].exit_code;
 }
+
+static int path_end(char c)
+{
+	return c == '\0' || c == '/' || c == '\'' || c == '"' || c == ':' || c == ' ' ||
+	       c == '\t' || c == '\n' || c == '\r' || c == ')' || c == ',' || c == ';';
+}
+
+int q_redact_path(char *s, size_t size, const char *prefix, const char *with)
+{
+	size_t pl = prefix ? strlen(prefix) : 0, wl0 = with ? strlen(with) : 0, len, at = 0;
+	int n = 0;
+
+	while (pl > 1 && prefix[pl - 1] == '/')
+		pl--;
+	if (!s || size == 0 || pl < 2)
+		return 0;
+	len = strnlen(s, size - 1);
+	s[len] = '\0';
+	while (at + pl <= len) {
+		size_t wl = wl0, tail;
+
+		if (memcmp(s + at, prefix, pl) != 0 || !path_end(s[at + pl])) {
+			at++;
+			continue;
+		}
+		if (at + wl > size - 1)
+			wl = size - 1 - at;
+		tail = len - at - pl; /* bytes after the prefix */
+		if (at + wl + tail > size - 1)
+			tail = size - 1 - at - wl;
+		memmove(s + at + wl, s + at + pl, tail);
+		memcpy(s + at, with, wl);
+		len = at + wl + tail;
+		s[len] = '\0';
+		at += wl;
+		n++;
+	}
+	return n;
+}
+
+void q_error_redact(struct q_error *err, const char *prefix, const char *with)
+{
+	if (err)
+		q_redact_path(err->msg, sizeof(err->msg), prefix, with);
+}

@@ -41,6 +41,19 @@ void q_error_prefix(struct q_error *err, const char *fmt, ...)
 
 void q_error_clear(struct q_error *err);
 
+/*
+ * Replace every occurrence of PREFIX (a directory, without a trailing
+ * slash) in S by WITH, in place, where PREFIX ends a path component
+ * (followed by '/', a quote, white space, ':' or the end). S is NUL-
+ * terminated within size bytes; the result is truncated to fit. Clients
+ * see names relative to a build, never where the server keeps them.
+ * Returns how many occurrences were replaced.
+ */
+int q_redact_path(char *s, size_t size, const char *prefix, const char *with);
+
+/* The same on err->msg (err may be NULL). */
+void q_error_redact(struct q_error *err, const char *prefix, const char *with);
+
 int q_code_http_status(enum q_code code);
 const char *q_code_name(enum q_code code); /* "not_found", … */
 int q_code_exit(enum q_code code);         /* process exit status */

@@ -69,10 +69,14 @@ void q_http_send_error_status(struct q_request *r, int status, const struct q_er
 {
 	json_t *o = json_object(), *e = json_object();
 	enum q_code code = err && err->code != Q_OK ? err->code : Q_EINTERNAL;
+	char msg[Q_ERROR_MSG_MAX];
 
 	json_object_set_new(e, "code", json_string(q_code_name(code)));
-	json_object_set_new(e, "message",
-			    json_string(err && err->msg[0] ? err->msg : "internal error"));
+	/* Never the server's paths: DATA for the data directory, wherever it is. */
+	snprintf(msg, sizeof(msg), "%s", err && err->msg[0] ? err->msg : "internal error");
+	if (r->hub)
+		q_redact_path(msg, sizeof(msg), r->hub->cfg.data_dir, "DATA");
+	json_object_set_new(e, "message", json_string(msg));
 	json_object_set_new(o, "error", e);
 	if (code == Q_EAUTH)
 		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE,

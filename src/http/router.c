@@ -83,6 +83,42 @@ int q_path_split(const char *target, size_t len, struct q_path *out, struct q_er
 	return 0;
 }
 
+enum q_path_class q_path_classify(const char *path, size_t len)
+{
+	enum q_path_class rc = Q_PATH_OK;
+	size_t seg_len = 0;
+	char first = 0, second = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		char c = i < len ? path[i] : '/';
+
+		if (c == '%' && i < len) {
+			int hi = i + 2 < len ? hexval(path[i + 1]) : -1;
+			int lo = i + 2 < len ? hexval(path[i + 2]) : -1;
+
+			if (hi < 0 || lo < 0)
+				return Q_PATH_BAD;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (c == '\0')
+			return Q_PATH_BAD;
+		if (c == '/') {
+			if (seg_len > 0 && first == '.' &&
+			    !(seg_len == 1 || (seg_len == 2 && second == '.')))
+				rc = Q_PATH_HIDDEN; /* go on: a NUL further on is BAD */
+			seg_len = 0;
+			continue;
+		}
+		if (seg_len == 0)
+			first = c;
+		else if (seg_len == 1)
+			second = c;
+		seg_len++;
+	}
+	return rc;
+}
+
 int q_path_match(const struct q_path *p, const char *pattern, const char **caps, size_t maxcaps)
 {
 	size_t seg = 0, ncap = 0;

@@ -30,6 +30,16 @@ long q_url_decode(const char *src, size_t len, char *dst, size_t dstsize, int pl
 int q_path_split(const char *target, size_t len, struct q_path *out, struct q_error *err);
 
 /*
+ * Classify a path for a static file tree (the path part only, no query):
+ * Q_PATH_BAD when it has a NUL (raw or %00) or a malformed %-escape;
+ * Q_PATH_HIDDEN when a segment, once %-decoded (either case of hex digits),
+ * starts with '.' and is neither "." nor ".."; else Q_PATH_OK. Empty
+ * segments ("//") count for nothing.
+ */
+enum q_path_class { Q_PATH_OK, Q_PATH_HIDDEN, Q_PATH_BAD };
+enum q_path_class q_path_classify(const char *path, size_t len);
+
+/*
  * Match a split path against a pattern like "api/v1/sigs/ * /projects"
  * (written with '*' segments); fills caps with pointers to the captured
  * segments. Returns 1 on a match.

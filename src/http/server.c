@@ -239,6 +239,46 @@ static void on_mirror_req(struct q_request *r)
 	}
 }
 
+/*
+ * The /pub filter, in front of h2o's file handler. The publish tree keeps
+ * its bookkeeping in dot-files (.lock, .packages-manifest, .mdcache/):
+ * they are never served, however the path is spelled. The raw path is
+ * %-decoded in full (any case of hex digits) and split on '/', ignoring
+ * empty segments (so "//" and "/./" change nothing); a segment starting
+ * with '.' other than "." and ".." answers 404, and so does one in h2o's
+ * normalised path (what the file handler opens). A NUL, encoded or not,
+ * or a malformed %-escape answers 400 (q_path_classify). Otherwise the
+ * next handler (the file handler) answers.
+ */
+static int on_pub_filter(h2o_handler_t *self, h2o_req_t *req)
+{
+	size_t end = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
+	enum q_path_class rc;
+
+	(void)self;
+	rc = q_path_classify(req->path.base, end);
+	if (rc == Q_PATH_OK && req->path_normalized.base &&
+	    q_path_classify(req->path_normalized.base, req->path_normalized.len) == Q_PATH_HIDDEN)
+		rc = Q_PATH_HIDDEN;
+	if (rc == Q_PATH_BAD) {
+		h2o_send_error_400(req, "Bad Request", "malformed path (a NUL or a bad %-escape)\n",
+				   0);
+		return 0;
+	}
+	if (rc == Q_PATH_HIDDEN) {
+		h2o_send_error_404(req, "File Not Found", "not found\n", 0);
+		return 0;
+	}
+	return -1;
+}
+
+static void pub_filter_register(h2o_pathconf_t *pc)
+{
+	h2o_handler_t *h = h2o_create_handler(pc, sizeof(*h));
+
+	h->on_req = on_pub_filter;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct loop_thread *t = (struct loop_thread *)req->conn->ctx;
@@ -454,11 +494,13 @@ int q_server_run(struct q_hub *hub, struct q_error *err)
 	}
 	snprintf(pubroot, sizeof(pubroot), "%s/sig/keys/", hub->pub_dir);
 	pc = h2o_config_register_path(host, "/pub/sig/keys", 0);
+	pub_filter_register(pc);
 	h2o_file_register(pc, pubroot, NULL, keymm, 0);
 	h2o_mem_release_shared(keymm);
 
 	snprintf(pubroot, sizeof(pubroot), "%s/", hub->pub_dir);
 	pc = h2o_config_register_path(host, "/pub", 0);
+	pub_filter_register(pc);
 	h2o_file_register(pc, pubroot, NULL, mm, H2O_FILE_FLAG_DIR_LISTING);
 	h2o_mem_release_shared(mm);
 

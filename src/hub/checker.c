@@ -313,6 +313,25 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 		q_check_set(res, Q_CHECK_ERROR, "the build has no RPM to check");
 }
 
+/* Replace a directory's path in the result's summary and output. */
+static void redact_output(struct q_check_result *res, const char *dir, const char *with)
+{
+	size_t size;
+	char *copy;
+
+	if (!dir || !dir[0])
+		return;
+	q_redact_path(res->summary, sizeof(res->summary), dir, with);
+	if (!strstr(res->output->str, dir))
+		return;
+	size = res->output->len + 1;
+	copy = g_malloc(size);
+	memcpy(copy, res->output->str, size);
+	q_redact_path(copy, size, dir, with);
+	g_string_assign(res->output, copy);
+	g_free(copy);
+}
+
 static void run_one(struct q_hub *hub, struct q_checker *c, struct q_store *st, json_t *row)
 {
 	int64_t id = json_integer_value(json_object_get(row, "id"));
@@ -357,6 +376,10 @@ finish:
 	if (c->t.cancel) {
 		q_info("check %s of build %" PRId64 " stopped: the hub is stopping", name, bid);
 	} else {
+		/* The output is public: the check's directory and the data directory
+		 * are named, not shown. */
+		redact_output(&res, j.workdir, "CHECKDIR");
+		redact_output(&res, hub->cfg.data_dir, "DATA");
 		q_error_clear(&err);
 		if (q_store_check_finish(st, id, run, q_check_state_name(res.state), res.summary,
 					 res.output->str, &err) < 0)

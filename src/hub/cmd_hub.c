@@ -175,8 +175,8 @@ int cmd_hub(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
-	if (q_hub_init(&hub, &cfg, &err) < 0 || q_hub_open_signer(&hub, &err) < 0 ||
-	    q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
+	if (q_hub_guard_start(&err) < 0 || q_hub_init(&hub, &cfg, &err) < 0 ||
+	    q_hub_open_signer(&hub, &err) < 0 || q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
 		goto fail;
 	st = q_store_open(hub.db_path, &err);
 	if (!st || q_store_migrate(st, &err) < 0)

@@ -77,6 +77,13 @@ int q_hub_store_file(const struct q_hub *hub, const char *src, const char *sha25
  * everything durable at once with q_fs_syncfs before recording it. */
 int q_hub_store_file_unsynced(const struct q_hub *hub, const char *src, const char *sha256,
 			      struct q_error *err);
+/*
+ * Mark this process's environment and fork the guard (guard.c): when the
+ * hub ends, however it ends, the guard ends every program the hub executed.
+ * Call first, before any thread or child.
+ */
+int q_hub_guard_start(struct q_error *err);
+
 /* Start `quarry worker` beside the hub, with a fresh worker token. */
 int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err);
 

@@ -167,8 +167,12 @@ int q_hub_import_git(struct q_hub *hub, json_t *project, const char *source, jso
 			if (q_fs_mkdirs(sources, 0755, err) < 0)
 				goto out;
 		}
-		if (q_lookaside_fetch(&ls, src.name, &ents[i], dest, err) < 0)
+		if (q_lookaside_fetch(&ls, src.name, &ents[i], dest, err) < 0) {
+			/* A file the source names and nobody has: the source is wrong. */
+			if (err->code == Q_ENOTFOUND)
+				err->code = Q_EINVAL;
 			goto out;
+		}
 		json_array_append_new(look, json_pack("{s:s,s:s,s:s}", "file", ents[i].file, "hash",
 						      ents[i].hash, "type",
 						      ents[i].is_sha256 ? "sha256" : "sha1"));
@@ -189,6 +193,11 @@ out : {
 	struct q_error ignore = {0};
 	q_fs_remove_tree(tmp, &ignore);
 }
+	/* Names relative to the source tree (rpmspec prints full paths). */
+	if (rc < 0) {
+		q_error_redact(err, dir, ".");
+		q_error_redact(err, tmp, ".");
+	}
 	json_decref(look);
 	free(ents);
 	free(text);

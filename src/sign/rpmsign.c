@@ -156,7 +156,11 @@ static int run_rpmsign(struct q_sign_engine *e, const char *fpr, const char *pat
 			"--define",   d_gpg,
 			"--define",   "_gpg_sign_cmd_extra_args --batch --pinentry-mode loopback",
 			(char *)path, NULL};
-	char *envp[] = {"PATH=/usr/bin:/bin", env_home, env_gnupg, "LC_ALL=C", NULL};
+	/* The hub's run marker goes along, so that the gpg-agent gpg may start
+	 * here ends with the hub (hub/guard.c). */
+	const char *run = getenv("QUARRY_HUB_RUN");
+	char env_run[128];
+	char *envp[] = {"PATH=/usr/bin:/bin", env_home, env_gnupg, "LC_ALL=C", NULL, NULL};
 	posix_spawn_file_actions_t fa;
 	time_t deadline;
 	pid_t pid;
@@ -174,6 +178,10 @@ static int run_rpmsign(struct q_sign_engine *e, const char *fpr, const char *pat
 	snprintf(env_home, sizeof(env_home), "HOME=%s", work);
 	snprintf(env_gnupg, sizeof(env_gnupg), "GNUPGHOME=%s", keydir);
 	snprintf(logpath, sizeof(logpath), "%s.log", path);
+	if (run && strlen(run) < sizeof(env_run) - 16) {
+		snprintf(env_run, sizeof(env_run), "QUARRY_HUB_RUN=%s", run);
+		envp[4] = env_run;
+	}
 
 	if (posix_spawn_file_actions_init(&fa) != 0)
 		return q_error_set(err, Q_EINTERNAL, "out of memory");

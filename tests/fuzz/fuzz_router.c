@@ -5,7 +5,8 @@
  * normal output buffer), and q_url_decode is run on the whole input.
  * Invariants: a split path has at most Q_ROUTE_MAX_SEGS segments, none
  * empty, none containing '/'; a decoded value is NUL-terminated inside its
- * buffer and has no NUL before its returned length.
+ * buffer and has no NUL before its returned length; q_path_classify
+ * calls a raw NUL BAD and never a path q_url_decode accepts.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -85,6 +86,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_query(q + 1, size - (size_t)(q - s) - 1);
 	else
 		check_query(s, size);
+	{
+		/* q_path_classify: a raw NUL is always BAD; a path that
+		 * q_url_decode accepts (no NUL, no bad escape) is never BAD. */
+		enum q_path_class c = q_path_classify(s, size);
+
+		CHECK(c == Q_PATH_OK || c == Q_PATH_HIDDEN || c == Q_PATH_BAD);
+		if (memchr(s, '\0', size))
+			CHECK(c == Q_PATH_BAD);
+		if (dec && size && q_url_decode(s, size, dec, size + 1, 0) >= 0)
+			CHECK(c != Q_PATH_BAD);
+	}
 	if (dec) {
 		n = q_url_decode(s, size, dec, size + 1, 1);
 		CHECK(n >= -1 && n <= (long)size);

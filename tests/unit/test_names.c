@@ -6,7 +6,7 @@
  * error message names WHAT and is bounded. Arches and SIG statuses. For
  * errors: the code → HTTP status / API name / exit code table (with
  * out-of-range codes), q_error_set with a NULL error and with a message
- * longer than the buffer, q_error_prefix, q_error_clear.
+ * longer than the buffer, q_error_prefix, q_error_clear; q_redact_path.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -246,6 +246,36 @@ static void test_error_set(void **state)
 	free(big);
 }
 
+/* q_redact_path: whole path components only, every occurrence, bounded. */
+static void test_redact_path(void **state)
+{
+	char s[64];
+	struct q_error err = {0};
+
+	(void)state;
+	snprintf(s, sizeof(s), "cannot read '/srv/q/tmp/x': /srv/q gone");
+	assert_int_equal(q_redact_path(s, sizeof(s), "/srv/q", "DATA"), 2);
+	assert_string_equal(s, "cannot read 'DATA/tmp/x': DATA gone");
+	/* A longer name that only starts like the prefix is left alone. */
+	snprintf(s, sizeof(s), "/srv/qq/x and /srv/q");
+	assert_int_equal(q_redact_path(s, sizeof(s), "/srv/q/", "D"), 1);
+	assert_string_equal(s, "/srv/qq/x and D");
+	/* Growing past the buffer truncates, never overflows. */
+	snprintf(s, 8, "/a/b");
+	assert_int_equal(q_redact_path(s, 8, "/a", "LONGER-THAN-EIGHT"), 1);
+	assert_int_equal(strlen(s), 7);
+	assert_memory_equal(s, "LONGER-", 7);
+	/* Nothing to do: a NULL or too short prefix. */
+	snprintf(s, sizeof(s), "/x");
+	assert_int_equal(q_redact_path(s, sizeof(s), NULL, "D"), 0);
+	assert_int_equal(q_redact_path(s, sizeof(s), "/", "D"), 0);
+	assert_string_equal(s, "/x");
+	q_error_set(&err, Q_EIO, "cannot write '/d/t/import-1/src/SOURCES': full");
+	q_error_redact(&err, "/d/t/import-1/src", ".");
+	assert_string_equal(err.msg, "cannot write './SOURCES': full");
+	q_error_redact(NULL, "/d", ".");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +286,7 @@ int main(void)
 	    cmocka_unit_test(test_arch_and_status),
 	    cmocka_unit_test(test_code_table),
 	    cmocka_unit_test(test_error_set),
+	    cmocka_unit_test(test_redact_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

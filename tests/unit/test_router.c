@@ -203,6 +203,47 @@ static int qget(const char *q, const char *key, char *out, size_t outsize, struc
 	return q_query_get(q, strlen(q), key, out, outsize, err);
 }
 
+/* q_path_classify: dot-segments however spelled, NULs, bad escapes. */
+static void test_path_classify(void **state)
+{
+	static const struct {
+		const char *path;
+		enum q_path_class want;
+	} cases[] = {
+	    {"/pub/sig/9/mc/x86_64/common/repodata/repomd.xml", Q_PATH_OK},
+	    {"/pub/sig/./9/../9/x", Q_PATH_OK},
+	    {"/pub//sig/", Q_PATH_OK},
+	    {"", Q_PATH_OK},
+	    {"/pub/a.b/.../c", Q_PATH_HIDDEN},
+	    {"/pub/x/.lock", Q_PATH_HIDDEN},
+	    {"/pub/x/%2elock", Q_PATH_HIDDEN},
+	    {"/pub/x/%2Elock", Q_PATH_HIDDEN},
+	    {"/pub/x/%2E%6Cock", Q_PATH_HIDDEN},
+	    {"/pub/x/.mdcache/", Q_PATH_HIDDEN},
+	    {"/pub/x//.packages-manifest", Q_PATH_HIDDEN},
+	    {"/pub/x%2f.lock", Q_PATH_HIDDEN},
+	    {"/pub/x/..%2f.lock", Q_PATH_HIDDEN},
+	    {".lock", Q_PATH_HIDDEN},
+	    {"/pub/x.lock", Q_PATH_OK},
+	    {"/pub/sig/%00/", Q_PATH_BAD},
+	    {"/pub/.lock/%00", Q_PATH_BAD},
+	    {"/pub/x%", Q_PATH_BAD},
+	    {"/pub/x%2", Q_PATH_BAD},
+	    {"/pub/x%zz", Q_PATH_BAD},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < Q_ARRAY_LEN(cases); i++) {
+		enum q_path_class got = q_path_classify(cases[i].path, strlen(cases[i].path));
+
+		if (got != cases[i].want)
+			fail_msg("'%s': %d, want %d", cases[i].path, got, cases[i].want);
+	}
+	/* A raw NUL, and the length bounds the scan. */
+	assert_int_equal(q_path_classify("/pub/a\0b", 8), Q_PATH_BAD);
+	assert_int_equal(q_path_classify("/pub/a/.lock", 6), Q_PATH_OK);
+}
+
 static void test_query_get(void **state)
 {
 	char out[16];
@@ -262,7 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_url_decode),  cmocka_unit_test(test_path_split),
 	    cmocka_unit_test(test_path_limits), cmocka_unit_test(test_path_match),
-	    cmocka_unit_test(test_query_get),
+	    cmocka_unit_test(test_query_get),   cmocka_unit_test(test_path_classify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
