@@ -104,7 +104,7 @@ void q_api_mirror_approve(struct q_request *r, const char **caps);
 void q_api_mirror_disable(struct q_request *r, const char **caps);
 void q_api_mirror_enable(struct q_request *r, const char **caps);
 void q_api_mirror_delete(struct q_request *r, const char **caps);
-/* updates.c: updates and gating policies (issue 5) */
+/* updates.c: updates and gating policies */
 void q_api_update_create(struct q_request *r, const char **caps);
 void q_api_updates(struct q_request *r, const char **caps);
 void q_api_update_get(struct q_request *r, const char **caps);

@@ -1,6 +1,6 @@
 /*
  * builds.c: /builds, /workers, lookaside uploads and downloads — the user's
- * side of issue 3 (docs/BUILDS.md). The worker's side is worker.c.
+ * side of builds (docs/BUILDS.md). The worker's side is worker.c.
  */
 #include "core/common.h"
 #include "core/error.h"

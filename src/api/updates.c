@@ -1,7 +1,7 @@
 /*
  * updates.c: /updates and /sigs/S/projects/P/{updates,policy} — updates that
  * move builds from candidate to testing to release under the project's
- * gating policy (docs/HTTP_API.md, "Updates"; issue 5).
+ * gating policy (docs/HTTP_API.md, "Updates").
  *
  * Who may do what: any member of the SIG creates an update and moves it to
  * testing; a SIG lead (or releng, admin) approves, moves to release,

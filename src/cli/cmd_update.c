@@ -1,5 +1,5 @@
 /*
- * cmd_update.c: updates (issue 5). `quarry update create|list|show|approve`,
+ * cmd_update.c: updates. `quarry update create|list|show|approve`,
  * `quarry promote UPDATE --to testing|release`, `quarry unpush UPDATE`,
  * `quarry policy show|set SIG/PROJECT`.
  */

@@ -1,5 +1,5 @@
 /*
- * gate.h: the gating policy (issue 5): may an update move to testing or to
+ * gate.h: the gating policy: may an update move to testing or to
  * release? A pure function of the update, the project's policy, the
  * builds' checks and the time; the refusal names the rule.
  *

@@ -1,6 +1,6 @@
 /*
  * snapshot.h: the immutable picture the metalink/mirrorlist service answers
- * from (issue 4; docs/ARCHITECTURE.md, "The mirror network").
+ * from (docs/ARCHITECTURE.md, "The mirror network").
  *
  * A snapshot is one JSON document (the file format below), parsed into the
  * structs here. The hub builds the JSON from the database after every

@@ -85,7 +85,7 @@ int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *u
 /* {"mc":"lead",…} for a user. */
 int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err);
 
-/* --- SIG keys (store_keys.c; issue 5, rotation) --- */
+/* --- SIG keys (store_keys.c; rotation) --- */
 
 /* Every key sig has had, oldest first: [{"fpr","created","retired" (time, or
  * null for the current key),"current" (bool),"url" (its /pub file)}]. An
@@ -344,7 +344,7 @@ int q_store_crawl_reset(struct q_store *st, struct q_error *err);
 /* Build tasks claimed by a worker right now (state open). */
 int q_store_tasks_running(struct q_store *st, int64_t *n, struct q_error *err);
 
-/* --- updates, gating policies, signed copies (store_update.c; issue 5) --- */
+/* --- updates, gating policies, signed copies (store_update.c) --- */
 
 /* {"required_checks":"a,b","testing_days","lead_approval","auto_testing",
  * "sign_testing","rpmlint_config","uploads_testing","uploads_release"}: the

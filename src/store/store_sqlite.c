@@ -106,7 +106,7 @@ static const char *migrations[] = {
     "  action TEXT NOT NULL,"
     "  target TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');",
-    /* 2: builds (issue 3) */
+    /* 2: builds */
     "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'user';"
     "ALTER TABLE tokens ADD COLUMN worker TEXT NOT NULL DEFAULT '';"
     "CREATE TABLE lookaside ("
@@ -168,7 +168,7 @@ static const char *migrations[] = {
     "  arches TEXT NOT NULL,"
     "  slots INTEGER NOT NULL,"
     "  last_seen INTEGER NOT NULL);",
-    /* 3: the mirror registry (issue 4) */
+    /* 3: the mirror registry */
     "CREATE TABLE mirrors ("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
@@ -179,7 +179,7 @@ static const char *migrations[] = {
     "  created INTEGER NOT NULL,"
     "  updated INTEGER NOT NULL,"
     "  applied_by TEXT NOT NULL);",
-    /* 4: the crawler (issue 4): reachability, checks per repo, crawl runs */
+    /* 4: the crawler: reachability, checks per repo, crawl runs */
     "ALTER TABLE mirrors ADD COLUMN auto_disabled INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE mirrors ADD COLUMN ipv4 INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE mirrors ADD COLUMN ipv6 INTEGER NOT NULL DEFAULT 0;"
@@ -206,7 +206,7 @@ static const char *migrations[] = {
     "  started INTEGER NOT NULL DEFAULT 0,"
     "  finished INTEGER NOT NULL DEFAULT 0,"
     "  summary TEXT NOT NULL DEFAULT '{}');",
-    /* 5: checks, updates, gating policies, SIG key history, signed copies (issue 5) */
+    /* 5: checks, updates, gating policies, SIG key history, signed copies */
     "CREATE TABLE checks ("
     "  id INTEGER PRIMARY KEY,"
     "  build_id INTEGER NOT NULL REFERENCES builds(id),"
@@ -804,7 +804,7 @@ int q_store_sig_create(struct q_store *st, json_t *f, const char *key_fpr, struc
 	}
 	if (!key_fpr || !*key_fpr)
 		return 0;
-	/* The key history (issue 5, rotation): the first key. */
+	/* The key history (rotation): the first key. */
 	s = sq_prep(
 	    st, "INSERT INTO sig_keys (sig_id, fpr, created) VALUES (last_insert_rowid(), ?, ?)",
 	    err);

@@ -1,7 +1,7 @@
 /*
  * store_update.c: the SQLite driver for updates, gating policies, signed
  * copies of packages and removing a package from a repo (store.h,
- * "updates"; issue 5).
+ * "updates").
  */
 #include "core/common.h"
 #include "core/error.h"

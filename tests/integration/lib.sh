@@ -563,7 +563,7 @@ finish() {
 	exit 0
 }
 
-# ---- builds (issue 3) ----
+# ---- builds ----
 #
 #   qgit DIR ARGS…              git in DIR with a fixed identity, no signing
 #   make_git_pkg DIR NAME VERSION RELEASE [BRANCH]

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0150-mirrors: the mirror registry (issue 4). Import a mirrors.d directory
+# t0150-mirrors: the mirror registry. Import a mirrors.d directory
 # (all active); an import with one broken file reports every error as
 # FILE:LINE:COL with the field's name and imports nothing; a user applies a
 # mirror (pending), cannot approve it, an admin approves, disables with a

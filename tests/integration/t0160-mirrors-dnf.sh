@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0160-mirrors-dnf: the crawler and the metalink with real mirrors (issue 4).
+# t0160-mirrors-dnf: the crawler and the metalink with real mirrors.
 # Six mirrors are local HTTP servers holding copies of the hub's /pub taken
 # at different times. `quarry crawl` finds each one's state; the metalink
 # lists the subnet mirror first, the others after it, never the stale one or

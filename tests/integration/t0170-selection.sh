@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0170-selection: which mirrors a client gets (issue 4), with GeoIP data
+# t0170-selection: which mirrors a client gets, with GeoIP data
 # this test generates (.mmdb files written by tests/tools/mkmmdb.py, read by
 # the hub with libmaxminddb). One local HTTP server holds every mirror's
 # copy of /pub; a crawl finds them all up to date. Then ip= stands for

@@ -1,6 +1,6 @@
 #!/bin/bash
 # t0200-updates: updates move builds from candidate to testing to release
-# under the project's gating policy (issue 5). Two builds from git; a
+# under the project's gating policy. Two builds from git; a
 # policy (no required checks here: t0180 covers the checks; lead approval
 # on); an update of the first build: refused for release without approval
 # (the rule is named), moved to testing by a SIG member (the testing repo

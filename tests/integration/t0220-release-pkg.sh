@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0220-release-pkg: the SIG release package sig-SIG-release (issue 5, part 4).
+# t0220-release-pkg: the SIG release package sig-SIG-release.
 # Creating repos common and extras in project mc/el9 puts
 # sig-mc-release-9-2.el9.mc.noarch.rpm (one per repo created) into common,
 # signed with the SIG's key (rpmkeys --checksig). dnf installs it through the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0230-end-to-end: the whole path of issue 5, with the real parts. A git
+# t0230-end-to-end: the whole path from git to release, with the real parts. A git
 # repository in the rpms layout → a build on the embedded worker → the five
 # checks pass (the project's rpmlint configuration filters what the test
 # spec lacks) → the update moves to testing by itself → the SIG lead
