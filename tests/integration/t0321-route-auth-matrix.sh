@@ -99,7 +99,8 @@ allowed = {
 }
 fill = {"sigs": "mc", "projects": "el9", "repos": "cand", "members": "victim",
         "tokens": "$TOKID", "builds": "$BID", "artifacts": "$ART",
-        "mirrors": "new.example.com", "updates": "$UID_", "crawls": "1"}
+        "mirrors": "new.example.com", "updates": "$UID_", "crawls": "1",
+        "upload-sessions": "0123456789abcdef0123456789abcdef"}
 bodies = {
     "POST api/v1/tokens": {"user": "victim"},
     "POST api/v1/updates/*/promote": {"to": "testing"},
@@ -193,7 +194,7 @@ if [ "$n_fail" = 0 ] && [ "$n_ok" = "${calls:-x}" ]; then
 	ok "every call answered as its route's rule says ($n_ok calls)"
 else
 	fail "every call answered as its route's rule says ($n_fail of ${calls:-?} did not)"
-	grep '^FAIL ' matrix.txt | head -n 40 | sed 's/^/#   /'
+	{ grep '^FAIL ' matrix.txt || true; } | head -n 40 | sed 's/^/#   /'
 fi
 # The matrix itself can fail: a forbidden call that got through is caught.
 check "the matrix saw forbidden calls refused" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as other-sig (sig-member): forbidden, 403' matrix.txt

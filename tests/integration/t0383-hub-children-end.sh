@@ -10,7 +10,7 @@ start_hub
 
 q sig create mc --short-name mc --title "Messaging and Communication" --purpose "Chat" >/dev/null
 q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
-q repo create mc/el9/common --arch x86_64 >/dev/null
+q repo create mc/el9/common --arch x86_64 --channel candidate >/dev/null
 # Signing starts the signer's gpg-agent.
 q upload mc/el9/common "$(make_rpm mc-hello 1.0 1.el9.mc noarch)" >/dev/null
 
