@@ -1550,13 +1550,11 @@ int q_store_publish_add(struct q_store *st, const struct q_publish_row *r, int64
 	return sq_run(st, s, "pruning publish history", err);
 }
 
-int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
-				struct q_error *err)
+/* One column of the last publish of (repo, arch) into out ("" when none). */
+static int publish_last(struct q_store *st, int64_t repo_id, const char *arch, const char *sql,
+			char out[65], struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
-				  "ORDER BY id DESC LIMIT 1",
-				  err);
+	sqlite3_stmt *s = sq_prep(st, sql, err);
 
 	out[0] = '\0';
 	if (!s)
@@ -1569,23 +1567,22 @@ int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char 
 	return 0;
 }
 
+int q_store_publish_last_digest(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
+				struct q_error *err)
+{
+	return publish_last(st, repo_id, arch,
+			    "SELECT set_digest FROM publishes WHERE repo_id = ? AND arch = ? "
+			    "ORDER BY id DESC LIMIT 1",
+			    out, err);
+}
+
 int q_store_publish_last_repomd(struct q_store *st, int64_t repo_id, const char *arch, char out[65],
 				struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT sha256 FROM publishes WHERE repo_id = ? AND arch = ? "
-				  "ORDER BY id DESC LIMIT 1",
-				  err);
-
-	out[0] = '\0';
-	if (!s)
-		return -1;
-	sqlite3_bind_int64(s, 1, repo_id);
-	sq_bind_text(s, 2, arch);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(out, 65, "%s", (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return 0;
+	return publish_last(st, repo_id, arch,
+			    "SELECT sha256 FROM publishes WHERE repo_id = ? AND arch = ? "
+			    "ORDER BY id DESC LIMIT 1",
+			    out, err);
 }
 
 int q_store_publish_history(struct q_store *st, int64_t repo_id, int64_t limit, json_t **out,

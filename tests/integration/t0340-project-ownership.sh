@@ -104,7 +104,9 @@ check "the release package was rebuilt in msg/el9/common ($rel_before → $rel_a
 	bash -c "[ '$rel_before' != '$rel_after' ] && [[ '$rel_after' == sig-msg-release-9-* ]]"
 check "it lists tools" bash -c "rpm -qlp --dump '$PUB/common/Packages/$rel_after.rpm' >/dev/null &&
 	rpm2cpio '$PUB/common/Packages/$rel_after.rpm' | cpio -i --to-stdout --quiet '*sig-msg.repo' | grep -q '^\[sig-msg-tools\]'"
-python3 - el9.before-repo <<'PY' >el9.before-repo.x
+# A tree listing without its "== common" section (the release package's repo).
+without_common() {
+	python3 - "$1" <<'PY'
 import sys
 out, skip = [], False
 for line in open(sys.argv[1]):
@@ -114,17 +116,10 @@ for line in open(sys.argv[1]):
         out.append(line)
 sys.stdout.write("".join(out))
 PY
+}
+without_common el9.before-repo >el9.before-repo.x
 tree el9 >el9.after-repo
-python3 - el9.after-repo <<'PY' >el9.after-repo.x
-import sys
-out, skip = [], False
-for line in open(sys.argv[1]):
-    if line.startswith("== "):
-        skip = line.strip() == "== common"
-    if not skip:
-        out.append(line)
-sys.stdout.write("".join(out))
-PY
+without_common el9.after-repo >el9.after-repo.x
 check "creating tools changed nothing of msg/el9 outside common" cmp -s el9.before-repo.x el9.after-repo.x
 
 # --- operations on msg/el9v2; msg/el9 unchanged after each ---
