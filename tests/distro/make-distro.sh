@@ -215,6 +215,7 @@ cached() {
 	} | sha256sum | cut -c1-16)
 	host=$cache/host-$hkey
 	if [ -f "$host/repo/repodata/repomd.xml" ]; then
+		touch "$host/"
 		readlink -f "$host/repo"
 		return 0
 	fi
@@ -230,13 +231,19 @@ cached() {
 	} | sha256sum | cut -c1-16)
 	repo=$cache/distro-$key
 	if [ ! -f "$repo/repo/repodata/repomd.xml" ]; then
+		# A build killed half-way left its directory (we hold the lock).
+		rm -rf "$cache"/.build.*
 		tmp=$(mktemp -d "$cache/.build.XXXXXX")
+		chmod 755 "$tmp"
 		if ! build "$tmp" >&2; then
 			rm -rf "$tmp"
 			die "building the distribution failed"
 		fi
 		rm -rf "$repo"
 		mv -T "$tmp" "$repo"
+		# Other versions (other checkouts may use them) go after two idle days.
+		find "$cache" -maxdepth 1 -name 'distro-*' -mtime +2 -exec rm -rf {} +
+		find "$cache" -maxdepth 1 -name 'host-*' -xtype l -delete
 	fi
 	rm -f "$host"
 	ln -s "distro-$key" "$host"

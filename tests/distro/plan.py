@@ -94,7 +94,8 @@ SKIP_PREFIXES = ("/usr/share/doc/", "/usr/share/man/", "/usr/share/info/",
                  "/usr/share/bash-completion/", "/usr/share/doc-base/",
                  "/usr/share/gdb/", "/usr/share/mime/")
 MERGED = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
-LIBDIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"]
+LIBDIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
+           "/usr/lib/x86_64-linux-gnu/gconv"]
 # Interpreters and generated dependencies outside the set.
 REQUIRES_EXCLUDE = (r"^(/bin/dash|/usr/bin/dash|/usr/bin/perl|/bin/perl|"
                     r"/usr/bin/python.*|/bin/python.*|perl[(].*|perl|python.*|"
@@ -297,7 +298,14 @@ def write_specs(work):
             w("Made by Quarry's tests/distro/make-distro.sh from the Debian packages")
             w(" ".join("%s %s" % (d, vers[d]) for d in debs) + ".")
             w("%install")
-            w("tar -C / --no-recursion -cf - -T %s | tar -C %%{buildroot} -xpf -" % listfile)
+            # Hard links when the build directory is on the root's file
+            # system (nothing writes to them: no brp scripts, no strip),
+            # else a copy.
+            w("mkdir -p %{buildroot}")
+            w("if ! xargs -r -d '\\n' -a %s cp -P -l --parents -t %%{buildroot} 2>/dev/null; then" % listfile)
+            w("  rm -rf %{buildroot}; mkdir -p %{buildroot}")
+            w("  tar -C / --no-recursion -cf - -T %s | tar -C %%{buildroot} -xpf -" % listfile)
+            w("fi")
             for link, target in links:
                 w("mkdir -p %%{buildroot}%s" % os.path.dirname(link))
                 w("ln -sfn %s %%{buildroot}%s" % (target, link))
