@@ -29,9 +29,9 @@
 #
 # Cache: ${QUARRY_TEST_CACHE:-$HOME/.cache/quarry-test}/distro-KEY, KEY =
 # sha256 of this directory's scripts and the names and versions of the
-# Debian packages used. host-HASH links (HASH: the scripts and every
-# installed package's version) find it without planning, in well under a
-# second. Built in a temporary directory and renamed into place, under a
+# Debian packages used. host-HASH links (HASH: the scripts and dpkg's
+# status file, which changes with every installed package) find it without
+# planning, in well under a second. Built in a temporary directory and renamed into place, under a
 # flock, so concurrent tests build it once. Delete the cache directory to
 # rebuild.
 set -euo pipefail
@@ -211,7 +211,7 @@ cached() {
 	mkdir -p "$cache"
 	hkey=$( {
 		cat "$HERE/make-distro.sh" "$HERE/plan.py"
-		dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n'
+		cat /var/lib/dpkg/status
 	} | sha256sum | cut -c1-16)
 	host=$cache/host-$hkey
 	if [ -f "$host/repo/repodata/repomd.xml" ]; then
