@@ -31,9 +31,9 @@
 # sha256 of this directory's scripts and the names and versions of the
 # Debian packages used. host-HASH links (HASH: the scripts and dpkg's
 # status file, which changes with every installed package) find it without
-# planning, in well under a second. Built in a temporary directory and renamed into place, under a
-# flock, so concurrent tests build it once. Delete the cache directory to
-# rebuild.
+# planning, in well under a second. Built in a temporary directory and
+# renamed into place, under a flock, so concurrent tests build it once.
+# Delete the cache directory to rebuild.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
