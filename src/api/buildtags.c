@@ -54,10 +54,10 @@ void q_api_buildroot_put(struct q_request *r, const char **caps)
 		goto fail;
 	if (q_store_buildtags_put(r->st, json_integer_value(json_object_get(proj, "id")),
 				  json_object_get(tags, "tags"), &err) < 0 ||
-	    q_api_audit(r, "project.buildroot", caps[0],
-			json_pack("{s:s,s:O}", "project", caps[1], "tags",
-				  json_object_get(tags, "tags")),
-			&err) < 0 ||
+	    q_api_audit(
+		r, "project.buildroot", caps[0],
+		json_pack("{s:s,s:O}", "project", caps[1], "tags", json_object_get(tags, "tags")),
+		&err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;

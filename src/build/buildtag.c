@@ -130,8 +130,10 @@ static json_t *check_repos(json_t *v, const char *at, json_t *project_repos, str
 				q_error_set(err, Q_EINVAL,
 					    "%s.repo: '%.32s' is not a repo of this project "
 					    "(quarry project show lists them)",
-					    field, s ? s : json_is_string(rp) ? json_string_value(rp)
-									      : "?");
+					    field,
+					    s                    ? s
+					    : json_is_string(rp) ? json_string_value(rp)
+								 : "?");
 				goto fail;
 			}
 		} else {
@@ -229,10 +231,11 @@ static json_t *check_macros(json_t *v, const char *at, struct q_error *err)
 
 		if (!*k || strlen(k) > Q_BUILDTAG_MAX_NAME || !charset(k, "_") ||
 		    g_ascii_isdigit(k[0])) {
-			q_error_set(err, Q_EINVAL,
-				    "%s.macros: '%.64s' is not a macro name ([A-Za-z_][A-Za-z0-9_]*, "
-				    "at most %d)",
-				    at, k, Q_BUILDTAG_MAX_NAME);
+			q_error_set(
+			    err, Q_EINVAL,
+			    "%s.macros: '%.64s' is not a macro name ([A-Za-z_][A-Za-z0-9_]*, "
+			    "at most %d)",
+			    at, k, Q_BUILDTAG_MAX_NAME);
 			goto fail;
 		}
 		if (!strcmp(k, "dist")) {
@@ -321,10 +324,11 @@ json_t *q_buildtag_validate(json_t *body, json_t *arches, json_t *repos, const c
 		if (json_object_get(t, "releasever")) {
 			rv = jstr(json_object_get(t, "releasever"), Q_BUILDTAG_MAX_RELEASEVER);
 			if (!rv || !charset(rv, "._-")) {
-				q_error_set(err, Q_EINVAL,
-					    "%s.releasever: must be 1 to %d of [A-Za-z0-9._-], e.g. "
-					    "\"9\"",
-					    at, Q_BUILDTAG_MAX_RELEASEVER);
+				q_error_set(
+				    err, Q_EINVAL,
+				    "%s.releasever: must be 1 to %d of [A-Za-z0-9._-], e.g. "
+				    "\"9\"",
+				    at, Q_BUILDTAG_MAX_RELEASEVER);
 				goto fail;
 			}
 		}
@@ -421,7 +425,8 @@ json_t *q_buildtag_result_buildroot(json_t *v, struct q_error *err)
 			nevra = jstr(e, Q_BUILDTAG_MAX_NEVRA);
 		} else if (json_is_object(e)) {
 			nevra = jstr(json_object_get(e, "nevra"), Q_BUILDTAG_MAX_NEVRA);
-			if (json_object_get(e, "sha256") && !json_is_null(json_object_get(e, "sha256"))) {
+			if (json_object_get(e, "sha256") &&
+			    !json_is_null(json_object_get(e, "sha256"))) {
 				sha = jstr(json_object_get(e, "sha256"), 64);
 				if (!sha || strlen(sha) != 64 || !q_is_hex(sha, 64)) {
 					json_decref(out);
@@ -436,14 +441,16 @@ json_t *q_buildtag_result_buildroot(json_t *v, struct q_error *err)
 		}
 		if (!nevra || has_ctl(nevra)) {
 			json_decref(out);
-			q_error_set(err, Q_EINVAL,
-				    "buildroot[%zu]: must be a NEVRA string or {\"nevra\",\"sha256\"} "
-				    "(NEVRA of 1 to %d printable bytes)",
-				    i, Q_BUILDTAG_MAX_NEVRA);
+			q_error_set(
+			    err, Q_EINVAL,
+			    "buildroot[%zu]: must be a NEVRA string or {\"nevra\",\"sha256\"} "
+			    "(NEVRA of 1 to %d printable bytes)",
+			    i, Q_BUILDTAG_MAX_NEVRA);
 			return NULL;
 		}
-		json_array_append_new(out, sha ? json_pack("{s:s,s:s}", "nevra", nevra, "sha256", sha)
-					       : json_pack("{s:s}", "nevra", nevra));
+		json_array_append_new(out,
+				      sha ? json_pack("{s:s,s:s}", "nevra", nevra, "sha256", sha)
+					  : json_pack("{s:s}", "nevra", nevra));
 	}
 	return out;
 }
@@ -481,10 +488,11 @@ json_t *q_buildtag_result_repos(json_t *v, struct q_error *err)
 			if (!(s = jstr(x, max[k])) || has_ctl(s)) {
 				json_decref(o);
 				json_decref(out);
-				q_error_set(err, Q_EINVAL,
-					    "buildroot_repos[%zu].%s: must be a printable string of "
-					    "1 to %zu bytes",
-					    i, keys[k], max[k]);
+				q_error_set(
+				    err, Q_EINVAL,
+				    "buildroot_repos[%zu].%s: must be a printable string of "
+				    "1 to %zu bytes",
+				    i, keys[k], max[k]);
 				return NULL;
 			}
 			json_object_set(o, keys[k], x);

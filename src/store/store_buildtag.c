@@ -30,11 +30,11 @@ static int read_tags(struct q_store *st, sqlite3_stmt *s, json_t **out, struct q
 	int rc;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		json_array_append_new(
-		    a, json_pack("{s:s,s:s,s:o,s:o,s:o}", "arch", sqlite3_column_text(s, 0),
-				 "releasever", sqlite3_column_text(s, 1), "repos",
-				 col_json(s, 2, 0), "packages", col_json(s, 3, 0), "macros",
-				 col_json(s, 4, 1)));
+		json_array_append_new(a, json_pack("{s:s,s:s,s:o,s:o,s:o}", "arch",
+						   sqlite3_column_text(s, 0), "releasever",
+						   sqlite3_column_text(s, 1), "repos",
+						   col_json(s, 2, 0), "packages", col_json(s, 3, 0),
+						   "macros", col_json(s, 4, 1)));
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		json_decref(a);
@@ -48,8 +48,7 @@ static int read_tags(struct q_store *st, sqlite3_stmt *s, json_t **out, struct q
 /* '*' first, then by arch */
 #define TAG_ORDER " ORDER BY arch != '*', arch"
 
-int q_store_buildtags_get(struct q_store *st, int64_t project_id, json_t **out,
-			  struct q_error *err)
+int q_store_buildtags_get(struct q_store *st, int64_t project_id, json_t **out, struct q_error *err)
 {
 	sqlite3_stmt *s = sq_prep(
 	    st, "SELECT " TAG_COLUMNS " FROM project_buildroots WHERE project_id = ?" TAG_ORDER,
@@ -62,8 +61,7 @@ int q_store_buildtags_get(struct q_store *st, int64_t project_id, json_t **out,
 	return read_tags(st, s, out, err);
 }
 
-int q_store_buildtags_put(struct q_store *st, int64_t project_id, json_t *tags,
-			  struct q_error *err)
+int q_store_buildtags_put(struct q_store *st, int64_t project_id, json_t *tags, struct q_error *err)
 {
 	sqlite3_stmt *s = sq_prep(st, "DELETE FROM project_buildroots WHERE project_id = ?", err);
 	json_t *t;
@@ -77,7 +75,8 @@ int q_store_buildtags_put(struct q_store *st, int64_t project_id, json_t *tags,
 	json_array_foreach (tags, i, t) {
 		char *repos = json_dumps(json_object_get(t, "repos"), JSON_COMPACT);
 		char *pkgs = json_dumps(json_object_get(t, "packages"), JSON_COMPACT);
-		char *macros = json_dumps(json_object_get(t, "macros"), JSON_COMPACT | JSON_SORT_KEYS);
+		char *macros =
+		    json_dumps(json_object_get(t, "macros"), JSON_COMPACT | JSON_SORT_KEYS);
 		int rc = -1;
 
 		s = sq_prep(st,
@@ -113,12 +112,13 @@ int q_store_task_buildtag(struct q_store *st, int64_t task_id, json_t **out, str
 	char first[32] = "";
 	size_t i;
 	char msg[64];
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT t.kind AS kind, t.arch AS arch, b.arches AS arches, "
-				  "p.id AS project_id, p.major AS major, g.name AS sig FROM tasks t "
-				  "JOIN builds b ON b.id = t.build_id JOIN projects p ON p.id = "
-				  "b.project_id JOIN sigs g ON g.id = p.sig_id WHERE t.id = ?",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT t.kind AS kind, t.arch AS arch, b.arches AS arches, "
+		    "p.id AS project_id, p.major AS major, g.name AS sig FROM tasks t "
+		    "JOIN builds b ON b.id = t.build_id JOIN projects p ON p.id = "
+		    "b.project_id JOIN sigs g ON g.id = p.sig_id WHERE t.id = ?",
+		    err);
 
 	*out = NULL;
 	if (!s)
@@ -137,9 +137,9 @@ int q_store_task_buildtag(struct q_store *st, int64_t task_id, json_t **out, str
 		/* an SRPM is made in the buildroot of the build's first arch */
 		json_t *ba = json_object_get(row, "arches");
 		snprintf(first, sizeof(first), "%s",
-			 json_string_value(json_array_get(ba, 0)) ? json_string_value(
-									json_array_get(ba, 0))
-								  : "*");
+			 json_string_value(json_array_get(ba, 0))
+			     ? json_string_value(json_array_get(ba, 0))
+			     : "*");
 		arch = first;
 	}
 	json_array_foreach (tags, i, t) {
@@ -193,8 +193,8 @@ int q_store_task_buildroot_repos(struct q_store *st, int64_t task_id, json_t **o
 	return 0;
 }
 
-int q_store_repo_build_packages(struct q_store *st, int64_t repo_id, int64_t build_id,
-				json_t **out, struct q_error *err)
+int q_store_repo_build_packages(struct q_store *st, int64_t repo_id, int64_t build_id, json_t **out,
+				struct q_error *err)
 {
 	/* A build's RPMs (current attempts of closed rpm tasks), and whether
 	 * the repo holds each, itself or a signed copy of it. */
