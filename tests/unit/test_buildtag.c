@@ -59,13 +59,13 @@ static void refused(const char *body, const char *msg)
 static void test_validate_contract_shape(void **state)
 {
 	struct q_error err;
-	json_t *out =
-	    validate("{\"tags\":[{\"arch\":\"x86_64\",\"packages\":[\"gcc\"]},{\"arch\":\"*\","
-		     "\"releasever\":\"9\",\"repos\":[{\"name\":\"baseos\",\"url\":\"file:///srv/el/"
-		     "$releasever/BaseOS/$basearch/\"},{\"name\":\"cand\",\"repo\":\"candidate\"},"
-		     "{\"repo\":\"extras\"}],\"packages\":[\"bash\",\"coreutils\",\"rpm-build\","
-		     "\"bash\"],\"macros\":{\"vendor\":\"My SIG\"}}]}",
-		     &err);
+	json_t *out = validate(
+	    "{\"tags\":[{\"arch\":\"x86_64\",\"packages\":[\"gcc\"]},{\"arch\":\"*\","
+	    "\"releasever\":\"9\",\"repos\":[{\"name\":\"baseos\",\"url\":\"file:///srv/el/"
+	    "$releasever/BaseOS/$basearch/\"},{\"name\":\"cand\",\"repo\":\"candidate\"},"
+	    "{\"repo\":\"extras\"}],\"packages\":[\"bash\",\"coreutils\",\"rpm-build\","
+	    "\"bash\"],\"macros\":{\"vendor\":\"My SIG\"}}]}",
+	    &err);
 	json_t *t0, *t1;
 
 	(void)state;
@@ -80,9 +80,9 @@ static void test_validate_contract_shape(void **state)
 	assert_int_equal(json_array_size(json_object_get(t1, "repos")), 0);
 	assert_int_equal(json_object_size(json_object_get(t1, "macros")), 0);
 	/* order kept; an own repo's name defaults to the repo; duplicates once */
-	assert_string_equal(
-	    json_string_value(json_object_get(json_array_get(json_object_get(t0, "repos"), 2), "name")),
-	    "extras");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(t0, "repos"), 2), "name")),
+			    "extras");
 	assert_int_equal(json_array_size(json_object_get(t0, "packages")), 3);
 	assert_string_equal(
 	    json_string_value(json_object_get(json_object_get(t0, "macros"), "vendor")), "My SIG");
@@ -130,7 +130,8 @@ static void test_validate_refusals(void **state)
 	refused("{\"tags\":[{\"macros\":{\"a-b\":\"1\"}}]}", "'a-b' is not a macro name");
 	refused("{\"tags\":[{\"macros\":{\"v\":\"a\\nb\"}}]}",
 		"tags[0].macros.v: the value must be one line");
-	refused("{\"tags\":[{\"macros\":{\"v\":1}}]}", "tags[0].macros.v: the value must be a string");
+	refused("{\"tags\":[{\"macros\":{\"v\":1}}]}",
+		"tags[0].macros.v: the value must be a string");
 	refused("{\"tags\":[{\"arch\":\"ppc64le\"}]}", "tags[0].arch: 'ppc64le' must be '*'");
 	refused("{\"tags\":[{\"arch\":\"x86_64\"},{\"arch\":\"x86_64\"}]}",
 		"tags[1].arch: 'x86_64' has two tags");
@@ -172,8 +173,9 @@ static void test_result_shapes(void **state)
 {
 	struct q_error err = {0};
 	const char *sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-	json_t *in = json_pack("[s,{s:s,s:s},{s:s}]", "bash-5.1-1.el9.x86_64", "nevra",
-			       "gcc-12-1.el9.x86_64", "sha256", sha, "nevra", "make-4-1.el9.x86_64");
+	json_t *in =
+	    json_pack("[s,{s:s,s:s},{s:s}]", "bash-5.1-1.el9.x86_64", "nevra",
+		      "gcc-12-1.el9.x86_64", "sha256", sha, "nevra", "make-4-1.el9.x86_64");
 	json_t *out = q_buildtag_result_buildroot(in, &err), *bad;
 	char *s;
 
@@ -320,14 +322,13 @@ static void test_store_tags(void **state)
 	assert_int_equal(json_array_size(tags), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(tags, 0), "arch")),
 			    "*");
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(json_array_get(tags, 0), "repos"), 0),
-				"repo")),
-			    "candidate");
 	assert_string_equal(
 	    json_string_value(json_object_get(
-		json_object_get(json_array_get(tags, 0), "macros"), "a")),
-	    "1");
+		json_array_get(json_object_get(json_array_get(tags, 0), "repos"), 0), "repo")),
+	    "candidate");
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_array_get(tags, 0), "macros"), "a")),
+			    "1");
 	json_decref(tags);
 
 	/* the task's tag: its arch's, else '*'; an SRPM task's: the first arch's */
