@@ -89,8 +89,15 @@ q project buildroot unset mc/el9 --arch x86_64 >/dev/null
 check "unset removes one arch's tag" test "$(q project buildroot show mc/el9 --json | jget '[t["arch"] for t in d["tags"]]' /dev/stdin)" = '["*"]'
 check "the change is audited" test "$(q audit --json --limit 500 | jget '[a["action"] for a in d["entries"]].count("project.buildroot")' /dev/stdin)" -ge 3
 
-# ---- refusals ----
+# ---- replace through the API ----
 put() { api PUT sigs/mc/projects/el9/buildroot -H 'Content-Type: application/json' -d "$1"; }
+st=$(put '{"tags":[{"arch":"x86_64","releasever":"9","packages":["bash"]}]}')
+check "PUT replaces every tag (200)" test "$st" = 200
+expect_status 200 GET sigs/mc/projects/el9/buildroot
+check "GET shows only the new tag, with the defaults filled" test "$(jget 'd' "$T/body")" = '{"tags": [{"arch": "x86_64", "releasever": "9", "repos": [], "packages": ["bash"], "macros": {}}]}'
+QUARRY_TOKEN=$LEAD q project buildroot set mc/el9 --file tag.json >/dev/null
+
+# ---- refusals ----
 st=$(put '{"tags":[{"repos":[{"name":"x","url":"ftp://example/el/"}]}]}')
 check "an ftp:// URL is refused (400)" test "$st" = 400
 check "… naming the field and the schemes" grep -q 'tags\[0\].repos\[0\].url: .ftp://example/el/. must start with http://, https:// or file://' "$T/body"
