@@ -81,17 +81,16 @@ static int add_task_buildroots(struct q_request *r, json_t *b, struct q_error *e
 
 	json_array_foreach (json_object_get(b, "tasks"), i, t) {
 		int64_t tid = json_integer_value(json_object_get(t, "id"));
-		json_t *full = NULL, *repos = NULL;
+		json_t *full = NULL;
 
-		if (q_store_task_get(r->st, tid, &full, err) < 0 ||
-		    q_store_task_buildroot_repos(r->st, tid, &repos, err) < 0) {
-			json_decref(full);
+		if (q_store_task_get(r->st, tid, &full, err) < 0)
 			return -1;
-		}
 		json_object_set_new(t, "buildroot",
 				    q_buildtag_stored_buildroot(
 					json_string_value(json_object_get(full, "buildroot"))));
-		json_object_set_new(t, "buildroot_repos", repos);
+		json_object_set_new(t, "buildroot_repos",
+				    q_buildtag_stored_repos(json_string_value(
+					json_object_get(full, "buildroot_repos"))));
 		json_decref(full);
 	}
 	return 0;

@@ -255,7 +255,8 @@ int q_store_tasks_expire(struct q_store *st, int64_t now, int64_t max_attempts, 
 int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, const char *backend,
 		       int64_t lease_until, json_t **task, struct q_error *err);
 /* The task with its build's fields ("dist_tag", "nevr", "bundle_sha256",
- * "srpm_sha256", "build_state"). */
+ * "srpm_sha256", "build_state"); "buildroot" and "buildroot_repos" as the
+ * stored text (src/build/buildtag.h reads both). */
 int q_store_task_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
 /* Q_ECONFLICT unless the task is open with this attempt for this worker;
  * *cancel = 1 when its build was canceled. */

@@ -303,7 +303,8 @@ int q_store_tasks_expire(struct q_store *st, int64_t now, int64_t max_attempts, 
 	"t.id AS id, t.build_id AS build, t.kind AS kind, t.arch AS arch, t.state AS state, "      \
 	"t.attempt AS attempt, t.worker AS worker, t.lease_until AS lease_until, "                 \
 	"t.started AS started, t.finished AS finished, t.message AS message, "                     \
-	"t.backend AS backend, t.buildroot AS buildroot, b.nevr AS nevr, b.name AS name, "         \
+	"t.backend AS backend, t.buildroot AS buildroot, t.buildroot_repos AS buildroot_repos, "   \
+	"b.nevr AS nevr, b.name AS name, "                                                         \
 	"b.bundle_sha256 AS bundle_sha256, b.srpm_sha256 AS srpm_sha256, b.state AS "              \
 	"build_state, '.el' || p.major || '.' || g.short_name AS dist_tag "
 #define TASK_FROM                                                                                  \
