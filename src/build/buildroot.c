@@ -20,6 +20,11 @@
  *    run as the host's root; the root's files belong to the build user on
  *    the host (and to "root" inside the sandbox), which changes nothing for
  *    a build: the root is read-only there.
+ *  - That namespace maps one uid only, so rpm cannot give a file to another
+ *    user than root: during a dnf run the root's /etc/passwd and /etc/group
+ *    name root alone and rpm falls back to root for such files (as it does
+ *    for any unknown user); the packages' own passwd and group are put back
+ *    afterwards (ids_squash, ids_restore).
  *  - Everything dnf needs lives in CACHE/KEY.work-PID: an empty dnf.conf
  *    (`--config /dev/null` fails with dnf 4 on Debian; an empty file
  *    works), quarry.repo with one section per URL, dnf's cachedir, and a
@@ -596,6 +601,51 @@ static char *searched(const struct q_buildroot_spec *spec)
 }
 
 /*
+ * The user namespace dnf runs in maps one uid (the build user, as 0): rpm
+ * cannot chown a file to any other user and fails the transaction. So
+ * during a dnf run the root's /etc/passwd and /etc/group name root only:
+ * rpm then gives such files to root ("user X does not exist - using root").
+ * Afterwards the packages' own files come back (their .rpmnew when the
+ * run installed setup over ours, which is %config(noreplace)).
+ */
+static const char *const id_files[] = {"passwd", "group", NULL};
+
+static void ids_squash(const char *root)
+{
+	for (size_t i = 0; id_files[i]; i++) {
+		char *f = g_strdup_printf("%s/etc/%s", root, id_files[i]);
+		char *saved = g_strdup_printf("%s.quarry-saved", f);
+		char *etc = g_strdup_printf("%s/etc", root);
+
+		q_fs_mkdirs(etc, 0755, NULL);
+		if (rename(f, saved) < 0 && errno != ENOENT)
+			q_debug("buildroot: cannot move '%s': %s", f, strerror(errno));
+		q_fs_write_atomic(f, i == 0 ? "root:x:0:0:root:/root:/bin/bash\n" : "root:x:0:\n",
+				  i == 0 ? 32 : 10, 0644, NULL);
+		g_free(etc);
+		g_free(saved);
+		g_free(f);
+	}
+}
+
+static void ids_restore(const char *root)
+{
+	for (size_t i = 0; id_files[i]; i++) {
+		char *f = g_strdup_printf("%s/etc/%s", root, id_files[i]);
+		char *saved = g_strdup_printf("%s.quarry-saved", f);
+		char *rpmnew = g_strdup_printf("%s.rpmnew", f);
+
+		if (rename(rpmnew, f) == 0)
+			unlink(saved);
+		else if (rename(saved, f) < 0 && errno == ENOENT)
+			q_debug("buildroot: no package gives '%s'", f);
+		g_free(rpmnew);
+		g_free(saved);
+		g_free(f);
+	}
+}
+
+/*
  * dnf install pkgs into work/root (the sandbox's workdir is work). 0, or -1
  * with err (Q_ENOTFOUND: some of pkgs match nothing).
  */
@@ -687,10 +737,13 @@ static int dnf_install(const struct q_buildroot_spec *spec, const char *work, GP
 	sb.max_files = 16384;
 	sb.map_root = 1;
 	sb.share_net = net;
+	ids_squash(root);
 	if (q_sandbox_run(&sb, &res, NULL, err) < 0) {
+		ids_restore(root);
 		q_error_prefix(err, "buildroot: cannot run dnf in the sandbox");
 		goto out;
 	}
+	ids_restore(root);
 	if (q_fs_read_file(log, (size_t)64 << 20, &text, &len, NULL) < 0)
 		text = NULL;
 	if (spec->log_fd > 0 && text && write(spec->log_fd, text, len) < 0)
