@@ -1852,8 +1852,9 @@ static int claim(struct worker *w, struct q_client *c, struct q_worker_task *tas
 		if (!get_flag(&k->finished))
 			json_array_append_new(running, json_integer((json_int_t)k->t.id));
 	pthread_mutex_unlock(&w->lock);
-	body = json_pack("{ss so si so}", "name", w->cfg->name, "arches", arches, "slots",
-			 w->cfg->slots, "running", running);
+	body = json_pack("{ss so si so ss}", "name", w->cfg->name, "arches", arches, "slots",
+			 w->cfg->slots, "running", running, "backend",
+			 w->cfg->backend ? w->cfg->backend : "host");
 	text = json_dumps(body, JSON_COMPACT);
 	if (!text) {
 		*status = 0;

@@ -73,16 +73,17 @@ static int wait_repo(struct q_client *c, struct q_cli_args *a)
 			break;
 		}
 		if (json_is_true(json_object_get(ans, "final"))) {
-			q_error_set(&err, Q_ECONFLICT, "repo '%s/%s/%s' will not hold build %ld: %s",
-				    parts[0], parts[1], parts[2], build,
+			q_error_set(&err, Q_ECONFLICT,
+				    "repo '%s/%s/%s' will not hold build %ld: %s", parts[0],
+				    parts[1], parts[2], build,
 				    json_string_value(json_object_get(ans, "message")));
 			ret = q_cli_fail(&err);
 			break;
 		}
 		if (now_s() >= deadline) {
 			q_error_set(&err, Q_ECONFLICT,
-				    "repo '%s/%s/%s' does not hold build %ld after %ld s: %s", parts[0],
-				    parts[1], parts[2], build, timeout,
+				    "repo '%s/%s/%s' does not hold build %ld after %ld s: %s",
+				    parts[0], parts[1], parts[2], build, timeout,
 				    json_string_value(json_object_get(ans, "message")));
 			ret = q_cli_fail(&err);
 			break;
