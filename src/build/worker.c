@@ -1133,9 +1133,8 @@ static char *replace_all(const char *s, const char *from, const char *to)
 }
 
 /* $basearch of a task: its arch, or for src/noarch the worker's first real arch. */
-static const char *task_basearch(const struct task *k)
+static const char *task_basearch(const struct task *k, char *un, size_t size)
 {
-	static char un[65];
 	struct utsname u;
 
 	if (strcmp(k->t.arch, "src") && strcmp(k->t.arch, "noarch"))
@@ -1143,8 +1142,9 @@ static const char *task_basearch(const struct task *k)
 	for (size_t i = 0; k->w->cfg->arches[i]; i++)
 		if (strcmp(k->w->cfg->arches[i], "noarch"))
 			return k->w->cfg->arches[i];
+	un[0] = '\0';
 	if (uname(&u) == 0)
-		snprintf(un, sizeof(un), "%s", u.machine);
+		snprintf(un, size, "%s", u.machine);
 	return un[0] ? un : "x86_64";
 }
 
@@ -1163,7 +1163,8 @@ static int br_from_task(struct task *k, struct brctx *b, char *msg, size_t msize
 {
 	const struct q_worker_config *cfg = k->w->cfg;
 	const json_t *tag = k->t.buildroot;
-	const char *arch = task_basearch(k);
+	char un[65];
+	const char *arch = task_basearch(k, un, sizeof(un));
 
 	if (!tag) {
 		for (size_t i = 0; cfg->buildroot_repos && cfg->buildroot_repos[i]; i++) {
