@@ -648,3 +648,54 @@ wait_build() {
 build_count() {
 	q build list --json | jget 'len(d["builds"])' /dev/stdin
 }
+
+# ---- the generated test distribution (tests/distro/make-distro.sh) ----
+# An EL-like RPM repo made of this machine's Debian packages (gcc, make,
+# glibc-devel, rpm-build, bash, coreutils…; docs/TESTING.md), cached across
+# runs in ${QUARRY_TEST_CACHE:-~/.cache/quarry-test} (the real home: lib.sh
+# gives each test its own $HOME).
+#   test_distro                   prints the repo's directory (repodata/,
+#                                 Packages/), building it first when the
+#                                 cache lacks it (output: $T/distro-build.log);
+#                                 fails the test when building fails
+#   distro_install ROOT PKG…      real dnf from that repo into ROOT (created
+#                                 when missing), rpmdb in ROOT/var/lib/rpm
+#   distro_run ROOT CMD…          CMD inside ROOT as the build user (uid 1000,
+#                                 mockbuild) with bwrap + chroot, no network
+test_distro() {
+	local cache repo log=$T/distro-build.log
+	cache=${QUARRY_TEST_CACHE:-$(getent passwd "$(id -u)" | cut -d: -f6)/.cache/quarry-test}
+	if ! repo=$(QUARRY_TEST_CACHE=$cache "$QUARRY_SRC/tests/distro/make-distro.sh" --cached 2>>"$log"); then
+		{
+			echo "# building the test distribution failed (tests/distro/make-distro.sh --cached); last lines:"
+			tail -n 30 "$log" | sed 's/^/#   /'
+		} >&2
+		return 1
+	fi
+	echo "$repo"
+}
+
+distro_install() {
+	local root=$1 repo home=$T/distro-dnf-home
+	shift
+	repo=$(test_distro)
+	mkdir -p "$root" "$home"
+	echo '%_dbpath /var/lib/rpm' >"$home/.rpmmacros"
+	: >"$T/distro-dnf.conf"
+	HOME=$home dnf -y -q --installroot "$root" --releasever 9 \
+		--config "$T/distro-dnf.conf" --setopt=reposdir=/dev/null \
+		--setopt=cachedir="$root.dnfcache" --setopt=install_weak_deps=False \
+		--nogpgcheck --repofrompath=distro,"file://$repo" --repo distro \
+		install "$@"
+}
+
+distro_run() {
+	local root=$1
+	shift
+	bwrap --bind "$root" / --dev /dev --proc /proc --perms 1777 --tmpfs /tmp \
+		--unshare-pid --unshare-ipc --unshare-net --unshare-uts --hostname localhost \
+		--unshare-cgroup-try --die-with-parent --cap-drop ALL \
+		--cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_SYS_CHROOT \
+		chroot --userspec=1000:1000 / \
+		env -i HOME=/builddir PATH=/usr/bin:/usr/sbin LANG=C.UTF-8 USER=mockbuild "$@"
+}
