@@ -53,7 +53,8 @@ WORKER_PIDS=()
 expect_fail 1 "does not hold build $B1 after 1 s: x86_64: 1 of 1 RPMs not in the repo \(bt-one-1.0-1.el9.mc.noarch.rpm\)" \
 	q wait-repo mc/el9/cand --build "$B1" --timeout 1
 q tag "$B1" mc/el9/cand >/dev/null
-check "wait-repo returns 0 once the tagged build is published" q wait-repo mc/el9/cand --build "$B1" --timeout 10
+# --timeout 0: one look. `quarry tag` publishes before it answers.
+check "wait-repo returns 0 at once after the tag (published synchronously)" q wait-repo mc/el9/cand --build "$B1" --timeout 0
 check "the published metadata of the repo lists the package" in_repodata "$DATA/pub/sig/9/mc/x86_64/cand" bt-one
 q wait-repo mc/el9/cand --build "$B1" --json >ready.json
 check "has-build names the repomd.xml of the publish" test "$(jget 'len(d["arches"][0]["repomd_sha256"])' ready.json)" = 64
@@ -149,5 +150,11 @@ check "the provenance still lists the buildroot's NEVRAs" test "$(q build proven
 st=$(QUARRY_TOKEN=$W1 api POST "worker/tasks/$TID/result" -H 'Content-Type: application/json' \
 	-d '{"attempt":1,"state":"closed","buildroot":[{"nevra":"x","sha256":"zz"}]}')
 check "a buildroot entry with a bad sha256 is refused (400)" test "$st" = 400
+
+# ---- the embedded worker's backend ----
+printf '[build]\nworker_backend = chroot\n' >bad.ini
+expect_fail 1 "build.worker_backend = 'chroot': expected host or installroot" q config check bad.ini
+printf '[build]\nworker_backend = installroot\n' >good.ini
+check "build.worker_backend = installroot is a valid configuration" q config check good.ini
 
 finish
