@@ -211,9 +211,9 @@ int q_worker_config_check_backend(const struct q_worker_config *cfg, struct q_er
 		return q_error_set(err, Q_EINVAL,
 				   "backend '%.64s' is unknown; use host or installroot",
 				   cfg->backend);
+	/* Without repos of its own it builds only for projects with a build tag. */
 	if (!has_repos)
-		return q_error_set(err, Q_EINVAL,
-				   "--backend installroot needs at least one --buildroot-repo URL");
+		return 0;
 	{
 		struct q_buildroot_spec spec = {
 		    .repos = (const char *const *)cfg->buildroot_repos,

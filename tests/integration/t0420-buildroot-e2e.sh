@@ -2,7 +2,8 @@
 # t0420-buildroot-e2e: buildroots like mock, end to end, with the real dnf,
 # rpmbuild and the generated EL-like distribution (tests/distro). A hub, a
 # project whose build tag reads the distribution (file://) and the
-# project's own candidate repo (a /pub path), and an installroot worker:
+# project's own candidate repo (a /pub path), and the hub's embedded worker
+# on the installroot backend (build.worker_backend):
 #  (a) a C package with BuildRequires: gcc make and a Makefile builds; its
 #      binary, unpacked from the RPM, runs; the task's buildroot lists gcc
 #      and make with the sha256 of their package files in the distribution;
@@ -16,15 +17,6 @@
 #      build into the candidate repo changes the base root's key.
 . "$(dirname "$0")/lib.sh"
 
-WORKER_PIDS=()
-test_cleanup() {
-	local p
-	for p in "${WORKER_PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-		wait "$p" 2>/dev/null || true
-	done
-}
-
 for tool in dnf rpmbuild createrepo_c bwrap cpio rpm2cpio; do
 	command -v "$tool" >/dev/null || skip "$tool is not installed"
 done
@@ -37,8 +29,11 @@ else
 fi
 [ -f "$DISTRO/repodata/repomd.xml" ] || skip "the test distribution '$DISTRO' has no repodata"
 
+# The hub's embedded worker, on the installroot backend, one slot.
 start_hub "[build]
-embedded_worker = false
+embedded_worker = true
+worker_backend = installroot
+worker_slots = 1
 lease = 120s"
 
 q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
@@ -49,13 +44,6 @@ q publish mc/el9/cand >/dev/null
 BASE='"bash","coreutils","rpm-build","redhat-rpm-config","tar","gzip","xz","cpio","findutils","sed","grep","gawk","diffutils","patch","file"'
 api PUT sigs/mc/projects/el9/buildroot -H 'Content-Type: application/json' -d "{\"tags\":[{\"arch\":\"*\",\"releasever\":\"9\",\"repos\":[{\"name\":\"distro\",\"url\":\"file://$DISTRO/\"},{\"name\":\"cand\",\"repo\":\"cand\"}],\"packages\":[$BASE],\"macros\":{\"vendor\":\"Quarry Test SIG\"}}]}" >put.status
 check "the build tag is set (PUT …/buildroot: $(cat put.status))" grep -qx 200 put.status
-
-WTOKEN=$(q token create --worker wbr)
-mkdir -p "$T/work"
-"$QUARRY_BIN" worker --hub "$QUARRY_HUB" --token "$WTOKEN" --name wbr --arch x86_64,noarch \
-	--slots 1 --workdir "$T/work" --backend installroot --buildroot-repo "file://$DISTRO/" \
-	>>"$T/worker.log" 2>&1 &
-WORKER_PIDS+=($!)
 
 # A C package from git: SPEC with BuildRequires, Makefile and hello.c as sources.
 # c_pkg DIR NAME RELEASE BUILDREQUIRES [EXTRA-SPEC-LINES] [C-SOURCE]
@@ -208,11 +196,9 @@ check "(d) make is in its buildroot" test "$(task_field "$BD" rpm 'len([p for p 
 check "(d) the SRPM task's buildroot has no make (static BuildRequires only)" test "$(task_field "$BD" srpm 'len([p for p in t["buildroot"] if p["nevra"].startswith("make-")])')" = 0
 
 # ---- unprivileged: the roots belong to the build user, not the host's root ----
-ROOTS=$(ls -d "$T"/work/roots/*/ | head -n 1)
+ROOTS=$(ls -d "$DATA"/tmp/worker/roots/*/ | head -n 1)
 if [ "$(id -u)" = 0 ]; then
 	check "the roots' files belong to the build user (dnf ran unprivileged)" test "$(stat -c %u "$ROOTS/usr/bin/bash")" = 70000
 fi
 
-test_cleanup
-WORKER_PIDS=()
 finish
