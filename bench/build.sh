@@ -23,6 +23,18 @@
 #      extra worker time per task: (T_quarry - T_reference) * 2 / TASKS;
 #      the reference's own per-task time, T_reference * 2 / TASKS, is
 #      printed as the reference figure. Target: under 50 ms per task.
+#  buildroot_warm: preparing the buildroot of a build with 10
+#      BuildRequires (gcc make binutils glibc-devel cpp libgomp libstdc++ isl
+#      mpfr libmpc) on a base set (bash coreutils rpm-build … file) from the
+#      generated test distribution (tests/distro/make-distro.sh --cached, or
+#      $QUARRY_BENCH_DISTRO), with both of the worker's root caches warm,
+#      against `dnf --installroot install` of the same packages into an
+#      empty root (dnf's metadata cache warm, no sandbox, as the caller).
+#      quarry: the wall clock of `quarry buildroot prepare` (the binary's
+#      start, every repo's repomd.xml read and hashed, both keys, the cache
+#      lookups), checked to report two cache hits; reference: the wall clock
+#      of dnf. Median of RUNS (quarry) and BR_RUNS (dnf, default 3) runs.
+#      Target 0.3x. `ONLY=buildroot_warm bench/build.sh` runs just this one.
 # Taken on a machine shared with other work, figures move from run to run.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +53,57 @@ trap cleanup EXIT
 cd "$W"
 . "$SRC/bench/lib/common.sh"
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+BR_BASE="bash coreutils rpm-build redhat-rpm-config tar gzip xz cpio findutils sed grep gawk diffutils patch file"
+BR_REQS="gcc make binutils glibc-devel cpp libgomp libstdc++ isl mpfr libmpc"
+buildroot_warm() {
+	local distro=${QUARRY_BENCH_DISTRO:-} r t0 t1 out
+	if [ -z "$distro" ]; then
+		[ -x "$SRC/tests/distro/make-distro.sh" ] ||
+			{ echo "bench: buildroot_warm needs tests/distro/make-distro.sh or QUARRY_BENCH_DISTRO"; return 1; }
+		distro=$("$SRC/tests/distro/make-distro.sh" --cached | tail -n 1)
+	fi
+	[ -f "$distro/repodata/repomd.xml" ] || { echo "bench: no repo at '$distro'"; return 1; }
+	mkdir -p "$W/br"
+	: >"$W/br/empty.conf"
+	echo '%_dbpath /var/lib/rpm' >"$W/br/.rpmmacros"
+	# Warm both caches (and dnf's metadata cache for the reference).
+	"$Q" buildroot prepare --cache "$W/br/roots" --repo "file://$distro/" --packages "$BR_BASE" \
+		--requires "$BR_REQS" >"$W/br/cold.txt" ||
+		{ echo "bench: quarry buildroot prepare failed"; return 1; }
+	: >"$W/br/q.txt"
+	for r in $(seq "$RUNS"); do
+		t0=$(now)
+		out=$("$Q" buildroot prepare --cache "$W/br/roots" --repo "file://$distro/" \
+			--packages "$BR_BASE" --requires "$BR_REQS")
+		t1=$(now)
+		[ "$(grep -c ' hit 1$' <<<"$out")" = 2 ] ||
+			{ echo "bench: run $r of quarry buildroot prepare missed the cache"; echo "$out"; return 1; }
+		echo "$t1 - $t0" | bc -l >>"$W/br/q.txt"
+	done
+	: >"$W/br/ref.txt"
+	for r in $(seq 0 "${BR_RUNS:-3}"); do # run 0 warms dnf's cache, untimed
+		rm -rf "$W/br/ref-root"
+		mkdir -p "$W/br/ref-root"
+		t0=$(now)
+		HOME=$W/br dnf -y -q --installroot "$W/br/ref-root" --releasever 9 --config "$W/br/empty.conf" \
+			--setopt=reposdir=/dev/null --setopt=cachedir="$W/br/dnf-cache" \
+			--setopt=install_weak_deps=False --nogpgcheck --noplugins \
+			--repofrompath "distro,file://$distro/" install $BR_BASE $BR_REQS >"$W/br/dnf.log" 2>&1 ||
+			{ echo "bench: dnf --installroot failed"; tail "$W/br/dnf.log"; return 1; }
+		t1=$(now)
+		[ -x "$W/br/ref-root/usr/bin/gcc" ] || { echo "bench: dnf installed no gcc"; return 1; }
+		[ "$r" = 0 ] || echo "$t1 - $t0" | bc -l >>"$W/br/ref.txt"
+	done
+	br_q=$(median <"$W/br/q.txt")
+	br_ref=$(median <"$W/br/ref.txt")
+	printf '%-52s %10.3f %10.3f\n' "buildroot, 10 BuildRequires, warm cache vs dnf, s" "$br_q" "$br_ref"
+	printf 'bench: buildroot_warm quarry=%.3f reference=%.3f ratio=%s target=0.3 unit=s\n' "$br_q" "$br_ref" "$(ratio "$br_q" "$br_ref")"
+}
+if [ "${ONLY:-}" = buildroot_warm ]; then
+	buildroot_warm
+	exit $?
+fi
 
 cat >small.spec <<'SPEC'
 Name: small
@@ -188,3 +251,4 @@ echo "(taken on a machine shared with other work)"
 echo
 printf 'bench: sandboxed_build quarry=%.3f reference=%.3f ratio=%s target=1.3 unit=s\n' "$sand_t" "$plain_t" "$(ratio "$sand_t" "$plain_t")"
 printf 'bench: scheduling_overhead_per_task quarry=%.1f reference=%.1f ratio=- target=50 unit=ms\n' "$overhead" "$ref_task"
+buildroot_warm

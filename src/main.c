@@ -64,6 +64,7 @@ static const struct command commands[] = {
     {"signer", cmd_signer, "hold the SIG keys and sign for the hub (--keys DIR --socket PATH)"},
     {"signer-client", cmd_signer_client, NULL}, /* tests and debugging: not listed */
     {"api-routes", cmd_api_routes, NULL},       /* tests: the route table and its rules */
+    {"buildroot", cmd_buildroot, NULL},         /* tests, benchmarks: prepare a buildroot */
 };
 
 static void usage(FILE *out)

@@ -14,7 +14,10 @@
 #ifndef Q_BUILDROOT_H
 #define Q_BUILDROOT_H
 
+#include <limits.h>
 #include <stddef.h>
+
+#include <jansson.h>
 
 struct q_error;
 
@@ -27,11 +30,27 @@ struct q_error;
 #define Q_BUILDROOT_MAX_PACKAGES 1024
 
 struct q_buildroot_spec {
-	const char *const *repos;    /* NULL-terminated base URLs: http://, https://, file:// */
-	const char *const *packages; /* NULL-terminated names; NULL or empty: the EL default */
-	const char *releasever;      /* dnf's $releasever, e.g. "9" */
-	const char *gpgkey;          /* URL of the repos' key: gpgcheck=1; NULL: --nogpgcheck */
+	const char *const *repos;      /* NULL-terminated base URLs: http://, https://, file:// */
+	const char *const *repo_names; /* parallel to repos (messages, recording); NULL: none */
+	const char *const *repomd;     /* parallel to repos: SHA-256 of each repo's repomd.xml
+					* (q_buildroot_repomd), part of the key; NULL: not */
+	const char *const *packages;   /* NULL-terminated names; NULL or empty: the EL default */
+	const char *const *macros;     /* NULL-terminated "NAME VALUE" (part of the key); NULL */
+	const char *releasever;        /* dnf's $releasever, e.g. "9" */
+	const char *gpgkey;            /* URL of the repos' key: gpgcheck=1; NULL: --nogpgcheck */
+	int log_fd;                    /* dnf's output goes here too when > 0; 0: nowhere */
 };
+
+/* A prepared root (q_buildroot_prepare_base, q_buildroot_prepare_deps). */
+struct q_buildroot_info {
+	char key[65];
+	char root[PATH_MAX]; /* CACHE/KEY */
+	int hit;             /* 1: the root was there already */
+	double seconds;      /* time taken */
+};
+
+/* Roots not used for this long are removed (q_buildroot_gc). */
+#define Q_BUILDROOT_GC_AGE (7 * 24 * 3600)
 
 /*
  * Make (or reuse) the root of spec under cache_dir (created if missing;
@@ -46,5 +65,46 @@ int q_buildroot_prepare(const struct q_buildroot_spec *spec, const char *cache_d
 
 /* The cache key of spec (64 hex digits + NUL into key). 0, or -1 with err. */
 int q_buildroot_key(const struct q_buildroot_spec *spec, char key[65], struct q_error *err);
+
+/*
+ * The SHA-256 of URL/repodata/repomd.xml (file:// read, http(s) with
+ * libcurl, 60 s at most). 0, or -1 with err naming the URL.
+ */
+int q_buildroot_repomd(const char *url, char sha[65], struct q_error *err);
+
+/* The same as q_buildroot_prepare, into info (key, root, hit, time). */
+int q_buildroot_prepare_base(const struct q_buildroot_spec *spec, const char *cache_dir,
+			     struct q_buildroot_info *info, struct q_error *err);
+
+/*
+ * The root of one build: CACHE/KEY2, KEY2 the SHA-256 of base->key and the
+ * sorted, distinct deps (dnf specs: names or capabilities such as
+ * "foo >= 2"), made by a full copy of base->root plus a dnf install of
+ * deps into it (in the sandbox, unprivileged), reused while KEY2 holds.
+ * No deps: the base root itself. A dep nothing provides fails with
+ * Q_ENOTFOUND and "No matching package to install: a, b (searched: NAME
+ * URL, …)"; other dnf failures are Q_EIO with dnf's "Error" line.
+ * installed (may be NULL) gets what dnf installed, one NEVRA a line
+ * (g_free; empty on a hit).
+ */
+int q_buildroot_prepare_deps(const struct q_buildroot_spec *spec,
+			     const struct q_buildroot_info *base, const char *const *deps,
+			     const char *cache_dir, struct q_buildroot_info *info, char **installed,
+			     struct q_error *err);
+
+/*
+ * The contents of a prepared root: [{"nevra","sha256"}] (sha256 of the
+ * package file as the repo's primary.xml gives it; "" when no repo of the
+ * spec lists it), from ROOT.contents.json written when the root was made.
+ * NULL with err.
+ */
+json_t *q_buildroot_contents(const char *root, struct q_error *err);
+
+/*
+ * Remove the roots under cache_dir not used (prepared or reused) for
+ * max_age seconds: renamed away under their lock, then deleted. Returns how
+ * many were removed.
+ */
+int q_buildroot_gc(const char *cache_dir, long max_age);
 
 #endif

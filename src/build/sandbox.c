@@ -502,7 +502,8 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, int as_r
 		/* No user namespace: it would map the build user to root outside. */
 		add(a, "--unshare-ipc");
 		add(a, "--unshare-pid");
-		add(a, "--unshare-net");
+		if (!sb->share_net)
+			add(a, "--unshare-net");
 		add(a, "--unshare-uts");
 		add(a, "--unshare-cgroup-try");
 		/* What quarry-sandbox-init needs for the switch, nothing more. */
@@ -516,6 +517,8 @@ static GPtrArray *bwrap_argv(const struct q_sandbox *sb, int status_fd, int as_r
 		add(a, "CAP_SETPCAP");
 	} else {
 		add(a, "--unshare-all");
+		if (sb->share_net)
+			add(a, "--share-net");
 		if (sb->map_root) {
 			add(a, "--uid");
 			add(a, "0");

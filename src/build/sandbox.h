@@ -67,6 +67,8 @@ struct q_sandbox {
 				  * that maps only the build user, with CAP_SYS_CHROOT of
 				  * that namespace and no other capability (for dnf, which
 				  * refuses another uid, and rpm, which chroots) */
+	int share_net;           /* keep the host's network (dnf fetching a buildroot's
+				  * http(s) repos); every other namespace is still new */
 };
 
 /* The build user of a sandbox started by root: no passwd entry on the host is

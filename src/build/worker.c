@@ -52,6 +52,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 
 #define Q_LOG_CHUNK ((size_t)1 << 20)  /* bytes per log request */
@@ -210,9 +211,9 @@ int q_worker_config_check_backend(const struct q_worker_config *cfg, struct q_er
 		return q_error_set(err, Q_EINVAL,
 				   "backend '%.64s' is unknown; use host or installroot",
 				   cfg->backend);
+	/* Without repos of its own it builds only for projects with a build tag. */
 	if (!has_repos)
-		return q_error_set(err, Q_EINVAL,
-				   "--backend installroot needs at least one --buildroot-repo URL");
+		return 0;
 	{
 		struct q_buildroot_spec spec = {
 		    .repos = (const char *const *)cfg->buildroot_repos,
@@ -328,7 +329,22 @@ int q_worker_task_parse(const json_t *answer, struct q_worker_task *t, struct q_
 					   t->id);
 		memcpy(t->input, p, strlen(p) + 1);
 	}
+	{
+		json_t *b = json_object_get(j, "buildroot");
+
+		if (b && !json_is_null(b) && !json_is_object(b))
+			return q_error_set(err, Q_EINVAL,
+					   "task %" PRId64 ": buildroot is not an object", t->id);
+		if (json_is_object(b))
+			t->buildroot = json_incref(b);
+	}
 	return 0;
+}
+
+void q_worker_task_release(struct q_worker_task *t)
+{
+	json_decref(t->buildroot);
+	t->buildroot = NULL;
 }
 
 static char **strv_take(GPtrArray *a)
@@ -407,6 +423,74 @@ char **q_worker_rpm_argv(const char *root, const char *srpm, const char *arch, c
 static int cmp_strp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **q_worker_deps_parse(const char *text, int *dynamic)
+{
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
+	GPtrArray *a = g_ptr_array_new();
+
+	if (dynamic)
+		*dynamic = 0;
+	for (size_t i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]);
+		int dup = 0;
+
+		if (!l[0] || g_str_has_prefix(l, "warning:") || g_str_has_prefix(l, "error:") ||
+		    g_str_has_prefix(l, "==") || g_str_has_prefix(l, "Executing(") ||
+		    g_str_has_prefix(l, "+ ") || g_str_has_prefix(l, "Wrote:"))
+			continue;
+		if (g_str_has_prefix(l, "rpmlib(")) {
+			if (dynamic && g_str_has_prefix(l, "rpmlib(DynamicBuildRequires)"))
+				*dynamic = 1;
+			continue;
+		}
+		for (guint j = 0; j < a->len; j++)
+			dup |= !strcmp(a->pdata[j], l);
+		if (!dup)
+			g_ptr_array_add(a, g_strdup(l));
+	}
+	g_strfreev(lines);
+	return strv_take(a);
+}
+
+char *q_worker_missing_deps_message(const char *log)
+{
+	const char *p = log ? strstr(log, "Failed build dependencies:") : NULL;
+	GString *names;
+	char **lines;
+
+	if (!p)
+		return NULL;
+	names = g_string_new("");
+	lines = g_strsplit(p, "\n", -1);
+	/* The next lines, "\tNAME [OP VERSION] is needed by NEVRA", until another line. */
+	for (size_t i = 1; lines[i]; i++) {
+		char *l = lines[i];
+		char *by = strstr(l, " is needed by ");
+
+		if ((l[0] != '\t' && l[0] != ' ') || !by)
+			break;
+		*by = '\0';
+		g_strstrip(l);
+		if (l[0])
+			g_string_append_printf(names, "%s%s", names->len ? ", " : "", l);
+	}
+	g_strfreev(lines);
+	if (!names->len) {
+		g_string_free(names, TRUE);
+		return NULL;
+	}
+	{
+		char *msg = g_strdup_printf(
+		    "BuildRequires not installed on this worker: %s (the host backend checks the "
+		    "host's rpm database; give the project a build tag and run an installroot "
+		    "worker)",
+		    names->str);
+
+		g_string_free(names, TRUE);
+		return msg;
+	}
 }
 
 json_t *q_worker_pkglist_parse(const char *text)
@@ -491,15 +575,17 @@ struct task {
 	pthread_t thread;
 	pthread_t monitor;
 	int monitor_started;
-	volatile int cancel; /* the sandbox's cancel flag */
-	int abandoned;       /* atomic: report nothing more */
-	int done;            /* atomic: the runner is through with the hub */
-	int finished;        /* atomic: the runner thread returned */
-	int closed;          /* the hub accepted a "closed" result */
-	char *dir;           /* the task directory */
-	char *root;          /* dir/root: the sandbox's workdir */
-	char *sysroot;       /* installroot: the prepared root, the sandbox's / */
-	json_t *buildroot;   /* installroot: that root's packages */
+	volatile int cancel;     /* the sandbox's cancel flag */
+	int abandoned;           /* atomic: report nothing more */
+	int done;                /* atomic: the runner is through with the hub */
+	int finished;            /* atomic: the runner thread returned */
+	int closed;              /* the hub accepted a "closed" result */
+	char *dir;               /* the task directory */
+	char *root;              /* dir/root: the sandbox's workdir */
+	char *sysroot;           /* installroot: the prepared root, the sandbox's / */
+	json_t *buildroot;       /* installroot: that root's packages */
+	json_t *buildroot_repos; /* installroot: [{name, url, repomd_sha256}] */
+	struct brctx *br;        /* installroot: the task's buildroot */
 	int log_fd;
 	pthread_mutex_t log_lock; /* log_sent, log_broken, log_truncated */
 	int64_t log_sent;
@@ -775,8 +861,18 @@ static int download(struct task *k, struct q_client *c, const char *path, struct
  * Run one step in the sandbox. Returns 0 when it succeeded; otherwise -1
  * with msg set (for the result).
  */
+static int run_step_fd(struct task *k, const char *what, char **argv, int64_t timeout, int fd,
+		       char *msg, size_t msize);
+
 static int run_step(struct task *k, const char *what, char **argv, int64_t timeout, char *msg,
 		    size_t msize)
+{
+	return run_step_fd(k, what, argv, timeout, k->log_fd, msg, msize);
+}
+
+/* run_step with the step's output to fd (the worker's own lines still go to the log). */
+static int run_step_fd(struct task *k, const char *what, char **argv, int64_t timeout, int fd,
+		       char *msg, size_t msize)
 {
 	struct q_sandbox sb = {0};
 	struct q_sandbox_result res;
@@ -790,7 +886,7 @@ static int run_step(struct task *k, const char *what, char **argv, int64_t timeo
 	sb.workdir = k->root;
 	sb.argv = (const char *const *)argv;
 	sb.env = NULL;
-	sb.log_fd = k->log_fd;
+	sb.log_fd = fd;
 	sb.timeout_sec = timeout > 0 ? timeout : 1;
 	sb.max_memory = k->w->cfg->max_memory;
 	sb.max_procs = Q_STEP_MAX_PROCS;
@@ -994,6 +1090,490 @@ static char *find_spec(struct task *k, char *msg, size_t msize)
 	return ret;
 }
 
+/* ---- installroot: buildroots from the build tag and the BuildRequires ---- */
+
+/* The pieces of a task's buildroot (backend installroot). */
+struct brctx {
+	GPtrArray *urls;    /* char *, after $basearch/$releasever/pub */
+	GPtrArray *names;   /* char * */
+	GPtrArray *repomd;  /* char *, hex */
+	GPtrArray *pkgs;    /* char *; empty: the EL default */
+	GPtrArray *macros;  /* "NAME VALUE" */
+	GPtrArray *defines; /* "--define", "NAME VALUE", … for rpmspec and rpmbuild */
+	char *releasever;
+	struct q_buildroot_spec spec;
+	struct q_buildroot_info base;
+	struct q_buildroot_info root; /* the build's root (base + BuildRequires) */
+	char *cache;
+	double prep_seconds;
+};
+
+static void brctx_free(struct brctx *b)
+{
+	if (!b)
+		return;
+	g_ptr_array_unref(b->urls);
+	g_ptr_array_unref(b->names);
+	g_ptr_array_unref(b->repomd);
+	g_ptr_array_unref(b->pkgs);
+	g_ptr_array_unref(b->macros);
+	g_ptr_array_unref(b->defines);
+	g_free(b->releasever);
+	g_free(b->cache);
+	g_free(b);
+}
+
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	char **parts = g_strsplit(s, from, -1);
+	char *r = g_strjoinv(to, parts);
+
+	g_strfreev(parts);
+	return r;
+}
+
+/* $basearch of a task: its arch, or for src/noarch the worker's first real arch. */
+static const char *task_basearch(const struct task *k, char *un, size_t size)
+{
+	struct utsname u;
+
+	if (strcmp(k->t.arch, "src") && strcmp(k->t.arch, "noarch"))
+		return k->t.arch;
+	for (size_t i = 0; k->w->cfg->arches[i]; i++)
+		if (strcmp(k->w->cfg->arches[i], "noarch"))
+			return k->w->cfg->arches[i];
+	un[0] = '\0';
+	if (uname(&u) == 0)
+		snprintf(un, size, "%s", u.machine);
+	return un[0] ? un : "x86_64";
+}
+
+static int macro_name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64 || g_ascii_isdigit(*s))
+		return 0;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+/* The buildroot of the task from its build tag (or the worker's config). 0, or -1 with msg. */
+static int br_from_task(struct task *k, struct brctx *b, char *msg, size_t msize)
+{
+	const struct q_worker_config *cfg = k->w->cfg;
+	const json_t *tag = k->t.buildroot;
+	char un[65];
+	const char *arch = task_basearch(k, un, sizeof(un));
+
+	if (!tag) {
+		for (size_t i = 0; cfg->buildroot_repos && cfg->buildroot_repos[i]; i++) {
+			g_ptr_array_add(b->urls, g_strdup(cfg->buildroot_repos[i]));
+			g_ptr_array_add(b->names, g_strdup_printf("repo%zu", i));
+		}
+		for (size_t i = 0; cfg->buildroot_packages && cfg->buildroot_packages[i]; i++)
+			g_ptr_array_add(b->pkgs, g_strdup(cfg->buildroot_packages[i]));
+		b->releasever = g_strdup(cfg->releasever ? cfg->releasever : "9");
+	} else {
+		const char *rv = json_string_value(json_object_get(tag, "releasever"));
+		const json_t *repos = json_object_get(tag, "repos");
+		const json_t *v;
+		const char *key;
+		size_t i;
+
+		b->releasever =
+		    g_strdup(rv && *rv ? rv : (cfg->releasever ? cfg->releasever : "9"));
+		json_array_foreach (repos, i, v) {
+			const char *name = json_string_value(json_object_get(v, "name"));
+			const char *url = json_string_value(json_object_get(v, "url"));
+			const char *pub = json_string_value(json_object_get(v, "pub"));
+			char *u, *u2;
+
+			if (!url && pub) {
+				if (pub[0] == '/' || strstr(pub, "..")) {
+					snprintf(msg, msize,
+						 "the build tag's repo '%.64s' has a bad pub path",
+						 name ? name : "?");
+					return -1;
+				}
+				u = g_strdup_printf("%s%spub/%s", cfg->hub,
+						    g_str_has_suffix(cfg->hub, "/") ? "" : "/",
+						    pub);
+			} else if (url) {
+				u = g_strdup(url);
+			} else {
+				snprintf(msg, msize,
+					 "the build tag's repo %zu has neither url nor pub", i);
+				return -1;
+			}
+			u2 = replace_all(u, "$basearch", arch);
+			g_free(u);
+			u = replace_all(u2, "$releasever", b->releasever);
+			g_free(u2);
+			g_ptr_array_add(b->urls, u);
+			g_ptr_array_add(b->names, g_strdup(name ? name : "repo"));
+		}
+		json_array_foreach (json_object_get(tag, "packages"), i, v)
+			if (json_is_string(v))
+				g_ptr_array_add(b->pkgs, g_strdup(json_string_value(v)));
+		json_object_foreach ((json_t *)json_object_get(tag, "macros"), key, v) {
+			const char *val = json_string_value(v);
+
+			if (!val || !macro_name_ok(key) || !strcmp(key, "dist") ||
+			    strchr(val, '\n')) {
+				snprintf(msg, msize, "the build tag's macro '%.64s' is not valid",
+					 key);
+				return -1;
+			}
+			g_ptr_array_add(b->macros, g_strdup_printf("%s %s", key, val));
+		}
+	}
+	if (!b->urls->len) {
+		snprintf(msg, msize,
+			 "the buildroot has no repo (a build tag without repos, or no "
+			 "--buildroot-repo)");
+		return -1;
+	}
+	for (guint i = 0; i < b->macros->len; i++) {
+		g_ptr_array_add(b->defines, g_strdup("--define"));
+		g_ptr_array_add(b->defines, g_strdup(b->macros->pdata[i]));
+	}
+	return 0;
+}
+
+/* NULL-terminate a GPtrArray of strings (for the spec's views). */
+static const char *const *strv_view(GPtrArray *a)
+{
+	g_ptr_array_add(a, NULL);
+	g_ptr_array_remove_index(a, a->len - 1);
+	return (const char *const *)a->pdata;
+}
+
+/*
+ * installroot: the base root of the task (build tag or config), its
+ * repos' repomd hashed, prepared or reused under WORKDIR/roots; it becomes
+ * the sandbox's /. 0, or -1 with msg (the task fails).
+ */
+static int br_setup(struct task *k, char *msg, size_t msize)
+{
+	struct brctx *b = g_new0(struct brctx, 1);
+	struct q_error err = {0};
+	int64_t start = g_get_monotonic_time();
+
+	k->br = b;
+	b->urls = g_ptr_array_new_with_free_func(g_free);
+	b->names = g_ptr_array_new_with_free_func(g_free);
+	b->repomd = g_ptr_array_new_with_free_func(g_free);
+	b->pkgs = g_ptr_array_new_with_free_func(g_free);
+	b->macros = g_ptr_array_new_with_free_func(g_free);
+	b->defines = g_ptr_array_new_with_free_func(g_free);
+	b->cache = g_strdup_printf("%s/roots", k->w->cfg->workdir);
+	if (br_from_task(k, b, msg, msize) < 0)
+		goto fail;
+	log_line(k, "== quarry worker: buildroot from %s, releasever %s\n",
+		 k->t.buildroot ? "the project's build tag" : "the worker's configuration",
+		 b->releasever);
+	for (guint i = 0; i < b->urls->len; i++) {
+		char sha[65];
+
+		if (q_buildroot_repomd(b->urls->pdata[i], sha, &err) < 0) {
+			snprintf(msg, msize, "cannot read the buildroot repo %s: %.800s",
+				 (char *)b->names->pdata[i], err.msg);
+			goto fail;
+		}
+		g_ptr_array_add(b->repomd, g_strdup(sha));
+		log_line(k, "== quarry worker: repo %s %s repomd sha256 %s\n",
+			 (char *)b->names->pdata[i], (char *)b->urls->pdata[i], sha);
+	}
+	b->spec.repos = strv_view(b->urls);
+	b->spec.repo_names = strv_view(b->names);
+	b->spec.repomd = strv_view(b->repomd);
+	b->spec.packages = b->pkgs->len ? strv_view(b->pkgs) : NULL;
+	b->spec.macros = strv_view(b->macros);
+	b->spec.releasever = b->releasever;
+	b->spec.log_fd = k->log_fd;
+	q_buildroot_gc(b->cache, Q_BUILDROOT_GC_AGE);
+	if (q_buildroot_prepare_base(&b->spec, b->cache, &b->base, &err) < 0) {
+		snprintf(msg, msize, "cannot prepare the buildroot: %.900s", err.msg);
+		goto fail;
+	}
+	b->root = b->base;
+	k->sysroot = g_strdup(b->base.root);
+	log_line(k, "== quarry worker: base root key %s: cache %s, %.2f s\n", b->base.key,
+		 b->base.hit ? "hit" : "miss", b->base.seconds);
+	b->prep_seconds = (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	return 0;
+fail:
+	log_line(k, "== quarry worker: %s\n", msg);
+	return -1;
+}
+
+/* The build's root: the base root plus deps. 0, or -1 with msg. */
+static int br_deps(struct task *k, char **deps, char *msg, size_t msize)
+{
+	struct brctx *b = k->br;
+	struct q_error err = {0};
+	char *installed = NULL;
+	char *list = g_strjoinv(", ", deps);
+	int64_t start = g_get_monotonic_time();
+
+	log_line(k, "== quarry worker: BuildRequires: %s\n", list[0] ? list : "(none)");
+	g_free(list);
+	if (q_buildroot_prepare_deps(&b->spec, &b->base, (const char *const *)deps, b->cache,
+				     &b->root, &installed, &err) < 0) {
+		snprintf(msg, msize, "%.1000s", err.msg);
+		log_line(k, "== quarry worker: %s\n", msg);
+		return -1;
+	}
+	log_line(k, "== quarry worker: build root key %s: cache %s, %.2f s\n", b->root.key,
+		 b->root.hit ? "hit" : "miss", b->root.seconds);
+	if (installed && installed[0])
+		log_line(k, "== quarry worker: dnf installed:\n%s", installed);
+	g_free(installed);
+	g_free(k->sysroot);
+	k->sysroot = g_strdup(b->root.root);
+	b->prep_seconds += (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+	return 0;
+}
+
+/* The result's buildroot ([{nevra, sha256}]) and buildroot_repos of the build's root. */
+static void br_record(struct task *k)
+{
+	struct brctx *b = k->br;
+	struct q_error err = {0};
+	json_t *repos = json_array();
+
+	json_decref(k->buildroot);
+	k->buildroot = q_buildroot_contents(b->root.root, &err);
+	if (!k->buildroot) {
+		log_line(k, "== quarry worker: %s\n", err.msg);
+		k->buildroot = json_array();
+	}
+	for (guint i = 0; i < b->urls->len; i++)
+		json_array_append_new(repos, json_pack("{ss ss ss}", "name", b->names->pdata[i],
+						       "url", b->urls->pdata[i], "repomd_sha256",
+						       b->repomd->pdata[i]));
+	json_decref(k->buildroot_repos);
+	k->buildroot_repos = repos;
+	log_line(k, "== quarry worker: buildroot ready: %zu packages, prepared in %.2f s\n",
+		 json_array_size(k->buildroot), b->prep_seconds);
+}
+
+/* argv with the build tag's --define pairs after argv[0] and argv[1]. */
+static char **with_defines(char **argv, const struct task *k)
+{
+	GPtrArray *a = g_ptr_array_new();
+
+	for (size_t i = 0; argv[i]; i++) {
+		g_ptr_array_add(a, argv[i]);
+		if (i == 1 && k->br)
+			for (guint d = 0; d < k->br->defines->len; d++)
+				g_ptr_array_add(a, g_strdup(k->br->defines->pdata[d]));
+	}
+	g_free(argv);
+	return strv_take(a);
+}
+
+/*
+ * Run a step in the current root and keep its output (also copied to the
+ * log). *out (g_free) on success; 0, or -1 with msg.
+ */
+static int capture_step(struct task *k, const char *what, char **argv, char **out, char *msg,
+			size_t msize)
+{
+	char *path = g_strdup_printf("%s/capture.out", k->dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct q_error err = {0};
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	*out = NULL;
+	if (fd < 0) {
+		snprintf(msg, msize, "cannot create '%s': %s", path, strerror(errno));
+		g_free(path);
+		return -1;
+	}
+	rc = run_step_fd(k, what, argv, k->t.timeout, fd, msg, msize);
+	close(fd);
+	if (q_fs_read_file(path, (size_t)16 << 20, &text, &len, &err) == 0) {
+		log_line(k, "%s", text);
+		*out = text;
+	}
+	unlink(path);
+	g_free(path);
+	g_strfreev(argv);
+	return rc;
+}
+
+/* Append the deps of text to all (distinct); the number added. */
+static int add_deps(GPtrArray *all, const char *text, int *dynamic)
+{
+	char **deps = q_worker_deps_parse(text, dynamic);
+	int added = 0;
+
+	for (size_t i = 0; deps[i]; i++) {
+		int dup = 0;
+
+		for (guint j = 0; j < all->len; j++)
+			dup |= !strcmp(all->pdata[j], deps[i]);
+		if (!dup) {
+			g_ptr_array_add(all, g_strdup(deps[i]));
+			added++;
+		}
+	}
+	g_strfreev(deps);
+	return added;
+}
+
+#define Q_DYNAMIC_ROUNDS 5
+
+/*
+ * installroot, RPM task: the SRPM's BuildRequires (rpm -qp --requires),
+ * then, when the spec has %generate_buildrequires, `rpmbuild -rr` until it
+ * stops asking for more (exit 11 and a .buildreqs.nosrc.rpm per round).
+ * Leaves k->sysroot at the build's root. 0, or -1 with msg.
+ */
+static int br_rpm_deps(struct task *k, const char *input, char *msg, size_t msize)
+{
+	static const char *const srpms[] = {"rpmbuild", "SRPMS", NULL};
+	GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+	char *argv[] = {"rpm", "-qp", "--requires", (char *)input, NULL};
+	char *out = NULL;
+	int dynamic = 0, ret = -1;
+
+	if (capture_step(k, "rpm -qp --requires", g_strdupv(argv), &out, msg, msize) < 0)
+		goto out;
+	add_deps(all, out, &dynamic);
+	g_free(out);
+	out = NULL;
+	g_ptr_array_add(all, NULL);
+	g_ptr_array_remove_index(all, all->len - 1);
+	if (br_deps(k, (char **)all->pdata, msg, msize) < 0)
+		goto out;
+	for (int round = 0; dynamic; round++) {
+		char **rr =
+		    with_defines(q_worker_rpm_argv(k->root, input, k->t.arch, k->t.dist), k);
+		struct q_sandbox_result res = {0};
+		GPtrArray *found = g_ptr_array_new_with_free_func(output_free);
+		struct q_error err = {0};
+		int dfd, rc, added = 0;
+
+		g_free(rr[1]);
+		rr[1] = g_strdup("-rr");
+		(void)res;
+		rc = run_step(k, "rpmbuild -rr (%generate_buildrequires)", rr, k->t.timeout, msg,
+			      msize);
+		g_strfreev(rr);
+		if (rc == 0) {
+			g_ptr_array_unref(found);
+			break;
+		}
+		dfd = open_dir_nofollow(k->root, srpms);
+		if (dfd < 0 || find_outputs(dfd, ".buildreqs.nosrc.rpm", 0, found, &err) < 0 ||
+		    !found->len || round >= Q_DYNAMIC_ROUNDS) {
+			if (found->len && round >= Q_DYNAMIC_ROUNDS)
+				snprintf(msg, msize,
+					 "%%generate_buildrequires still asks for more after %d "
+					 "rounds",
+					 Q_DYNAMIC_ROUNDS);
+			g_ptr_array_unref(found);
+			goto out;
+		}
+		{
+			char *nosrc = g_strdup_printf("%s/rpmbuild/SRPMS/%s", k->root,
+						      ((struct output *)found->pdata[0])->name);
+			char *q[] = {"rpm", "-qp", "--requires", nosrc, NULL};
+
+			rc = capture_step(k, "rpm -qp --requires (dynamic)", g_strdupv(q), &out,
+					  msg, msize);
+			if (rc == 0)
+				added = add_deps(all, out, NULL);
+			g_free(out);
+			out = NULL;
+			unlink(nosrc);
+			g_free(nosrc);
+		}
+		g_ptr_array_unref(found);
+		if (rc < 0)
+			goto out;
+		if (!added) {
+			snprintf(msg, msize,
+				 "%%generate_buildrequires asks for what is installed already; see "
+				 "the log");
+			goto out;
+		}
+		g_ptr_array_add(all, NULL);
+		g_ptr_array_remove_index(all, all->len - 1);
+		if (br_deps(k, (char **)all->pdata, msg, msize) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	g_free(out);
+	g_ptr_array_unref(all);
+	return ret;
+}
+
+/* installroot, SRPM task: rpmspec -q --buildrequires in the base root, then that root. */
+static int br_srpm_deps(struct task *k, const char *spec, char *msg, size_t msize)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *a = g_ptr_array_new();
+	char *out = NULL;
+	int ret = -1;
+
+	g_ptr_array_add(a, g_strdup("rpmspec"));
+	g_ptr_array_add(a, g_strdup("-q"));
+	g_ptr_array_add(a, g_strdup("--buildrequires"));
+	add_define(a, "_topdir", "/nonexistent");
+	g_ptr_array_add(a, g_strdup("--define"));
+	g_ptr_array_add(a, g_strdup_printf("_sourcedir %s/src/SOURCES", k->root));
+	add_define(a, "dist", dist_value(k->t.dist));
+	g_ptr_array_add(a, g_strdup_printf("%s/src/SPECS/%s", k->root, spec));
+	if (capture_step(k, "rpmspec -q --buildrequires", with_defines(strv_take(a), k), &out, msg,
+			 msize) < 0)
+		goto out;
+	add_deps(all, out, NULL);
+	g_ptr_array_add(all, NULL);
+	g_ptr_array_remove_index(all, all->len - 1);
+	ret = br_deps(k, (char **)all->pdata, msg, msize);
+out:
+	g_free(out);
+	g_ptr_array_unref(all);
+	return ret;
+}
+
+/*
+ * rpmbuild as a step; on the host backend, a failure for missing
+ * BuildRequires says which ones and why (rpmbuild checks the host's rpm
+ * database there). 0, or -1 with msg.
+ */
+static int rpmbuild_step(struct task *k, char **argv, int64_t timeout, char *msg, size_t msize)
+{
+	off_t from = lseek(k->log_fd, 0, SEEK_END);
+	char *text = NULL, *why;
+	struct stat st;
+	size_t len;
+
+	if (run_step(k, "rpmbuild", argv, timeout, msg, msize) == 0)
+		return 0;
+	if (k->sysroot || from < 0 || fstat(k->log_fd, &st) < 0 || st.st_size - from > (8 << 20))
+		return -1;
+	len = (size_t)(st.st_size - from);
+	text = g_malloc0(len + 1);
+	if (pread(k->log_fd, text, len, from) == (ssize_t)len) {
+		why = q_worker_missing_deps_message(text);
+		if (why) {
+			snprintf(msg, msize, "%s", why);
+			log_line(k, "== quarry worker: %s\n", why);
+			g_free(why);
+		}
+	}
+	g_free(text);
+	return -1;
+}
+
 /* The steps of the task; fills outs. 0, or -1 with msg. */
 static int run_steps(struct task *k, const char *input, GPtrArray *outs, char *msg, size_t msize)
 {
@@ -1023,9 +1603,11 @@ static int run_steps(struct task *k, const char *input, GPtrArray *outs, char *m
 		spec = find_spec(k, msg, msize);
 		if (!spec)
 			goto out;
+		if (k->br && br_srpm_deps(k, spec, msg, msize) < 0)
+			goto out;
 		used = (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-		argv = q_worker_srpm_argv(k->root, spec, k->t.dist);
-		if (run_step(k, "rpmbuild", argv, k->t.timeout - used, msg, msize) < 0)
+		argv = with_defines(q_worker_srpm_argv(k->root, spec, k->t.dist), k);
+		if (rpmbuild_step(k, argv, k->t.timeout - used, msg, msize) < 0)
 			goto out;
 		dfd = open_dir_nofollow(k->root, srpms);
 		if (dfd < 0 || find_outputs(dfd, ".src.rpm", 0, outs, &err) < 0 || !outs->len) {
@@ -1034,8 +1616,13 @@ static int run_steps(struct task *k, const char *input, GPtrArray *outs, char *m
 			goto out;
 		}
 	} else {
-		argv = q_worker_rpm_argv(k->root, input, k->t.arch, k->t.dist);
-		if (run_step(k, "rpmbuild", argv, k->t.timeout, msg, msize) < 0)
+		int64_t used;
+
+		if (k->br && br_rpm_deps(k, input, msg, msize) < 0)
+			goto out;
+		used = (g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+		argv = with_defines(q_worker_rpm_argv(k->root, input, k->t.arch, k->t.dist), k);
+		if (rpmbuild_step(k, argv, k->t.timeout - used, msg, msize) < 0)
 			goto out;
 		dfd = open_dir_nofollow(k->root, rpms);
 		if (dfd < 0 || find_outputs(dfd, ".rpm", 1, outs, &err) < 0 || !outs->len) {
@@ -1047,6 +1634,8 @@ static int run_steps(struct task *k, const char *input, GPtrArray *outs, char *m
 	g_ptr_array_sort(outs, cmp_output);
 	ret = 0;
 out:
+	if (k->br && k->br->root.root[0])
+		br_record(k);
 	g_strfreev(argv);
 	g_free(spec);
 	g_free(src);
@@ -1067,6 +1656,8 @@ static void post_result(struct task *k, struct q_client *c, int ok, const char *
 			 ok ? "closed" : "failed", "message", red->str, "backend",
 			 k->w->cfg->backend ? k->w->cfg->backend : "host", "buildroot",
 			 json_deep_copy(k->buildroot ? k->buildroot : k->w->buildroot));
+	if (k->buildroot_repos)
+		json_object_set(body, "buildroot_repos", k->buildroot_repos);
 	text = json_dumps(body, JSON_COMPACT);
 	g_string_free(red, TRUE);
 
@@ -1095,52 +1686,6 @@ static void post_result(struct task *k, struct q_client *c, int ok, const char *
 	free(text);
 	json_decref(body);
 	g_free(path);
-}
-
-/*
- * installroot: prepare (or reuse) the buildroot under WORKDIR/roots and
- * read its package list. 0, or -1 with msg (the task fails).
- */
-static int buildroot_prepare(struct task *k, char *msg, size_t msize)
-{
-	const struct q_worker_config *cfg = k->w->cfg;
-	struct q_buildroot_spec spec = {
-	    .repos = (const char *const *)cfg->buildroot_repos,
-	    .packages = (const char *const *)cfg->buildroot_packages,
-	    .releasever = cfg->releasever ? cfg->releasever : "9",
-	};
-	struct q_error err = {0};
-	char *cache = g_strdup_printf("%s/roots", cfg->workdir);
-	char root[PATH_MAX];
-	char *list_path = NULL;
-	char *text = NULL;
-	size_t len;
-	int64_t start = g_get_monotonic_time();
-	int ret = -1;
-
-	log_line(k, "== quarry worker: preparing the buildroot (dnf --installroot, %s)\n", cache);
-	if (q_buildroot_prepare(&spec, cache, root, sizeof(root), &err) < 0) {
-		snprintf(msg, msize, "cannot prepare the buildroot: %.900s", err.msg);
-		goto out;
-	}
-	list_path = g_strdup_printf("%s.packages", root);
-	if (q_fs_read_file(list_path, (size_t)16 << 20, &text, &len, &err) < 0) {
-		snprintf(msg, msize, "cannot read the buildroot's package list: %.900s", err.msg);
-		goto out;
-	}
-	k->buildroot = q_worker_pkglist_parse(text);
-	k->sysroot = g_strdup(root);
-	log_line(k, "== quarry worker: buildroot %s, %zu packages, ready in %.1f s\n", root,
-		 json_array_size(k->buildroot),
-		 (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC);
-	ret = 0;
-out:
-	if (ret < 0)
-		log_line(k, "== quarry worker: %s\n", msg);
-	free(text);
-	g_free(list_path);
-	g_free(cache);
-	return ret;
 }
 
 static int task_prepare(struct task *k, struct q_error *err)
@@ -1207,7 +1752,7 @@ static void *task_main(void *arg)
 		goto out;
 	}
 	if (w->cfg->backend && !strcmp(w->cfg->backend, "installroot"))
-		ok = buildroot_prepare(k, msg, sizeof(msg)) == 0 &&
+		ok = br_setup(k, msg, sizeof(msg)) == 0 &&
 		     run_steps(k, input, outs, msg, sizeof(msg)) == 0;
 	else
 		ok = run_steps(k, input, outs, msg, sizeof(msg)) == 0;
@@ -1253,6 +1798,9 @@ static void task_free(struct task *k)
 	g_free(k->root);
 	g_free(k->sysroot);
 	json_decref(k->buildroot);
+	json_decref(k->buildroot_repos);
+	brctx_free(k->br);
+	q_worker_task_release(&k->t);
 	g_free(k);
 }
 
@@ -1305,8 +1853,9 @@ static int claim(struct worker *w, struct q_client *c, struct q_worker_task *tas
 		if (!get_flag(&k->finished))
 			json_array_append_new(running, json_integer((json_int_t)k->t.id));
 	pthread_mutex_unlock(&w->lock);
-	body = json_pack("{ss so si so}", "name", w->cfg->name, "arches", arches, "slots",
-			 w->cfg->slots, "running", running);
+	body = json_pack("{ss so si so ss}", "name", w->cfg->name, "arches", arches, "slots",
+			 w->cfg->slots, "running", running, "backend",
+			 w->cfg->backend ? w->cfg->backend : "host");
 	text = json_dumps(body, JSON_COMPACT);
 	if (!text) {
 		*status = 0;

@@ -81,8 +81,29 @@ struct q_worker_task {
 	char arch[16];   /* the arch to build ("noarch" builds without --target) */
 	char dist[64];   /* %dist, e.g. ".el9.mc" (may be empty) */
 	char nevr[256];
-	char input[256]; /* the input's path under /api/v1/ */
+	char input[256];   /* the input's path under /api/v1/ */
+	json_t *buildroot; /* the project's build tag for this task (a reference, see
+			    * q_worker_task_release), or NULL: the worker's own configuration */
 };
+
+/* Drop what q_worker_task_parse took (the buildroot reference). */
+void q_worker_task_release(struct q_worker_task *t);
+
+/*
+ * The host backend's explanation of rpmbuild's "Failed build
+ * dependencies:" in log (g_free), naming every BuildRequires it lists, or
+ * NULL when log has none.
+ */
+char *q_worker_missing_deps_message(const char *log);
+
+/*
+ * The dependencies in the output of `rpmspec -q --buildrequires` or
+ * `rpm -qp --requires` (one a line): rpm's own warnings and error lines,
+ * rpmlib() and blank lines left out, distinct, in order. NULL-terminated
+ * (g_strfreev). *dynamic (may be NULL) is set when rpmlib(DynamicBuildRequires)
+ * is among them (the spec has %generate_buildrequires).
+ */
+char **q_worker_deps_parse(const char *text, int *dynamic);
 
 /* Parse {"task":{…}} from a claim answer. 0, or -1 with err. */
 int q_worker_task_parse(const json_t *answer, struct q_worker_task *t, struct q_error *err);

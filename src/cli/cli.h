@@ -44,5 +44,6 @@ int cmd_release_package(int argc, char **argv);
 
 /* The build worker (src/build/worker.c). */
 int cmd_worker(int argc, char **argv);
+int cmd_buildroot(int argc, char **argv);
 
 #endif

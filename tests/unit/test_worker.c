@@ -321,6 +321,86 @@ static void *stop_later(void *arg)
 }
 
 /* No hub at the address: the worker retries, and stops when told. */
+/* The host backend names every BuildRequires rpmbuild found missing, and why. */
+static void test_missing_deps(void **state)
+{
+	const char *log = "Executing(%prep): ...\n"
+			  "error: Failed build dependencies:\n"
+			  "\tgcc is needed by hello-sig-1.0-1.el9.msg.x86_64\n"
+			  "\tfoo >= 2 is needed by hello-sig-1.0-1.el9.msg.x86_64\n"
+			  "\tmake is needed by hello-sig-1.0-1.el9.msg.x86_64\n"
+			  "== quarry worker: rpmbuild failed with exit code 1; see the log\n";
+	char *m;
+
+	(void)state;
+	m = q_worker_missing_deps_message(log);
+	assert_non_null(m);
+	assert_non_null(strstr(m, ": gcc, foo >= 2, make ("));
+	assert_non_null(strstr(m, "host's rpm database"));
+	assert_non_null(strstr(m, "build tag"));
+	assert_non_null(strstr(m, "installroot worker"));
+	assert_null(strstr(m, "quarry worker"));
+	g_free(m);
+	assert_null(
+	    q_worker_missing_deps_message("error: Bad exit status from /var/tmp/x (%build)\n"));
+	assert_null(q_worker_missing_deps_message(NULL));
+	assert_null(q_worker_missing_deps_message("error: Failed build dependencies:\n"));
+}
+
+/* rpmspec/rpm output into BuildRequires: noise and rpmlib() out, dynamic seen. */
+static void test_deps_parse(void **state)
+{
+	int dyn = 0;
+	char **d = q_worker_deps_parse("warning: bogus date in %changelog\n"
+				       "gcc\n make \n\nrpmlib(CompressedFileNames) <= 3.0.4-1\n"
+				       "foo >= 2\ngcc\nrpmlib(DynamicBuildRequires) <= 4.15.0-1\n",
+				       &dyn);
+
+	(void)state;
+	assert_int_equal(g_strv_length(d), 3);
+	assert_string_equal(d[0], "gcc");
+	assert_string_equal(d[1], "make");
+	assert_string_equal(d[2], "foo >= 2");
+	assert_int_equal(dyn, 1);
+	g_strfreev(d);
+	d = q_worker_deps_parse("gcc\n", &dyn);
+	assert_int_equal(dyn, 0);
+	assert_int_equal(g_strv_length(d), 1);
+	g_strfreev(d);
+}
+
+/* A claim answer's build tag is kept; a non-object is refused. */
+static void test_task_buildroot(void **state)
+{
+	struct q_worker_task t;
+	struct q_error err = {0};
+	json_t *j =
+	    json_loads("{\"task\":{\"id\":5,\"kind\":\"rpm\",\"arch\":\"x86_64\",\"attempt\":0,"
+		       "\"buildroot\":{\"releasever\":\"9\",\"repos\":[{\"name\":\"b\","
+		       "\"url\":\"file:///x/$basearch/\"}],\"packages\":[\"bash\"]}}}",
+		       0, NULL);
+
+	(void)state;
+	assert_int_equal(q_worker_task_parse(j, &t, &err), 0);
+	assert_non_null(t.buildroot);
+	assert_string_equal(json_string_value(json_object_get(t.buildroot, "releasever")), "9");
+	q_worker_task_release(&t);
+	assert_null(t.buildroot);
+	json_decref(j);
+	j = json_loads("{\"task\":{\"id\":5,\"kind\":\"rpm\",\"arch\":\"x86_64\",\"attempt\":0,"
+		       "\"buildroot\":null}}",
+		       0, NULL);
+	assert_int_equal(q_worker_task_parse(j, &t, &err), 0);
+	assert_null(t.buildroot);
+	json_decref(j);
+	j = json_loads("{\"task\":{\"id\":5,\"kind\":\"rpm\",\"arch\":\"x86_64\",\"attempt\":0,"
+		       "\"buildroot\":\"x\"}}",
+		       0, NULL);
+	assert_int_equal(q_worker_task_parse(j, &t, &err), -1);
+	assert_non_null(strstr(err.msg, "buildroot"));
+	json_decref(j);
+}
+
 static void test_run_no_hub(void **state)
 {
 	struct q_worker_config cfg = {0};
@@ -364,7 +444,8 @@ int main(void)
 	    cmocka_unit_test(test_task_parse), cmocka_unit_test(test_task_parse_bad),
 	    cmocka_unit_test(test_argv),       cmocka_unit_test(test_pkglist),
 	    cmocka_unit_test(test_buildroot),  cmocka_unit_test(test_messages),
-	    cmocka_unit_test(test_run_no_hub),
+	    cmocka_unit_test(test_run_no_hub), cmocka_unit_test(test_missing_deps),
+	    cmocka_unit_test(test_deps_parse), cmocka_unit_test(test_task_buildroot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
