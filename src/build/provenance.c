@@ -173,7 +173,9 @@ json_t *q_prov_buildroot_repos(json_t *v)
 
 		if (!url || !*url)
 			continue;
-		o = json_pack("{s:s,s:s}", "name", name ? name : "", "url", url);
+		o = json_pack("{s:s}", "url", url);
+		if (name && *name)
+			json_object_set_new(o, "name", json_string(name));
 		if (sha && q_is_hex(sha, 64))
 			json_object_set_new(o, "repomd_sha256", json_string(sha));
 		json_array_append_new(out, o);
@@ -307,9 +309,10 @@ static void add_task_deps(json_t *deps, GHashTable *seen, json_t *task)
 		/* the digest is repomd.xml's, so the URI names repomd.xml */
 		append_normal_url(uri, url);
 		g_string_append(uri, "/repodata/repomd.xml");
-		d = json_pack("{s:O,s:s,s:{s:s,s:s,s:[]}}", "name", json_object_get(e, "name"),
-			      "uri", uri->str, "annotations", "kind", "buildroot-repo", "baseurl",
-			      url, "tasks");
+		d = json_pack("{s:s,s:{s:s,s:s,s:[]}}", "uri", uri->str, "annotations", "kind",
+			      "buildroot-repo", "baseurl", url, "tasks");
+		if (json_object_get(e, "name"))
+			json_object_set(d, "name", json_object_get(e, "name"));
 		if (dg)
 			json_object_set_new(d, "digest", dg);
 		key = g_strdup_printf("repo\n%s\n%s", uri->str, sha ? sha : "");

@@ -55,7 +55,7 @@ char *q_prov_purl_rpm(const char *nevra);
 json_t *q_prov_buildroot(json_t *v);
 
 /*
- * A task's buildroot repos as an array of {"name","url"[, "repomd_sha256"]}
+ * A task's buildroot repos as an array of {"url"[, "name"][, "repomd_sha256"]}
  * (new reference), from NULL, JSON text or a JSON array; entries without a
  * "url" string are dropped.
  */

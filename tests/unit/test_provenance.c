@@ -131,7 +131,8 @@ static void test_buildroot_shapes(void **state)
 	(void)state;
 	/* old text: one NEVRA a line, blank lines and CRs ignored */
 	r = root_of("bash-5.1-1.el9.x86_64\n\ngcc-12-1.el9.x86_64\r\n", 1);
-	equal_json(r, "[{\"nevra\":\"bash-5.1-1.el9.x86_64\"},{\"nevra\":\"gcc-12-1.el9.x86_64\"}]");
+	equal_json(r,
+		   "[{\"nevra\":\"bash-5.1-1.el9.x86_64\"},{\"nevra\":\"gcc-12-1.el9.x86_64\"}]");
 	json_decref(r);
 	/* JSON text of strings (the old shape sent as JSON) */
 	r = root_of("[\"bash-5.1-1.el9.x86_64\"]", 1);
@@ -147,8 +148,9 @@ static void test_buildroot_shapes(void **state)
 	json_decref(r);
 	/* an array as it is, mixed */
 	r = root_of("[\"a-1-1.noarch\",{\"nevra\":\"b-1-1.noarch\",\"sha256\":\"" SHA_B "\"}]", 0);
-	equal_json(r, "[{\"nevra\":\"a-1-1.noarch\"},{\"nevra\":\"b-1-1.noarch\",\"sha256\":\"" SHA_B
-		      "\"}]");
+	equal_json(r,
+		   "[{\"nevra\":\"a-1-1.noarch\"},{\"nevra\":\"b-1-1.noarch\",\"sha256\":\"" SHA_B
+		   "\"}]");
 	json_decref(r);
 	/* nothing */
 	r = q_prov_buildroot(NULL);
@@ -163,12 +165,14 @@ static void test_buildroot_shapes(void **state)
 
 	/* repos: JSON text or array; no url, no entry; bad repomd hash dropped */
 	{
-		json_t *v = json_string("[{\"name\":\"baseos\",\"url\":\"file:///r/\",\"repomd_sha256\":\"" SHA_A
-					"\"},{\"name\":\"x\"},{\"url\":\"http://m/\",\"repomd_sha256\":\"zz\"}]");
+		json_t *v = json_string(
+		    "[{\"name\":\"baseos\",\"url\":\"file:///r/\",\"repomd_sha256\":\"" SHA_A
+		    "\"},{\"name\":\"x\"},{\"url\":\"http://m/\",\"repomd_sha256\":\"zz\"}]");
 
 		r = q_prov_buildroot_repos(v);
-		equal_json(r, "[{\"name\":\"baseos\",\"url\":\"file:///r/\",\"repomd_sha256\":\"" SHA_A
-			      "\"},{\"name\":\"\",\"url\":\"http://m/\"}]");
+		equal_json(r,
+			   "[{\"name\":\"baseos\",\"url\":\"file:///r/\",\"repomd_sha256\":\"" SHA_A
+			   "\"},{\"url\":\"http://m/\"}]");
 		json_decref(r);
 		json_decref(v);
 		r = q_prov_buildroot_repos(NULL);
@@ -196,13 +200,14 @@ static json_t *build_row(const char *worker2)
 	    "refs/heads/r9-sig-mc-1", "commit", COMMIT, "spec_sha256", SHA_A, "name", "mc-hello",
 	    "arches", "x86_64,aarch64", "bundle_sha256", SHA_B, "dist_tag", ".el9.mc", "created",
 	    (json_int_t)1700000000, "finished", (json_int_t)1700000100, "lookaside", "file",
-	    "src.tar.gz", "type", "sha1", "hash", "da39a3ee5e6b4b0d3255bfef95601890afd80709", "tasks",
-	    "id", (json_int_t)12, "kind", "srpm", "arch", "src", "state", "closed", "worker", "w1",
-	    "attempt", (json_int_t)1, "started", (json_int_t)1700000001, "finished",
+	    "src.tar.gz", "type", "sha1", "hash", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+	    "tasks", "id", (json_int_t)12, "kind", "srpm", "arch", "src", "state", "closed",
+	    "worker", "w1", "attempt", (json_int_t)1, "started", (json_int_t)1700000001, "finished",
 	    (json_int_t)1700000002, "id", (json_int_t)13, "kind", "rpm", "arch", "x86_64", "state",
-	    "closed", "worker", worker2, "attempt", (json_int_t)2, "started", (json_int_t)1700000003,
-	    "finished", (json_int_t)1700000099, "artifacts", "name", "mc-hello-1-1.el9.mc.src.rpm",
-	    "sha256", SHA_A, "name", "mc-hello-1-1.el9.mc.x86_64.rpm", "sha256", SHA_B);
+	    "closed", "worker", worker2, "attempt", (json_int_t)2, "started",
+	    (json_int_t)1700000003, "finished", (json_int_t)1700000099, "artifacts", "name",
+	    "mc-hello-1-1.el9.mc.src.rpm", "sha256", SHA_A, "name",
+	    "mc-hello-1-1.el9.mc.x86_64.rpm", "sha256", SHA_B);
 
 	assert_non_null(b);
 	return b;
@@ -211,17 +216,17 @@ static json_t *build_row(const char *worker2)
 /* The full task rows: 12 with the old text, 13 with {nevra, sha256} and repos. */
 static json_t *task_rows(void)
 {
-	json_t *t = json_pack(
-	    "[{s:I,s:s,s:s,s:s},{s:I,s:s,s:s}]", "id", (json_int_t)13, "backend", "installroot",
-	    "buildroot",
-	    "[{\"nevra\":\"bash-5.1-1.el9.x86_64\",\"sha256\":\"" SHA_A "\"},"
-	    "{\"nevra\":\"gcc-c++-12-1.el9.x86_64\",\"sha256\":\"" SHA_B "\"},"
-	    "{\"nevra\":\"make-1:4.3-7.el9.x86_64\",\"sha256\":\"" SHA_B "\"}]",
-	    "buildroot_repos",
-	    "[{\"name\":\"baseos\",\"url\":\"HTTP://Mirror.Example/9/BaseOS/x86_64/os/\","
-	    "\"repomd_sha256\":\"" SHA_A "\"}]",
-	    "id", (json_int_t)12, "backend", "host", "buildroot",
-	    "bash-5.1-1.el9.x86_64\nmake-1:4.3-7.el9.x86_64\n");
+	json_t *t =
+	    json_pack("[{s:I,s:s,s:s,s:s},{s:I,s:s,s:s}]", "id", (json_int_t)13, "backend",
+		      "installroot", "buildroot",
+		      "[{\"nevra\":\"bash-5.1-1.el9.x86_64\",\"sha256\":\"" SHA_A "\"},"
+		      "{\"nevra\":\"gcc-c++-12-1.el9.x86_64\",\"sha256\":\"" SHA_B "\"},"
+		      "{\"nevra\":\"make-1:4.3-7.el9.x86_64\",\"sha256\":\"" SHA_B "\"}]",
+		      "buildroot_repos",
+		      "[{\"name\":\"baseos\",\"url\":\"HTTP://Mirror.Example/9/BaseOS/x86_64/os/\","
+		      "\"repomd_sha256\":\"" SHA_A "\"}]",
+		      "id", (json_int_t)12, "backend", "host", "buildroot",
+		      "bash-5.1-1.el9.x86_64\nmake-1:4.3-7.el9.x86_64\n");
 
 	assert_non_null(t);
 	return t;
@@ -229,9 +234,9 @@ static json_t *task_rows(void)
 
 static json_t *dep_named(json_t *stmt, const char *name, size_t nth)
 {
-	json_t *deps = json_object_get(json_object_get(json_object_get(stmt, "predicate"),
-						       "buildDefinition"),
-				       "resolvedDependencies"),
+	json_t *deps = json_object_get(
+		   json_object_get(json_object_get(stmt, "predicate"), "buildDefinition"),
+		   "resolvedDependencies"),
 	       *d;
 	size_t i;
 
@@ -248,7 +253,8 @@ static const char *str_at(json_t *v, const char *path)
 	const char *s;
 
 	for (gchar **p = parts; *p; p++)
-		v = json_is_array(v) ? json_array_get(v, (size_t)g_ascii_strtoull(*p, NULL, 10)) : json_object_get(v, *p);
+		v = json_is_array(v) ? json_array_get(v, (size_t)g_ascii_strtoull(*p, NULL, 10))
+				     : json_object_get(v, *p);
 	g_strfreev(parts);
 	s = json_string_value(v);
 	return s ? s : "(none)";
@@ -284,14 +290,15 @@ static void test_statement(void **state)
 			    "https://hub.example:8443/api/v1/builds/7/tasks/13/log");
 	assert_string_equal(str_at(stmt, "predicate.runDetails.byproducts.1.annotations.backend"),
 			    "installroot");
-	assert_string_equal(str_at(stmt, "predicate.runDetails.byproducts.1.annotations.finishedOn"),
-			    "2023-11-14T22:14:59Z");
+	assert_string_equal(
+	    str_at(stmt, "predicate.runDetails.byproducts.1.annotations.finishedOn"),
+	    "2023-11-14T22:14:59Z");
 	/* external parameters */
-	equal_json(json_object_get(json_object_get(json_object_get(stmt, "predicate"),
-						   "buildDefinition"),
-				   "externalParameters"),
-		   "{\"sig\":\"mc\",\"project\":\"el9\",\"arches\":[\"x86_64\",\"aarch64\"],"
-		   "\"repository\":\"/srv/git/mc hello\",\"ref\":\"refs/heads/r9-sig-mc-1\"}");
+	equal_json(
+	    json_object_get(json_object_get(json_object_get(stmt, "predicate"), "buildDefinition"),
+			    "externalParameters"),
+	    "{\"sig\":\"mc\",\"project\":\"el9\",\"arches\":[\"x86_64\",\"aarch64\"],"
+	    "\"repository\":\"/srv/git/mc hello\",\"ref\":\"refs/heads/r9-sig-mc-1\"}");
 	/* the source, the spec, the lookaside file, the bundle */
 	d = dep_named(stmt, "source", 0);
 	equal_json(d, "{\"name\":\"source\",\"uri\":\"git+file:///srv/git/mc%20hello@refs/heads/"
@@ -303,26 +310,30 @@ static void test_statement(void **state)
 	assert_string_equal(str_at(dep_named(stmt, "SOURCES/src.tar.gz", 0), "uri"),
 			    "https://hub.example:8443/lookaside/"
 			    "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	assert_string_equal(str_at(dep_named(stmt, "source-bundle.tar", 0), "digest.sha256"), SHA_B);
+	assert_string_equal(str_at(dep_named(stmt, "source-bundle.tar", 0), "digest.sha256"),
+			    SHA_B);
 	/* packages: the old shape's bash (no digest) apart from the hashed one */
-	equal_json(dep_named(stmt, "bash-5.1-1.el9.x86_64", 0),
-		   "{\"name\":\"bash-5.1-1.el9.x86_64\",\"uri\":\"pkg:rpm/bash@5.1-1.el9?arch=x86_64\","
-		   "\"annotations\":{\"kind\":\"buildroot-package\",\"tasks\":[12]}}");
-	equal_json(dep_named(stmt, "bash-5.1-1.el9.x86_64", 1),
-		   "{\"name\":\"bash-5.1-1.el9.x86_64\",\"uri\":\"pkg:rpm/bash@5.1-1.el9?arch=x86_64\","
-		   "\"digest\":{\"sha256\":\"" SHA_A "\"},"
-		   "\"annotations\":{\"kind\":\"buildroot-package\",\"tasks\":[13]}}");
+	equal_json(
+	    dep_named(stmt, "bash-5.1-1.el9.x86_64", 0),
+	    "{\"name\":\"bash-5.1-1.el9.x86_64\",\"uri\":\"pkg:rpm/bash@5.1-1.el9?arch=x86_64\","
+	    "\"annotations\":{\"kind\":\"buildroot-package\",\"tasks\":[12]}}");
+	equal_json(
+	    dep_named(stmt, "bash-5.1-1.el9.x86_64", 1),
+	    "{\"name\":\"bash-5.1-1.el9.x86_64\",\"uri\":\"pkg:rpm/bash@5.1-1.el9?arch=x86_64\","
+	    "\"digest\":{\"sha256\":\"" SHA_A "\"},"
+	    "\"annotations\":{\"kind\":\"buildroot-package\",\"tasks\":[13]}}");
 	assert_null(dep_named(stmt, "bash-5.1-1.el9.x86_64", 2));
 	assert_string_equal(str_at(dep_named(stmt, "gcc-c++-12-1.el9.x86_64", 0), "uri"),
 			    "pkg:rpm/gcc-c%2B%2B@12-1.el9?arch=x86_64");
 	assert_string_equal(str_at(dep_named(stmt, "make-1:4.3-7.el9.x86_64", 1), "uri"),
 			    "pkg:rpm/make@4.3-7.el9?arch=x86_64&epoch=1");
 	/* the repo: repomd.xml under the normalised URL, its sha256 */
-	equal_json(dep_named(stmt, "baseos", 0),
-		   "{\"name\":\"baseos\",\"uri\":\"http://mirror.example/9/BaseOS/x86_64/os/repodata/"
-		   "repomd.xml\",\"digest\":{\"sha256\":\"" SHA_A
-		   "\"},\"annotations\":{\"kind\":\"buildroot-repo\",\"baseurl\":\"HTTP://"
-		   "Mirror.Example/9/BaseOS/x86_64/os/\",\"tasks\":[13]}}");
+	equal_json(
+	    dep_named(stmt, "baseos", 0),
+	    "{\"name\":\"baseos\",\"uri\":\"http://mirror.example/9/BaseOS/x86_64/os/repodata/"
+	    "repomd.xml\",\"digest\":{\"sha256\":\"" SHA_A
+	    "\"},\"annotations\":{\"kind\":\"buildroot-repo\",\"baseurl\":\"HTTP://"
+	    "Mirror.Example/9/BaseOS/x86_64/os/\",\"tasks\":[13]}}");
 	json_decref(stmt);
 	json_decref(b);
 
@@ -334,8 +345,8 @@ static void test_statement(void **state)
 			  (json_int_t)13, "buildroot",
 			  "[{\"nevra\":\"m-1-1.noarch\",\"sha256\":\"" SHA_A "\"}]");
 	assert_int_equal(q_prov_statement(b, tasks, "http://hub", &stmt, &err), 0);
-	equal_json(json_object_get(json_object_get(dep_named(stmt, "m-1-1.noarch", 0), "annotations"),
-				   "tasks"),
+	equal_json(json_object_get(
+		       json_object_get(dep_named(stmt, "m-1-1.noarch", 0), "annotations"), "tasks"),
 		   "[12,13]");
 	assert_null(dep_named(stmt, "m-1-1.noarch", 1));
 	/* two workers: the hub and its workers */
@@ -357,11 +368,10 @@ static void test_statement(void **state)
 	assert_int_equal(q_prov_statement(b, tasks, "http://hub", &stmt, &err), 0);
 	assert_string_equal(str_at(stmt, "predicate.buildDefinition.externalParameters.srpm"),
 			    "mc-hello-1-1.src.rpm");
-	assert_null(json_object_get(json_object_get(json_object_get(json_object_get(stmt,
-										     "predicate"),
-								     "buildDefinition"),
-						    "externalParameters"),
-				    "repository"));
+	assert_null(json_object_get(
+	    json_object_get(json_object_get(json_object_get(stmt, "predicate"), "buildDefinition"),
+			    "externalParameters"),
+	    "repository"));
 	assert_string_equal(str_at(dep_named(stmt, "mc-hello-1-1.src.rpm", 0), "digest.sha256"),
 			    SHA_A);
 	assert_null(dep_named(stmt, "source", 0));
