@@ -268,12 +268,20 @@ static void add_dep(json_t *deps, GHashTable *seen, const char *key, json_t *mad
 		json_array_append_new(tasks, json_integer(task));
 }
 
-/* The buildroot packages and repos of one task, into deps. */
-static void add_task_deps(json_t *deps, GHashTable *seen, json_t *task)
+/* Field key of the full task row, or else of the build's task summary. */
+static json_t *task_field(json_t *full, json_t *summary, const char *key)
 {
-	json_int_t id = json_integer_value(json_object_get(task, "id"));
-	json_t *root = q_prov_buildroot(json_object_get(task, "buildroot"));
-	json_t *repos = q_prov_buildroot_repos(json_object_get(task, "buildroot_repos"));
+	json_t *v = json_object_get(full, key);
+
+	return v ? v : json_object_get(summary, key);
+}
+
+/* The buildroot packages and repos of one task, into deps. */
+static void add_task_deps(json_t *deps, GHashTable *seen, json_t *task, json_t *summary)
+{
+	json_int_t id = json_integer_value(json_object_get(summary, "id"));
+	json_t *root = q_prov_buildroot(task_field(task, summary, "buildroot"));
+	json_t *repos = q_prov_buildroot_repos(task_field(task, summary, "buildroot_repos"));
 	json_t *e;
 	size_t i;
 
@@ -476,7 +484,7 @@ int q_prov_statement(json_t *b, json_t *tasks, const char *public_url, json_t **
 				full = f;
 		if (!full)
 			full = t;
-		add_task_deps(deps, seen, full);
+		add_task_deps(deps, seen, full, t);
 		if (w && *w) {
 			if (worker && strcmp(worker, w))
 				one_worker = 0;

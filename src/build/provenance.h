@@ -65,7 +65,8 @@ json_t *q_prov_buildroot_repos(json_t *v);
  * The statement of a build. build: q_store_build_get's object with its
  * "tasks" and "artifacts"; tasks: an array of the full task rows
  * (q_store_task_get, with "buildroot" and, when the store has it,
- * "buildroot_repos"), in any order; public_url: the hub's hub.public_url,
+ * "buildroot_repos"), in any order (a field a full row lacks is read from
+ * the build's task, where GET /builds/ID shows it); public_url: the hub's hub.public_url,
  * which names the builder, the lookaside files and the logs. Sets *out
  * (new reference) and returns 0, or -1 with err: Q_ECONFLICT when the
  * build has no output yet (a statement needs at least one subject),

@@ -141,6 +141,14 @@ sqlite3 -cmd ".timeout 5000" "$DATA/quarry.db" \
 gpg-pubkey-fd431d51-4ae0493b
 ' WHERE id = $srpm_task;
 	 UPDATE tasks SET buildroot = '[{\"nevra\":\"bash-5.1.8-6.el9.x86_64\",\"sha256\":\"$GCC\"},{\"nevra\":\"gcc-12.2.0-14.el9.x86_64\",\"sha256\":\"$GCC\"},{\"nevra\":\"libstdc++-devel-1:12.2.0-14.el9.x86_64\",\"sha256\":\"$CXX\"}]' WHERE id = $rpm_task;"
+# The repos: in their own column once the store has it (build tags' migration).
+REPOMD=3333333333333333333333333333333333333333333333333333333333333333
+has_repos=0
+if sqlite3 -cmd ".timeout 5000" "$DATA/quarry.db" "PRAGMA table_info(tasks)" | cut -d'|' -f2 | grep -qx buildroot_repos; then
+	has_repos=1
+	sqlite3 -cmd ".timeout 5000" "$DATA/quarry.db" \
+		"UPDATE tasks SET buildroot_repos = '[{\"name\":\"baseos\",\"url\":\"file:///srv/el/9/BaseOS/x86_64/\",\"repomd_sha256\":\"$REPOMD\"}]' WHERE id = $rpm_task;"
+fi
 req GET "$QUARRY_HUB/api/v1/builds/$id/provenance" >/dev/null
 cp "$T/body" prov2.json
 validate prov2.json "the provenance with buildroots"
@@ -155,6 +163,13 @@ jis '[(r["uri"], r.get("digest"), r["annotations"]["tasks"]) for r in d] == [("p
 	{ fail "an old-shape NEVRA: its purl without digest, beside the hashed one of the other task"; diag "$(pkg bash-5.1.8-6.el9.x86_64)"; }
 [ "$(jget 'd[0]["uri"]' <(pkg gpg-pubkey-fd431d51-4ae0493b))" = "pkg:rpm/gpg-pubkey@fd431d51-4ae0493b" ] &&
 	ok "  … and one without an arch (gpg-pubkey)" || fail "  … and one without an arch (gpg-pubkey)"
+
+if [ "$has_repos" = 1 ]; then
+	jis '[(r["uri"], r["digest"]) for r in d["predicate"]["buildDefinition"]["resolvedDependencies"] if r.get("name") == "baseos"] == [("file:///srv/el/9/BaseOS/x86_64/repodata/repomd.xml", {"sha256": "'$REPOMD'"})]' $P &&
+		ok "a buildroot repo: its repomd.xml and that file's sha256" || { fail "a buildroot repo: its repomd.xml and that file's sha256"; diag "$(pkg baseos)"; }
+else
+	echo "# tasks have no buildroot_repos column yet: the repos are checked by the unit test test_provenance"
+fi
 
 # ---- no output, no statement ----
 # A source the SRPM step cannot pack (Source2 is not in the tree): the build

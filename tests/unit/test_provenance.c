@@ -353,9 +353,15 @@ static void test_statement(void **state)
 	assert_string_equal(str_at(stmt, "predicate.runDetails.builder.id"), "http://hub/workers");
 	json_decref(stmt);
 
-	/* still building: no finishedOn */
+	/* still building: no finishedOn; repos that only the build's task shows */
 	json_object_set_new(b, "finished", json_null());
+	json_object_set_new(json_array_get(json_object_get(b, "tasks"), 1), "buildroot_repos",
+			    json_string("[{\"name\":\"appstream\",\"url\":\"file:///r/as/\","
+					"\"repomd_sha256\":\"" SHA_B "\"}]"));
 	assert_int_equal(q_prov_statement(b, tasks, "http://hub", &stmt, &err), 0);
+	assert_string_equal(str_at(dep_named(stmt, "appstream", 0), "uri"),
+			    "file:///r/as/repodata/repomd.xml");
+	assert_string_equal(str_at(dep_named(stmt, "appstream", 0), "digest.sha256"), SHA_B);
 	assert_string_equal(str_at(stmt, "predicate.runDetails.metadata.finishedOn"), "(none)");
 	assert_string_equal(str_at(stmt, "predicate.runDetails.metadata.startedOn"),
 			    "2023-11-14T22:13:20Z");
