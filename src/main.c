@@ -46,6 +46,8 @@ static const struct command commands[] = {
     {"lookaside", cmd_lookaside, "upload source files to a SIG's lookaside cache"},
     {"build", cmd_build, "build from git or an SRPM; list, show, cancel, log builds"},
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
+    {"wait-repo", cmd_wait_repo,
+     "wait until a repository holds a build (SIG/PROJECT/REPO --build ID)"},
     {"workers", cmd_workers, "list the build workers"},
     {"mirror", cmd_mirror, "the mirror registry: apply, import, approve, disable, propagation..."},
     {"update", cmd_update, "group builds into updates; list, show, approve them"},

@@ -112,6 +112,21 @@ void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);
 void q_api_update_approve(struct q_request *r, const char **caps);
 void q_api_policy_get(struct q_request *r, const char **caps);
+
+/* Build tags and waiting for a repo (buildtags.c). */
+void q_api_buildroot_get(struct q_request *r, const char **caps);
+void q_api_buildroot_put(struct q_request *r, const char **caps);
+void q_api_repo_has_build_get(struct q_request *r, const char **caps);
+/*
+ * Whether repo (as q_store_repo_get gives it) has published build_id's RPMs
+ * for every arch of the build it publishes (arch: only that one): *out is
+ * {"build","build_state","repo","ready","final" (waiting is pointless: the
+ * build failed, or has no RPM for an arch),"message" (what is missing),
+ * "arches":[{"arch","packages","missing":[file names],"published","repomd_sha256"}]}.
+ * The one check behind has-build, for waiting callers to reuse.
+ */
+int q_api_repo_has_build(struct q_store *st, json_t *repo, int64_t build_id, const char *arch,
+			 json_t **out, struct q_error *err);
 void q_api_policy_put(struct q_request *r, const char **caps);
 void q_api_crawl_start(struct q_request *r, const char **caps);
 void q_api_crawl_get(struct q_request *r, const char **caps);

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
+#include "build/buildtag.h"
 #include "build/provenance.h"
 #include "content/lookaside.h"
 #include "hub/hub.h"
@@ -72,12 +73,38 @@ int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arche
 	return 0;
 }
 
+/* Each task's buildroot ([{nevra, sha256}]) and the repos it came from
+ * ([{name, url, repomd_sha256}]), as the worker reported them. */
+static int add_task_buildroots(struct q_request *r, json_t *b, struct q_error *err)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach (json_object_get(b, "tasks"), i, t) {
+		int64_t tid = json_integer_value(json_object_get(t, "id"));
+		json_t *full = NULL, *repos = NULL;
+
+		if (q_store_task_get(r->st, tid, &full, err) < 0 ||
+		    q_store_task_buildroot_repos(r->st, tid, &repos, err) < 0) {
+			json_decref(full);
+			return -1;
+		}
+		json_object_set_new(t, "buildroot",
+				    q_buildtag_stored_buildroot(
+					json_string_value(json_object_get(full, "buildroot"))));
+		json_object_set_new(t, "buildroot_repos", repos);
+		json_decref(full);
+	}
+	return 0;
+}
+
 static void answer_build(struct q_request *r, int status, int64_t id)
 {
 	struct q_error err = {0};
 	json_t *b = NULL;
 
-	if (q_store_build_get(r->st, id, 1, &b, &err) < 0) {
+	if (q_store_build_get(r->st, id, 1, &b, &err) < 0 || add_task_buildroots(r, b, &err) < 0) {
+		json_decref(b);
 		q_http_send_error(r, &err);
 		return;
 	}
@@ -429,12 +456,16 @@ void q_api_build_provenance(struct q_request *r, const char **caps)
 	    q_store_build_get(r->st, id, 1, &b, &err) < 0)
 		goto fail;
 	json_array_foreach (json_object_get(b, "tasks"), i, t) {
-		json_t *full = NULL;
+		json_t *full = NULL, *repos = NULL;
 
 		if (q_store_task_get(r->st, json_integer_value(json_object_get(t, "id")), &full,
 				     &err) < 0)
 			goto fail;
 		json_array_append_new(tasks, full);
+		if (q_store_task_buildroot_repos(
+			r->st, json_integer_value(json_object_get(t, "id")), &repos, &err) < 0)
+			goto fail;
+		json_object_set_new(full, "buildroot_repos", repos);
 	}
 	if (q_prov_statement(b, tasks, r->hub->cfg.public_url, &stmt, &err) < 0)
 		goto fail;

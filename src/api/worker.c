@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
+#include "build/buildtag.h"
 #include "check/check.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
@@ -83,17 +84,50 @@ static void log_path(struct q_request *r, int64_t id, char *out, size_t size)
 	snprintf(out, size, "%s/%" PRId64 ".log", r->hub->logs_dir, id);
 }
 
+/* The claim request's "backend": "host" (the default) or "installroot". */
+static int claim_backend(json_t *body, const char **backend, struct q_error *err)
+{
+	if (q_api_str(body, "backend", 0, 16, backend, err) < 0)
+		return -1;
+	if (!*backend)
+		*backend = "host";
+	if (strcmp(*backend, "host") && strcmp(*backend, "installroot"))
+		return q_error_set(err, Q_EINVAL,
+				   "field 'backend' must be 'host' or 'installroot', not '%.16s'",
+				   *backend);
+	return 0;
+}
+
+/* The claim answer's task.buildroot: the build tag of the task's arch (an
+ * SRPM task: the build's first arch), else the project's '*' tag, else null
+ * (the worker uses its own configuration). */
+static json_t *claim_buildroot(struct q_request *r, int64_t task_id, struct q_error *err)
+{
+	json_t *info = NULL, *tag, *obj;
+
+	if (q_store_task_buildtag(r->st, task_id, &info, err) < 0)
+		return NULL;
+	tag = json_object_get(info, "tag");
+	obj = json_is_object(tag)
+		  ? q_buildtag_claim_object(tag, json_string_value(json_object_get(info, "sig")),
+					    json_integer_value(json_object_get(info, "major")))
+		  : json_null();
+	json_decref(info);
+	return obj;
+}
+
 void q_api_worker_claim(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *body = NULL, *arches, *task = NULL, *a, *claimable = NULL;
-	const char *name;
+	const char *name, *backend = "host";
 	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0;
 	size_t i;
 
 	body = q_http_json_body(r, &err);
 	if (!body || q_api_str(body, "name", 1, 64, &name, &err) < 0 ||
-	    q_name_check(Q_NAME_USER, "worker name", name, &err) < 0)
+	    q_name_check(Q_NAME_USER, "worker name", name, &err) < 0 ||
+	    claim_backend(body, &backend, &err) < 0)
 		goto fail;
 	if (strcmp(name, r->who.worker)) {
 		q_error_set(&err, Q_EPERM, "this token is for worker '%s', not '%s'", r->who.worker,
@@ -121,7 +155,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		goto fail;
 	if (q_store_tasks_expire(r->st, now, r->hub->cfg.max_attempts, &expired, &err) < 0 ||
 	    q_store_worker_seen(r->st, name, arches, slots, &err) < 0 ||
-	    q_store_task_claim(r->st, name, claimable, now + r->hub->cfg.lease, &task, &err) < 0 ||
+	    q_store_task_claim(r->st, name, claimable, backend, now + r->hub->cfg.lease, &task,
+			       &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
@@ -136,7 +171,11 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	{
 		char path[1300], input[128];
 		int64_t id = json_integer_value(json_object_get(task, "id"));
+		json_t *answer, *broot = claim_buildroot(r, id, &err);
 		int fd;
+
+		if (!broot) /* the task is claimed: its lease ends and it is requeued */
+			goto fail;
 
 		/* A new attempt starts a new log. */
 		log_path(r, id, path, sizeof(path));
@@ -148,17 +187,16 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		       id, json_string_value(json_object_get(task, "kind")),
 		       json_string_value(json_object_get(task, "arch")),
 		       json_integer_value(json_object_get(task, "attempt")), name);
-		q_http_send_json(
-		    r, 200,
-		    json_pack("{s:{s:I,s:O,s:O,s:O,s:O,s:I,s:I,s:O,s:O,s:O,s:s}}", "task", "id",
-			      (json_int_t)id, "build", json_object_get(task, "build"), "kind",
-			      json_object_get(task, "kind"), "arch", json_object_get(task, "arch"),
-			      "attempt", json_object_get(task, "attempt"), "lease",
-			      (json_int_t)r->hub->cfg.lease, "timeout",
-			      (json_int_t)r->hub->cfg.build_timeout, "dist_tag",
-			      json_object_get(task, "dist_tag"), "nevr",
-			      json_object_get(task, "nevr"), "name", json_object_get(task, "name"),
-			      "input", input));
+		answer = json_pack(
+		    "{s:{s:I,s:O,s:O,s:O,s:O,s:I,s:I,s:O,s:O,s:O,s:s}}", "task", "id",
+		    (json_int_t)id, "build", json_object_get(task, "build"), "kind",
+		    json_object_get(task, "kind"), "arch", json_object_get(task, "arch"), "attempt",
+		    json_object_get(task, "attempt"), "lease", (json_int_t)r->hub->cfg.lease,
+		    "timeout", (json_int_t)r->hub->cfg.build_timeout, "dist_tag",
+		    json_object_get(task, "dist_tag"), "nevr", json_object_get(task, "nevr"),
+		    "name", json_object_get(task, "name"), "input", input);
+		json_object_set_new(json_object_get(answer, "task"), "buildroot", broot);
+		q_http_send_json(r, 200, answer);
 	}
 	goto out;
 fail:
@@ -405,11 +443,10 @@ out:
 void q_api_worker_result(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *body = NULL, *task = NULL, *root, *v;
+	json_t *body = NULL, *task = NULL, *root = NULL, *repos = NULL;
 	const char *state, *message = "", *backend = "host";
-	GString *br = NULL;
+	char *br = NULL, *brepos = NULL;
 	int64_t id, attempt;
-	size_t i;
 
 	body = q_http_json_body(r, &err);
 	if (task_id(caps[0], &id, &err) < 0 || !body ||
@@ -430,16 +467,18 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	attempt = json_integer_value(json_object_get(body, "attempt"));
-	br = g_string_new(NULL);
-	root = json_object_get(body, "buildroot");
-	json_array_foreach (root, i, v)
-		if (json_is_string(v) && json_string_length(v) < 512 && i < 100000)
-			g_string_append_printf(br, "%s\n", json_string_value(v));
+	/* [{nevra, sha256}] (or the old list of NEVRA strings) and the repos */
+	if (!(root = q_buildtag_result_buildroot(json_object_get(body, "buildroot"), &err)) ||
+	    !(repos = q_buildtag_result_repos(json_object_get(body, "buildroot_repos"), &err)))
+		goto fail;
+	br = json_dumps(root, JSON_COMPACT);
+	brepos = json_dumps(repos, JSON_COMPACT);
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (fence(r, id, attempt, &task, &err) < 0 ||
-	    q_store_task_finish(r->st, id, attempt, r->who.worker, state, message, backend, br->str,
+	    q_store_task_finish(r->st, id, attempt, r->who.worker, state, message, backend, br,
 				&err) < 0 ||
+	    q_store_task_set_buildroot_repos(r->st, id, brepos, &err) < 0 ||
 	    advance_build(r, task, state, message, &err) < 0 || q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
@@ -452,8 +491,10 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 fail:
 	q_http_send_error(r, &err);
 out:
-	if (br)
-		g_string_free(br, TRUE);
+	free(br);
+	free(brepos);
+	json_decref(root);
+	json_decref(repos);
 	json_decref(task);
 	json_decref(body);
 }

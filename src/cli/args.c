@@ -141,6 +141,11 @@ void q_cli_args_release(struct q_cli_args *a)
 	g_free(a->words);
 	a->words = NULL;
 	a->n_words = 0;
+	for (size_t i = 0; i < Q_CLI_MAX_OPTS; i++) {
+		g_free(a->all[i]);
+		a->all[i] = NULL;
+		a->n_all[i] = 0;
+	}
 }
 
 int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cli_args *a)
@@ -199,8 +204,14 @@ int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cl
 				q_cli_usage_error(a, "unknown option '%s'", argv[optind - 1]);
 			goto fail;
 		default:
-			if (ch >= OPT_FAMILY && ch < OPT_FAMILY + (int)f->n_opts)
-				a->val[ch - OPT_FAMILY] = optarg ? optarg : "";
+			if (ch >= OPT_FAMILY && ch < OPT_FAMILY + (int)f->n_opts) {
+				int k = ch - OPT_FAMILY;
+
+				a->val[k] = optarg ? optarg : "";
+				if (!a->all[k])
+					a->all[k] = g_new0(const char *, (size_t)argc + 1);
+				a->all[k][a->n_all[k]++] = a->val[k];
+			}
 			break;
 		}
 	}

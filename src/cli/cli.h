@@ -31,6 +31,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_lookaside(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_wait_repo(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_crawl(int argc, char **argv);

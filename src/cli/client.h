@@ -84,7 +84,11 @@ struct q_cli_args {
 	int json;                        /* --json */
 	int help;                        /* -h/--help */
 	const char *val[Q_CLI_MAX_OPTS]; /* family options; "" for a given flag */
-	char **words;                    /* positional words (g_free the array only) */
+	/* Every value of a repeated option, in order (val[i] is the last);
+	 * all[i] is g_free'd by q_cli_args_release. */
+	const char **all[Q_CLI_MAX_OPTS];
+	int n_all[Q_CLI_MAX_OPTS];
+	char **words; /* positional words (g_free the array only) */
 	int n_words;
 	const struct q_cli_family *family;
 	const struct q_cli_cmd *cmd; /* set by q_cli_run */

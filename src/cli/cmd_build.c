@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW };
+enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW, O_BUILDROOT };
 #define B(o) (1u << (o))
 
 #define POLL_BUILD_MS 1000    /* --wait */
@@ -33,6 +33,8 @@ static const struct q_cli_opt build_opts[] = {
     [O_STATE] = {"state", "X", "only builds in this state: building, complete, failed, canceled"},
     [O_LIMIT] = {"limit", "N", "at most N builds (newest first)"},
     [O_FOLLOW] = {"follow", NULL, "keep printing the log while the task runs"},
+    [O_BUILDROOT] = {"buildroot", NULL,
+		     "show: every package of each task's buildroot (NEVRA and SHA-256)"},
 };
 
 static const struct q_col build_cols[] = {
@@ -277,6 +279,38 @@ static void print_build(const json_t *b)
 		printf("\nartifacts:%s\n", json_array_size(arts) ? "" : " -");
 		if (json_array_size(arts))
 			q_out_table(arts, artifact_cols, Q_ARRAY_LEN(artifact_cols));
+	}
+}
+
+/* Per task: its backend, how many packages its buildroot held and the repos
+ * they came from (repomd.xml SHA-256, short); full: every package too. */
+static void print_buildroots(const json_t *b, int full)
+{
+	const json_t *t, *v;
+	size_t i, j;
+
+	printf("\nbuildroots:%s\n", json_array_size(json_object_get(b, "tasks")) ? "" : " -");
+	json_array_foreach (json_object_get(b, "tasks"), i, t) {
+		const json_t *root = json_object_get(t, "buildroot");
+		const json_t *repos = json_object_get(t, "buildroot_repos");
+
+		printf("  task %ld %s %s: %s, %zu packages", json_id(t, "id"),
+		       q_json_str(t, "kind"), q_json_str(t, "arch"),
+		       q_json_str(t, "backend")[0] ? q_json_str(t, "backend") : "-",
+		       json_array_size(root));
+		json_array_foreach (repos, j, v) {
+			const char *sha = q_json_str(v, "repomd_sha256");
+
+			printf("%s%s (%.12s)", j ? ", " : ", repos: ",
+			       q_json_str(v, "name")[0] ? q_json_str(v, "name")
+							: q_json_str(v, "url"),
+			       sha[0] ? sha : "?");
+		}
+		printf("\n");
+		if (!full)
+			continue;
+		json_array_foreach (root, j, v)
+			printf("    %-60s %s\n", q_json_str(v, "nevra"), q_json_str(v, "sha256"));
 	}
 }
 
@@ -604,6 +638,7 @@ static int build_show(struct q_client *c, struct q_cli_args *a)
 		json_t *checks = NULL;
 
 		print_build(b);
+		print_buildroots(b, a->val[O_BUILDROOT] != NULL);
 		/* The checks too, when the hub has them (an older hub answers 404). */
 		if (q_client_call(c, "GET", path, NULL, &checks, &err) == 0 &&
 		    json_array_size(json_object_get(checks, "checks"))) {
@@ -733,7 +768,9 @@ static const struct q_cli_cmd build_cmds[] = {
      2, 2, B(O_ARCH) | B(O_WAIT), 0, build_submit},
     {"list", "", "list builds, newest first", 0, 0, B(O_SIG) | B(O_STATE) | B(O_LIMIT), 0,
      build_list},
-    {"show", "ID", "show a build with its tasks and artifacts", 1, 1, 0, 0, build_show},
+    {"show", "ID",
+     "show a build with its tasks, their buildroots (--buildroot: every package) and artifacts", 1,
+     1, B(O_BUILDROOT), 0, build_show},
     {"cancel", "ID", "cancel a build (owner, lead of the SIG, releng, admin)", 1, 1, 0, 0,
      build_cancel},
     {"resubmit", "ID", "build the same source again", 1, 1, B(O_WAIT), 0, build_resubmit},

@@ -25,7 +25,8 @@ enum key_type {
 	T_PATH,
 	T_PATHLIST,
 	T_CIDRS,
-	T_REPO
+	T_REPO,
+	T_BACKEND
 };
 
 struct key {
@@ -94,6 +95,10 @@ static const struct key keys[] = {
      "tasks the embedded worker runs at once"},
     {"build", "worker_arches", T_ARCHES, "x86_64,noarch", STR(worker_arches), 0, 0,
      "arches the embedded worker builds"},
+    {"build", "worker_backend", T_BACKEND, "host", STR(worker_backend), 0, 0,
+     "the embedded worker's buildroot backend: host (the host's files; it never gets tasks of "
+     "a project with a build tag) or installroot (roots made by dnf from the build tags, "
+     "cached in its work directory DATA/tmp/worker)"},
     {"lookaside", "url_template", T_OPTSTR, "", STR(lookaside_url), 0, 0,
      "external lookaside URL with {name}, {filename}, {hashtype}, {hash}; empty: none"},
     {"lookaside", "max_size", T_SIZE, "4G", NUM(lookaside_max), 1024, (int64_t)1 << 40,
@@ -254,6 +259,7 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_PATHLIST:
 	case T_CIDRS:
 	case T_REPO:
+	case T_BACKEND:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
@@ -287,6 +293,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 					p++;
 			}
 		}
+		if (k->type == T_BACKEND && strcmp(value, "host") && strcmp(value, "installroot"))
+			return "expected host or installroot";
 		if (k->type == T_CIDRS && check_cidrs(value) < 0)
 			return "expected a comma-separated list of CIDRs (10.0.0.0/8, ::1/128)";
 		if (k->type == T_REPO && *value &&

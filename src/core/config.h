@@ -37,6 +37,7 @@ struct q_config {
 	int64_t embedded_worker;     /* build.embedded_worker: 0 or 1 */
 	int64_t worker_slots;        /* build.worker_slots of the embedded worker */
 	char worker_arches[128];     /* build.worker_arches of the embedded worker */
+	char worker_backend[16];     /* build.worker_backend of the embedded worker */
 	char lookaside_url[512];     /* lookaside.url_template, "" for none */
 	int64_t lookaside_max;       /* lookaside.max_size */
 	int64_t ml_window;           /* mirror.alternates_window: seconds */

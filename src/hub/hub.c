@@ -530,10 +530,14 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 				   strerror(errno));
 	if (pid == 0) {
 		char workdir[1200];
-		char *argv[] = {
-		    "quarry",  "worker", "--hub",  url,        "--arch",    hub->cfg.worker_arches,
-		    "--slots", slots,    "--name", "embedded", "--workdir", workdir,
-		    NULL};
+		char *argv[] = {"quarry",    "worker",
+				"--hub",     url,
+				"--arch",    hub->cfg.worker_arches,
+				"--slots",   slots,
+				"--name",    "embedded",
+				"--workdir", workdir,
+				"--backend", hub->cfg.worker_backend,
+				NULL};
 
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		snprintf(workdir, sizeof(workdir), "%s/worker", hub->tmp_dir);
@@ -543,7 +547,7 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
-	q_info("embedded worker started (pid %ld, arches %s, %s slots)", (long)pid,
-	       hub->cfg.worker_arches, slots);
+	q_info("embedded worker started (pid %ld, arches %s, %s slots, backend %s)", (long)pid,
+	       hub->cfg.worker_arches, slots, hub->cfg.worker_backend);
 	return 0;
 }

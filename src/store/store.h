@@ -249,9 +249,11 @@ int q_store_build_cancel(struct q_store *st, int64_t id, struct q_error *err);
 int q_store_tasks_expire(struct q_store *st, int64_t now, int64_t max_attempts, int64_t *n,
 			 struct q_error *err);
 /* Claim the oldest free task of one of arches (JSON array) for worker; *task
- * is NULL when there is none. The claim increments the attempt. */
-int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, int64_t lease_until,
-		       json_t **task, struct q_error *err);
+ * is NULL when there is none. The claim increments the attempt. Tasks of a
+ * project with a build tag go only to a worker whose backend is
+ * "installroot" (backend NULL: "host"). */
+int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, const char *backend,
+		       int64_t lease_until, json_t **task, struct q_error *err);
 /* The task with its build's fields ("dist_tag", "nevr", "bundle_sha256",
  * "srpm_sha256", "build_state"). */
 int q_store_task_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
@@ -391,6 +393,31 @@ int q_store_package_sha256(struct q_store *st, int64_t id, char out[65], struct 
 /* *id 0 when no package has that SHA-256. */
 int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
 			      struct q_error *err);
+
+/* --- build tags (store_buildtag.c) --- */
+
+/* The project's tags, "*" first then by arch: [{"arch","releasever","repos",
+ * "packages","macros"}] (src/build/buildtag.h); [] when it has none. */
+int q_store_buildtags_get(struct q_store *st, int64_t project_id, json_t **out,
+			  struct q_error *err);
+/* Replace the project's tags with tags (validated, normalized). Call inside
+ * a transaction (with the audit row). */
+int q_store_buildtags_put(struct q_store *st, int64_t project_id, json_t *tags,
+			  struct q_error *err);
+/* For a task: {"kind","arch","arches" (the build's),"project_id","major",
+ * "sig","tag_arch" (the task's arch; an SRPM task's is the build's first
+ * arch),"tag" (the tag of tag_arch, else "*", else null)}. */
+int q_store_task_buildtag(struct q_store *st, int64_t task_id, json_t **out, struct q_error *err);
+/* tasks.buildroot_repos (JSON text; NULL stores "[]"). */
+int q_store_task_set_buildroot_repos(struct q_store *st, int64_t task_id, const char *repos,
+				     struct q_error *err);
+/* tasks.buildroot_repos as JSON ([] when unknown). */
+int q_store_task_buildroot_repos(struct q_store *st, int64_t task_id, json_t **out,
+				 struct q_error *err);
+/* The build's RPMs (closed rpm tasks' current attempts) and whether the repo
+ * holds each (or a signed copy): [{"name","arch","sha256","in_repo" (0/1)}]. */
+int q_store_repo_build_packages(struct q_store *st, int64_t repo_id, int64_t build_id, json_t **out,
+				struct q_error *err);
 
 /* --- checks (store_check.c) --- */
 

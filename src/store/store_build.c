@@ -322,8 +322,8 @@ int q_store_task_get(struct q_store *st, int64_t id, json_t **out, struct q_erro
 	return sq_row_one(st, s, out, msg, err);
 }
 
-int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, int64_t lease_until,
-		       json_t **task, struct q_error *err)
+int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, const char *backend,
+		       int64_t lease_until, json_t **task, struct q_error *err)
 {
 	char *csv = sq_join_arches(arches);
 	sqlite3_stmt *s;
@@ -339,8 +339,9 @@ int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, i
 	    "UPDATE tasks SET state = 'open', attempt = attempt + 1, worker = ?, "
 	    "lease_until = ?, started = ?, message = '' WHERE id = (SELECT t.id FROM tasks t "
 	    "JOIN builds b ON b.id = t.build_id WHERE t.state = 'free' AND b.state = "
-	    "'building' AND instr(',' || ? || ',', ',' || t.arch || ',') > 0 ORDER BY t.id "
-	    "LIMIT 1) RETURNING id",
+	    "'building' AND instr(',' || ? || ',', ',' || t.arch || ',') > 0 AND (? = "
+	    "'installroot' OR NOT EXISTS (SELECT 1 FROM project_buildroots pb WHERE "
+	    "pb.project_id = b.project_id)) ORDER BY t.id LIMIT 1) RETURNING id",
 	    err);
 	if (!s) {
 		free(csv);
@@ -350,6 +351,7 @@ int q_store_task_claim(struct q_store *st, const char *worker, json_t *arches, i
 	sqlite3_bind_int64(s, 2, lease_until);
 	sqlite3_bind_int64(s, 3, sq_now_s());
 	sq_bind_text(s, 4, csv);
+	sq_bind_text(s, 5, backend ? backend : "host");
 	free(csv);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)

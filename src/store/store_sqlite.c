@@ -278,6 +278,19 @@ static const char *migrations[] = {
     "ALTER TABLE repos_new RENAME TO repos;"
     "ALTER TABLE policies ADD COLUMN uploads_testing INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE policies ADD COLUMN uploads_release INTEGER NOT NULL DEFAULT 0;",
+    /* 7: build tags (what a project's buildroots are made of, per arch or '*'),
+     * and the repos a task's buildroot came from. repos, packages and macros
+     * are JSON text (ordered list, list, object), validated by the API. */
+    "CREATE TABLE project_buildroots ("
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  arch TEXT NOT NULL,"
+    "  releasever TEXT NOT NULL,"
+    "  repos TEXT NOT NULL DEFAULT '[]',"
+    "  packages TEXT NOT NULL DEFAULT '[]',"
+    "  macros TEXT NOT NULL DEFAULT '{}',"
+    "  updated INTEGER NOT NULL,"
+    "  PRIMARY KEY (project_id, arch));"
+    "ALTER TABLE tasks ADD COLUMN buildroot_repos TEXT NOT NULL DEFAULT '[]';",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

@@ -105,6 +105,7 @@ bodies = {
     "POST api/v1/tokens": {"user": "victim"},
     "POST api/v1/updates/*/promote": {"to": "testing"},
     "POST api/v1/worker/claim": {"name": "wtest", "arches": ["riscv64"]},
+    "PUT api/v1/sigs/*/projects/*/buildroot": {"tags": [{"arch": "*", "packages": ["bash"]}]},
 }
 
 def path_of(pattern):
@@ -198,6 +199,8 @@ else
 fi
 # The matrix itself can fail: a forbidden call that got through is caught.
 check "the matrix saw forbidden calls refused" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as other-sig (sig-member): forbidden, 403' matrix.txt
+check "a member may not set the build tags" grep -q '^OK PUT /api/v1/sigs/mc/projects/el9/buildroot as member (sig-lead): forbidden, 403' matrix.txt
+check "a lead sets the build tags" grep -q '^OK PUT /api/v1/sigs/mc/projects/el9/buildroot as lead (sig-lead): allowed, 200' matrix.txt
 check "… and allowed calls let through" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as member (sig-member): allowed' matrix.txt
 
 finish

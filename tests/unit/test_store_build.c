@@ -88,14 +88,14 @@ static void test_claim_and_fence(void **state)
 	int cancel = 0;
 
 	OK(q_store_task_create(f->st, f->build, "srpm", "src", &srpm, &err));
-	OK(q_store_task_claim(f->st, "w1", wa, now + 30, &t, &err));
+	OK(q_store_task_claim(f->st, "w1", wa, NULL, now + 30, &t, &err));
 	assert_non_null(t);
 	assert_int_equal(json_integer_value(json_object_get(t, "id")), srpm);
 	assert_int_equal(json_integer_value(json_object_get(t, "attempt")), 1);
 	assert_string_equal(json_string_value(json_object_get(t, "dist_tag")), ".el9.mc");
 	json_decref(t);
 	/* nothing else to claim */
-	OK(q_store_task_claim(f->st, "w2", wa, now + 30, &t, &err));
+	OK(q_store_task_claim(f->st, "w2", wa, NULL, now + 30, &t, &err));
 	assert_null(t);
 	/* the fence */
 	OK(q_store_task_heartbeat(f->st, srpm, 1, "w1", now + 60, &cancel, &err));
@@ -115,7 +115,7 @@ static void test_claim_and_fence(void **state)
 	OK(q_store_task_create(f->st, f->build, "rpm", "x86_64", &id, &err));
 	json_decref(wa);
 	wa = arches("aarch64", NULL);
-	OK(q_store_task_claim(f->st, "w3", wa, now + 30, &t, &err));
+	OK(q_store_task_claim(f->st, "w3", wa, NULL, now + 30, &t, &err));
 	assert_null(t);
 	OK(q_store_build_get(f->st, f->build, 1, &b, &err));
 	assert_int_equal(json_array_size(json_object_get(b, "artifacts")), 1);
@@ -133,7 +133,8 @@ static void test_expire_and_cancel(void **state)
 
 	OK(q_store_task_create(f->st, f->build, "rpm", "x86_64", &id, &err));
 	for (int attempt = 1; attempt <= 2; attempt++) {
-		OK(q_store_task_claim(f->st, "w1", wa, now - 1, &t, &err)); /* lease already over */
+		OK(q_store_task_claim(f->st, "w1", wa, NULL, now - 1, &t,
+				      &err)); /* lease already over */
 		assert_non_null(t);
 		assert_int_equal(json_integer_value(json_object_get(t, "attempt")), attempt);
 		json_decref(t);
@@ -144,7 +145,7 @@ static void test_expire_and_cancel(void **state)
 	assert_string_equal(json_string_value(json_object_get(t, "state")), "free");
 	json_decref(t);
 	/* the third loss fails the task and the build */
-	OK(q_store_task_claim(f->st, "w1", wa, now - 1, &t, &err));
+	OK(q_store_task_claim(f->st, "w1", wa, NULL, now - 1, &t, &err));
 	json_decref(t);
 	OK(q_store_tasks_expire(f->st, now, 3, &n, &err));
 	OK(q_store_task_get(f->st, id, &t, &err));
@@ -167,12 +168,12 @@ static void test_cancel(void **state)
 
 	OK(q_store_task_create(f->st, f->build, "rpm", "x86_64", &a, &err));
 	OK(q_store_task_create(f->st, f->build, "rpm", "x86_64", &b, &err));
-	OK(q_store_task_claim(f->st, "w1", wa, now + 30, &t, &err));
+	OK(q_store_task_claim(f->st, "w1", wa, NULL, now + 30, &t, &err));
 	json_decref(t);
 	OK(q_store_build_cancel(f->st, f->build, &err));
 	OK(q_store_task_heartbeat(f->st, a, 1, "w1", now + 30, &cancel, &err));
 	assert_int_equal(cancel, 1);
-	OK(q_store_task_claim(f->st, "w2", wa, now + 30, &t, &err));
+	OK(q_store_task_claim(f->st, "w2", wa, NULL, now + 30, &t, &err));
 	assert_null(t);
 	json_decref(wa);
 }
@@ -196,7 +197,8 @@ static void *claim_all(void *arg)
 
 		if (q_store_begin(st, &err) < 0)
 			break;
-		if (q_store_task_claim(st, c->name, wa, (int64_t)time(NULL) + 30, &t, &err) < 0) {
+		if (q_store_task_claim(st, c->name, wa, NULL, (int64_t)time(NULL) + 30, &t, &err) <
+		    0) {
 			q_store_rollback(st);
 			break;
 		}
