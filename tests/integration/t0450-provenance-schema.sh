@@ -128,10 +128,11 @@ done
 
 # ---- task buildroots of both shapes ----
 # The embedded worker's host backend reports `rpm -qa`, empty on this Debian
-# machine, and the worker that reports {nevra, sha256} and the repos is
-# another feature's; the two shapes a task row holds are written here as
-# those features store them: the old text (one NEVRA a line) and JSON text
-# of {nevra, sha256}.
+# machine, and only an installroot worker reports {nevra, sha256} and the
+# repos (t0410 posts such a result, for a build without output). So the
+# rows of this complete build are given both shapes a task row holds, as
+# the hub stores them: the old text (one NEVRA a line) and JSON text of
+# {nevra, sha256}, with the repos in their own column.
 srpm_task=$(jget '[t["id"] for t in d["tasks"] if t["kind"] == "srpm"][0]' b.json)
 rpm_task=$(jget '[t["id"] for t in d["tasks"] if t["kind"] == "rpm"][0]' b.json)
 GCC=1111111111111111111111111111111111111111111111111111111111111111
@@ -141,7 +142,7 @@ sqlite3 -cmd ".timeout 5000" "$DATA/quarry.db" \
 gpg-pubkey-fd431d51-4ae0493b
 ' WHERE id = $srpm_task;
 	 UPDATE tasks SET buildroot = '[{\"nevra\":\"bash-5.1.8-6.el9.x86_64\",\"sha256\":\"$GCC\"},{\"nevra\":\"gcc-12.2.0-14.el9.x86_64\",\"sha256\":\"$GCC\"},{\"nevra\":\"libstdc++-devel-1:12.2.0-14.el9.x86_64\",\"sha256\":\"$CXX\"}]' WHERE id = $rpm_task;"
-# The repos: in their own column once the store has it (build tags' migration).
+# The repos: in their own column (build tags' migration 7), when there.
 REPOMD=3333333333333333333333333333333333333333333333333333333333333333
 has_repos=0
 if sqlite3 -cmd ".timeout 5000" "$DATA/quarry.db" "PRAGMA table_info(tasks)" | cut -d'|' -f2 | grep -qx buildroot_repos; then
