@@ -10,6 +10,7 @@
 #include "core/names.h"
 #include "api/api.h"
 #include "build/buildtag.h"
+#include "build/provenance.h"
 #include "content/lookaside.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
@@ -446,96 +447,33 @@ fail:
 void q_api_build_provenance(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *b = NULL, *subjects = json_array(), *deps = json_array(),
-	       *byproducts = json_array();
-	json_t *a, *t, *stmt;
+	json_t *b = NULL, *tasks = json_array(), *t, *stmt = NULL;
 	size_t i;
 	int64_t id;
-	char uri[512];
 
 	if (parse_id(caps[0], "build id", &id, &err) < 0 || outputs_readable(r, id, &err) < 0 ||
 	    q_store_build_get(r->st, id, 1, &b, &err) < 0)
 		goto fail;
-	json_array_foreach (json_object_get(b, "artifacts"), i, a)
-		json_array_append_new(subjects,
-				      json_pack("{s:O,s:{s:O}}", "name", json_object_get(a, "name"),
-						"digest", "sha256", json_object_get(a, "sha256")));
-	if (json_string_length(json_object_get(b, "git_url"))) {
-		snprintf(uri, sizeof(uri), "git+%s@%s",
-			 json_string_value(json_object_get(b, "git_url")),
-			 json_string_value(json_object_get(b, "git_ref")));
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
-						      "gitCommit", json_object_get(b, "commit")));
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "spec", "digest",
-						      "sha256", json_object_get(b, "spec_sha256")));
-	}
-	if (json_string_length(json_object_get(b, "srpm_sha256")))
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", "srpm", "digest",
-						      "sha256", json_object_get(b, "srpm_sha256")));
-	json_array_foreach (json_object_get(b, "lookaside"), i, a) {
-		snprintf(uri, sizeof(uri), "lookaside:SOURCES/%s",
-			 json_string_value(json_object_get(a, "file")));
-		json_array_append_new(deps, json_pack("{s:s,s:{s:O}}", "uri", uri, "digest",
-						      json_string_value(json_object_get(a, "type")),
-						      json_object_get(a, "hash")));
-	}
 	json_array_foreach (json_object_get(b, "tasks"), i, t) {
-		json_t *full = NULL, *root;
-		char name[64];
+		json_t *full = NULL, *repos = NULL;
 
 		if (q_store_task_get(r->st, json_integer_value(json_object_get(t, "id")), &full,
 				     &err) < 0)
 			goto fail;
-		root = json_array();
-		{
-			json_t *pk = q_buildtag_stored_buildroot(
-				   json_string_value(json_object_get(full, "buildroot"))),
-			       *x;
-			size_t k;
-
-			json_array_foreach (pk, k, x)
-				json_array_append(root, json_object_get(x, "nevra"));
-			json_decref(pk);
-		}
-		snprintf(name, sizeof(name), "task-%" JSON_INTEGER_FORMAT "-%s-%s",
-			 json_integer_value(json_object_get(t, "id")),
-			 json_string_value(json_object_get(t, "kind")),
-			 json_string_value(json_object_get(t, "arch")));
-		json_array_append_new(
-		    byproducts, json_pack("{s:s,s:{s:O,s:O,s:O,s:O,s:O,s:O,s:o}}", "name", name,
-					  "annotations", "worker", json_object_get(full, "worker"),
-					  "backend", json_object_get(full, "backend"), "state",
-					  json_object_get(full, "state"), "started",
-					  json_object_get(full, "started"), "finished",
-					  json_object_get(full, "finished"), "attempt",
-					  json_object_get(full, "attempt"), "buildroot", root));
-		json_decref(full);
+		json_array_append_new(tasks, full);
+		if (q_store_task_buildroot_repos(
+			r->st, json_integer_value(json_object_get(t, "id")), &repos, &err) < 0)
+			goto fail;
+		json_object_set_new(full, "buildroot_repos", repos);
 	}
-	stmt = json_pack("{s:s,s:o,s:s,s:{s:{s:s,s:{s:O,s:O,s:O,s:O,s:O},s:{},s:o},s:{s:{s:s},s:{s:"
-			 "s,s:O,s:O},s:o}}}",
-			 "_type", "https://in-toto.io/Statement/v1", "subject", subjects,
-			 "predicateType", "https://slsa.dev/provenance/v1", "predicate",
-			 "buildDefinition", "buildType", "https://quarry.invalid/build/rpm/v1",
-			 "externalParameters", "source", json_object_get(b, "source"), "sig",
-			 json_object_get(b, "sig"), "project", json_object_get(b, "project"),
-			 "dist_tag", json_object_get(b, "dist_tag"), "arches",
-			 json_object_get(b, "arches"), "internalParameters", "resolvedDependencies",
-			 deps, "runDetails", "builder", "id", "quarry", "metadata", "invocationId",
-			 caps[0], "startedOn", json_object_get(b, "created"), "finishedOn",
-			 json_object_get(b, "finished"), "byproducts", byproducts);
-	subjects = deps = byproducts = NULL;
+	if (q_prov_statement(b, tasks, r->hub->cfg.public_url, &stmt, &err) < 0)
+		goto fail;
 	json_decref(b);
-	if (!stmt) {
-		q_error_set(&err, Q_EINTERNAL, "cannot build the provenance statement");
-		q_http_send_error(r, &err);
-		return;
-	}
+	json_decref(tasks);
 	q_http_send_json(r, 200, stmt);
 	return;
 fail:
-	json_decref(subjects);
-	json_decref(deps);
-	json_decref(byproducts);
+	json_decref(tasks);
 	json_decref(b);
 	q_http_send_error(r, &err);
 }
