@@ -88,7 +88,7 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *body = NULL, *arches, *task = NULL, *a, *claimable = NULL;
 	const char *name;
-	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0;
+	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0, unclaimed = 0;
 	size_t i;
 
 	body = q_http_json_body(r, &err);
@@ -121,6 +121,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		goto fail;
 	if (q_store_tasks_expire(r->st, now, r->hub->cfg.max_attempts, &expired, &err) < 0 ||
 	    q_store_worker_seen(r->st, name, arches, slots, &err) < 0 ||
+	    q_store_tasks_unclaimed(r->st, now, r->hub->cfg.unclaimed_timeout, &unclaimed, &err) <
+		0 ||
 	    q_store_task_claim(r->st, name, claimable, now + r->hub->cfg.lease, &task, &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
@@ -129,6 +131,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	if (expired)
 		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed",
 		       expired);
+	if (unclaimed)
+		q_info("%" PRId64 " task(s) no worker claimed failed", unclaimed);
 	if (!task) {
 		q_http_send_text(r, 204, "text/plain", "", 0);
 		goto out;
@@ -440,7 +444,8 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 	if (fence(r, id, attempt, &task, &err) < 0 ||
 	    q_store_task_finish(r->st, id, attempt, r->who.worker, state, message, backend, br->str,
 				&err) < 0 ||
-	    advance_build(r, task, state, message, &err) < 0 || q_store_commit(r->st, &err) < 0) {
+	    advance_build(r, task, state, message, &err) < 0 ||
+	    q_api_build_after_task(r, task, &err) < 0 || q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
 	}
