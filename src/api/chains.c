@@ -43,9 +43,8 @@ static int arch_unserved(struct q_request *r, const char *arch, int *unserved, s
 {
 	int64_t n = 0;
 
-	if (q_store_workers_serving(r->st, arch,
-				    (int64_t)time(NULL) - ALIVE_LEASES * r->hub->cfg.lease, &n,
-				    err) < 0)
+	if (q_store_workers_serving(
+		r->st, arch, (int64_t)time(NULL) - ALIVE_LEASES * r->hub->cfg.lease, &n, err) < 0)
 		return -1;
 	*unserved = n == 0;
 	return 0;
@@ -106,7 +105,8 @@ json_t *q_api_unserved_warnings(struct q_request *r, int64_t id)
 	}
 done:
 	if (err.code)
-		q_warn("build %" PRId64 ": cannot tell which arches workers serve: %s", id, err.msg);
+		q_warn("build %" PRId64 ": cannot tell which arches workers serve: %s", id,
+		       err.msg);
 	json_decref(arches);
 	json_decref(b);
 	return out;
@@ -174,11 +174,12 @@ static int chain_repo(struct q_request *r, const char *sig, const char *project,
 			return -1;
 		channel = json_string_value(json_object_get(*repo, "channel"));
 		if (strcmp(channel, "candidate")) {
-			q_error_set(err, Q_EPERM,
-				    "repo '%s/%s/%s' is a %s repo: it changes only through updates "
-				    "(quarry update create, quarry promote); a chain tags its builds "
-				    "into a candidate repo (--into NAME)",
-				    sig, project, into, channel);
+			q_error_set(
+			    err, Q_EPERM,
+			    "repo '%s/%s/%s' is a %s repo: it changes only through updates "
+			    "(quarry update create, quarry promote); a chain tags its builds "
+			    "into a candidate repo (--into NAME)",
+			    sig, project, into, channel);
 			json_decref(*repo);
 			*repo = NULL;
 			return -1;
@@ -263,8 +264,8 @@ void q_api_chain_create(struct q_request *r, const char **caps)
 	}
 	json_array_foreach (groups, gi, g) {
 		if (!json_is_array(g) || json_array_size(g) == 0) {
-			q_error_set(&err, Q_EINVAL, "group %zu must be a list of 1 or more \"URL#REF\"",
-				    gi + 1);
+			q_error_set(&err, Q_EINVAL,
+				    "group %zu must be a list of 1 or more \"URL#REF\"", gi + 1);
 			goto fail;
 		}
 		n += json_array_size(g);
@@ -295,7 +296,8 @@ void q_api_chain_create(struct q_request *r, const char **caps)
 			rc = q_api_build_prepare(r, proj, one, &srcs[k++], &err);
 			json_decref(one);
 			if (rc < 0) {
-				q_error_prefix(&err, "group %zu, %s", gi + 1, json_string_value(src));
+				q_error_prefix(&err, "group %zu, %s", gi + 1,
+					       json_string_value(src));
 				goto fail;
 			}
 		}
@@ -313,7 +315,8 @@ void q_api_chain_create(struct q_request *r, const char **caps)
 
 			if (q_api_build_insert(r, caps[0], caps[1], &srcs[k++], chain,
 					       (int64_t)gi + 1, gi == 0, &id, &err) < 0) {
-				q_error_prefix(&err, "group %zu, %s", gi + 1, json_string_value(src));
+				q_error_prefix(&err, "group %zu, %s", gi + 1,
+					       json_string_value(src));
 				goto rollback;
 			}
 		}

@@ -41,8 +41,8 @@ static void unclaimed_round(struct q_hub *hub, struct q_store *st)
 
 	if (q_store_begin(st, &err) < 0)
 		goto fail;
-	if (q_store_tasks_unclaimed(st, (int64_t)time(NULL), hub->cfg.unclaimed_timeout, &n,
-				    &err) < 0 ||
+	if (q_store_tasks_unclaimed(st, (int64_t)time(NULL), hub->cfg.unclaimed_timeout, &n, &err) <
+		0 ||
 	    q_store_commit(st, &err) < 0) {
 		q_store_rollback(st);
 		goto fail;
@@ -124,8 +124,8 @@ static void scratch_round(struct q_hub *hub, struct q_store *st)
 	json_t *rows = NULL, *row;
 	size_t i;
 
-	if (q_store_scratch_expirable(st, (int64_t)time(NULL) - hub->cfg.scratch_ttl, &rows,
-				      &err) < 0) {
+	if (q_store_scratch_expirable(st, (int64_t)time(NULL) - hub->cfg.scratch_ttl, &rows, &err) <
+	    0) {
 		q_warn("keeper: scratch builds: %s", err.msg);
 		return;
 	}
@@ -144,7 +144,8 @@ static int tag_build(struct q_hub *hub, struct q_store *st, json_t *repo, int64_
 	size_t i, k;
 	int rc = -1, began = 0;
 
-	snprintf(target, sizeof(target), "%s/%s/%s", json_string_value(json_object_get(repo, "sig")),
+	snprintf(target, sizeof(target), "%s/%s/%s",
+		 json_string_value(json_object_get(repo, "sig")),
 		 json_string_value(json_object_get(repo, "project")),
 		 json_string_value(json_object_get(repo, "name")));
 	if (q_store_build_artifacts(st, bid, &arts, err) < 0 ||
@@ -173,8 +174,8 @@ static int tag_build(struct q_hub *hub, struct q_store *st, json_t *repo, int64_
 			if (!strcmp(json_string_value(json_object_get(p, "filename")), name) &&
 			    strcmp(json_string_value(json_object_get(p, "sha256")), sha)) {
 				q_error_set(err, Q_ECONFLICT,
-					    "repo '%s' already has %s with different contents", target,
-					    name);
+					    "repo '%s' already has %s with different contents",
+					    target, name);
 				goto out;
 			}
 		q_hub_store_path(hub, sha, path, sizeof(path));
@@ -256,7 +257,8 @@ int q_hub_chain_proceed(struct q_hub *hub, struct q_store *st, int64_t id)
 			     json_string_value(json_object_get(c, "project")),
 			     json_string_value(json_object_get(c, "repo")), &repo, &err) < 0 ||
 	    q_hub_publish_repo(hub, st, repo, 0, &results, &err) < 0) {
-		q_error_prefix(&err, "publishing %s", json_string_value(json_object_get(c, "repo")));
+		q_error_prefix(&err, "publishing %s",
+			       json_string_value(json_object_get(c, "repo")));
 		goto chain_failed;
 	}
 	if (q_store_begin(st, &err) < 0)
@@ -273,7 +275,7 @@ int q_hub_chain_proceed(struct q_hub *hub, struct q_store *st, int64_t id)
 			   ? "the chain is complete"
 			   : "the next group starts");
 	goto out;
-chain_failed: {
+chain_failed : {
 	char msg[700];
 	struct q_error e2 = {0};
 

@@ -22,12 +22,13 @@ int q_store_build_nevr_taken(struct q_store *st, const char *sig, const char *pr
 			     const char *nevr, int64_t *other, char *state, size_t state_size,
 			     struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT b.id, b.state FROM builds b JOIN projects p ON p.id = "
-				  "b.project_id JOIN sigs g ON g.id = p.sig_id WHERE g.name = ? AND "
-				  "p.name = ? AND b.nevr = ? AND b.scratch = 0 AND b.state IN "
-				  "('building', 'complete') ORDER BY b.id LIMIT 1",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT b.id, b.state FROM builds b JOIN projects p ON p.id = "
+		    "b.project_id JOIN sigs g ON g.id = p.sig_id WHERE g.name = ? AND "
+		    "p.name = ? AND b.nevr = ? AND b.scratch = 0 AND b.state IN "
+		    "('building', 'complete') ORDER BY b.id LIMIT 1",
+		    err);
 	int rc;
 
 	*other = 0;
@@ -127,10 +128,11 @@ int q_store_tasks_unclaimed(struct q_store *st, int64_t now, int64_t timeout, in
 				 arch, dur);
 		snprintf(bmsg, sizeof(bmsg), "task %" PRId64 " (%s %s) failed: %s", tid,
 			 sq_jstr(t, "kind"), arch, msg);
-		s = sq_prep(st,
-			    "UPDATE tasks SET state = 'failed', finished = ?, message = ? WHERE id = "
-			    "? AND state = 'free'",
-			    err);
+		s = sq_prep(
+		    st,
+		    "UPDATE tasks SET state = 'failed', finished = ?, message = ? WHERE id = "
+		    "? AND state = 'free'",
+		    err);
 		if (!s)
 			goto out;
 		sqlite3_bind_int64(s, 1, now);
@@ -148,14 +150,14 @@ out:
 	return rc;
 }
 
-int q_store_scratch_expirable(struct q_store *st, int64_t before, json_t **out,
-			      struct q_error *err)
+int q_store_scratch_expirable(struct q_store *st, int64_t before, json_t **out, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT id, bundle_sha256, srpm_sha256 FROM builds WHERE scratch = "
-				  "1 AND expired = 0 AND state != 'building' AND finished <= ? "
-				  "ORDER BY id",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "SELECT id, bundle_sha256, srpm_sha256 FROM builds WHERE scratch = "
+		    "1 AND expired = 0 AND state != 'building' AND finished <= ? "
+		    "ORDER BY id",
+		    err);
 
 	if (!s)
 		return -1;
@@ -163,8 +165,7 @@ int q_store_scratch_expirable(struct q_store *st, int64_t before, json_t **out,
 	return sq_rows_json(st, s, out, "listing scratch builds to expire", err);
 }
 
-int q_store_build_task_ids(struct q_store *st, int64_t build_id, json_t **out,
-			   struct q_error *err)
+int q_store_build_task_ids(struct q_store *st, int64_t build_id, json_t **out, struct q_error *err)
 {
 	sqlite3_stmt *s = sq_prep(st, "SELECT id FROM tasks WHERE build_id = ? ORDER BY id", err);
 
@@ -312,10 +313,11 @@ int q_store_chain_fail(struct q_store *st, int64_t id, const char *message, stru
 	sqlite3_stmt *s;
 	char why[600];
 
-	s = sq_prep(st,
-		    "UPDATE chains SET state = 'failed', message = ?, finished = ? WHERE id = ? AND "
-		    "state = 'building'",
-		    err);
+	s = sq_prep(
+	    st,
+	    "UPDATE chains SET state = 'failed', message = ?, finished = ? WHERE id = ? AND "
+	    "state = 'building'",
+	    err);
 	if (!s)
 		return -1;
 	sq_bind_text(s, 1, message);
@@ -324,7 +326,7 @@ int q_store_chain_fail(struct q_store *st, int64_t id, const char *message, stru
 	if (sq_run(st, s, "failing a chain", err) < 0)
 		return -1;
 	/* The builds that have not started (later groups): canceled, saying why. */
-	snprintf(why, sizeof(why), "canceled: chain %" PRId64 " failed: %.500s", id, message);
+	snprintf(why, sizeof(why), "chain %" PRId64 " failed: %.500s", id, message);
 	s = sq_prep(st,
 		    "UPDATE builds SET state = 'canceled', message = ?, finished = ? WHERE "
 		    "chain_id = ? AND state = 'building' AND chain_group > (SELECT current_group "
@@ -384,13 +386,14 @@ out:
 int q_store_chain_advance(struct q_store *st, int64_t id, int64_t group, int *advanced,
 			  struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "UPDATE chains SET current_group = current_group + 1, state = CASE "
-				  "WHEN current_group >= groups THEN 'complete' ELSE state END, "
-				  "finished = CASE WHEN current_group >= groups THEN ? ELSE "
-				  "finished END WHERE id = ? AND current_group = ? AND state = "
-				  "'building'",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "UPDATE chains SET current_group = current_group + 1, state = CASE "
+		    "WHEN current_group >= groups THEN 'complete' ELSE state END, "
+		    "finished = CASE WHEN current_group >= groups THEN ? ELSE "
+		    "finished END WHERE id = ? AND current_group = ? AND state = "
+		    "'building'",
+		    err);
 	json_t *ids = NULL, *v;
 	size_t i;
 
