@@ -318,6 +318,7 @@ void q_api_build_cancel(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	json_decref(b);
+	q_keeper_wake(r->hub); /* a chain's build: the chain fails now */
 	answer_build(r, 200, id, NULL);
 	return;
 fail:

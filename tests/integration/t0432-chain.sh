@@ -19,7 +19,7 @@ q repo create mc/el9/stable --arch x86_64 --channel release >/dev/null
 q repo create mc/el9/stable-testing --arch x86_64 --channel testing >/dev/null
 PUB=$DATA/pub/sig/9/mc/x86_64/cand
 
-PKG_ARCH=noarch PKG_BUILD="sleep 2" make_git_pkg "$T/a" mc-ca 1.0 1
+PKG_ARCH=noarch PKG_BUILD="sleep 15" make_git_pkg "$T/a" mc-ca 1.0 1
 PKG_ARCH=noarch make_git_pkg "$T/b" mc-cb 1.0 1
 PKG_ARCH=noarch make_git_pkg "$T/c" mc-cc 1.0 1
 
@@ -41,8 +41,12 @@ check "the chain goes into the project's candidate repo" [ "$(jget 'd["repo"]' c
 check "  … with 3 builds in 2 groups" [ "$(jget '[[b["group"], b["nevr"]] for b in d["builds"]]' chain.json 2>/dev/null)" = '[[1, "mc-ca-1.0-1.el9.mc"], [2, "mc-cb-1.0-1.el9.mc"], [2, "mc-cc-1.0-1.el9.mc"]]' ]
 ida=$(jget 'd["builds"][0]["id"]' chain.json 2>/dev/null || echo 0)
 idb=$(jget 'd["builds"][1]["id"]' chain.json 2>/dev/null || echo 0)
+# Group 2's build read first, then group 1's: if group 1 was still building
+# after, group 2 had no task before (A sleeps 15 s in %build).
 q build show "$idb" --json >b0.json 2>/dev/null || echo '{}' >b0.json
-check "while group 1 builds, group 2's build has no task" [ "$(jget 'len(d["tasks"])' b0.json 2>/dev/null)" = 0 ]
+q build show "$ida" --json >a0.json 2>/dev/null || echo '{}' >a0.json
+check "group 1 is still building (its %build sleeps)" [ "$(jget 'd["state"]' a0.json 2>/dev/null)" = building ]
+check "  … while group 2's build has no task" [ "$(jget 'len(d["tasks"])' b0.json 2>/dev/null)" = 0 ]
 check "  … and is building" [ "$(jget 'd["state"]' b0.json 2>/dev/null)" = building ]
 [ "$(wait_build "$ida" 120)" = complete ] || diag "build $ida did not complete"
 for _ in $(seq 120); do

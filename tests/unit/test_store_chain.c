@@ -77,13 +77,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t build(struct fixture *f, const char *nevr, int scratch, int64_t chain,
-		     int64_t group)
+static int64_t build(struct fixture *f, const char *nevr, int scratch, int64_t chain, int64_t group)
 {
 	struct q_error err = {0};
-	json_t *b = json_pack("{s:s,s:s,s:[s],s:s,s:b,s:I,s:I}", "source", "repo#r9-sig-mc-1",
-			      "nevr", nevr, "arches", "x86_64", "owner", "alice", "scratch",
-			      scratch, "chain", (json_int_t)chain, "chain_group", (json_int_t)group);
+	json_t *b =
+	    json_pack("{s:s,s:s,s:[s],s:s,s:b,s:I,s:I}", "source", "repo#r9-sig-mc-1", "nevr", nevr,
+		      "arches", "x86_64", "owner", "alice", "scratch", scratch, "chain",
+		      (json_int_t)chain, "chain_group", (json_int_t)group);
 	int64_t id = 0;
 
 	OK(q_store_build_create(f->st, "mc", "el9", b, &id, &err));
@@ -311,8 +311,9 @@ static void test_scratch_expirable(void **state)
 	assert_true(json_integer_value(json_object_get(b, "expired")) >= now);
 	json_decref(b);
 	/* A file nobody else uses is free to go. */
-	OK(q_store_file_referenced(f->st, "0000000000000000000000000000000000000000000000000000000000000000",
-				   s1, &refs, &err));
+	OK(q_store_file_referenced(
+	    f->st, "0000000000000000000000000000000000000000000000000000000000000000", s1, &refs,
+	    &err));
 	assert_int_equal(refs, 0);
 }
 
