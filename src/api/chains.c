@@ -54,7 +54,7 @@ static void unserved_text(struct q_request *r, const char *arch, char *out, size
 {
 	char dur[32];
 
-	q_store_duration_text(r->hub->cfg.unclaimed_timeout, dur, sizeof(dur));
+	q_store_duration_text(r->hub->cfg.unclaimed, dur, sizeof(dur));
 	if (!strcmp(arch, "src"))
 		snprintf(out, size,
 			 "no worker is running; the task fails after build.unclaimed_timeout (%s) "

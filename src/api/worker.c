@@ -121,8 +121,7 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		goto fail;
 	if (q_store_tasks_expire(r->st, now, r->hub->cfg.max_attempts, &expired, &err) < 0 ||
 	    q_store_worker_seen(r->st, name, arches, slots, &err) < 0 ||
-	    q_store_tasks_unclaimed(r->st, now, r->hub->cfg.unclaimed_timeout, &unclaimed, &err) <
-		0 ||
+	    q_store_tasks_unclaimed(r->st, now, r->hub->cfg.unclaimed, &unclaimed, &err) < 0 ||
 	    q_store_task_claim(r->st, name, claimable, now + r->hub->cfg.lease, &task, &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);

@@ -82,7 +82,7 @@ static const struct key keys[] = {
      "times a task may be claimed before it fails"},
     {"build", "timeout", T_DURATION, "2h", NUM(build_timeout), 10, 7 * 86400,
      "wall-clock limit of one build step; the sandbox is killed after it"},
-    {"build", "unclaimed_timeout", T_DURATION, "1h", NUM(unclaimed_timeout), 1, 30 * 86400,
+    {"build", "unclaimed_timeout", T_DURATION, "1h", NUM(unclaimed), 1, 30 * 86400,
      "a task no worker claimed for this long fails, and its build with it (no worker serves "
      "its arch)"},
     {"build", "scratch_ttl", T_DURATION, "14d", NUM(scratch_ttl), 1, 365 * 86400,

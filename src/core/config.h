@@ -14,46 +14,46 @@
 #include <stdio.h>
 
 struct q_config {
-	char listen[256];           /* hub.listen: HOST:PORT */
-	char data_dir[1024];        /* hub.data_dir */
-	char public_url[512];       /* hub.public_url: how clients reach the hub */
-	int64_t threads;            /* hub.threads: event-loop threads */
-	int64_t max_upload;         /* hub.max_upload_size, bytes */
-	int64_t max_json;           /* hub.max_json_body, bytes */
-	int64_t upload_ttl;         /* hub.upload_ttl, seconds a staged upload lives */
-	int64_t upload_part;        /* hub.upload_part_size: largest non-JSON request body */
-	int64_t grace;              /* publish.grace_period, seconds */
-	int64_t history_keep;       /* publish.history_keep: rows kept per repo/arch */
-	char key_algo[32];          /* signing.key_algo */
-	char signing_socket[108];   /* signing.socket: `quarry signer`'s socket, "" to fork one */
-	int64_t signing_timeout;    /* signing.timeout: seconds */
-	char log_level[16];         /* log.level */
-	int64_t lease;              /* build.lease: seconds without heartbeat */
-	int64_t max_attempts;       /* build.max_attempts */
-	int64_t build_timeout;      /* build.timeout: seconds per step */
-	int64_t unclaimed_timeout;  /* build.unclaimed_timeout: seconds a task may wait unclaimed */
-	int64_t scratch_ttl;        /* build.scratch_ttl: seconds a scratch build's outputs stay */
-	int64_t build_max_memory;   /* build.max_memory: bytes per step */
-	int64_t max_files;          /* build.max_files in an imported tree */
-	int64_t max_tree;           /* build.max_tree_size: bytes */
-	int64_t embedded_worker;    /* build.embedded_worker: 0 or 1 */
-	int64_t worker_slots;       /* build.worker_slots of the embedded worker */
-	char worker_arches[128];    /* build.worker_arches of the embedded worker */
-	char lookaside_url[512];    /* lookaside.url_template, "" for none */
-	int64_t lookaside_max;      /* lookaside.max_size */
-	int64_t ml_window;          /* mirror.alternates_window: seconds */
-	char trusted_proxies[1024]; /* mirror.trusted_proxies: CIDR list */
-	int64_t ml_max;             /* mirror.max_mirrors per answer */
-	int64_t crawl_interval;     /* mirror.crawl_interval: seconds, 0 = on request only */
-	int64_t crawl_parallel;     /* mirror.crawl_parallel */
-	int64_t crawl_per_host;     /* mirror.crawl_per_host */
-	int64_t crawl_timeout;      /* mirror.crawl_timeout: seconds */
-	int64_t max_failures;       /* mirror.max_failures */
-	char geo_country[1024];     /* geoip.country_mmdb, "" for none */
-	char geo_asn[1024];         /* geoip.asn_mmdb */
-	char geo_tor4[1024];        /* geoip.tor_v4 */
-	char geo_tor6[1024];        /* geoip.tor_v6 */
-	int64_t rotation_overlap;   /* signing.rotation_overlap: seconds */
+	char listen[256];            /* hub.listen: HOST:PORT */
+	char data_dir[1024];         /* hub.data_dir */
+	char public_url[512];        /* hub.public_url: how clients reach the hub */
+	int64_t threads;             /* hub.threads: event-loop threads */
+	int64_t max_upload;          /* hub.max_upload_size, bytes */
+	int64_t max_json;            /* hub.max_json_body, bytes */
+	int64_t upload_ttl;          /* hub.upload_ttl, seconds a staged upload lives */
+	int64_t upload_part;         /* hub.upload_part_size: largest non-JSON request body */
+	int64_t grace;               /* publish.grace_period, seconds */
+	int64_t history_keep;        /* publish.history_keep: rows kept per repo/arch */
+	char key_algo[32];           /* signing.key_algo */
+	char signing_socket[108];    /* signing.socket: `quarry signer`'s socket, "" to fork one */
+	int64_t signing_timeout;     /* signing.timeout: seconds */
+	char log_level[16];          /* log.level */
+	int64_t lease;               /* build.lease: seconds without heartbeat */
+	int64_t max_attempts;        /* build.max_attempts */
+	int64_t build_timeout;       /* build.timeout: seconds per step */
+	int64_t unclaimed;           /* build.unclaimed_timeout: seconds a task may wait */
+	int64_t scratch_ttl;         /* build.scratch_ttl: seconds a scratch build's outputs stay */
+	int64_t build_max_memory;    /* build.max_memory: bytes per step */
+	int64_t max_files;           /* build.max_files in an imported tree */
+	int64_t max_tree;            /* build.max_tree_size: bytes */
+	int64_t embedded_worker;     /* build.embedded_worker: 0 or 1 */
+	int64_t worker_slots;        /* build.worker_slots of the embedded worker */
+	char worker_arches[128];     /* build.worker_arches of the embedded worker */
+	char lookaside_url[512];     /* lookaside.url_template, "" for none */
+	int64_t lookaside_max;       /* lookaside.max_size */
+	int64_t ml_window;           /* mirror.alternates_window: seconds */
+	char trusted_proxies[1024];  /* mirror.trusted_proxies: CIDR list */
+	int64_t ml_max;              /* mirror.max_mirrors per answer */
+	int64_t crawl_interval;      /* mirror.crawl_interval: seconds, 0 = on request only */
+	int64_t crawl_parallel;      /* mirror.crawl_parallel */
+	int64_t crawl_per_host;      /* mirror.crawl_per_host */
+	int64_t crawl_timeout;       /* mirror.crawl_timeout: seconds */
+	int64_t max_failures;        /* mirror.max_failures */
+	char geo_country[1024];      /* geoip.country_mmdb, "" for none */
+	char geo_asn[1024];          /* geoip.asn_mmdb */
+	char geo_tor4[1024];         /* geoip.tor_v4 */
+	char geo_tor6[1024];         /* geoip.tor_v6 */
+	int64_t rotation_overlap;    /* signing.rotation_overlap: seconds */
 	char check_base_repos[2048]; /* check.base_repos: directories, comma-separated */
 	char release_pkg_repo[64];   /* release_pkg.repo: the repo that gets sig-SIG-release */
 };

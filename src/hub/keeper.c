@@ -41,8 +41,7 @@ static void unclaimed_round(struct q_hub *hub, struct q_store *st)
 
 	if (q_store_begin(st, &err) < 0)
 		goto fail;
-	if (q_store_tasks_unclaimed(st, (int64_t)time(NULL), hub->cfg.unclaimed_timeout, &n, &err) <
-		0 ||
+	if (q_store_tasks_unclaimed(st, (int64_t)time(NULL), hub->cfg.unclaimed, &n, &err) < 0 ||
 	    q_store_commit(st, &err) < 0) {
 		q_store_rollback(st);
 		goto fail;
@@ -320,7 +319,7 @@ static void *keeper_main(void *arg)
 	struct q_keeper *k = hub->keeper;
 	struct q_error err = {0};
 	struct q_store *st;
-	int64_t period = MIN(hub->cfg.unclaimed_timeout, hub->cfg.scratch_ttl) / 2;
+	int64_t period = MIN(hub->cfg.unclaimed, hub->cfg.scratch_ttl) / 2;
 
 	period = MAX(1, MIN(period, KEEPER_POLL));
 	st = q_store_open(hub->db_path, &err);
