@@ -89,6 +89,8 @@ static const struct route routes[] = {
     {"DELETE", "api/v1/upload-sessions/*", Q_RULE_USER, q_api_upsession_delete},
     {"POST", "api/v1/sigs/*/projects/*/repos/*/builds", Q_RULE_SIG_MEMBER, q_api_repo_add_build},
     {"POST", "api/v1/sigs/*/projects/*/builds", Q_RULE_SIG_MEMBER, q_api_build_create},
+    {"POST", "api/v1/sigs/*/projects/*/chains", Q_RULE_SIG_MEMBER, q_api_chain_create},
+    {"GET", "api/v1/chains/*", Q_RULE_PUBLIC, q_api_chain_get},
     {"POST", "api/v1/sigs/*/lookaside", Q_RULE_SIG_MEMBER, q_api_lookaside_upload},
     {"GET", "api/v1/builds", Q_RULE_PUBLIC, q_api_builds},
     {"GET", "api/v1/builds/*", Q_RULE_PUBLIC, q_api_build_get},

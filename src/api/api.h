@@ -5,6 +5,7 @@
 #define Q_API_H
 
 #include "http/http.h"
+#include "publish/rpm.h"
 
 struct q_error;
 
@@ -87,6 +88,36 @@ void q_api_workers(struct q_request *r, const char **caps);
 void q_api_lookaside_upload(struct q_request *r, const char **caps);
 /* GET /lookaside/HASH outside /api/v1; -1 when the path is not that. */
 int q_api_lookaside_get(struct q_request *r);
+/* A build's source, imported and checked, not yet a build (builds.c). */
+struct q_build_src {
+	json_t *fields; /* for q_store_build_create */
+	json_t *arches;
+	json_t *up; /* the staged upload of an SRPM */
+	struct q_rpm_info info;
+	int git;
+	const char *srpm_id; /* the upload id (in the request body) */
+};
+int q_api_build_prepare(struct q_request *r, json_t *proj, json_t *body, struct q_build_src *b,
+			struct q_error *err);
+int q_api_build_insert(struct q_request *r, const char *sig, const char *project,
+		       struct q_build_src *b, int64_t chain, int64_t group, int start, int64_t *id,
+		       struct q_error *err);
+void q_api_build_src_release(struct q_build_src *b);
+
+/* chains.c: chain builds, warnings about arches no worker serves, what
+ * follows the end of a task, the scratch builds' expired outputs. */
+void q_api_chain_create(struct q_request *r, const char **caps);
+void q_api_chain_get(struct q_request *r, const char **caps);
+/* ["no worker serves aarch64; …"] for the free tasks (and the arches to
+ * come) of build id; never NULL. */
+json_t *q_api_unserved_warnings(struct q_request *r, int64_t id);
+/* Inside the transaction that ended a task (after advance_build): note on
+ * new free tasks that no worker serves their arch; a chain build that
+ * ended fails its chain or makes its group ready. */
+int q_api_build_after_task(struct q_request *r, json_t *task, struct q_error *err);
+/* 0, or -1 with a 410 when build b's outputs expired (a scratch build). */
+int q_api_outputs_expired(json_t *b, struct q_error *err);
+
 /* Inside a transaction: the rpm tasks of a build whose SRPM is known. */
 int q_api_schedule_rpm_tasks(struct q_store *st, int64_t build_id, json_t *arches,
 			     const char *build_archs, struct q_error *err);

@@ -97,99 +97,165 @@ static int add_task_buildroots(struct q_request *r, json_t *b, struct q_error *e
 	return 0;
 }
 
-static void answer_build(struct q_request *r, int status, int64_t id)
+static void answer_build(struct q_request *r, int status, int64_t id, json_t *warnings)
 {
 	struct q_error err = {0};
 	json_t *b = NULL;
 
 	if (q_store_build_get(r->st, id, 1, &b, &err) < 0 || add_task_buildroots(r, b, &err) < 0) {
 		json_decref(b);
+		json_decref(warnings);
 		q_http_send_error(r, &err);
 		return;
 	}
+	if (warnings && json_array_size(warnings))
+		json_object_set(b, "warnings", warnings);
+	json_decref(warnings);
 	q_http_send_json(r, status, b);
+}
+
+void q_api_build_src_release(struct q_build_src *b)
+{
+	q_rpm_info_release(&b->info);
+	json_decref(b->up);
+	json_decref(b->fields);
+	json_decref(b->arches);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Import the source of a build (git, or a staged SRPM upload; body as in
+ * HTTP_API.md) for project proj, storing no build. */
+int q_api_build_prepare(struct q_request *r, json_t *proj, json_t *body, struct q_build_src *b,
+			struct q_error *err)
+{
+	const char *git = NULL, *srpm = NULL;
+	json_t *scratch = json_object_get(body, "scratch");
+
+	memset(b, 0, sizeof(*b));
+	if (q_api_str(body, "git", 0, 4096, &git, err) < 0 ||
+	    q_api_str(body, "srpm", 0, 64, &srpm, err) < 0 ||
+	    build_arches(body, proj, &b->arches, err) < 0)
+		return -1;
+	if (scratch && !json_is_boolean(scratch))
+		return q_error_set(err, Q_EINVAL, "field 'scratch' must be true or false");
+	if (!!git == !!srpm)
+		return q_error_set(err, Q_EINVAL,
+				   "give exactly one of 'git' (URL#REF) and 'srpm' (an upload id)");
+	if (git) {
+		b->git = 1;
+		if (q_hub_import_git(r->hub, proj, git, &b->fields, err) < 0)
+			return -1;
+	} else {
+		const char *path, *fn;
+
+		b->srpm_id = srpm;
+		if (q_store_upload_get(r->st, srpm, &b->up, err) < 0)
+			return -1;
+		if (json_integer_value(json_object_get(b->up, "user_id")) != r->who.user_id)
+			return q_error_set(err, Q_EPERM, "upload '%s' belongs to another user",
+					   srpm);
+		path = json_string_value(json_object_get(b->up, "path"));
+		fn = json_string_value(json_object_get(b->up, "filename"));
+		if (q_rpm_inspect(path, fn, &b->info, err) < 0)
+			return -1;
+		if (!b->info.is_source)
+			return q_error_set(err, Q_EINVAL, "'%s' is not a source RPM", fn);
+		/* The SRPM's release may carry another dist tag: the rebuild sets ours. */
+		if (q_hub_store_file(r->hub, path, b->info.sha256, 1, err) < 0)
+			return -1;
+		b->fields = json_pack("{s:s,s:s,s:s,s:s}", "source", fn, "srpm_sha256",
+				      b->info.sha256, "nevr", b->info.nevra, "name", b->info.name);
+		/* "nevr" of an uploaded SRPM: N-V-R without ".src" */
+		{
+			char *nevr = g_strdup_printf("%s-%s-%s", b->info.name, b->info.version,
+						     b->info.release);
+			json_object_set_new(b->fields, "nevr", json_string(nevr));
+			g_free(nevr);
+		}
+	}
+	json_object_set_new(b->fields, "owner", json_string(r->who.name));
+	json_object_set(b->fields, "arches", b->arches);
+	json_object_set_new(b->fields, "scratch", json_boolean(json_is_true(scratch)));
+	return 0;
+}
+
+/*
+ * Inside the caller's transaction: create the build of b, in chain `chain`
+ * (0: none) at group; start: its first tasks now (a later group of a chain
+ * gets them when its group starts). One NEVR, one build: a non-scratch
+ * build of a NEVR that has a building or complete non-scratch build in
+ * the project is refused (409); the check runs in the transaction that
+ * creates the build, so two submits cannot both pass it.
+ */
+int q_api_build_insert(struct q_request *r, const char *sig, const char *project,
+		       struct q_build_src *b, int64_t chain, int64_t group, int start, int64_t *id,
+		       struct q_error *err)
+{
+	const char *nevr = json_string_value(json_object_get(b->fields, "nevr"));
+
+	if (!json_is_true(json_object_get(b->fields, "scratch"))) {
+		int64_t other = 0;
+		char state[16];
+
+		if (q_store_build_nevr_taken(r->st, sig, project, nevr, &other, state,
+					     sizeof(state), err) < 0)
+			return -1;
+		if (other)
+			return q_error_set(
+			    err, Q_ECONFLICT,
+			    "build already exists: %s is build %" PRId64
+			    " (%s) in %s/%s; bump the release, or build it with --scratch",
+			    nevr, other, state, sig, project);
+	}
+	if (chain) {
+		json_object_set_new(b->fields, "chain", json_integer(chain));
+		json_object_set_new(b->fields, "chain_group", json_integer(group));
+	}
+	if (q_store_build_create(r->st, sig, project, b->fields, id, err) < 0)
+		return -1;
+	if (start && (b->git ? q_store_task_create(r->st, *id, "srpm", "src", NULL, err)
+			     : q_api_schedule_rpm_tasks(r->st, *id, b->arches, b->info.build_archs,
+							err)) < 0)
+		return -1;
+	if (b->srpm_id && q_store_upload_delete(r->st, b->srpm_id, err) < 0)
+		return -1;
+	return q_api_audit(r, "build.create", sig,
+			   json_pack("{s:I,s:s,s:O,s:b}", "build", (json_int_t)*id, "project",
+				     project, "source", json_object_get(b->fields, "source"),
+				     "scratch",
+				     json_is_true(json_object_get(b->fields, "scratch"))),
+			   err);
 }
 
 /* Create a build from git or from a staged SRPM upload (body as in HTTP_API.md). */
 static int create_build(struct q_request *r, const char *sig, const char *project, json_t *body,
 			int64_t *id_out, struct q_error *err)
 {
-	json_t *proj = NULL, *arches = NULL, *fields = NULL, *up = NULL;
-	const char *git = NULL, *srpm = NULL;
-	struct q_rpm_info info = {0};
+	json_t *proj = NULL;
+	struct q_build_src b;
 	int64_t id = 0;
 	int rc = -1;
 
+	memset(&b, 0, sizeof(b));
 	if (q_store_project_get(r->st, sig, project, &proj, err) < 0 ||
-	    q_api_str(body, "git", 0, 4096, &git, err) < 0 ||
-	    q_api_str(body, "srpm", 0, 64, &srpm, err) < 0 ||
-	    build_arches(body, proj, &arches, err) < 0)
+	    q_api_build_prepare(r, proj, body, &b, err) < 0)
 		goto out;
-	if (!!git == !!srpm) {
-		q_error_set(err, Q_EINVAL,
-			    "give exactly one of 'git' (URL#REF) and 'srpm' (an upload id)");
-		goto out;
-	}
-	if (git) {
-		if (q_hub_import_git(r->hub, proj, git, &fields, err) < 0)
-			goto out;
-	} else {
-		const char *path, *fn;
-
-		if (q_store_upload_get(r->st, srpm, &up, err) < 0)
-			goto out;
-		if (json_integer_value(json_object_get(up, "user_id")) != r->who.user_id) {
-			q_error_set(err, Q_EPERM, "upload '%s' belongs to another user", srpm);
-			goto out;
-		}
-		path = json_string_value(json_object_get(up, "path"));
-		fn = json_string_value(json_object_get(up, "filename"));
-		if (q_rpm_inspect(path, fn, &info, err) < 0)
-			goto out;
-		if (!info.is_source) {
-			q_error_set(err, Q_EINVAL, "'%s' is not a source RPM", fn);
-			goto out;
-		}
-		/* The SRPM's release may carry another dist tag: the rebuild sets ours. */
-		if (q_hub_store_file(r->hub, path, info.sha256, 1, err) < 0)
-			goto out;
-		fields = json_pack("{s:s,s:s,s:s,s:s}", "source", fn, "srpm_sha256", info.sha256,
-				   "nevr", info.nevra, "name", info.name);
-		/* "nevr" of an uploaded SRPM: N-V-R without ".src" */
-		{
-			char *nevr =
-			    g_strdup_printf("%s-%s-%s", info.name, info.version, info.release);
-			json_object_set_new(fields, "nevr", json_string(nevr));
-			g_free(nevr);
-		}
-	}
-	json_object_set_new(fields, "owner", json_string(r->who.name));
-	json_object_set(fields, "arches", arches);
 	if (q_store_begin(r->st, err) < 0)
 		goto out;
-	if (q_store_build_create(r->st, sig, project, fields, &id, err) < 0 ||
-	    (git ? q_store_task_create(r->st, id, "srpm", "src", NULL, err)
-		 : q_api_schedule_rpm_tasks(r->st, id, arches, info.build_archs, err)) < 0 ||
-	    (srpm && q_store_upload_delete(r->st, srpm, err) < 0) ||
-	    q_api_audit(r, "build.create", sig,
-			json_pack("{s:I,s:s,s:O}", "build", (json_int_t)id, "project", project,
-				  "source", json_object_get(fields, "source")),
-			err) < 0 ||
+	if (q_api_build_insert(r, sig, project, &b, 0, 0, 1, &id, err) < 0 ||
 	    q_store_commit(r->st, err) < 0) {
 		q_store_rollback(r->st);
 		goto out;
 	}
-	if (srpm)
-		unlink(json_string_value(json_object_get(up, "path")));
-	q_info("build %" PRId64 " of %s/%s queued: %s", id, sig, project,
-	       json_string_value(json_object_get(fields, "source")));
+	if (b.srpm_id)
+		unlink(json_string_value(json_object_get(b.up, "path")));
+	q_info("build %" PRId64 " of %s/%s queued%s: %s", id, sig, project,
+	       json_is_true(json_object_get(b.fields, "scratch")) ? " (scratch)" : "",
+	       json_string_value(json_object_get(b.fields, "source")));
 	*id_out = id;
 	rc = 0;
 out:
-	q_rpm_info_release(&info);
-	json_decref(up);
-	json_decref(fields);
-	json_decref(arches);
+	q_api_build_src_release(&b);
 	json_decref(proj);
 	return rc;
 }
@@ -208,7 +274,7 @@ void q_api_build_create(struct q_request *r, const char **caps)
 	if (!body || create_build(r, caps[0], caps[1], body, &id, &err) < 0)
 		goto fail;
 	json_decref(body);
-	answer_build(r, 201, id);
+	answer_build(r, 201, id, q_api_unserved_warnings(r, id));
 	return;
 fail:
 	json_decref(body);
@@ -248,7 +314,7 @@ void q_api_build_get(struct q_request *r, const char **caps)
 		q_http_send_error(r, &err);
 		return;
 	}
-	answer_build(r, 200, id);
+	answer_build(r, 200, id, NULL);
 }
 
 void q_api_build_cancel(struct q_request *r, const char **caps)
@@ -279,7 +345,8 @@ void q_api_build_cancel(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	json_decref(b);
-	answer_build(r, 200, id);
+	q_keeper_wake(r->hub); /* a chain's build: the chain fails now */
+	answer_build(r, 200, id, NULL);
 	return;
 fail:
 	json_decref(b);
@@ -306,13 +373,15 @@ void q_api_build_resubmit(struct q_request *r, const char **caps)
 			    id);
 		goto fail;
 	}
-	body = json_pack("{s:O,s:O}", "git", json_object_get(b, "source"), "arches",
-			 json_object_get(b, "arches"));
+	/* A scratch build is resubmitted as a scratch build; one NEVR, one
+	 * build refuses to rebuild a complete (or building) non-scratch one. */
+	body = json_pack("{s:O,s:O,s:O}", "git", json_object_get(b, "source"), "arches",
+			 json_object_get(b, "arches"), "scratch", json_object_get(b, "scratch"));
 	if (create_build(r, sig, project, body, &nid, &err) < 0)
 		goto fail;
 	json_decref(b);
 	json_decref(body);
-	answer_build(r, 201, nid);
+	answer_build(r, 201, nid, q_api_unserved_warnings(r, nid));
 	return;
 fail:
 	json_decref(b);
@@ -347,6 +416,8 @@ static int outputs_readable(struct q_request *r, int64_t id, struct q_error *err
 			    r, json_string_value(json_object_get(b, "sig")), Q_LEVEL_MEMBER,
 			    "read the outputs of a build that is not complete", err);
 	}
+	if (rc == 0)
+		rc = q_api_outputs_expired(b, err);
 	json_decref(b);
 	return rc;
 }

@@ -138,6 +138,16 @@ void q_api_update_create(struct q_request *r, const char **caps)
 			json_decref(build);
 			goto fail;
 		}
+		if (json_is_true(json_object_get(build, "scratch"))) {
+			q_error_set(&err, Q_EINVAL,
+				    "build %" JSON_INTEGER_FORMAT
+				    " is a scratch build: scratch builds never go into updates "
+				    "or repos; build %s again without --scratch",
+				    json_integer_value(b),
+				    json_string_value(json_object_get(build, "nevr")));
+			json_decref(build);
+			goto fail;
+		}
 		json_decref(build);
 		json_array_append(ids, b);
 	}

@@ -576,6 +576,15 @@ void q_api_repo_add_build(struct q_request *r, const char **caps)
 		    json_string_value(json_object_get(build, "project")), caps[0], caps[1]);
 		goto fail;
 	}
+	if (json_is_true(json_object_get(build, "scratch"))) {
+		q_error_set(&err, Q_ECONFLICT,
+			    "build %" JSON_INTEGER_FORMAT
+			    " is a scratch build: scratch builds can never be tagged; build %s "
+			    "again without --scratch",
+			    json_integer_value(id),
+			    json_string_value(json_object_get(build, "nevr")));
+		goto fail;
+	}
 	if (strcmp(json_string_value(json_object_get(build, "state")), "complete")) {
 		q_error_set(
 		    &err, Q_ECONFLICT,

@@ -121,7 +121,7 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *body = NULL, *arches, *task = NULL, *a, *claimable = NULL;
 	const char *name, *backend = "host";
-	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0;
+	int64_t now = (int64_t)time(NULL), slots = 1, expired = 0, unclaimed = 0;
 	size_t i;
 
 	body = q_http_json_body(r, &err);
@@ -155,6 +155,7 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 		goto fail;
 	if (q_store_tasks_expire(r->st, now, r->hub->cfg.max_attempts, &expired, &err) < 0 ||
 	    q_store_worker_seen(r->st, name, arches, slots, &err) < 0 ||
+	    q_store_tasks_unclaimed(r->st, now, r->hub->cfg.unclaimed, &unclaimed, &err) < 0 ||
 	    q_store_task_claim(r->st, name, claimable, backend, now + r->hub->cfg.lease, &task,
 			       &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
@@ -164,6 +165,8 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	if (expired)
 		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed",
 		       expired);
+	if (unclaimed)
+		q_info("%" PRId64 " task(s) no worker claimed failed", unclaimed);
 	if (!task) {
 		q_http_send_text(r, 204, "text/plain", "", 0);
 		goto out;
@@ -479,7 +482,8 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 	    q_store_task_finish(r->st, id, attempt, r->who.worker, state, message, backend, br,
 				&err) < 0 ||
 	    q_store_task_set_buildroot_repos(r->st, id, brepos, &err) < 0 ||
-	    advance_build(r, task, state, message, &err) < 0 || q_store_commit(r->st, &err) < 0) {
+	    advance_build(r, task, state, message, &err) < 0 ||
+	    q_api_build_after_task(r, task, &err) < 0 || q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
 	}

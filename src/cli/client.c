@@ -263,6 +263,8 @@ static enum q_code code_of(const char *name, long status)
 		return Q_ECONFLICT;
 	case 413:
 		return Q_ETOOBIG;
+	case 410:
+		return Q_EGONE;
 	default:
 		return Q_EINTERNAL;
 	}

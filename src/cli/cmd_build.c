@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW, O_BUILDROOT };
+enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW, O_BUILDROOT, O_SCRATCH, O_CHAIN, O_INTO };
 #define B(o) (1u << (o))
 
 #define POLL_BUILD_MS 1000    /* --wait */
@@ -35,23 +35,37 @@ static const struct q_cli_opt build_opts[] = {
     [O_FOLLOW] = {"follow", NULL, "keep printing the log while the task runs"},
     [O_BUILDROOT] = {"buildroot", NULL,
 		     "show: every package of each task's buildroot (NEVRA and SHA-256)"},
+    [O_SCRATCH] = {"scratch", NULL,
+		   "a scratch build: outside the NEVR history, never tagged, outputs expire"},
+    [O_CHAIN] = {"chain", NULL,
+		 "SIG/PROJECT SRC… : SRC… — groups built in order, each tagged into --into first"},
+    [O_INTO] = {"into", "REPO", "the candidate repo a chain tags into (default: the project's)"},
 };
 
 static const struct q_col build_cols[] = {
-    {"id", "ID"},     {"sig", "SIG"},     {"project", "PROJECT"}, {"state", "STATE"},
-    {"nevr", "NEVR"}, {"owner", "OWNER"}, {"created", "CREATED"}, {"source", "SOURCE"},
+    {"id", "ID"},       {"sig", "SIG"},         {"project", "PROJECT"},
+    {"state", "STATE"}, {"nevr", "NEVR"},       {"kind", "KIND"},
+    {"owner", "OWNER"}, {"created", "CREATED"}, {"source", "SOURCE"},
 };
 
 static const struct q_col build_fields[] = {
     {"id", "id"},           {"sig", "sig"},           {"project", "project"}, {"state", "state"},
     {"nevr", "nevr"},       {"source", "source"},     {"commit", "commit"},   {"owner", "owner"},
-    {"created", "created"}, {"finished", "finished"}, {"message", "message"},
+    {"created", "created"}, {"finished", "finished"}, {"message", "message"}, {"kind", "kind"},
+    {"expired", "expired"}, {"chain", "chain"},
 };
 
 static const struct q_col task_cols[] = {
     {"id", "TASK"},         {"kind", "KIND"},         {"arch", "ARCH"},
     {"state", "STATE"},     {"worker", "WORKER"},     {"attempt", "ATTEMPT"},
     {"started", "STARTED"}, {"finished", "FINISHED"}, {"message", "MESSAGE"},
+};
+
+static const struct q_col chain_build_cols[] = {
+    {"group", "GROUP"},
+    {"id", "BUILD"},
+    {"nevr", "NEVR"},
+    {"state", "STATE"},
 };
 
 static const struct q_col check_cols[] = {
@@ -78,7 +92,7 @@ static void sleep_ms(long ms)
 /* Integer times (Unix seconds) of obj's members named in keys → ISO 8601. */
 static void times_to_text(json_t *obj)
 {
-	static const char *const keys[] = {"started", "finished", "last_seen"};
+	static const char *const keys[] = {"started", "finished", "last_seen", "expired"};
 
 	for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++) {
 		json_t *v = json_object_get(obj, keys[i]);
@@ -258,6 +272,37 @@ static void print_build_line(FILE *out, const json_t *b)
 		q_json_str(b, "project"), nevr[0] ? ", " : "", nevr, q_json_str(b, "state"));
 }
 
+/* "kind": scratch or normal; "chain": "3 (group 2)"; "expired" 0 → absent. */
+static void build_describe(json_t *b)
+{
+	json_t *chain = json_object_get(b, "chain");
+
+	json_object_set_new(
+	    b, "kind",
+	    json_string(json_is_true(json_object_get(b, "scratch")) ? "scratch" : "normal"));
+	if (json_is_integer(chain)) {
+		char *t =
+		    g_strdup_printf("%" JSON_INTEGER_FORMAT " (group %" JSON_INTEGER_FORMAT ")",
+				    json_integer_value(chain),
+				    json_integer_value(json_object_get(b, "chain_group")));
+		json_object_set_new(b, "chain", json_string(t));
+		g_free(t);
+	}
+	if (json_is_integer(json_object_get(b, "expired")) &&
+	    json_integer_value(json_object_get(b, "expired")) == 0)
+		json_object_del(b, "expired");
+}
+
+/* The hub's warnings (an arch no worker serves) on stderr. */
+static void print_warnings(const json_t *ans)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach (json_object_get(ans, "warnings"), i, w)
+		fprintf(stderr, "quarry: warning: %s\n", json_string_value(w));
+}
+
 static void print_build(const json_t *b)
 {
 	json_t *copy = json_deep_copy(b);
@@ -265,6 +310,7 @@ static void print_build(const json_t *b)
 	const json_t *arts = json_object_get(b, "artifacts");
 
 	times_to_text(copy);
+	build_describe(copy);
 	q_out_fields(copy, build_fields, Q_ARRAY_LEN(build_fields));
 	json_decref(copy);
 	if (json_is_array(tasks)) {
@@ -416,6 +462,7 @@ static int created(struct q_client *c, struct q_cli_args *a, const json_t *b)
 		q_error_set(&err, Q_EINTERNAL, "the hub's answer has no build id");
 		return q_cli_fail(&err);
 	}
+	print_warnings(b);
 	if (!a->val[O_WAIT]) {
 		if (c->json)
 			q_out_json(b);
@@ -542,6 +589,8 @@ static int build_submit(struct q_client *c, struct q_cli_args *a)
 	}
 	if (arches)
 		json_object_set(body, "arches", arches);
+	if (a->val[O_SCRATCH])
+		json_object_set_new(body, "scratch", json_true());
 	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "builds", NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
 		ret = q_cli_fail(&err);
@@ -553,6 +602,171 @@ out:
 	json_decref(body);
 	json_decref(arches);
 	g_free(git);
+	g_free(path);
+	g_free(parts[0]);
+	g_free(parts[1]);
+	return ret;
+}
+
+/* ---- chains ---- */
+
+/* "build 5 (group 1, foo-1-1.el9.mc): complete" for each build new or changed. */
+static void report_chain(FILE *out, const json_t *ch, GHashTable *seen)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach (json_object_get(ch, "builds"), i, b) {
+		char *key = g_strdup_printf("%ld", json_id(b, "id"));
+		const char *before = g_hash_table_lookup(seen, key);
+		const char *state = q_json_str(b, "state");
+
+		if (before && !strcmp(before, state)) {
+			g_free(key);
+			continue;
+		}
+		fprintf(out, "build %s (group %ld, %s): %s", key, json_id(b, "group"),
+			q_json_str(b, "nevr"), state);
+		if (strcmp(state, "building") && strcmp(state, "complete") &&
+		    q_json_str(b, "message")[0])
+			fprintf(out, ": %s", q_json_str(b, "message"));
+		fputc('\n', out);
+		fflush(out);
+		g_hash_table_replace(seen, key, g_strdup(state));
+	}
+}
+
+/* Follow chain id until it ends; 0 when it completes. */
+static int wait_chain(struct q_client *c, long id, json_t *first)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	FILE *out = c->json ? stderr : stdout;
+	struct q_error err = {0};
+	char *path = g_strdup_printf("chains/%ld", id);
+	json_t *ch = json_incref(first);
+	long group = 0;
+	int ret = 1;
+
+	for (;;) {
+		report_chain(out, ch, seen);
+		if (json_id(ch, "current_group") != group &&
+		    !strcmp(q_json_str(ch, "state"), "building")) {
+			group = json_id(ch, "current_group");
+			fprintf(out, "chain %ld: group %ld of %ld building\n", id, group,
+				json_id(ch, "groups"));
+			fflush(out);
+		}
+		if (strcmp(q_json_str(ch, "state"), "building"))
+			break;
+		sleep_ms(POLL_BUILD_MS);
+		json_decref(ch);
+		ch = NULL;
+		for (int tries = 0;; tries++) {
+			if (q_client_call(c, "GET", path, NULL, &ch, &err) == 0)
+				break;
+			if (err.code != Q_EIO || tries >= HUB_GONE_PATIENCE) {
+				ret = q_cli_fail(&err);
+				goto out;
+			}
+			sleep_ms(1000);
+		}
+	}
+	if (c->json)
+		q_out_json(ch);
+	if (!strcmp(q_json_str(ch, "state"), "complete")) {
+		if (!c->json)
+			printf("chain %ld (%s/%s, into %s): complete\n", id, q_json_str(ch, "sig"),
+			       q_json_str(ch, "project"), q_json_str(ch, "repo"));
+		ret = 0;
+	} else {
+		fprintf(stderr, "chain %ld (%s/%s): %s%s%s\n", id, q_json_str(ch, "sig"),
+			q_json_str(ch, "project"), q_json_str(ch, "state"),
+			q_json_str(ch, "message")[0] ? ": " : "", q_json_str(ch, "message"));
+	}
+out:
+	json_decref(ch);
+	g_free(path);
+	g_hash_table_destroy(seen);
+	return ret;
+}
+
+static int build_chain(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	char *parts[2] = {NULL, NULL};
+	json_t *groups = json_array(), *group = json_array(), *body = json_object(), *ans = NULL;
+	json_t *arches = NULL;
+	char *path = NULL;
+	int ret = 0;
+
+	if (q_cli_split_path(a->words[0], 2, parts, &err) < 0) {
+		ret = q_cli_usage_error(a, "%s", err.msg);
+		goto out;
+	}
+	for (int i = 1; i <= a->n_words; i++) {
+		char *git = NULL;
+
+		if (i == a->n_words || !strcmp(a->words[i], ":")) {
+			if (json_array_size(group) == 0) {
+				ret = q_cli_usage_error(a, "a chain's groups are SRC… separated by "
+							   "' : ', none empty");
+				goto out;
+			}
+			json_array_append_new(groups, group);
+			group = json_array();
+			continue;
+		}
+		if (is_srpm(a->words[i])) {
+			ret = q_cli_usage_error(a, "a chain builds from git (URL#REF), not '%s'",
+						a->words[i]);
+			goto out;
+		}
+		ret = git_source(a, a->words[i], &git);
+		if (ret)
+			goto out;
+		json_array_append_new(group, json_string(git));
+		g_free(git);
+	}
+	json_object_set(body, "groups", groups);
+	if (a->val[O_INTO])
+		json_object_set_new(body, "into", json_string(a->val[O_INTO]));
+	if (a->val[O_ARCH]) {
+		arches = q_cli_parse_arches(a->val[O_ARCH], &err);
+		if (!arches) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		json_object_set(body, "arches", arches);
+	}
+	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "chains", NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
+		ret = q_cli_fail(&err);
+		goto out;
+	}
+	print_warnings(ans);
+	if (!c->json || a->val[O_WAIT]) {
+		size_t i;
+		json_t *b;
+		FILE *o = c->json ? stderr : stdout;
+
+		fprintf(o, "chain %ld (%s/%s, %ld groups, into %s): %s\n", json_id(ans, "id"),
+			q_json_str(ans, "sig"), q_json_str(ans, "project"), json_id(ans, "groups"),
+			q_json_str(ans, "repo"), q_json_str(ans, "state"));
+		json_array_foreach (json_object_get(ans, "builds"), i, b)
+			fprintf(o, "  group %ld: build %ld %s\n", json_id(b, "group"),
+				json_id(b, "id"), q_json_str(b, "nevr"));
+		fflush(o);
+	}
+	if (a->val[O_WAIT])
+		ret = wait_chain(c, json_id(ans, "id"), ans);
+	else if (c->json)
+		q_out_json(ans);
+out:
+	json_decref(ans);
+	json_decref(arches);
+	json_decref(body);
+	json_decref(groups);
+	json_decref(group);
 	g_free(path);
 	g_free(parts[0]);
 	g_free(parts[1]);
@@ -612,8 +826,16 @@ static int build_list(struct q_client *c, struct q_cli_args *a)
 	}
 	if (c->json)
 		q_out_json(ans);
-	else
-		q_out_table(json_object_get(ans, "builds"), build_cols, Q_ARRAY_LEN(build_cols));
+	else {
+		json_t *rows = json_deep_copy(json_object_get(ans, "builds"));
+		json_t *r;
+		size_t i;
+
+		json_array_foreach (rows, i, r)
+			build_describe(r);
+		q_out_table(rows, build_cols, Q_ARRAY_LEN(build_cols));
+		json_decref(rows);
+	}
 out:
 	json_decref(ans);
 	g_string_free(path, TRUE);
@@ -639,6 +861,24 @@ static int build_show(struct q_client *c, struct q_cli_args *a)
 
 		print_build(b);
 		print_buildroots(b, a->val[O_BUILDROOT] != NULL);
+		if (json_is_integer(json_object_get(b, "chain"))) {
+			char *cpath = g_strdup_printf("chains/%ld", json_id(b, "chain"));
+			json_t *ch = NULL;
+
+			if (q_client_call(c, "GET", cpath, NULL, &ch, &err) == 0) {
+				printf("\nchain %ld (into %s): %s, group %ld of %ld%s%s\n",
+				       json_id(ch, "id"), q_json_str(ch, "repo"),
+				       q_json_str(ch, "state"), json_id(ch, "current_group"),
+				       json_id(ch, "groups"),
+				       q_json_str(ch, "message")[0] ? ": " : "",
+				       q_json_str(ch, "message"));
+				q_out_table(json_object_get(ch, "builds"), chain_build_cols,
+					    Q_ARRAY_LEN(chain_build_cols));
+			}
+			q_error_clear(&err);
+			json_decref(ch);
+			g_free(cpath);
+		}
 		/* The checks too, when the hub has them (an older hub answers 404). */
 		if (q_client_call(c, "GET", path, NULL, &checks, &err) == 0 &&
 		    json_array_size(json_object_get(checks, "checks"))) {
@@ -765,7 +1005,12 @@ static const struct q_cli_cmd build_cmds[] = {
     {"submit", "SIG/PROJECT GIT_URL#REF|FILE.src.rpm",
      "build from git (a directory, file://, http(s)://) or a source RPM; "
      "'quarry build SIG/PROJECT SOURCE' works too",
-     2, 2, B(O_ARCH) | B(O_WAIT), 0, build_submit},
+     2, 2, B(O_ARCH) | B(O_WAIT) | B(O_SCRATCH), 0, build_submit},
+    {"chain", "SIG/PROJECT GIT_URL#REF… [: GIT_URL#REF…]…",
+     "a chain build: groups separated by ':' build in order, each complete, tagged into the "
+     "chain's repo (--into, default the project's candidate repo) and published before the "
+     "next starts; 'quarry build --chain SIG/PROJECT …' works too",
+     2, -1, B(O_ARCH) | B(O_WAIT) | B(O_CHAIN) | B(O_INTO), 0, build_chain},
     {"list", "", "list builds, newest first", 0, 0, B(O_SIG) | B(O_STATE) | B(O_LIMIT), 0,
      build_list},
     {"show", "ID",
@@ -800,13 +1045,14 @@ int cmd_build(int argc, char **argv)
 {
 	struct q_cli_args a;
 	char **v;
-	int at = -1;
+	int at = -1, chain;
 	int ret;
 
 	/* Find the first positional word the way the parser sees it: a SIG/PROJECT? */
 	ret = q_cli_parse(&build_family, argc, argv, &a);
 	if (ret)
 		return ret;
+	chain = a.val[O_CHAIN] != NULL;
 	if (a.n_words > 0 && !is_subcommand(a.words[0]) && strchr(a.words[0], '/'))
 		for (int i = 1; i < argc; i++)
 			if (argv[i] == a.words[0]) {
@@ -816,10 +1062,11 @@ int cmd_build(int argc, char **argv)
 	q_cli_args_release(&a);
 	if (at < 0)
 		return q_cli_run(&build_family, argc, argv);
-	/* `build SIG/PROJECT SOURCE` → `build submit SIG/PROJECT SOURCE`. */
+	/* `build SIG/PROJECT SOURCE` → `build submit SIG/PROJECT SOURCE`;
+	 * `build --chain SIG/PROJECT …` → `build chain --chain SIG/PROJECT …`. */
 	v = g_new0(char *, (size_t)argc + 2);
 	memcpy(v, argv, (size_t)at * sizeof(*v));
-	v[at] = (char *)"submit";
+	v[at] = (char *)(chain ? "chain" : "submit");
 	memcpy(v + at + 1, argv + at, (size_t)(argc - at) * sizeof(*v));
 	ret = q_cli_run(&build_family, argc + 1, v);
 	g_free(v);

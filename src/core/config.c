@@ -83,6 +83,11 @@ static const struct key keys[] = {
      "times a task may be claimed before it fails"},
     {"build", "timeout", T_DURATION, "2h", NUM(build_timeout), 10, 7 * 86400,
      "wall-clock limit of one build step; the sandbox is killed after it"},
+    {"build", "unclaimed_timeout", T_DURATION, "1h", NUM(unclaimed), 1, 30 * 86400,
+     "a task no worker claimed for this long fails, and its build with it (no worker serves "
+     "its arch)"},
+    {"build", "scratch_ttl", T_DURATION, "14d", NUM(scratch_ttl), 1, 365 * 86400,
+     "how long the outputs (RPMs, logs) of a finished scratch build are kept"},
     {"build", "max_memory", T_SIZE, "8G", NUM(build_max_memory), 64 << 20, (int64_t)1 << 40,
      "address-space limit of one build step"},
     {"build", "max_files", T_INT, "20000", NUM(max_files), 1, 10000000,

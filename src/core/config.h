@@ -31,6 +31,8 @@ struct q_config {
 	int64_t lease;               /* build.lease: seconds without heartbeat */
 	int64_t max_attempts;        /* build.max_attempts */
 	int64_t build_timeout;       /* build.timeout: seconds per step */
+	int64_t unclaimed;           /* build.unclaimed_timeout: seconds a task may wait */
+	int64_t scratch_ttl;         /* build.scratch_ttl: seconds a scratch build's outputs stay */
 	int64_t build_max_memory;    /* build.max_memory: bytes per step */
 	int64_t max_files;           /* build.max_files in an imported tree */
 	int64_t max_tree;            /* build.max_tree_size: bytes */

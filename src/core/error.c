@@ -21,6 +21,7 @@ static const struct {
     [Q_ETOOBIG] = {413, "too_large", 1},
     [Q_EIO] = {500, "io_error", 1},
     [Q_EINTERNAL] = {500, "internal", 1},
+    [Q_EGONE] = {410, "gone", 1},
 };
 
 int q_error_set(struct q_error *err, enum q_code code, const char *fmt, ...)

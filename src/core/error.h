@@ -21,6 +21,7 @@ enum q_code {
 	Q_ETOOBIG,   /* over a size limit: 413 */
 	Q_EIO,       /* filesystem or external tool failure: 500 */
 	Q_EINTERNAL, /* a bug or a library failure: 500 */
+	Q_EGONE,     /* existed, removed for good (an expired scratch build's outputs): 410 */
 	Q_CODE_COUNT
 };
 

@@ -199,6 +199,8 @@ int cmd_hub(int argc, char **argv)
 		goto fail;
 	if (q_checker_start(&hub, &err) < 0)
 		goto fail;
+	if (q_keeper_start(&hub, &err) < 0)
+		goto fail;
 	if (q_server_run(&hub, &err) < 0)
 		goto fail;
 	q_hub_release(&hub);

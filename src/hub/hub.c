@@ -139,6 +139,7 @@ void q_hub_release(struct q_hub *hub)
 {
 	q_crawler_stop(hub);
 	q_checker_stop(hub);
+	q_keeper_stop(hub);
 	q_mirror_service_release(&hub->ml);
 	if (hub->snapshot_lock) {
 		g_mutex_clear(hub->snapshot_lock);

@@ -26,6 +26,7 @@
 
 struct q_checker;
 struct q_crawler;
+struct q_keeper;
 struct q_error;
 struct q_signer;
 
@@ -59,6 +60,7 @@ struct q_hub {
 	void *snapshot_lock;        /* GMutex: one snapshot refresh at a time */
 	struct q_crawler *crawler;  /* the crawler thread, NULL when not running */
 	struct q_checker *checker;  /* the checker thread (checker.c), NULL when not running */
+	struct q_keeper *keeper;    /* the build keeper thread (keeper.c), NULL when not running */
 	int mirror_only;            /* `quarry mirrorlist`: no database, no /pub, no API */
 };
 
@@ -185,6 +187,19 @@ int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *s
  * keys (major 0: every project): rebuild; failures are logged, not returned. */
 void q_hub_release_pkg_refresh(struct q_hub *hub, struct q_store *st, const char *sig,
 			       int64_t major, const char *actor);
+
+/*
+ * The build keeper (keeper.c): a thread with its own database connection
+ * that fails tasks no worker claimed, expires scratch builds' outputs and
+ * moves chain builds on; woken when a chain build ends.
+ */
+int q_keeper_start(struct q_hub *hub, struct q_error *err);
+void q_keeper_wake(struct q_hub *hub);
+void q_keeper_stop(struct q_hub *hub);
+/* If chain id's current group is all complete: tag its builds into the
+ * chain's repo, publish it, start the next group (or complete the chain);
+ * a failure fails the chain. Serialised across threads. */
+int q_hub_chain_proceed(struct q_hub *hub, struct q_store *st, int64_t id);
 
 /* Serve until SIGINT/SIGTERM (http/server.c). */
 int q_server_run(struct q_hub *hub, struct q_error *err);

@@ -279,6 +279,60 @@ int q_store_worker_seen(struct q_store *st, const char *name, json_t *arches, in
 			struct q_error *err);
 int q_store_worker_list(struct q_store *st, json_t **out, struct q_error *err);
 
+/* --- scratch builds, one NEVR one build, unclaimed tasks, chains (store_chain.c) --- */
+/* The non-scratch build of nevr in the project that is building or
+ * complete: *other its id (0: none), state its state. */
+int q_store_build_nevr_taken(struct q_store *st, const char *sig, const char *project,
+			     const char *nevr, int64_t *other, char *state, size_t state_size,
+			     struct q_error *err);
+/* *n workers that serve arch ("src": any) and are alive: claimed since
+ * `since`, or hold a task whose lease runs. */
+int q_store_workers_serving(struct q_store *st, const char *arch, int64_t since, int64_t *n,
+			    struct q_error *err);
+/* 3600 → "1h", 90 → "90s", 1209600 → "14d". */
+void q_store_duration_text(int64_t s, char *out, size_t size);
+/* Fail the free tasks never claimed, created timeout seconds or more before
+ * now, and their builds, naming the arch; *n how many. */
+int q_store_tasks_unclaimed(struct q_store *st, int64_t now, int64_t timeout, int64_t *n,
+			    struct q_error *err);
+/* Scratch builds finished at or before `before` whose outputs are still
+ * there: [{"id","bundle_sha256","srpm_sha256"}]. */
+int q_store_scratch_expirable(struct q_store *st, int64_t before, json_t **out,
+			      struct q_error *err);
+/* The ids of a build's tasks (a JSON array of integers). */
+int q_store_build_task_ids(struct q_store *st, int64_t build_id, json_t **out, struct q_error *err);
+/* *refs > 0 when a recorded package, or a build other than build_id whose
+ * outputs have not expired, uses the stored file sha256. */
+int q_store_file_referenced(struct q_store *st, const char *sha256, int64_t build_id, int *refs,
+			    struct q_error *err);
+int q_store_build_mark_expired(struct q_store *st, int64_t build_id, struct q_error *err);
+/* A note on a free task (why it may wait). */
+int q_store_task_note(struct q_store *st, int64_t id, const char *message, struct q_error *err);
+/* The SHA-256 of every file any attempt of the build's tasks uploaded. */
+int q_store_build_artifact_shas(struct q_store *st, int64_t build_id, json_t **out,
+				struct q_error *err);
+int q_store_chain_create(struct q_store *st, int64_t project_id, int64_t repo_id, int64_t groups,
+			 const char *owner, int64_t *id, struct q_error *err);
+/* {"id","sig","project","repo","state","groups","current_group","owner",
+ * "message","created","finished","builds":[{"id","group","nevr","state",
+ * "source","message"}]}; groups are numbered from 1. */
+int q_store_chain_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
+int q_store_chains_building(struct q_store *st, json_t **ids, struct q_error *err);
+/* *chain_id 0 when the build is in no chain. */
+int q_store_chain_of_build(struct q_store *st, int64_t build_id, int64_t *chain_id,
+			   struct q_error *err);
+/* The chain fails with message; its builds of later groups are canceled. */
+int q_store_chain_fail(struct q_store *st, int64_t id, const char *message, struct q_error *err);
+/* Look at a building chain: a failed or canceled build fails it (later
+ * groups canceled); *ready = 1 when every build of the current group is
+ * complete (the hub tags them, publishes and calls q_store_chain_advance). */
+int q_store_chain_check(struct q_store *st, int64_t id, int *ready, struct q_error *err);
+/* If the chain is still at group: go to the next one (its builds get
+ * their SRPM task) or, after the last, complete it. *advanced 0 when
+ * another thread did it first. */
+int q_store_chain_advance(struct q_store *st, int64_t id, int64_t group, int *advanced,
+			  struct q_error *err);
+
 /* Publishes for the metalink service: each repo/arch's newest, and the ones
  * at or after since; [{"sig","repo","major","arch","time","revision","size",
  * "md5","sha1","sha256","sha512","newest"}] grouped by repo/arch, newest first. */

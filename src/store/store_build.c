@@ -81,7 +81,8 @@ int q_store_build_create(struct q_store *st, const char *sig, const char *projec
 	    st,
 	    "INSERT INTO builds (project_id, state, source, git_url, git_ref, git_commit, "
 	    "spec_sha256, nevr, name, arches, owner, bundle_sha256, srpm_sha256, lookaside, "
-	    "created) SELECT p.id, 'building', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM projects "
+	    "created, scratch, chain_id, chain_group) SELECT p.id, 'building', ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ? FROM projects "
 	    "p "
 	    "JOIN sigs g ON g.id = p.sig_id WHERE g.name = ? AND p.name = ?",
 	    err);
@@ -104,8 +105,11 @@ int q_store_build_create(struct q_store *st, const char *sig, const char *projec
 	sq_bind_text(s, 11, sq_jstr(f, "srpm_sha256"));
 	sq_bind_text(s, 12, look);
 	sqlite3_bind_int64(s, 13, sq_now_s());
-	sq_bind_text(s, 14, sig);
-	sq_bind_text(s, 15, project);
+	sqlite3_bind_int64(s, 14, json_is_true(json_object_get(f, "scratch")));
+	sqlite3_bind_int64(s, 15, json_integer_value(json_object_get(f, "chain")));
+	sqlite3_bind_int64(s, 16, json_integer_value(json_object_get(f, "chain_group")));
+	sq_bind_text(s, 17, sig);
+	sq_bind_text(s, 18, project);
 	if (sq_run(st, s, "creating a build", err) < 0)
 		goto out;
 	if (sqlite3_changes(st->db) == 0) {
@@ -148,9 +152,21 @@ int q_store_task_create(struct q_store *st, int64_t build_id, const char *kind, 
 	"b.owner AS owner, b.bundle_sha256 AS bundle_sha256, b.srpm_sha256 AS srpm_sha256, "       \
 	"b.lookaside AS lookaside, b.message AS message, b.created AS created, "                   \
 	"b.finished AS finished, '.el' || p.major || '.' || g.short_name AS dist_tag, "            \
-	"p.major AS major, p.variant AS variant "
+	"p.major AS major, p.variant AS variant, b.scratch AS scratch, b.expired AS expired, "     \
+	"b.chain_id AS chain, b.chain_group AS chain_group "
 #define BUILD_FROM                                                                                 \
 	" FROM builds b JOIN projects p ON p.id = b.project_id JOIN sigs g ON g.id = p.sig_id "
+
+/* scratch 0/1 → false/true; chain NULL → absent. */
+static void build_flags(json_t *b)
+{
+	json_object_set_new(b, "scratch",
+			    json_boolean(json_integer_value(json_object_get(b, "scratch"))));
+	if (!json_is_integer(json_object_get(b, "chain"))) {
+		json_object_del(b, "chain");
+		json_object_del(b, "chain_group");
+	}
+}
 
 int q_store_build_get(struct q_store *st, int64_t id, int full, json_t **out, struct q_error *err)
 {
@@ -167,6 +183,7 @@ int q_store_build_get(struct q_store *st, int64_t id, int full, json_t **out, st
 	/* lookaside is stored as JSON text */
 	look = json_loads(sq_jstr(b, "lookaside"), 0, NULL);
 	json_object_set_new(b, "lookaside", look ? look : json_array());
+	build_flags(b);
 	if (full) {
 		s = sq_prep(st,
 			    "SELECT id, kind, arch, state, worker, attempt, started, finished, "
@@ -210,6 +227,7 @@ int q_store_build_list(struct q_store *st, const char *sig, const char *state, i
 	json_array_foreach (*out, i, v) {
 		json_t *look = json_loads(sq_jstr(v, "lookaside"), 0, NULL);
 		json_object_set_new(v, "lookaside", look ? look : json_array());
+		build_flags(v);
 	}
 	return 0;
 }

@@ -291,6 +291,26 @@ static const char *migrations[] = {
     "  updated INTEGER NOT NULL,"
     "  PRIMARY KEY (project_id, arch));"
     "ALTER TABLE tasks ADD COLUMN buildroot_repos TEXT NOT NULL DEFAULT '[]';",
+    /* 8: scratch builds (never tagged; their outputs expire), chain builds
+     * (groups built in order, each tagged into the chain's repo before the
+     * next starts) and the index behind "one NEVR, one build". */
+    "CREATE TABLE chains ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('building','complete','failed','canceled')),"
+    "  groups INTEGER NOT NULL,"
+    "  current_group INTEGER NOT NULL DEFAULT 1,"
+    "  owner TEXT NOT NULL,"
+    "  message TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL,"
+    "  finished INTEGER);"
+    "ALTER TABLE builds ADD COLUMN scratch INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE builds ADD COLUMN expired INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE builds ADD COLUMN chain_id INTEGER REFERENCES chains(id);"
+    "ALTER TABLE builds ADD COLUMN chain_group INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX builds_nevr ON builds(project_id, nevr);"
+    "CREATE INDEX builds_chain ON builds(chain_id, chain_group);",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

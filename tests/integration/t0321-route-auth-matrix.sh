@@ -100,7 +100,7 @@ allowed = {
 fill = {"sigs": "mc", "projects": "el9", "repos": "cand", "members": "victim",
         "tokens": "$TOKID", "builds": "$BID", "artifacts": "$ART",
         "mirrors": "new.example.com", "updates": "$UID_", "crawls": "1",
-        "upload-sessions": "0123456789abcdef0123456789abcdef"}
+        "upload-sessions": "0123456789abcdef0123456789abcdef", "chains": "1"}
 bodies = {
     "POST api/v1/tokens": {"user": "victim"},
     "POST api/v1/updates/*/promote": {"to": "testing"},
