@@ -195,6 +195,7 @@ static void test_code_table(void **state)
 	    {Q_ETOOBIG, 413, "too_large", 1},
 	    {Q_EIO, 500, "io_error", 1},
 	    {Q_EINTERNAL, 500, "internal", 1},
+	    {Q_EGONE, 410, "gone", 1},
 	};
 
 	(void)state;
