@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "api/api.h"
 #include "http/http.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 #include "mirror/service.h"
 
@@ -35,6 +36,7 @@ struct loop_thread {
 	struct q_hub *hub;
 	struct q_store *st;
 	h2o_socket_t *listener;
+	struct q_waitq *wq; /* held requests (http/wait.h) */
 	pthread_t tid;
 };
 
@@ -290,6 +292,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	r->req = req;
 	r->hub = t->hub;
 	r->st = t->st;
+	r->wq = t->wq;
 	r->query = qat != SIZE_MAX ? req->path.base + qat + 1 : "";
 	r->query_len = qat != SIZE_MAX ? req->path.len - qat - 1 : 0;
 	if (q_path_split(req->path.base, qat != SIZE_MAX ? qat : req->path.len, &r->path, &err) < 0)
@@ -411,12 +414,15 @@ static void loop_teardown(struct loop_thread *t)
 	h2o_socket_read_stop(t->listener);
 	h2o_socket_close(t->listener);
 	t->listener = NULL;
+	q_waitq_release_all(t->wq); /* every held request answers now */
 	h2o_context_request_shutdown(&t->ctx);
 	for (int i = 0; i < 3 && ctx_busy(&t->ctx); i++)
 		h2o_evloop_run(loop, 100);
 	t->ctx.http1.req_timeout.timeout = 0;
 	for (int i = 0; i < 30 && ctx_busy(&t->ctx); i++)
 		h2o_evloop_run(loop, 100);
+	q_waitq_destroy(t->wq);
+	t->wq = NULL;
 	h2o_evloop_run(loop, 0); /* frees the sockets closed just now */
 	if (ctx_busy(&t->ctx)) {
 		q_warn("connections still open at shutdown; their loop is not freed");
@@ -525,6 +531,8 @@ handlers:
 		if (!hub->mirror_only && !(t->st = q_store_open(hub->db_path, err)))
 			return -1;
 		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
+		if (!(t->wq = q_waitq_create(t->ctx.loop, hub)))
+			return q_error_set(err, Q_EINTERNAL, "out of memory");
 		t->accept.ctx = &t->ctx;
 		t->accept.hosts = globalconf.hosts;
 		/* Each loop's socket owns its own descriptor: each closes it. */
