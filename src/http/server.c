@@ -135,6 +135,22 @@ static void send_refused_metrics(GString *g)
 			    "\n",
 			    method, method[0] ? " " : "", pattern, k ? 403 : 401, v);
 		}
+	g_string_append_printf(g,
+			       "# HELP quarry_http_held_requests Requests held now by a long-poll "
+			       "(waiting for an event), by API route.\n"
+			       "# TYPE quarry_http_held_requests gauge\n"
+			       "quarry_http_held_requests{route=\"all\"} %ld\n",
+			       q_wait_held());
+	for (size_t i = 1; i < refused_routes; i++) {
+		long v = q_wait_held_route((int)i);
+		const char *method, *pattern;
+
+		if (!v)
+			continue;
+		route_label((int)i, &method, &pattern);
+		g_string_append_printf(g, "quarry_http_held_requests{route=\"%s %s\"} %ld\n",
+				       method, pattern, v);
+	}
 	/* Bodies over the limit, refused by the server before any handler. */
 	for (int i = 0; i < n_threads; i++)
 		too_big += the_threads[i].ctx.emitted_error_status[H2O_STATUS_ERROR_413];

@@ -19,6 +19,8 @@
 static atomic_uint_fast64_t slots[N_SLOTS];
 static atomic_uint_fast64_t everything;
 static atomic_long held;
+#define MAX_ROUTES 256
+static atomic_long held_by_route[MAX_ROUTES]; /* by q_request.route */
 
 struct q_waitq {
 	h2o_loop_t *loop;
@@ -44,6 +46,7 @@ struct q_waiter {
 	int64_t id;
 	uint64_t version;
 	int64_t deadline_ms; /* monotonic; set by the first hold */
+	int route;           /* r->route, for held_by_route */
 	int expired;         /* the wait is over: q_wait_hold refuses */
 };
 
@@ -114,7 +117,13 @@ static void unhold(struct q_waiter *w)
 	if (h2o_linklist_is_linked(&w->link)) {
 		h2o_linklist_unlink(&w->link);
 		atomic_fetch_sub(&held, 1);
+		atomic_fetch_sub(&held_by_route[w->route], 1);
 	}
+}
+
+long q_wait_held_route(int route)
+{
+	return route >= 0 && route < MAX_ROUTES ? atomic_load(&held_by_route[route]) : 0;
 }
 
 /* The request's pool is being freed (answered and done, or the connection
@@ -239,6 +248,7 @@ int q_wait_hold(struct q_request *r, q_wait_fn fn, const char **caps, enum q_top
 		w->q = q;
 		w->r = r;
 		w->deadline_ms = now_ms() + seconds * 1000;
+		w->route = r->route > 0 && r->route < MAX_ROUTES ? r->route : 0;
 		r->waiter = w;
 	}
 	if (now_ms() >= w->deadline_ms)
@@ -251,6 +261,7 @@ int q_wait_hold(struct q_request *r, q_wait_fn fn, const char **caps, enum q_top
 	w->version = version;
 	h2o_linklist_insert(&q->waiters, &w->link);
 	atomic_fetch_add(&held, 1);
+	atomic_fetch_add(&held_by_route[w->route], 1);
 	tick_arm(q);
 	/* A bump between the caller's read of the version and now: go again. */
 	if (q_event_version(topic, id) != version) {

@@ -79,5 +79,7 @@ void q_waitq_release_all(struct q_waitq *q);
 void q_waitq_destroy(struct q_waitq *q);
 /* Held now in the whole hub (for /metrics and tests). */
 long q_wait_held(void);
+/* Held now for one API route (q_request.route). */
+long q_wait_held_route(int route);
 
 #endif
