@@ -453,6 +453,16 @@ static void *loop_main(void *arg)
 {
 	struct loop_thread *t = arg;
 
+	/*
+	 * On the loop's own thread: the queue's pipe is an h2o socket, and an
+	 * h2o socket takes its input buffers from the creating thread's
+	 * buffer recycler (thread-local, unlocked). Made on another thread,
+	 * every wakeup would allocate and free from that thread's recycler
+	 * concurrently with it.
+	 */
+	t->wq = q_waitq_create(t->ctx.loop, t->hub);
+	if (!t->wq)
+		q_err("cannot set up waiting on an event loop: out of memory");
 	while (!stopping)
 		h2o_evloop_run(t->ctx.loop, 200);
 	loop_teardown(t);
@@ -547,8 +557,6 @@ handlers:
 		if (!hub->mirror_only && !(t->st = q_store_open(hub->db_path, err)))
 			return -1;
 		h2o_context_init(&t->ctx, h2o_evloop_create(), &globalconf);
-		if (!(t->wq = q_waitq_create(t->ctx.loop, hub)))
-			return q_error_set(err, Q_EINTERNAL, "out of memory");
 		t->accept.ctx = &t->ctx;
 		t->accept.hosts = globalconf.hosts;
 		/* Each loop's socket owns its own descriptor: each closes it. */
