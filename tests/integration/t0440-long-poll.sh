@@ -81,12 +81,12 @@ id=$(sed -n 's/^build \([0-9]*\) .*/\1/p' wait.txt | head -n 1)
 q build log "${id:-0}" --follow >follow.txt 2>follow.err &
 FOLLOWER=$!
 BG_PIDS+=("$FOLLOWER")
-check "build --wait is held on the hub while the build runs" held_seen "GET api/v1/builds/*" 30
-check "build log --follow is held on the hub while the task runs" held_seen "GET api/v1/builds/*/tasks/*/log" 30
 # Queued behind it, for the checks below: the checker gives way to running
 # tasks, so this build keeps the checks of the first one in progress.
-PKG_ARCH=noarch PKG_BUILD='sleep 8' make_git_pkg "$T/slow2" slow2 1.0 1
+PKG_ARCH=noarch PKG_BUILD='sleep 15' make_git_pkg "$T/slow2" slow2 1.0 1
 q build mc/el9 "$T/slow2#r9-sig-mc-1" >slow2.txt
+check "build --wait is held on the hub while the build runs" held_seen "GET api/v1/builds/*" 10
+check "build log --follow is held on the hub while the task runs" held_seen "GET api/v1/builds/*/tasks/*/log" 10
 rc=0
 wait "$WAITER" || rc=$?
 [ "$rc" = 0 ] && grep -q "^build $id (mc/el9, slow-1.0-1.el9.mc): complete" wait.txt &&
