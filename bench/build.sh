@@ -40,6 +40,9 @@
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 Q=${QUARRY_BIN:-$SRC/build/quarry}
+# The reference's `quarry sandbox --repeat --input` (to time an older hub
+# and worker with QUARRY_BIN against the same reference).
+QREF=${QUARRY_REF_BIN:-$Q}
 RUNS=${RUNS:-7}
 TASKS=${TASKS:-200}
 W=$(mktemp -d /var/tmp/quarry-bench-build.XXXXXX)
@@ -238,9 +241,12 @@ SRPM=$(ls "$W"/srpm/SRPMS/triv-*.src.rpm)
 # argv (q_worker_rpm_argv) and limits, each in a fresh root, from one process.
 rm -rf "$W/ref"
 mkdir -p "$W/ref"
-"$Q" sandbox --time --timeout 1h --repeat "$TASKS" --parallel 2 --workdir "$W/ref" -- \
+# The SRPM goes into each run's root (--input), as a worker downloads a
+# task's input into its root: the sandbox sees nothing outside it.
+"$QREF" sandbox --time --timeout 1h --repeat "$TASKS" --parallel 2 --workdir "$W/ref" \
+	--input "$SRPM" -- \
 	rpmbuild --rebuild --define "_topdir {}/rpmbuild" --define "_tmppath /tmp" \
-	--define "dist .el9.b" "$SRPM" 2>ref.err >/dev/null || { cat ref.err; exit 1; }
+	--define "dist .el9.b" "{}/$(basename "$SRPM")" 2>ref.err >/dev/null || { cat ref.err; exit 1; }
 ref_t=$(awk '/^sandbox: / {print $2}' ref.err)
 [ -n "$ref_t" ] || { echo "bench: quarry sandbox --repeat printed no time"; cat ref.err; exit 1; }
 made=$(find "$W/ref" -path '*/RPMS/noarch/triv-1-1.el9.b.noarch.rpm' | wc -l)
