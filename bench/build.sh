@@ -35,7 +35,12 @@
 #      `rpmbuild -ba` in a fresh _topdir holding the same spec and sources.
 #      Median of RUNS runs each, alternately. Target 1.5x. Printed apart, for
 #      information: the submit alone (`quarry build` without --wait: the
-#      import), and the claim latency (a held claim answered by a submit).
+#      import); how long after the submit's answer a claim held by the hub
+#      (an idle worker's) is answered with the new task, both seen by the
+#      client's wall clock (around 0, and may be below: the hub wakes the
+#      claim at the commit, before it writes the submit's answer; a hub
+#      without long-polls answers the claim at once, far below 0); and the
+#      sandboxed steps of the last build, from its task logs.
 # Taken on a machine shared with other work, figures move from run to run.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -179,6 +184,11 @@ SPEC
 	done
 	e2e_q=$(median <e2e_q.txt)
 	e2e_plain=$(median <e2e_plain.txt)
+	# Where the time of the last one went: each sandboxed step, as its task
+	# log times it (wall clock, 0.1 s), and the task's start and end.
+	e2e_id=$(sed -n 's/^build \([0-9]*\) .*/\1/p' e2e-q.log | head -n 1)
+	QUARRY_TOKEN=$TOKEN "$Q" build log "$e2e_id" 2>/dev/null |
+		sed -n 's/^==> \(task [0-9]* [a-z]* [a-z_0-9]*\).*/\1/p; s/^== quarry worker: \(.* succeeded in .*\)/  \1/p' >e2e-phases.txt || true
 	# The submit alone (the import), on a new release each time; the builds
 	# are cancelled (they would queue behind nothing: workers are idle).
 	for r in $(seq "$RUNS"); do
@@ -310,7 +320,9 @@ printf '%-52s %10.1f %10.1f\n' "worker time per task, ms" "$q_task" "$ref_task"
 printf '%-52s %10.1f %10s\n' "scheduling overhead per task, ms" "$overhead" "-"
 printf '%-52s %10.3f %10.3f\n' "build --wait from git vs rpmbuild -ba, s (median $RUNS)" "$e2e_q" "$e2e_plain"
 printf '%-52s %10.3f %10s\n' "(info) of which the submit (import), s" "$e2e_submit" "-"
-printf '%-52s %10.1f %10s\n' "(info) claim latency of an idle worker, ms" "$e2e_claim" "-"
+printf '%-52s %10.1f %10s\n' "(info) held claim's answer - submit's answer, ms" "$e2e_claim" "-"
+echo "(info) the steps of the last build_e2e build, from its task logs:"
+sed 's/^/    /' e2e-phases.txt
 echo "(quarry: 2 workers and a hub; reference: the same sandbox call per task from one process, no hub)"
 echo "(taken on a machine shared with other work)"
 echo
