@@ -59,8 +59,11 @@
 #define Q_INPUT_MAX ((int64_t)8 << 30) /* largest input (bundle or SRPM) */
 #define Q_MAX_OUTPUTS 10000            /* RPMs of one task */
 #define Q_BACKOFF_MAX_MS 30000
-#define Q_WORKER_CLAIM_WAIT 10 /* seconds a claim waits on the hub for a task */
-#define Q_RESULT_TRIES 40      /* ~15 min of backoff for the result */
+/* Seconds a claim waits on the hub for a task. Short: a worker told to stop
+ * waits for its claim's answer (a progress callback to abandon it made
+ * every claim slower), and each claim also expires lost leases. */
+#define Q_WORKER_CLAIM_WAIT 2
+#define Q_RESULT_TRIES 40 /* ~15 min of backoff for the result */
 #define Q_STEP_MAX_PROCS 4096
 #define Q_STEP_MAX_FILES 16384
 
@@ -1416,7 +1419,6 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 	}
 	if (client_open(&c, &w, err) < 0)
 		goto out;
-	c.stop = stop; /* a held claim ends when we stop */
 	{
 		char *arches = g_strjoinv(",", cfg->arches);
 

@@ -296,19 +296,6 @@ static int error_from_answer(long status, const struct sink *s, struct q_error *
 	return error_list_from_answer(status, s, NULL, err);
 }
 
-/* Abandon the transfer once the owner of c->stop says so. */
-static int on_progress(void *p, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
-{
-	const struct q_client *c = p;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return c->stop && *c->stop ? 1 : 0;
-}
-
 /* The options every request to the hub shares: where, who, which
  * protocols, no redirects, timeouts. */
 static void set_transfer(struct q_client *c, const char *url, struct curl_slist *headers,
@@ -325,11 +312,6 @@ static void set_transfer(struct q_client *c, const char *url, struct curl_slist 
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quarry/0.1");
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-	if (c->stop) {
-		curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
-	}
 }
 
 /*

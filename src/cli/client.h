@@ -137,9 +137,6 @@ struct q_client {
 	char *token; /* NULL: requests carry no Authorization */
 	int json;    /* --json: print the API's JSON */
 	CURL *curl;
-	/* When set, a request in progress is abandoned (Q_EIO) within about a
-	 * second of *stop becoming nonzero: for long-polls of a worker. */
-	const volatile int *stop;
 };
 
 /*
