@@ -35,10 +35,31 @@
 #      lookups), checked to report two cache hits; reference: the wall clock
 #      of dnf. Median of RUNS (quarry) and BR_RUNS (dnf, default 3) runs.
 #      Target 0.3x. `ONLY=buildroot_warm bench/build.sh` runs just this one.
+#  build_e2e: `quarry build --wait` of a small noarch package from git with
+#      a lookaside source (Source0 from the SIG's lookaside, Source1 in git),
+#      against plain `rpmbuild -ba` of the same spec and sources. quarry: the
+#      wall clock of the command a user runs, from submit (the hub imports
+#      the git ref, fetches and checks the lookaside file) to the build
+#      complete (SRPM task and noarch task on an idle worker, each in the
+#      sandbox; their uploads; the hub's bookkeeping), hub and 2 idle
+#      workers already running; each run a new release (a new commit), so
+#      nothing is reused from a previous build. plain: the wall clock around
+#      `rpmbuild -ba` in a fresh _topdir holding the same spec and sources.
+#      Median of RUNS runs each, alternately. Target 1.5x. Printed apart, for
+#      information: the submit alone (`quarry build` without --wait: the
+#      import); how long after the submit's answer a claim held by the hub
+#      (an idle worker's) is answered with the new task, both seen by the
+#      client's wall clock (around 0, and may be below: the hub wakes the
+#      claim at the commit, before it writes the submit's answer; a hub
+#      without long-polls answers the claim at once, far below 0); and the
+#      sandboxed steps of the last build, from its task logs.
 # Taken on a machine shared with other work, figures move from run to run.
 set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 Q=${QUARRY_BIN:-$SRC/build/quarry}
+# The reference's `quarry sandbox --repeat --input` (to time an older hub
+# and worker with QUARRY_BIN against the same reference).
+QREF=${QUARRY_REF_BIN:-$Q}
 RUNS=${RUNS:-7}
 TASKS=${TASKS:-200}
 W=$(mktemp -d /var/tmp/quarry-bench-build.XXXXXX)
@@ -163,6 +184,113 @@ start_t=$(for _ in $(seq "$RUNS"); do
 	t0=$(now); "$Q" --version >/dev/null; t1=$(now); echo "$t1 - $t0" | bc -l
 done | median)
 
+# build_e2e (runs once the hub and the two workers of the scheduling
+# figure are up and idle). Sets e2e_q, e2e_plain, e2e_submit, e2e_claim.
+bench_build_e2e() {
+	local g=$W/e2e-git r rel t0 t1 tok
+	echo "== build_e2e: quarry build --wait from git against rpmbuild -ba ($RUNS runs each, alternately)"
+	mkdir -p "$W/e2e-src/e2e-data-1.0" "$g/SPECS" "$g/SOURCES"
+	head -c 200000 /dev/urandom | base64 >"$W/e2e-src/e2e-data-1.0/data.txt"
+	tar -C "$W/e2e-src" -czf "$W/e2e-data-1.0.tar.gz" e2e-data-1.0
+	QUARRY_TOKEN=$TOKEN "$Q" lookaside upload b "$W/e2e-data-1.0.tar.gz" >"$g/.e2e.metadata"
+	echo "e2e notes" >"$g/SOURCES/e2e-README"
+	git -C "$g" init -q -b r9-sig-b-1
+	: >e2e_q.txt
+	: >e2e_plain.txt
+	: >e2e_submit.txt
+	for r in $(seq "$RUNS"); do
+		rel=$r
+		cat >"$g/SPECS/e2e.spec" <<SPEC
+Name: e2e
+Version: 1.0
+Release: $rel%{?dist}
+Summary: a small noarch package with a lookaside source
+License: MIT
+BuildArch: noarch
+Source0: e2e-data-1.0.tar.gz
+Source1: e2e-README
+%description
+For the end-to-end build benchmark.
+%prep
+%setup -q -n e2e-data-1.0
+%build
+gzip -9 -c data.txt >data.txt.gz
+%install
+install -D -m 644 data.txt.gz %{buildroot}/usr/share/e2e/data.txt.gz
+install -D -m 644 %{SOURCE1} %{buildroot}/usr/share/e2e/README
+%files
+/usr/share/e2e
+SPEC
+		git -C "$g" -c user.name=b -c user.email=b@b.invalid add -A
+		git -C "$g" -c user.name=b -c user.email=b@b.invalid -c commit.gpgsign=false commit -q -m "e2e $rel"
+		# plain: the same spec and sources in a fresh _topdir
+		rm -rf "$W/e2e-plain"
+		mkdir -p "$W/e2e-plain/SOURCES" "$W/e2e-plain/SPECS"
+		cp "$W/e2e-data-1.0.tar.gz" "$g/SOURCES/e2e-README" "$W/e2e-plain/SOURCES/"
+		cp "$g/SPECS/e2e.spec" "$W/e2e-plain/SPECS/"
+		t0=$(now)
+		rpmbuild -ba --quiet --define "_topdir $W/e2e-plain" --define "dist .el9.b" \
+			"$W/e2e-plain/SPECS/e2e.spec" >e2e-plain.log 2>&1 ||
+			{ echo "bench: plain rpmbuild -ba failed"; tail e2e-plain.log; exit 1; }
+		t1=$(now)
+		[ -f "$W/e2e-plain/RPMS/noarch/e2e-1.0-$rel.el9.b.noarch.rpm" ] ||
+			{ echo "bench: rpmbuild -ba made no noarch RPM"; exit 1; }
+		echo "$t1 - $t0" | bc -l >>e2e_plain.txt
+		# quarry
+		t0=$(now)
+		QUARRY_TOKEN=$TOKEN "$Q" build b/el9 "$g#r9-sig-b-1" --wait >e2e-q.log 2>&1 ||
+			{ echo "bench: quarry build --wait failed"; tail e2e-q.log; exit 1; }
+		t1=$(now)
+		grep -q "^  e2e-1.0-$rel.el9.b.noarch.rpm\$" e2e-q.log ||
+			{ echo "bench: quarry build made no noarch RPM"; cat e2e-q.log; exit 1; }
+		echo "$t1 - $t0" | bc -l >>e2e_q.txt
+	done
+	e2e_q=$(median <e2e_q.txt)
+	e2e_plain=$(median <e2e_plain.txt)
+	# Where the time of the last one went: each sandboxed step, as its task
+	# log times it (wall clock, 0.1 s), and the task's start and end.
+	e2e_id=$(sed -n 's/^build \([0-9]*\) .*/\1/p' e2e-q.log | head -n 1)
+	QUARRY_TOKEN=$TOKEN "$Q" build log "$e2e_id" 2>/dev/null |
+		sed -n 's/^==> \(task [0-9]* [a-z]* [a-z_0-9]*\).*/\1/p; s/^== quarry worker: \(.* succeeded in .*\)/  \1/p' >e2e-phases.txt || true
+	# The submit alone (the import), on a new release each time; the builds
+	# are cancelled (they would queue behind nothing: workers are idle).
+	for r in $(seq "$RUNS"); do
+		rel=$((RUNS + r))
+		sed -i "s/^Release: .*/Release: $rel%{?dist}/" "$g/SPECS/e2e.spec"
+		git -C "$g" -c user.name=b -c user.email=b@b.invalid -c commit.gpgsign=false commit -qam "e2e $rel"
+		t0=$(now)
+		QUARRY_TOKEN=$TOKEN "$Q" build b/el9 "$g#r9-sig-b-1" >e2e-s.log 2>&1 ||
+			{ echo "bench: quarry build failed"; cat e2e-s.log; exit 1; }
+		t1=$(now)
+		echo "$t1 - $t0" | bc -l >>e2e_submit.txt
+		QUARRY_TOKEN=$TOKEN "$Q" build cancel "$(sed -n 's/^build \([0-9]*\) .*/\1/p' e2e-s.log)" >/dev/null 2>&1 || true
+	done
+	e2e_submit=$(median <e2e_submit.txt)
+	# Claim latency: a claim held by the hub (a worker token of our own, the
+	# workers stopped), answered by a submit; from the submit's answer to
+	# the claim's.
+	for p in "${WPIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${WPIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	tok=$(api -d '{"worker":"w9"}' "$QUARRY_HUB/api/v1/tokens" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+	: >e2e_claim.txt
+	for r in $(seq "$RUNS"); do
+		rel=$((2 * RUNS + r))
+		sed -i "s/^Release: .*/Release: $rel%{?dist}/" "$g/SPECS/e2e.spec"
+		git -C "$g" -c user.name=b -c user.email=b@b.invalid -c commit.gpgsign=false commit -qam "e2e $rel"
+		(curl -fsS -o /dev/null -H "Authorization: Bearer $tok" \
+			-d '{"name":"w9","arches":["noarch"],"slots":1,"wait":30}' \
+			"$QUARRY_HUB/api/v1/worker/claim" && now >claim-end.txt) &
+		sleep 0.5 # the claim is held
+		QUARRY_TOKEN=$TOKEN "$Q" build b/el9 "$g#r9-sig-b-1" >e2e-s.log 2>&1
+		t0=$(now)
+		wait $!
+		t1=$(cat claim-end.txt)
+		echo "($t1 - $t0) * 1000" | bc -l >>e2e_claim.txt
+		QUARRY_TOKEN=$TOKEN "$Q" build cancel "$(sed -n 's/^build \([0-9]*\) .*/\1/p' e2e-s.log)" >/dev/null 2>&1 || true
+	done
+	e2e_claim=$(median <e2e_claim.txt)
+}
+
 echo "== scheduling: $TASKS trivial tasks on 2 workers"
 cat >triv.spec <<'SPEC'
 Name: triv
@@ -186,9 +314,12 @@ SRPM=$(ls "$W"/srpm/SRPMS/triv-*.src.rpm)
 # argv (q_worker_rpm_argv) and limits, each in a fresh root, from one process.
 rm -rf "$W/ref"
 mkdir -p "$W/ref"
-"$Q" sandbox --time --timeout 1h --repeat "$TASKS" --parallel 2 --workdir "$W/ref" -- \
+# The SRPM goes into each run's root (--input), as a worker downloads a
+# task's input into its root: the sandbox sees nothing outside it.
+"$QREF" sandbox --time --timeout 1h --repeat "$TASKS" --parallel 2 --workdir "$W/ref" \
+	--input "$SRPM" -- \
 	rpmbuild --rebuild --define "_topdir {}/rpmbuild" --define "_tmppath /tmp" \
-	--define "dist .el9.b" "$SRPM" 2>ref.err >/dev/null || { cat ref.err; exit 1; }
+	--define "dist .el9.b" "{}/$(basename "$SRPM")" 2>ref.err >/dev/null || { cat ref.err; exit 1; }
 ref_t=$(awk '/^sandbox: / {print $2}' ref.err)
 [ -n "$ref_t" ] || { echo "bench: quarry sandbox --repeat printed no time"; cat ref.err; exit 1; }
 made=$(find "$W/ref" -path '*/RPMS/noarch/triv-1-1.el9.b.noarch.rpm' | wc -l)
@@ -225,8 +356,10 @@ W2=$(api -d '{"worker":"w2"}' "$QUARRY_HUB/api/v1/tokens" | python3 -c 'import j
 t0=$(now)
 "$Q" worker --hub "$QUARRY_HUB" --token "$W1" --name w1 --arch x86_64,noarch --slots 1 --workdir "$W/w1" >w1.log 2>&1 &
 PIDS+=($!)
+WPIDS=($!)
 "$Q" worker --hub "$QUARRY_HUB" --token "$W2" --name w2 --arch x86_64,noarch --slots 1 --workdir "$W/w2" >w2.log 2>&1 &
 PIDS+=($!)
+WPIDS+=($!)
 while :; do
 	left=$(curl -fsS "$QUARRY_HUB/api/v1/builds?state=building&limit=1000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["builds"]))')
 	[ "$left" -eq 0 ] && break
@@ -240,15 +373,23 @@ overhead=$(echo "($q_t - $ref_t) * 2 / $TASKS * 1000" | bc -l)
 ref_task=$(echo "$ref_t * 2 / $TASKS * 1000" | bc -l)
 q_task=$(echo "$q_t * 2 / $TASKS * 1000" | bc -l)
 
+bench_build_e2e
+
 printf '\n%-52s %10s %10s\n' "figure" quarry reference
 printf '%-52s %10.3f %10.3f\n' "small package build, s (median of $RUNS)" "$sand_t" "$plain_t"
 printf '%-52s %10.3f %10s\n' "(info) start of the quarry binary, s" "$start_t" "-"
 printf '%-52s %10.3f %10.3f\n' "$TASKS trivial tasks, 2 at a time, s (wall)" "$q_t" "$ref_t"
 printf '%-52s %10.1f %10.1f\n' "worker time per task, ms" "$q_task" "$ref_task"
 printf '%-52s %10.1f %10s\n' "scheduling overhead per task, ms" "$overhead" "-"
+printf '%-52s %10.3f %10.3f\n' "build --wait from git vs rpmbuild -ba, s (median $RUNS)" "$e2e_q" "$e2e_plain"
+printf '%-52s %10.3f %10s\n' "(info) of which the submit (import), s" "$e2e_submit" "-"
+printf '%-52s %10.1f %10s\n' "(info) held claim's answer - submit's answer, ms" "$e2e_claim" "-"
+echo "(info) the steps of the last build_e2e build, from its task logs:"
+sed 's/^/    /' e2e-phases.txt
 echo "(quarry: 2 workers and a hub; reference: the same sandbox call per task from one process, no hub)"
 echo "(taken on a machine shared with other work)"
 echo
 printf 'bench: sandboxed_build quarry=%.3f reference=%.3f ratio=%s target=1.3 unit=s\n' "$sand_t" "$plain_t" "$(ratio "$sand_t" "$plain_t")"
+printf 'bench: build_e2e quarry=%.3f reference=%.3f ratio=%s target=1.5 unit=s\n' "$e2e_q" "$e2e_plain" "$(ratio "$e2e_q" "$e2e_plain")"
 printf 'bench: scheduling_overhead_per_task quarry=%.1f reference=%.1f ratio=- target=50 unit=ms\n' "$overhead" "$ref_task"
 buildroot_warm

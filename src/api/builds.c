@@ -12,6 +12,7 @@
 #include "build/buildtag.h"
 #include "build/provenance.h"
 #include "content/lookaside.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
 
@@ -260,6 +261,13 @@ out:
 	return rc;
 }
 
+/* A build was queued (committed): its first tasks are claimable. */
+static void queued_events(int64_t id)
+{
+	q_event_bump(Q_TOPIC_TASKS, 0);
+	q_event_bump(Q_TOPIC_BUILD, id);
+}
+
 void q_api_build_create(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
@@ -274,6 +282,7 @@ void q_api_build_create(struct q_request *r, const char **caps)
 	if (!body || create_build(r, caps[0], caps[1], body, &id, &err) < 0)
 		goto fail;
 	json_decref(body);
+	queued_events(id);
 	answer_build(r, 201, id, q_api_unserved_warnings(r, id));
 	return;
 fail:
@@ -305,15 +314,33 @@ fail:
 	q_http_send_error(r, &err);
 }
 
+/*
+ * GET /builds/ID[?wait=SECONDS&since=VERSION]: the answer carries the
+ * build's event version (X-Quarry-Version); with wait and since, the
+ * answer waits until the version differs from since (the build or one of
+ * its tasks changed) or the wait is over.
+ */
 void q_api_build_get(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	int64_t id;
+	uint64_t version;
+	int64_t id, wait = 0;
+	char since[32] = "", vs[32];
+	int found;
 
-	if (parse_id(caps[0], "build id", &id, &err) < 0) {
+	if (parse_id(caps[0], "build id", &id, &err) < 0 || q_wait_query(r, &wait, &err) < 0 ||
+	    (found = q_query_get(r->query, r->query_len, "since", since, sizeof(since), &err)) <
+		0) {
 		q_http_send_error(r, &err);
 		return;
 	}
+	version = q_event_version(Q_TOPIC_BUILD, id);
+	snprintf(vs, sizeof(vs), "%" PRIu64, version);
+	if (found && !strcmp(since, vs) &&
+	    q_wait_hold(r, q_api_build_get, caps, Q_TOPIC_BUILD, id, version, wait))
+		return;
+	h2o_add_header_by_str(&r->req->pool, &r->req->res.headers, H2O_STRLIT("x-quarry-version"),
+			      0, NULL, h2o_strdup(&r->req->pool, vs, SIZE_MAX).base, strlen(vs));
 	answer_build(r, 200, id, NULL);
 }
 
@@ -344,6 +371,7 @@ void q_api_build_cancel(struct q_request *r, const char **caps)
 		q_store_rollback(r->st);
 		goto fail;
 	}
+	q_event_bump_all(); /* the build and each of its tasks' logs */
 	json_decref(b);
 	q_keeper_wake(r->hub); /* a chain's build: the chain fails now */
 	answer_build(r, 200, id, NULL);
@@ -381,6 +409,7 @@ void q_api_build_resubmit(struct q_request *r, const char **caps)
 		goto fail;
 	json_decref(b);
 	json_decref(body);
+	queued_events(nid);
 	answer_build(r, 201, nid, q_api_unserved_warnings(r, nid));
 	return;
 fail:
@@ -425,8 +454,9 @@ static int outputs_readable(struct q_request *r, int64_t id, struct q_error *err
 void q_api_task_log(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
+	uint64_t version = 0;
 	json_t *t = NULL;
-	int64_t bid, tid, off = 0;
+	int64_t bid, tid, off = 0, wait = 0;
 	char path[1300], offs[32] = "", *buf = NULL;
 	const char *state;
 	struct stat st;
@@ -434,8 +464,10 @@ void q_api_task_log(struct q_request *r, const char **caps)
 	int fd = -1, found;
 
 	if (parse_id(caps[0], "build id", &bid, &err) < 0 ||
-	    parse_id(caps[1], "task id", &tid, &err) < 0 ||
-	    q_store_task_get(r->st, tid, &t, &err) < 0)
+	    parse_id(caps[1], "task id", &tid, &err) < 0 || q_wait_query(r, &wait, &err) < 0)
+		goto fail;
+	version = q_event_version(Q_TOPIC_LOG, tid); /* before the task is read */
+	if (q_store_task_get(r->st, tid, &t, &err) < 0)
 		goto fail;
 	if (json_integer_value(json_object_get(t, "build")) != bid) {
 		q_error_set(&err, Q_ENOTFOUND, "task %" PRId64 " is not part of build %" PRId64,
@@ -457,12 +489,17 @@ void q_api_task_log(struct q_request *r, const char **caps)
 		}
 	}
 	state = json_string_value(json_object_get(t, "state"));
+	snprintf(path, sizeof(path), "%s/%" PRId64 ".log", r->hub->logs_dir, tid);
+	/* ?wait: nothing past offset yet and the task still runs: wait for more. */
+	if (wait > 0 && (!strcmp(state, "free") || !strcmp(state, "open")) &&
+	    (stat(path, &st) < 0 || st.st_size <= off) &&
+	    q_wait_hold(r, q_api_task_log, caps, Q_TOPIC_LOG, tid, version, wait))
+		goto out;
 	h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
 		       H2O_STRLIT("no-store"));
 	h2o_add_header_by_str(&r->req->pool, &r->req->res.headers,
 			      H2O_STRLIT("x-quarry-task-state"), 0, NULL,
 			      h2o_strdup(&r->req->pool, state, SIZE_MAX).base, strlen(state));
-	snprintf(path, sizeof(path), "%s/%" PRId64 ".log", r->hub->logs_dir, tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || off >= st.st_size) {
 		q_http_send_text(r, 200, "text/plain; charset=utf-8", "", 0);

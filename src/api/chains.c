@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/names.h"
 #include "api/api.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 
 #include <glib.h>
@@ -327,6 +328,7 @@ void q_api_chain_create(struct q_request *r, const char **caps)
 			&err) < 0 ||
 	    q_store_commit(r->st, &err) < 0)
 		goto rollback;
+	q_event_bump(Q_TOPIC_TASKS, 0);
 	q_info("chain %" PRId64 " of %s/%s queued: %zu builds in %zu groups, into %s", chain,
 	       caps[0], caps[1], n, json_array_size(groups),
 	       json_string_value(json_object_get(repo, "name")));

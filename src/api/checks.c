@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "api/api.h"
 #include "check/check.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 
 static int build_id(const char *s, int64_t *id, struct q_error *err)
@@ -41,24 +42,50 @@ static json_t *checks_json(json_t *rows, int with_output)
 	return rows;
 }
 
+/* A check still queued or running. */
+static int unfinished(json_t *rows)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach (rows, i, v) {
+		const char *s = json_string_value(json_object_get(v, "state"));
+
+		if (s && (!strcmp(s, "queued") || !strcmp(s, "running")))
+			return 1;
+	}
+	return 0;
+}
+
 void q_api_build_checks(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *b = NULL, *rows = NULL;
 	char v[8] = "";
-	int64_t id;
+	uint64_t version = 0;
+	int64_t id, wait = 0;
 	int found;
 
-	/* ?output=0: the states alone, for clients that poll. */
+	/* ?output=0: the states alone, for clients that poll. ?wait=SECONDS:
+	 * while a check is queued or running, answer when none is (or the wait
+	 * is over). */
 	found = q_query_get(r->query, r->query_len, "output", v, sizeof(v), &err);
-	if (found < 0 || build_id(caps[0], &id, &err) < 0 ||
+	if (found >= 0 && build_id(caps[0], &id, &err) == 0)
+		version = q_event_version(Q_TOPIC_CHECKS, id); /* before the rows are read */
+	if (found < 0 || build_id(caps[0], &id, &err) < 0 || q_wait_query(r, &wait, &err) < 0 ||
 	    q_store_build_get(r->st, id, 0, &b, &err) < 0 ||
 	    q_store_check_list(r->st, id, &rows, &err) < 0) {
 		json_decref(b);
+		json_decref(rows);
 		q_http_send_error(r, &err);
 		return;
 	}
 	json_decref(b);
+	if (wait > 0 && unfinished(rows) &&
+	    q_wait_hold(r, q_api_build_checks, caps, Q_TOPIC_CHECKS, id, version, wait)) {
+		json_decref(rows);
+		return;
+	}
 	q_http_send_json(
 	    r, 200, json_pack("{s:o}", "checks", checks_json(rows, !(found && !strcmp(v, "0")))));
 }
@@ -91,6 +118,7 @@ void q_api_build_check(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	q_checker_wake(r->hub);
+	q_event_bump(Q_TOPIC_CHECKS, id);
 	if (q_store_check_list(r->st, id, &rows, &err) < 0)
 		goto fail;
 	json_decref(b);

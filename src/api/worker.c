@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "build/buildtag.h"
 #include "check/check.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 #include "publish/rpm.h"
 
@@ -116,8 +117,37 @@ static json_t *claim_buildroot(struct q_request *r, int64_t task_id, struct q_er
 	return obj;
 }
 
+/*
+ * The long-poll of a claim that found nothing: with "wait": SECONDS in the
+ * body, hold the request until a task is queued (tasks_version was read
+ * before the claim's transaction) and claim again. Nonzero when the request
+ * is held (or was answered 503: too many held requests).
+ */
+static int claim_hold(struct q_request *r, const char **caps, json_t *body, uint64_t tasks_version)
+{
+	json_t *w = json_object_get(body, "wait");
+
+	if (!json_is_integer(w) || json_integer_value(w) <= 0)
+		return 0;
+	return q_wait_hold(r, q_api_worker_claim, caps, Q_TOPIC_TASKS, 0, tasks_version,
+			   json_integer_value(w));
+}
+
+/* After the claim's commit: who waits on what changed. */
+static void claim_events(json_t *task, int64_t expired)
+{
+	if (expired)
+		q_event_bump_all(); /* requeued or failed, in builds we do not know */
+	if (task) {
+		q_event_bump(Q_TOPIC_BUILD, json_integer_value(json_object_get(task, "build")));
+		q_event_bump(Q_TOPIC_LOG, json_integer_value(json_object_get(task, "id")));
+	}
+}
+
 void q_api_worker_claim(struct q_request *r, const char **caps)
 {
+	uint64_t tasks_version = q_event_version(Q_TOPIC_TASKS, 0);
+
 	struct q_error err = {0};
 	json_t *body = NULL, *arches, *task = NULL, *a, *claimable = NULL;
 	const char *name, *backend = "host";
@@ -165,9 +195,14 @@ void q_api_worker_claim(struct q_request *r, const char **caps)
 	if (expired)
 		q_info("%" PRId64 " task(s) lost their worker and were requeued or failed",
 		       expired);
-	if (unclaimed)
+	if (unclaimed) {
 		q_info("%" PRId64 " task(s) no worker claimed failed", unclaimed);
+		q_event_bump_all(); /* their builds failed */
+	}
+	claim_events(task, expired);
 	if (!task) {
+		if (claim_hold(r, caps, body, tasks_version))
+			goto out;
 		q_http_send_text(r, 204, "text/plain", "", 0);
 		goto out;
 	}
@@ -291,6 +326,7 @@ void q_api_worker_log(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	close(fd);
+	q_event_bump(Q_TOPIC_LOG, id);
 	q_http_send_json(r, 200, json_pack("{s:I}", "appended", (json_int_t)b.len));
 	return;
 fail:
@@ -443,6 +479,18 @@ out:
 	return rc;
 }
 
+/* After a task's result was committed: its log ended, its build moved on,
+ * and tasks or checks may have been queued. */
+static void result_events(json_t *task)
+{
+	int64_t bid = json_integer_value(json_object_get(task, "build"));
+
+	q_event_bump(Q_TOPIC_LOG, json_integer_value(json_object_get(task, "id")));
+	q_event_bump(Q_TOPIC_BUILD, bid);
+	q_event_bump(Q_TOPIC_CHECKS, bid);
+	q_event_bump(Q_TOPIC_TASKS, 0);
+}
+
 void q_api_worker_result(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
@@ -490,6 +538,7 @@ void q_api_worker_result(struct q_request *r, const char **caps)
 	q_info("task %" PRId64 " %s by '%s'%s%s", id, state, r->who.worker, *message ? ": " : "",
 	       message);
 	q_checker_wake(r->hub); /* cheap; checks may have been queued */
+	result_events(task);
 	q_http_send_json(r, 200, json_pack("{s:I,s:s}", "task", (json_int_t)id, "state", state));
 	goto out;
 fail:

@@ -33,6 +33,7 @@ struct repeat {
 	int argc;                    /* its length */
 	int64_t timeout;             /* per run, seconds; 0: none */
 	int64_t memory;              /* RLIMIT_AS; 0: none */
+	const char *input;           /* copied into each run's root, or NULL */
 	int n;                       /* runs */
 	atomic_int next;             /* the next run to start */
 	atomic_int failed;           /* runs that did not exit 0 */
@@ -74,6 +75,25 @@ static void *repeat_thread(void *arg)
 			repeat_fail(rp, dir, strerror(errno));
 			g_strfreev(argv);
 			continue;
+		}
+		/* The task's input in its root, as a worker downloads it there (the
+		 * sandbox sees nothing outside the root). */
+		if (rp->input) {
+			char *data = NULL, *base = g_path_get_basename(rp->input);
+			char *dst = g_build_filename(root, base, NULL);
+			gsize len = 0;
+			int ok = g_file_get_contents(rp->input, &data, &len, NULL) &&
+				 g_file_set_contents(dst, data, (gssize)len, NULL) &&
+				 chmod(dst, 0644) == 0;
+
+			g_free(data);
+			g_free(dst);
+			g_free(base);
+			if (!ok) {
+				repeat_fail(rp, rp->input, "cannot copy it into the run's root");
+				g_strfreev(argv);
+				continue;
+			}
 		}
 		fd = open(log, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 		sb.backend = "host";
@@ -135,7 +155,8 @@ int cmd_sandbox(int argc, char **argv)
 {
 	static const char usage[] =
 	    "usage: quarry sandbox [--workdir DIR] [--timeout DURATION] [--memory SIZE] [--time]\n"
-	    "                      [--repeat N [--parallel P]] -- COMMAND [ARGS...]\n\n"
+	    "                      [--repeat N [--parallel P] [--input FILE]] -- COMMAND "
+	    "[ARGS...]\n\n"
 	    "Run COMMAND in the build sandbox: no network, as the build user (uid 70000)\n"
 	    "without capabilities when run as root, a read-only root of the host's /usr and\n"
 	    "a synthesized /etc (no host secrets), DIR (default: the current directory;\n"
@@ -144,8 +165,9 @@ int cmd_sandbox(int argc, char **argv)
 	    "--time prints the sandbox's wall-clock time to stderr.\n"
 	    "--repeat N runs it N times, P at once (default 1), each in a new DIR/RUN/root\n"
 	    "that replaces {} in the arguments, with a worker's step limits; exits 1 if\n"
-	    "any run failed.\n";
-	const char *workdir = ".";
+	    "any run failed. --input FILE copies FILE into each run's root first (as a\n"
+	    "worker downloads a task's input there): {}/BASENAME names it.\n";
+	const char *workdir = ".", *input = NULL;
 	int64_t timeout = 0, memory = 0;
 	int print_time = 0, repeat = 0, parallel = 1;
 	struct q_sandbox sb = {0};
@@ -171,6 +193,8 @@ int cmd_sandbox(int argc, char **argv)
 			goto bad;
 		if (!strcmp(argv[i], "--workdir"))
 			workdir = argv[++i];
+		else if (!strcmp(argv[i], "--input"))
+			input = argv[++i];
 		else if (!strcmp(argv[i], "--repeat") || !strcmp(argv[i], "--parallel")) {
 			char *end;
 			const char *o = argv[i];
@@ -204,6 +228,7 @@ int cmd_sandbox(int argc, char **argv)
 				    .argc = argc - i,
 				    .timeout = timeout,
 				    .memory = memory,
+				    .input = input,
 				    .n = repeat};
 
 		return run_repeat(&rp, parallel, print_time);

@@ -60,6 +60,10 @@
 #define Q_INPUT_MAX ((int64_t)8 << 30) /* largest input (bundle or SRPM) */
 #define Q_MAX_OUTPUTS 10000            /* RPMs of one task */
 #define Q_BACKOFF_MAX_MS 30000
+/* Seconds a claim waits on the hub for a task. Short: a worker told to stop
+ * waits for its claim's answer (a progress callback to abandon it made
+ * every claim slower), and each claim also expires lost leases. */
+#define Q_WORKER_CLAIM_WAIT 2
 #define Q_RESULT_TRIES 40 /* ~15 min of backoff for the result */
 #define Q_STEP_MAX_PROCS 4096
 #define Q_STEP_MAX_FILES 16384
@@ -1853,9 +1857,10 @@ static int claim(struct worker *w, struct q_client *c, struct q_worker_task *tas
 		if (!get_flag(&k->finished))
 			json_array_append_new(running, json_integer((json_int_t)k->t.id));
 	pthread_mutex_unlock(&w->lock);
-	body = json_pack("{ss so si so ss}", "name", w->cfg->name, "arches", arches, "slots",
+	/* A long-poll: the hub answers as soon as a task is queued. */
+	body = json_pack("{ss so si so ss si}", "name", w->cfg->name, "arches", arches, "slots",
 			 w->cfg->slots, "running", running, "backend",
-			 w->cfg->backend ? w->cfg->backend : "host");
+			 w->cfg->backend ? w->cfg->backend : "host", "wait", Q_WORKER_CLAIM_WAIT);
 	text = json_dumps(body, JSON_COMPACT);
 	if (!text) {
 		*status = 0;
@@ -1979,7 +1984,8 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 		long status = 0;
 		int closed = 0, ended = 0;
 		int running = reap(&w, &closed, &ended);
-		int got = 0;
+		int got = 0, rc;
+		int64_t claim_ms;
 
 		if (cfg->once && ended)
 			w.once_status = closed ? 0 : 1;
@@ -1993,7 +1999,12 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 			nap(&w, 1000, 1);
 			continue;
 		}
-		if (claim(&w, &c, &t, &got, &status, &cerr) < 0) {
+		claim_ms = g_get_monotonic_time() / 1000;
+		rc = claim(&w, &c, &t, &got, &status, &cerr);
+		claim_ms = g_get_monotonic_time() / 1000 - claim_ms;
+		if (rc < 0) {
+			if (*stop)
+				break;
 			if (status == 401 || status == 403) {
 				q_error_set(err, cerr.code, "the hub refused the worker: %s",
 					    cerr.msg);
@@ -2011,7 +2022,10 @@ int q_worker_run(const struct q_worker_config *cfg, volatile int *stop, struct q
 			q_info("worker: the hub answers again");
 		backoff = 0;
 		if (!got) {
-			nap(&w, 1000, 1);
+			/* The claim waited on the hub already; one answered at once
+			 * (a hub without long-polls, or one stopping) means a nap. */
+			if (claim_ms < 1000)
+				nap(&w, 1000, 1);
 			continue;
 		}
 		if (start_task(&w, &t) == 0)

@@ -20,8 +20,8 @@
 enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW, O_BUILDROOT, O_SCRATCH, O_CHAIN, O_INTO };
 #define B(o) (1u << (o))
 
-#define POLL_BUILD_MS 1000    /* --wait */
-#define POLL_LOG_MS 500       /* --follow */
+#define WAIT_S 30             /* --wait, --follow: one long-poll on the hub */
+#define POLL_CHAIN_MS 500     /* --chain --wait: a chain has no event of its own */
 #define HUB_GONE_PATIENCE 120 /* seconds of an unreachable hub while waiting */
 #define LOG_TAIL_LINES 30     /* of a failed task, after --wait */
 #define LOG_TAIL_KEEP (64 << 10)
@@ -151,12 +151,57 @@ static int get_build(struct q_client *c, long id, int patient, json_t **b, struc
 	return ret;
 }
 
-/* One chunk of a task log from offset; *state gets X-Quarry-Task-State. */
-static int get_log(struct q_client *c, long build, long task, int64_t offset, int patient,
-		   char **text, size_t *len, char **state, struct q_error *err)
+/*
+ * GET builds/ID?wait=…&since=VERSION: the build once it changed since the
+ * version we saw (*version: in and out; 0 the first time: at once), or as
+ * it is when the hub's wait ended. Patient with an unreachable hub.
+ */
+static int wait_build_change(struct q_client *c, long id, uint64_t *version, json_t **b,
+			     struct q_error *err)
 {
 	char *path =
-	    g_strdup_printf("builds/%ld/tasks/%ld/log?offset=%" PRId64, build, task, offset);
+	    *version ? g_strdup_printf("builds/%ld?wait=%d&since=%" PRIu64, id, WAIT_S, *version)
+		     : g_strdup_printf("builds/%ld", id);
+	char *text = NULL, *v = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	int said = 0;
+	int ret;
+
+	for (int tries = 0;; tries++) {
+		ret = q_client_get_header(c, path, "X-Quarry-Version", &text, &len, &v, err);
+		if (ret == 0 || err->code != Q_EIO || tries >= HUB_GONE_PATIENCE)
+			break;
+		if (!said++)
+			fprintf(stderr, "quarry: %s; retrying\n", err->msg);
+		sleep_ms(1000);
+	}
+	g_free(path);
+	if (ret < 0)
+		return -1;
+	*b = json_loadb(text, len, 0, &jerr);
+	g_free(text);
+	if (!*b) {
+		g_free(v);
+		return q_error_set(err, Q_EIO, "the hub's answer is not JSON: %s", jerr.text);
+	}
+	/* A hub without the header: a version that never matches, so no wait
+	 * is asked for (and then we poll once a second). */
+	*version = v ? g_ascii_strtoull(v, NULL, 10) : 0;
+	if (!v)
+		sleep_ms(1000);
+	g_free(v);
+	return 0;
+}
+
+/* One chunk of a task log from offset; *state gets X-Quarry-Task-State.
+ * wait: when there is nothing past offset yet and the task runs, the hub
+ * answers when the log grows or the task ends (or its wait is over). */
+static int get_log(struct q_client *c, long build, long task, int64_t offset, int patient, int wait,
+		   char **text, size_t *len, char **state, struct q_error *err)
+{
+	char *path = g_strdup_printf("builds/%ld/tasks/%ld/log?offset=%" PRId64 "%s", build, task,
+				     offset, wait ? "&wait=" G_STRINGIFY(WAIT_S) : "");
 	int said = 0;
 	int ret;
 
@@ -191,7 +236,7 @@ static int print_log(struct q_client *c, long build, long task, int follow, stru
 		size_t len = 0;
 		int more;
 
-		if (get_log(c, build, task, off, follow, &text, &len, &state, err) < 0)
+		if (get_log(c, build, task, off, follow, follow, &text, &len, &state, err) < 0)
 			return -1;
 		if (len) {
 			fwrite(text, 1, len, stdout);
@@ -205,7 +250,7 @@ static int print_log(struct q_client *c, long build, long task, int follow, stru
 			continue; /* the hub sends at most 1 MiB at a time */
 		if (!follow || !more)
 			return 0;
-		sleep_ms(POLL_LOG_MS);
+		/* The hub waited for more already (?wait): ask again. */
 	}
 }
 
@@ -222,7 +267,7 @@ static void print_log_tail(struct q_client *c, long build, long task)
 		char *text = NULL;
 		size_t len = 0;
 
-		if (get_log(c, build, task, off, 1, &text, &len, NULL, &err) < 0) {
+		if (get_log(c, build, task, off, 1, 0, &text, &len, NULL, &err) < 0) {
 			fprintf(stderr, "quarry: cannot read the log of task %ld: %s\n", task,
 				err.msg);
 			break;
@@ -405,6 +450,7 @@ static int wait_build(struct q_client *c, long id)
 	struct q_error err = {0};
 	json_t *b = NULL;
 	const char *state;
+	uint64_t version = 0;
 	size_t i;
 	json_t *t;
 	int ret = 1;
@@ -412,7 +458,7 @@ static int wait_build(struct q_client *c, long id)
 	for (;;) {
 		json_decref(b);
 		b = NULL;
-		if (get_build(c, id, 1, &b, &err) < 0) {
+		if (wait_build_change(c, id, &version, &b, &err) < 0) {
 			ret = q_cli_fail(&err);
 			goto out;
 		}
@@ -420,7 +466,6 @@ static int wait_build(struct q_client *c, long id)
 		state = q_json_str(b, "state");
 		if (strcmp(state, "building"))
 			break;
-		sleep_ms(POLL_BUILD_MS);
 	}
 	if (c->json)
 		q_out_json(b);
@@ -658,7 +703,7 @@ static int wait_chain(struct q_client *c, long id, json_t *first)
 		}
 		if (strcmp(q_json_str(ch, "state"), "building"))
 			break;
-		sleep_ms(POLL_BUILD_MS);
+		sleep_ms(POLL_CHAIN_MS);
 		json_decref(ch);
 		ch = NULL;
 		for (int tries = 0;; tries++) {
@@ -931,6 +976,61 @@ static int build_resubmit(struct q_client *c, struct q_cli_args *a)
 
 /* ---- log, provenance ---- */
 
+/*
+ * build log --follow: every task's log, one after another, each to its end,
+ * including the tasks scheduled meanwhile (the per-arch tasks after the
+ * SRPM task), until the build ends and every task was printed.
+ */
+static int follow_build(struct q_client *c, long id)
+{
+	GHashTable *done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	struct q_error err = {0};
+	uint64_t version = 0;
+	json_t *b = NULL, *t;
+	int printed = 0, ret = 0;
+	size_t i;
+
+	for (;;) {
+		int more = 0;
+
+		json_decref(b);
+		b = NULL;
+		if (wait_build_change(c, id, &version, &b, &err) < 0) {
+			ret = q_cli_fail(&err);
+			break;
+		}
+		json_array_foreach (json_object_get(b, "tasks"), i, t) {
+			char *key = g_strdup_printf("%ld", json_id(t, "id"));
+
+			if (g_hash_table_contains(done, key)) {
+				g_free(key);
+				continue;
+			}
+			printf("%s==> task %ld %s %s <==\n", printed++ ? "\n" : "",
+			       json_id(t, "id"), q_json_str(t, "kind"), q_json_str(t, "arch"));
+			fflush(stdout);
+			if (print_log(c, id, json_id(t, "id"), 1, &err) < 0) {
+				g_free(key);
+				ret = q_cli_fail(&err);
+				goto out;
+			}
+			g_hash_table_add(done, key);
+			more = 1;
+		}
+		/* A task ended: look again at once (its build may have new tasks). */
+		if (more) {
+			version = 0;
+			continue;
+		}
+		if (strcmp(q_json_str(b, "state"), "building"))
+			break;
+	}
+out:
+	json_decref(b);
+	g_hash_table_destroy(done);
+	return ret;
+}
+
 static int build_log(struct q_client *c, struct q_cli_args *a)
 {
 	struct q_error err = {0};
@@ -951,21 +1051,13 @@ static int build_log(struct q_client *c, struct q_cli_args *a)
 			ret = q_cli_fail(&err);
 		return ret;
 	}
+	if (follow) {
+		ret = follow_build(c, id);
+		goto out;
+	}
 	if (get_build(c, id, 0, &b, &err) < 0)
 		return q_cli_fail(&err);
 	tasks = json_object_get(b, "tasks");
-	if (follow) {
-		json_array_foreach (tasks, i, t)
-			if (state_running(q_json_str(t, "state"))) {
-				task = json_id(t, "id");
-				break;
-			}
-		if (task) {
-			if (print_log(c, id, task, 1, &err) < 0)
-				ret = q_cli_fail(&err);
-			goto out;
-		}
-	}
 	/* Every task's log, one after another. */
 	json_array_foreach (tasks, i, t) {
 		printf("%s==> task %ld %s %s (%s) <==\n", i ? "\n" : "", json_id(t, "id"),

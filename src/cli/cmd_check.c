@@ -2,7 +2,10 @@
  * cmd_check.c: `quarry check BUILD`: run a build's five checks again (POST
  * /builds/ID/check), and with --wait follow them until none is queued or
  * running, then print NAME STATE SUMMARY (exit 1 unless every check
- * passed). --show prints the checks as they are without running them;
+ * passed). With --wait, a run already in progress (a check queued or
+ * running) is waited for instead of starting another; the waiting is the
+ * hub's (GET …/checks?wait=), not a poll. --show prints the checks as they are without running
+ * them;
  * --output NAME prints one check's full output.
  */
 #include "core/common.h"
@@ -17,7 +20,7 @@
 enum { O_WAIT, O_TIMEOUT, O_SHOW, O_OUTPUT };
 #define B(o) (1u << (o))
 
-#define POLL_MS 500
+#define WAIT_S 30 /* one long-poll on the hub */
 
 static const struct q_cli_opt check_opts[] = {
     [O_WAIT] = {"wait", NULL, "wait until every check ended; exit 1 unless all passed"},
@@ -82,6 +85,16 @@ static int check(struct q_client *c, struct q_cli_args *a)
 		return q_cli_usage_error(a, "%s", err.msg);
 	if (a->val[O_TIMEOUT] && q_parse_int(a->val[O_TIMEOUT], 1, 86400, &limit) < 0)
 		return q_cli_usage_error(a, "--timeout wants 1..86400 seconds");
+	if (!show && a->val[O_WAIT]) {
+		/* A run in progress: wait for it rather than start another. */
+		snprintf(path, sizeof(path), "builds/%ld/checks?output=0", id);
+		if (q_client_call(c, "GET", path, NULL, &ans, &err) < 0)
+			return q_cli_fail(&err);
+		if (unfinished(json_object_get(ans, "checks")))
+			show = 1;
+		json_decref(ans);
+		ans = NULL;
+	}
 	if (!show) {
 		snprintf(path, sizeof(path), "builds/%ld/check", id);
 		if (q_client_call(c, "POST", path, NULL, &ans, &err) < 0)
@@ -99,7 +112,8 @@ static int check(struct q_client *c, struct q_cli_args *a)
 	}
 	/* Polls leave the outputs (up to 256 KiB each) out; they are fetched
 	 * once at the end when they are printed. */
-	snprintf(path, sizeof(path), "builds/%ld/checks?output=0", id);
+	snprintf(path, sizeof(path), "builds/%ld/checks?output=0%s", id,
+		 a->val[O_WAIT] ? "&wait=" G_STRINGIFY(WAIT_S) : "");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		if (q_client_call(c, "GET", path, NULL, &ans, &err) < 0)
@@ -126,7 +140,7 @@ static int check(struct q_client *c, struct q_cli_args *a)
 		}
 		json_decref(ans);
 		ans = NULL;
-		g_usleep(POLL_MS * 1000);
+		/* The hub waited (up to WAIT_S) already: ask again. */
 	}
 	if (a->val[O_OUTPUT]) {
 		const json_t *v;

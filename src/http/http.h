@@ -28,6 +28,8 @@ struct q_request {
 	int route;  /* the API route (q_api_route_name's i + 1), 0 when none */
 	int authed; /* 1 when who is set */
 	struct q_principal who;
+	struct q_waitq *wq;      /* this loop's held requests (http/wait.h) */
+	struct q_waiter *waiter; /* set once the request was held */
 };
 
 int q_http_method_is(struct q_request *r, const char *method);

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "api/api.h"
 #include "http/http.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 #include "mirror/service.h"
 
@@ -35,6 +36,7 @@ struct loop_thread {
 	struct q_hub *hub;
 	struct q_store *st;
 	h2o_socket_t *listener;
+	struct q_waitq *wq; /* held requests (http/wait.h) */
 	pthread_t tid;
 };
 
@@ -133,6 +135,22 @@ static void send_refused_metrics(GString *g)
 			    "\n",
 			    method, method[0] ? " " : "", pattern, k ? 403 : 401, v);
 		}
+	g_string_append_printf(g,
+			       "# HELP quarry_http_held_requests Requests held now by a long-poll "
+			       "(waiting for an event), by API route.\n"
+			       "# TYPE quarry_http_held_requests gauge\n"
+			       "quarry_http_held_requests{route=\"all\"} %ld\n",
+			       q_wait_held());
+	for (size_t i = 1; i < refused_routes; i++) {
+		long v = q_wait_held_route((int)i);
+		const char *method, *pattern;
+
+		if (!v)
+			continue;
+		route_label((int)i, &method, &pattern);
+		g_string_append_printf(g, "quarry_http_held_requests{route=\"%s %s\"} %ld\n",
+				       method, pattern, v);
+	}
 	/* Bodies over the limit, refused by the server before any handler. */
 	for (int i = 0; i < n_threads; i++)
 		too_big += the_threads[i].ctx.emitted_error_status[H2O_STATUS_ERROR_413];
@@ -290,6 +308,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	r->req = req;
 	r->hub = t->hub;
 	r->st = t->st;
+	r->wq = t->wq;
 	r->query = qat != SIZE_MAX ? req->path.base + qat + 1 : "";
 	r->query_len = qat != SIZE_MAX ? req->path.len - qat - 1 : 0;
 	if (q_path_split(req->path.base, qat != SIZE_MAX ? qat : req->path.len, &r->path, &err) < 0)
@@ -411,12 +430,15 @@ static void loop_teardown(struct loop_thread *t)
 	h2o_socket_read_stop(t->listener);
 	h2o_socket_close(t->listener);
 	t->listener = NULL;
+	q_waitq_release_all(t->wq); /* every held request answers now */
 	h2o_context_request_shutdown(&t->ctx);
 	for (int i = 0; i < 3 && ctx_busy(&t->ctx); i++)
 		h2o_evloop_run(loop, 100);
 	t->ctx.http1.req_timeout.timeout = 0;
 	for (int i = 0; i < 30 && ctx_busy(&t->ctx); i++)
 		h2o_evloop_run(loop, 100);
+	q_waitq_destroy(t->wq);
+	t->wq = NULL;
 	h2o_evloop_run(loop, 0); /* frees the sockets closed just now */
 	if (ctx_busy(&t->ctx)) {
 		q_warn("connections still open at shutdown; their loop is not freed");
@@ -431,6 +453,16 @@ static void *loop_main(void *arg)
 {
 	struct loop_thread *t = arg;
 
+	/*
+	 * On the loop's own thread: the queue's pipe is an h2o socket, and an
+	 * h2o socket takes its input buffers from the creating thread's
+	 * buffer recycler (thread-local, unlocked). Made on another thread,
+	 * every wakeup would allocate and free from that thread's recycler
+	 * concurrently with it.
+	 */
+	t->wq = q_waitq_create(t->ctx.loop, t->hub);
+	if (!t->wq)
+		q_err("cannot set up waiting on an event loop: out of memory");
 	while (!stopping)
 		h2o_evloop_run(t->ctx.loop, 200);
 	loop_teardown(t);

@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "check/check.h"
 #include "hub/bgthread.h"
+#include "http/wait.h"
 #include "hub/hub.h"
 
 #include <glib.h>
@@ -442,7 +443,9 @@ static void run_queue(struct q_hub *hub, struct q_checker *c, struct q_store *st
 		}
 		if (!row)
 			return;
+		q_event_bump(Q_TOPIC_CHECKS, json_integer_value(json_object_get(row, "build")));
 		run_one(hub, c, st, row);
+		q_event_bump(Q_TOPIC_CHECKS, json_integer_value(json_object_get(row, "build")));
 		json_decref(row);
 	}
 }

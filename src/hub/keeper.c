@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "hub/bgthread.h"
 #include "hub/hub.h"
+#include "http/wait.h"
 #include "publish/rpm.h"
 
 #include <glib.h>
@@ -46,8 +47,10 @@ static void unclaimed_round(struct q_hub *hub, struct q_store *st)
 		q_store_rollback(st);
 		goto fail;
 	}
-	if (n)
+	if (n) {
 		q_info("keeper: %" PRId64 " task(s) no worker claimed failed", n);
+		q_event_bump_all(); /* their builds failed */
+	}
 	return;
 fail:
 	q_warn("keeper: unclaimed tasks: %s", err.msg);
@@ -267,12 +270,14 @@ int q_hub_chain_proceed(struct q_hub *hub, struct q_store *st, int64_t id)
 		q_store_rollback(st);
 		goto fail;
 	}
-	if (advanced)
+	if (advanced) {
+		q_event_bump_all(); /* the next group's tasks are queued */
 		q_info("chain %" PRId64 ": group %" PRId64 " tagged into %s and published; %s", id,
 		       group, json_string_value(json_object_get(c, "repo")),
 		       group >= json_integer_value(json_object_get(c, "groups"))
 			   ? "the chain is complete"
 			   : "the next group starts");
+	}
 	goto out;
 chain_failed : {
 	char msg[700];
@@ -286,6 +291,7 @@ chain_failed : {
 	}
 	if (e2.code)
 		q_warn("chain %" PRId64 ": cannot record the failure: %s", id, e2.msg);
+	q_event_bump_all(); /* later groups canceled */
 	goto out;
 }
 fail:
