@@ -169,7 +169,9 @@ check "msg/el9 creates more" q repo create msg/el9/more --arch x86_64 --channel 
 same el9v2 el9v2.base "repo msg/el9/more created"
 q upload msg/el9/more "$(make_rpm msg-up 1.0 1.el9.msg noarch)" >/dev/null
 same el9v2 el9v2.base "upload into msg/el9/more"
-bz=$(q build msg/el9 "$T/ga#r9-sig-msg-1" --json | jget 'd["id"]' /dev/stdin)
+# A new release: one NEVR builds once in a project.
+PKG_ARCH=noarch make_git_pkg "$T/gz" msg-x 1.0 2 r9-sig-msg-1
+bz=$(q build msg/el9 "$T/gz#r9-sig-msg-1" --json | jget 'd["id"]' /dev/stdin)
 check "msg-x builds again in msg/el9" test "$(wait_build "$bz")" = complete
 q tag "$bz" msg/el9/more >/dev/null
 same el9v2 el9v2.base "build and tag in msg/el9"

@@ -72,7 +72,8 @@ busy_hub() {
 	# A signature: the signer starts its gpg-agent (again after a restart).
 	BUSY_N=$((${BUSY_N:-0} + 1))
 	q upload mc/el9/common "$(make_rpm "mc-busy$BUSY_N" 1.0 1.el9.mc noarch)" >/dev/null
-	lbid=$(q build mc/el9 "$T/long#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
+	# Scratch: the same NEVR again while an earlier one may still be building.
+	lbid=$(q build mc/el9 "$T/long#r9-sig-mc-1" --scratch --json | jget 'd["id"]' /dev/stdin)
 	for _ in $(seq 300); do
 		if q build show "$lbid" --json | jget '[t["kind"] for t in d["tasks"] if t["state"] == "open"]' /dev/stdin |
 			grep -q rpm; then
