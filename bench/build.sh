@@ -150,6 +150,8 @@ echo "== sandboxed rpmbuild against plain rpmbuild ($RUNS runs each, alternately
 # work directory to its build user when it runs as another uid: $W must be
 # traversable, and the spec lives inside the work directory.
 chmod 755 "$W"
+# The generated distribution stays cached in the caller's home.
+export QUARRY_TEST_CACHE=${QUARRY_TEST_CACHE:-$HOME/.cache/quarry-test}
 export HOME=$W/home
 mkdir -p "$HOME"
 RPM=top/RPMS/x86_64/small-1.0-1.el9.b.x86_64.rpm

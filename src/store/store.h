@@ -22,8 +22,6 @@ struct q_error;
 struct q_rpm_info;
 struct q_store;
 
-enum { Q_STORE_SCHEMA_VERSION = 3 };
-
 struct q_store *q_store_open(const char *path, struct q_error *err);
 void q_store_close(struct q_store *st);
 /* Apply pending migrations (idempotent). */
