@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libh2o-evloop-dev libcreaterepo-c-dev librpm-dev libsolv-dev libsolvext-dev
 libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsqlite3-dev
 libmaxminddb-dev libgpgme-dev libglib2.0-dev libssl-dev libcmocka-dev
-bubblewrap dnf createrepo-c rpm rpmlint gawk elfutils cpio gnupg curl ca-certificates sqlite3 python3
+bubblewrap dnf createrepo-c rpm rpmlint gawk elfutils cpio gnupg curl ca-certificates sqlite3 python3 jq
 clang-format bc git busybox-static tor-geoipdb wrk nginx-light procps util-linux passwd
 python3-jsonschema python3-rfc3987"
 
