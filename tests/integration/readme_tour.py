@@ -26,11 +26,13 @@ The rules (docs/TESTING.md, "The README tour"):
   /var/lib/quarry-demo in the steps (QUARRY_PORT and QUARRY_DEMO_DIR of
   scripts/demo.sh).
 """
+import os
 import re
 import shlex
 import sys
 
 HEADING = "## A five-minute tour"
+NAME = "README.md"
 REFUSED = re.compile(r'^(?P<cmd>.*?\S)\s+#\s*refused:\s*"(?P<msg>[^"]+)"')
 
 PROLOGUE = (
@@ -44,7 +46,7 @@ PROLOGUE = (
     'echo "tour: README.md line $1 was refused (exit $2) without saying \\"$3\\"" >&2; exit 1; fi; '
     'echo "tour: refused as promised: line $1"; }; '
     "trap 'echo \"tour: README.md line $LINENO failed (exit $?)\" >&2' ERR; "
-    "PS4='+ README.md:$LINENO: '; set -x"
+    "PS4='+ README.md:$LINENO (${SECONDS}s): '; set -x"
 )
 
 
@@ -86,7 +88,7 @@ def strip_comment(line):
 def lint(n, line, prev):
     code = strip_comment(line)
     if "&&" in code or "||" in code:
-        die(f"README.md line {n}: && or || in a step (set -e does not see a failure before it): {line.strip()}")
+        die(f"{NAME} line {n}: && or || in a step (set -e does not see a failure before it): {line.strip()}")
     if "$Q " in code:
         try:
             words = shlex.split(code[code.index("$Q ") :])
@@ -94,9 +96,9 @@ def lint(n, line, prev):
             return
         for i, w in enumerate(words[1:], 1):
             if w.isdigit() and not words[i - 1].startswith("--"):
-                die(f"README.md line {n}: the id {w} is a fixed number; capture it (B=$($Q build … --json | jq -r .id)): {line.strip()}")
+                die(f"{NAME} line {n}: the id {w} is a fixed number; capture it (B=$($Q build … --json | jq -r .id)): {line.strip()}")
     if REFUSED.match(line) and (prev.endswith("\\") or line.endswith("\\")):
-        die(f"README.md line {n}: a refused step must be one line")
+        die(f"{NAME} line {n}: a refused step must be one line")
 
 
 def main():
@@ -104,6 +106,8 @@ def main():
     if not args:
         die("usage: readme_tour.py README.md [--hub URL] [--demo-dir DIR] [--list-refused]")
     path = args.pop(0)
+    global NAME
+    NAME = os.path.basename(path)
     hub = demo = None
     list_refused = False
     while args:
@@ -119,7 +123,7 @@ def main():
     with open(path, encoding="utf-8") as f:
         lines = f.read().split("\n")
     out = [""] * (len(lines) + 1)
-    out[0] = PROLOGUE
+    out[0] = PROLOGUE.replace("README.md", NAME)
     prev = ""
     for n, line in steps(lines):
         lint(n, line, prev)

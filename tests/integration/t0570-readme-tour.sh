@@ -58,7 +58,7 @@ if [ "$rc" != 0 ]; then
 	diag "$(tail -n 25 tour.log)"
 fi
 while IFS=$'\t' read -r line msg; do
-	check "README.md line $line is refused, saying \"$msg\"" \
+	check "$(basename "$README") line $line is refused, saying \"$msg\"" \
 		grep -qx "tour: refused as promised: line $line" tour.log
 done <refused.txt
 
