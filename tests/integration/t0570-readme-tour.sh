@@ -54,8 +54,8 @@ rc=0
 ) >tour.log 2>&1 </dev/null || rc=$?
 check "every step of the tour runs as written (exit $rc)" [ "$rc" = 0 ]
 if [ "$rc" != 0 ]; then
-	diag "$(sed -n '/^tour: /p' tour.log)"
 	diag "$(tail -n 25 tour.log)"
+	diag "$(sed -n '/^tour: /p' tour.log)"
 fi
 while IFS=$'\t' read -r line msg; do
 	check "$(basename "$README") line $line is refused, saying \"$msg\"" \
