@@ -4,7 +4,8 @@
 # the demo catalog (today's Rocky Linux SIGs), builds a small package for the
 # Cloud SIG and releases it through an update (checks, testing, release),
 # starts the hub and prints how to install the package with dnf. Run it
-# again to start over (the demo directory is wiped).
+# again to start over (the demo directory is wiped). The loading is
+# scripts/demo-load.sh, which the README tour's test runs too.
 #
 #   QUARRY_DEMO_DIR  where the demo lives (default /var/lib/quarry-demo)
 #   QUARRY_PORT      the hub's port on 127.0.0.1 (default 8080)
