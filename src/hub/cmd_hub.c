@@ -68,6 +68,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct server_op
 /* Defaults, then the file, then command-line overrides. */
 static int load_config(const struct server_opts *o, struct q_config *cfg)
 {
+	char note[2048];
+
 	q_config_defaults(cfg);
 	if (o->config && q_config_load(o->config, cfg, stderr) != 0) {
 		fprintf(stderr, "quarry: configuration '%s' has errors (see above)\n", o->config);
@@ -78,6 +80,8 @@ static int load_config(const struct server_opts *o, struct q_config *cfg)
 	if (o->listen)
 		snprintf(cfg->listen, sizeof(cfg->listen), "%s", o->listen);
 	q_log_set_level((enum q_log_level)q_log_parse_level(cfg->log_level));
+	if (q_config_finish(cfg, note, sizeof(note)))
+		q_warn("%s", note);
 	return 0;
 }
 
@@ -272,6 +276,10 @@ int cmd_config(int argc, char **argv)
 	q_config_defaults(&cfg);
 	n = q_config_load(argv[2], &cfg, stdout);
 	if (n == 0) {
+		char note[2048];
+
+		if (q_config_finish(&cfg, note, sizeof(note)))
+			printf("%s: warning: %s\n", argv[2], note);
 		printf("%s: ok\n", argv[2]);
 		return 0;
 	}
