@@ -5,6 +5,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "cli/client.h"
 
 #include <glib.h>
@@ -74,19 +75,16 @@ void q_out_json(const json_t *j)
 }
 
 /*
- * The text of one member for a table cell or a field: times (the API sends
- * "created" and "time" as Unix seconds) as UTC ISO 8601, empty as "-".
+ * The text of one member for a table cell or a field: times as the API
+ * sends them (ISO 8601 UTC strings; an older hub's Unix seconds converted),
+ * unset and empty as "-".
  */
 static char *cell_text(const char *key, const json_t *v)
 {
-	if (json_is_integer(v) &&
-	    (!strcmp(key, "created") || !strcmp(key, "time") || !strcmp(key, "updated"))) {
-		time_t t = (time_t)json_integer_value(v);
-		struct tm tm;
-		char buf[32];
+	if (json_is_integer(v) && q_time_key(key)) {
+		char buf[Q_ISO_TIME_LEN];
 
-		if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
-			return g_strdup(buf);
+		return g_strdup(q_time_iso(json_integer_value(v), buf)[0] ? buf : "-");
 	}
 	if (json_is_string(v) && json_string_length(v) == 0)
 		return g_strdup("-");
