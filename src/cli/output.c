@@ -141,6 +141,25 @@ void q_out_table(const json_t *array, const struct q_col *cols, size_t n)
 	g_free(width);
 }
 
+/* The same for a field's value, which may span lines: newlines (and CRLF)
+ * stay, as "\n"; every other control character becomes '?'. Trailing
+ * newlines are dropped. */
+static void sanitize_lines(char *s)
+{
+	char *w = s;
+	size_t len;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\r' && r[1] == '\n')
+			continue;
+		*w++ = *r == '\n' ? '\n' : ((unsigned char)*r < 0x20 || *r == 0x7f) ? '?' : *r;
+	}
+	*w = '\0';
+	len = strlen(s);
+	while (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+}
+
 void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
 {
 	size_t width = 0;
@@ -155,8 +174,19 @@ void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
 		if (!v)
 			continue;
 		t = cell_text(cols[c].key, v);
-		sanitize(t);
-		printf("%s:%*s %s\n", cols[c].label, (int)(width - strlen(cols[c].label)), "", t);
+		sanitize_lines(t);
+		/* A value of several lines: the next ones start under the first. */
+		{
+			char *line = t, *nl;
+
+			printf("%s:%*s ", cols[c].label, (int)(width - strlen(cols[c].label)), "");
+			while ((nl = strchr(line, '\n'))) {
+				*nl = '\0';
+				printf("%s\n%*s", line, (int)width + 2, "");
+				line = nl + 1;
+			}
+			printf("%s\n", line);
+		}
 		g_free(t);
 	}
 }

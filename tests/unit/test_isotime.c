@@ -103,13 +103,12 @@ static void test_parse(void **state)
 
 static void test_times_iso(void **state)
 {
-	json_t *v = json_pack("{s:I,s:I,s:s,s:I,s:[{s:I,s:n,s:s},{s:I}],s:{s:I,s:b},s:I,s:I}",
-			      "created", (json_int_t)1796312320, "id", (json_int_t)7, "updated",
-			      "2026-12-03T15:38:40Z", "testing_since", (json_int_t)0, "tasks",
-			      "started", (json_int_t)1, "finished", "state", "done", "last_seen",
-			      (json_int_t)951782400, "mirror", "last_crawl", (json_int_t)-3,
-			      "enabled", 1, "size", (json_int_t)1796312320, "released",
-			      (json_int_t)1796312320);
+	json_t *v = json_pack(
+	    "{s:I,s:I,s:s,s:I,s:[{s:I,s:n,s:s},{s:I}],s:{s:I,s:b},s:I,s:I}", "created",
+	    (json_int_t)1796312320, "id", (json_int_t)7, "updated", "2026-12-03T15:38:40Z",
+	    "testing_since", (json_int_t)0, "tasks", "started", (json_int_t)1, "finished", "state",
+	    "done", "last_seen", (json_int_t)951782400, "mirror", "last_crawl", (json_int_t)-3,
+	    "enabled", 1, "size", (json_int_t)1796312320, "released", (json_int_t)1796312320);
 	char *s;
 
 	(void)state;
