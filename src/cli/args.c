@@ -45,12 +45,48 @@ static void cmd_label(const struct q_cli_args *a, char *buf, size_t size)
 		snprintf(buf, size, "%s", fam);
 }
 
+/* --json was given: errors are printed as the API's error body too. */
+static int json_errors;
+
+int q_cli_json_errors(void)
+{
+	return json_errors;
+}
+
+void q_cli_error_json(const struct q_error *err, const json_t *errors)
+{
+	enum q_code code = err && err->code != Q_OK ? err->code : Q_EINTERNAL;
+	json_t *e = json_pack("{s:s,s:s}", "code", q_code_name(code), "message",
+			      err && err->msg[0] ? err->msg : "unknown error");
+	json_t *body = json_object();
+
+	if (json_array_size(errors))
+		json_object_set_new(e, "errors", json_deep_copy(errors));
+	json_object_set_new(body, "error", e);
+	fflush(stdout);
+	q_out_json(body);
+	fflush(stdout);
+	json_decref(body);
+}
+
 int q_cli_usage_error(const struct q_cli_args *a, const char *fmt, ...)
 {
 	char label[128];
 	va_list ap;
 
 	cmd_label(a, label, sizeof(label));
+	if (json_errors) {
+		struct q_error err = {.code = Q_EINVAL};
+		size_t n;
+
+		va_start(ap, fmt);
+		vsnprintf(err.msg, sizeof(err.msg), fmt, ap);
+		va_end(ap);
+		n = strlen(err.msg);
+		snprintf(err.msg + n, sizeof(err.msg) - n, "; see 'quarry %s --help'", label);
+		q_cli_error_json(&err, NULL);
+		return 2;
+	}
 	fprintf(stderr, "quarry %s: ", label);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -61,7 +97,10 @@ int q_cli_usage_error(const struct q_cli_args *a, const char *fmt, ...)
 
 int q_cli_fail(const struct q_error *err)
 {
-	fprintf(stderr, "quarry: %s\n", err && err->msg[0] ? err->msg : "unknown error");
+	if (json_errors)
+		q_cli_error_json(err, NULL);
+	else
+		fprintf(stderr, "quarry: %s\n", err && err->msg[0] ? err->msg : "unknown error");
 	return 1;
 }
 
@@ -156,6 +195,11 @@ int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cl
 
 	memset(a, 0, sizeof(*a));
 	a->family = f;
+	/* Before parsing, so that a usage error in JSON mode is JSON too. */
+	json_errors = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			json_errors = 1;
 	if (f->n_opts > Q_CLI_MAX_OPTS) {
 		fprintf(stderr, "quarry %s: too many options in the command table\n", f->name);
 		return 2;
@@ -193,6 +237,7 @@ int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cl
 			break;
 		case OPT_JSON:
 			a->json = 1;
+			json_errors = 1;
 			break;
 		case ':':
 			q_cli_usage_error(a, "option '%s' needs an argument", argv[optind - 1]);

@@ -116,8 +116,16 @@ const char *q_cli_hoist_command(int argc, char **argv);
 /* Print "quarry FAMILY CMD: MESSAGE" and a hint to stderr; returns 2. */
 int q_cli_usage_error(const struct q_cli_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Print "quarry: MESSAGE" to stderr; returns 1. */
+/* Print "quarry: MESSAGE" to stderr; returns 1. With --json, the error as
+ * the API's error body on standard output instead (see q_cli_error_json). */
 int q_cli_fail(const struct q_error *err);
+
+/* Whether --json was given (then every error is printed as JSON). */
+int q_cli_json_errors(void);
+
+/* Print {"error":{"code":"not_found","message":"…"[,"errors":[…]]}} (the
+ * API's error body: code from err->code) on standard output. */
+void q_cli_error_json(const struct q_error *err, const json_t *errors);
 
 /*
  * Split "SIG/PROJECT/REPO" into exactly n parts (n = 1..3), each checked

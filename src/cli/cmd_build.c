@@ -534,6 +534,7 @@ static int is_srpm(const char *s)
  */
 static int git_source(struct q_cli_args *a, const char *arg, char **git)
 {
+	struct q_error err = {0};
 	const char *hash = strrchr(arg, '#');
 	char *url;
 	struct stat st;
@@ -551,25 +552,26 @@ static int git_source(struct q_cli_args *a, const char *arg, char **git)
 		char *abs;
 
 		if (!S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "quarry: '%s' is not a git directory\n", url);
+			q_error_set(&err, Q_EINVAL, "'%s' is not a git directory", url);
 			g_free(url);
-			return 1;
+			return q_cli_fail(&err);
 		}
 		abs = realpath(url, NULL);
 		if (!abs) {
-			fprintf(stderr, "quarry: cannot resolve '%s': %s\n", url, strerror(errno));
+			q_error_set(&err, Q_EINVAL, "cannot resolve '%s': %s", url,
+				    strerror(errno));
 			g_free(url);
-			return 1;
+			return q_cli_fail(&err);
 		}
 		*git = g_strdup_printf("%s%s", abs, hash);
 		free(abs);
 	} else if (url[0] == '/') {
 		*git = g_strdup(arg); /* maybe a path on the hub's side */
 	} else {
-		fprintf(stderr, "quarry: cannot read '%s': %s; give a directory or a URL\n", url,
-			strerror(errno));
+		q_error_set(&err, Q_EINVAL, "cannot read '%s': %s; give a directory or a URL", url,
+			    strerror(errno));
 		g_free(url);
-		return 1;
+		return q_cli_fail(&err);
 	}
 	g_free(url);
 	return 0;
@@ -604,13 +606,13 @@ static int build_submit(struct q_client *c, struct q_cli_args *a)
 		struct stat st;
 
 		if (stat(src, &st) < 0) {
-			fprintf(stderr, "quarry: cannot read '%s': %s\n", src, strerror(errno));
-			ret = 1;
+			q_error_set(&err, Q_EINVAL, "cannot read '%s': %s", src, strerror(errno));
+			ret = q_cli_fail(&err);
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			fprintf(stderr, "quarry: '%s' is not a regular file\n", src);
-			ret = 1;
+			q_error_set(&err, Q_EINVAL, "'%s' is not a regular file", src);
+			ret = q_cli_fail(&err);
 			goto out;
 		}
 		if (q_client_upload_file(c, src, &staged, &err) < 0) {

@@ -92,6 +92,11 @@ static int fail_with(const struct q_error *err, json_t *errors)
 
 	if (!json_array_size(errors))
 		return q_cli_fail(err);
+	if (q_cli_json_errors()) {
+		q_cli_error_json(err, errors);
+		json_decref(errors);
+		return q_code_exit(err->code);
+	}
 	json_array_foreach (errors, i, e)
 		if (json_is_string(e))
 			print_clean(stderr, json_string_value(e));
@@ -197,6 +202,7 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 	struct q_error err = {0};
 	const char *dir = a->words[0];
 	json_t *files = json_array(), *body = NULL, *ans = NULL, *errors = NULL;
+	json_t *unread = json_array();
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 	int nerr = 0, ret = 1;
 	struct dirent *e;
@@ -224,7 +230,10 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 			continue;
 		}
 		if (read_def(path, &text, &len, &err) < 0) {
-			print_clean(stderr, err.msg);
+			if (q_cli_json_errors())
+				json_array_append_new(unread, json_string(err.msg));
+			else
+				print_clean(stderr, err.msg);
 			nerr++;
 		} else {
 			json_array_append_new(
@@ -234,8 +243,12 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 		g_free(path);
 	}
 	if (nerr) {
-		fprintf(stderr, "quarry: %d file%s cannot be read; nothing was imported\n", nerr,
-			nerr == 1 ? "" : "s");
+		q_error_set(&err, Q_EINVAL, "%d file%s cannot be read; nothing was imported", nerr,
+			    nerr == 1 ? "" : "s");
+		if (q_cli_json_errors())
+			q_cli_error_json(&err, unread);
+		else
+			fprintf(stderr, "quarry: %s\n", err.msg);
 		goto out;
 	}
 	if (!json_array_size(files)) {
@@ -256,6 +269,7 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 		       json_integer_value(json_object_get(ans, "imported")) == 1 ? "" : "s");
 	ret = 0;
 out:
+	json_decref(unread);
 	json_decref(ans);
 	json_decref(body);
 	json_decref(files);

@@ -329,7 +329,7 @@ out:
 static const struct q_col key_cols[] = {
     {"fpr", "FINGERPRINT"}, {"created", "CREATED"}, {"retired_at", "RETIRED"}, {"url", "FILE"}};
 
-/* The key history as a table: "retired" (Unix seconds or null) shown as a time. */
+/* The key history as a table: "retired" (a time, or null: "current"). */
 static void print_keys(json_t *keys)
 {
 	json_t *k;
@@ -337,18 +337,11 @@ static void print_keys(json_t *keys)
 
 	json_array_foreach (keys, i, k) {
 		json_t *r = json_object_get(k, "retired");
-		char buf[32] = "-";
 
-		if (json_is_integer(r)) {
-			time_t t = (time_t)json_integer_value(r);
-			struct tm tm;
-
-			if (gmtime_r(&t, &tm))
-				strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		} else {
-			snprintf(buf, sizeof(buf), "current");
-		}
-		json_object_set_new(k, "retired_at", json_string(buf));
+		if (json_is_string(r))
+			json_object_set(k, "retired_at", r);
+		else
+			json_object_set_new(k, "retired_at", json_string("current"));
 	}
 	q_out_table(keys, key_cols, Q_ARRAY_LEN(key_cols));
 }

@@ -5,6 +5,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "cli/client.h"
 
 #include <glib.h>
@@ -74,19 +75,16 @@ void q_out_json(const json_t *j)
 }
 
 /*
- * The text of one member for a table cell or a field: times (the API sends
- * "created" and "time" as Unix seconds) as UTC ISO 8601, empty as "-".
+ * The text of one member for a table cell or a field: times as the API
+ * sends them (ISO 8601 UTC strings; an older hub's Unix seconds converted),
+ * unset and empty as "-".
  */
 static char *cell_text(const char *key, const json_t *v)
 {
-	if (json_is_integer(v) &&
-	    (!strcmp(key, "created") || !strcmp(key, "time") || !strcmp(key, "updated"))) {
-		time_t t = (time_t)json_integer_value(v);
-		struct tm tm;
-		char buf[32];
+	if (json_is_integer(v) && q_time_key(key)) {
+		char buf[Q_ISO_TIME_LEN];
 
-		if (gmtime_r(&t, &tm) && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm))
-			return g_strdup(buf);
+		return g_strdup(q_time_iso(json_integer_value(v), buf)[0] ? buf : "-");
 	}
 	if (json_is_string(v) && json_string_length(v) == 0)
 		return g_strdup("-");
@@ -143,6 +141,25 @@ void q_out_table(const json_t *array, const struct q_col *cols, size_t n)
 	g_free(width);
 }
 
+/* The same for a field's value, which may span lines: newlines (and CRLF)
+ * stay, as "\n"; every other control character becomes '?'. Trailing
+ * newlines are dropped. */
+static void sanitize_lines(char *s)
+{
+	char *w = s;
+	size_t len;
+
+	for (const char *r = s; *r; r++) {
+		if (*r == '\r' && r[1] == '\n')
+			continue;
+		*w++ = *r == '\n' ? '\n' : ((unsigned char)*r < 0x20 || *r == 0x7f) ? '?' : *r;
+	}
+	*w = '\0';
+	len = strlen(s);
+	while (len && s[len - 1] == '\n')
+		s[--len] = '\0';
+}
+
 void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
 {
 	size_t width = 0;
@@ -157,8 +174,19 @@ void q_out_fields(const json_t *obj, const struct q_col *cols, size_t n)
 		if (!v)
 			continue;
 		t = cell_text(cols[c].key, v);
-		sanitize(t);
-		printf("%s:%*s %s\n", cols[c].label, (int)(width - strlen(cols[c].label)), "", t);
+		sanitize_lines(t);
+		/* A value of several lines: the next ones start under the first. */
+		{
+			char *line = t, *nl;
+
+			printf("%s:%*s ", cols[c].label, (int)(width - strlen(cols[c].label)), "");
+			while ((nl = strchr(line, '\n'))) {
+				*nl = '\0';
+				printf("%s\n%*s", line, (int)width + 2, "");
+				line = nl + 1;
+			}
+			printf("%s\n", line);
+		}
 		g_free(t);
 	}
 }

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
+#include <netdb.h>
+#include <unistd.h>
 
 enum key_type {
 	T_STRING,
@@ -48,8 +50,10 @@ static const struct key keys[] = {
      "address and port the hub listens on (HOST:PORT; [V6]:PORT)"},
     {"hub", "data_dir", T_STRING, "/var/lib/quarry", STR(data_dir), 0, 0,
      "data directory: database, keys, package store, /pub tree"},
-    {"hub", "public_url", T_URL, "http://127.0.0.1:8080", STR(public_url), 0, 0,
-     "the URL clients and mirrors use to reach the hub (http:// or https://)"},
+    {"hub", "public_url", T_URL, "", STR(public_url), 0, 0,
+     "the URL clients and mirrors use to reach the hub (http:// or https://); metalinks and "
+     "release packages point there; unset: http://HOST:PORT of listen (a wildcard address such "
+     "as 0.0.0.0 or [::]: this host's name)"},
     {"hub", "threads", T_INT, "4", NUM(threads), 1, 64,
      "event-loop threads; a slow request blocks only its own thread"},
     {"hub", "max_upload_size", T_SIZE, "1G", NUM(max_upload), 1024, (int64_t)1 << 40,
@@ -517,4 +521,130 @@ void q_config_print_reference(FILE *out)
 		}
 		fprintf(out, "| `%s` | `%s` | %s |\n", keys[i].name, keys[i].def, keys[i].help);
 	}
+}
+
+/* Split listen's "HOST:PORT" ("[V6]:PORT"): host as written (brackets kept). */
+static void split_listen(const char *listen, char *host, size_t hsize, char *port, size_t psize)
+{
+	const char *colon = strrchr(listen, ':');
+	size_t hl = colon ? (size_t)(colon - listen) : strlen(listen);
+
+	snprintf(host, hsize, "%.*s", (int)hl, listen);
+	snprintf(port, psize, "%s", colon ? colon + 1 : "");
+}
+
+/* 0.0.0.0, [::] and their spellings: the hub answers on every address. */
+static int is_wildcard(const char *host)
+{
+	char bare[256];
+	unsigned char buf[16];
+	size_t l = strlen(host);
+
+	if (!strcmp(host, "*"))
+		return 1;
+	if (host[0] == '[' && l >= 2 && host[l - 1] == ']')
+		snprintf(bare, sizeof(bare), "%.*s", (int)(l - 2), host + 1);
+	else
+		snprintf(bare, sizeof(bare), "%s", host);
+	if (inet_pton(AF_INET, bare, buf) == 1)
+		return !memcmp(buf, "\0\0\0\0", 4);
+	if (inet_pton(AF_INET6, bare, buf) == 1)
+		return !memcmp(buf, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	return 0;
+}
+
+static int is_loopback_name(const char *host)
+{
+	return !strcasecmp(host, "localhost") || !strncmp(host, "127.", 4) ||
+	       !strcmp(host, "[::1]");
+}
+
+/* This host's name, fully qualified when the resolver knows it. */
+static void host_name(char *out, size_t size)
+{
+	char name[256] = "";
+	struct addrinfo hints = {0}, *res = NULL;
+
+	if (gethostname(name, sizeof(name) - 1) < 0 || !name[0])
+		snprintf(name, sizeof(name), "localhost");
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(name, NULL, &hints, &res) == 0 && res && res->ai_canonname &&
+	    strchr(res->ai_canonname, '.'))
+		snprintf(out, size, "%s", res->ai_canonname);
+	else
+		snprintf(out, size, "%s", name);
+	if (res)
+		freeaddrinfo(res);
+}
+
+/* public_url's host (brackets kept) and port (explicit, else the scheme's). */
+static void split_url(const char *url, char *host, size_t hsize, char *port, size_t psize)
+{
+	int https = !strncmp(url, "https://", 8);
+	const char *h = url + (https ? 8 : 7), *end;
+	size_t hl;
+
+	if (*h == '[') {
+		end = strchr(h, ']');
+		end = end ? end + 1 : h + strlen(h);
+	} else {
+		end = h + strcspn(h, ":/?#");
+	}
+	hl = (size_t)(end - h);
+	snprintf(host, hsize, "%.*s", (int)hl, h);
+	if (*end == ':') {
+		size_t pl = strcspn(end + 1, "/?#");
+
+		snprintf(port, psize, "%.*s", (int)pl, end + 1);
+	} else {
+		snprintf(port, psize, "%s", https ? "443" : "80");
+	}
+}
+
+int q_config_finish(struct q_config *cfg, char *note, size_t size)
+{
+	char lhost[256], lport[16], uhost[512], uport[16];
+
+	note[0] = '\0';
+	split_listen(cfg->listen, lhost, sizeof(lhost), lport, sizeof(lport));
+	if (!cfg->public_url[0]) {
+		if (is_wildcard(lhost)) {
+			char name[256];
+
+			host_name(name, sizeof(name));
+			snprintf(cfg->public_url, sizeof(cfg->public_url), "http://%s:%s", name,
+				 lport);
+			snprintf(note, size,
+				 "hub.public_url is not set and hub.listen '%s' is every address: "
+				 "using '%s' (this host's name) for metalinks and release "
+				 "packages; set hub.public_url to the name clients use",
+				 cfg->listen, cfg->public_url);
+			return 1;
+		}
+		snprintf(cfg->public_url, sizeof(cfg->public_url), "http://%s:%s", lhost, lport);
+		return 0;
+	}
+	/* The hub speaks plain HTTP: an https:// URL is a proxy's, compared with nothing. */
+	if (strncmp(cfg->public_url, "http://", 7))
+		return 0;
+	split_url(cfg->public_url, uhost, sizeof(uhost), uport, sizeof(uport));
+	if (strcmp(uport, lport)) {
+		snprintf(note, size,
+			 "hub.public_url '%s' (port %s) disagrees with hub.listen '%s' (port %s): "
+			 "metalinks and release packages point at public_url; right only behind "
+			 "a proxy that forwards there to the hub",
+			 cfg->public_url, uport, cfg->listen, lport);
+		return 1;
+	}
+	if (!is_wildcard(lhost) && strcasecmp(uhost, lhost) &&
+	    !(is_loopback_name(uhost) && is_loopback_name(lhost))) {
+		snprintf(note, size,
+			 "hub.public_url '%s' (host %s) disagrees with hub.listen '%s' (host %s): "
+			 "metalinks and release packages point at public_url; right only behind "
+			 "a proxy that forwards there to the hub",
+			 cfg->public_url, uhost, cfg->listen, lhost);
+		return 1;
+	}
+	return 0;
 }

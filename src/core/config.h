@@ -73,6 +73,15 @@ int q_config_load(const char *path, struct q_config *cfg, FILE *errs);
 int q_config_parse(const char *name, const char *text, size_t len, struct q_config *cfg,
 		   FILE *errs);
 
+/*
+ * After the file and the command line: derive hub.public_url from
+ * hub.listen when it is not set, and compare the two when it is. Returns 1
+ * with a warning in note (for `config check` and the hub's log) when the
+ * public URL was derived from a wildcard address or disagrees with listen,
+ * else 0 (note "").
+ */
+int q_config_finish(struct q_config *cfg, char *note, size_t size);
+
 /* Print the key table as Markdown (docs/CONFIG.md is generated from it). */
 void q_config_print_reference(FILE *out);
 

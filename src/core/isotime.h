@@ -22,4 +22,16 @@ json_t *q_json_time(int64_t t);
  * Returns 0, or -1 on anything else (trailing text, a field out of range). */
 int q_time_parse(const char *s, int64_t *t);
 
+/* Whether an API JSON member named key holds a time (created, updated,
+ * started, finished, testing_since, released, last_seen, …). */
+int q_time_key(const char *key);
+
+/*
+ * The API's rule, applied where an answer is sent: every member of v, at
+ * any depth, whose name q_time_key knows and whose value is an integer
+ * (Unix seconds from the database) becomes q_json_time of it (0: null).
+ * Strings (times already converted) and other members are left alone.
+ */
+void q_json_times_iso(json_t *v);
+
 #endif

@@ -4,6 +4,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/isotime.h"
 #include "http/http.h"
 #include "hub/hub.h"
 
@@ -34,9 +35,13 @@ void q_http_send_text(struct q_request *r, int status, const char *ctype, const 
 
 void q_http_send_json(struct q_request *r, int status, json_t *body)
 {
-	char *s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+	char *s;
 	size_t len;
 
+	/* One time format in every answer: the database's Unix seconds as ISO
+	 * 8601 UTC strings (null when unset), whichever handler built body. */
+	q_json_times_iso(body);
+	s = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(body);
 	if (!s) {
 		q_http_send_text(r, 500, "application/json", "{\"error\":{\"code\":\"internal\"}}",

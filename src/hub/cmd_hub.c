@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <glib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct server_opts {
@@ -67,6 +68,8 @@ static int parse_opts(int argc, char **argv, const char *usage, struct server_op
 /* Defaults, then the file, then command-line overrides. */
 static int load_config(const struct server_opts *o, struct q_config *cfg)
 {
+	char note[2048];
+
 	q_config_defaults(cfg);
 	if (o->config && q_config_load(o->config, cfg, stderr) != 0) {
 		fprintf(stderr, "quarry: configuration '%s' has errors (see above)\n", o->config);
@@ -77,6 +80,8 @@ static int load_config(const struct server_opts *o, struct q_config *cfg)
 	if (o->listen)
 		snprintf(cfg->listen, sizeof(cfg->listen), "%s", o->listen);
 	q_log_set_level((enum q_log_level)q_log_parse_level(cfg->log_level));
+	if (q_config_finish(cfg, note, sizeof(note)))
+		q_warn("%s", note);
 	return 0;
 }
 
@@ -157,6 +162,33 @@ static void expire_uploads(struct q_hub *hub, struct q_store *st)
 	q_api_upsession_expire(hub);
 }
 
+/*
+ * The hub serves only a data directory `quarry init` made: on any other it
+ * would create an empty database and run with no user who could sign in.
+ * Checked before anything is created, so a typo in data_dir leaves nothing
+ * behind. The fix names the command with this configuration's options.
+ */
+static int require_initialised(const struct server_opts *o, const struct q_config *cfg,
+			       struct q_error *err)
+{
+	char db[sizeof(cfg->data_dir) + 16], fix[sizeof(cfg->data_dir) + 600];
+	struct stat sb;
+
+	snprintf(fix, sizeof(fix), "quarry init%s%s%s%s", o->config ? " -c " : "",
+		 o->config ? o->config : "", o->data_dir || !o->config ? " --data-dir " : "",
+		 o->data_dir || !o->config ? cfg->data_dir : "");
+	snprintf(db, sizeof(db), "%s/quarry.db", cfg->data_dir);
+	if (stat(db, &sb) == 0)
+		return 0;
+	if (errno != ENOENT && errno != ENOTDIR)
+		return q_error_set(err, Q_EIO, "cannot read '%s': %s", db, strerror(errno));
+	return q_error_set(err, Q_ENOTFOUND,
+			   "the data directory '%s' was not made by 'quarry init' (it has no "
+			   "quarry.db); run '%s' first: it creates the database and the first "
+			   "admin",
+			   cfg->data_dir, fix);
+}
+
 int cmd_hub(int argc, char **argv)
 {
 	static const char usage[] =
@@ -168,6 +200,7 @@ int cmd_hub(int argc, char **argv)
 	struct q_hub hub = {0};
 	struct q_store *st = NULL;
 	struct q_error err = {0};
+	int64_t nusers = 0;
 	int rc;
 
 	rc = parse_opts(argc, argv, usage, &o);
@@ -175,12 +208,21 @@ int cmd_hub(int argc, char **argv)
 		return rc == 1 ? 0 : 2;
 	if (load_config(&o, &cfg) < 0)
 		return 1;
+	if (require_initialised(&o, &cfg, &err) < 0)
+		goto fail;
 	if (q_hub_guard_start(&err) < 0 || q_hub_init(&hub, &cfg, &err) < 0 ||
 	    q_hub_open_signer(&hub, &err) < 0 || q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
 		goto fail;
 	st = q_store_open(hub.db_path, &err);
-	if (!st || q_store_migrate(st, &err) < 0)
+	if (!st || q_store_migrate(st, &err) < 0 || q_store_user_count(st, &nusers, &err) < 0)
 		goto fail;
+	if (nusers == 0) {
+		q_error_set(&err, Q_ENOTFOUND,
+			    "the database '%s' has no users ('quarry init' did not finish); run "
+			    "'quarry init' again with this configuration",
+			    hub.db_path);
+		goto fail;
+	}
 	expire_uploads(&hub, st);
 	if (q_hub_refresh_snapshot(&hub, st, &err) < 0)
 		goto fail;
@@ -234,6 +276,10 @@ int cmd_config(int argc, char **argv)
 	q_config_defaults(&cfg);
 	n = q_config_load(argv[2], &cfg, stdout);
 	if (n == 0) {
+		char note[2048];
+
+		if (q_config_finish(&cfg, note, sizeof(note)))
+			printf("%s: warning: %s\n", argv[2], note);
 		printf("%s: ok\n", argv[2]);
 		return 0;
 	}

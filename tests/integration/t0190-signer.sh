@@ -251,7 +251,7 @@ api GET sigs/mc/keys >/dev/null
 cp "$T/body" keys.json
 [ "$(jget 'len(d["keys"])' keys.json)" = 2 ] && ok "GET keys lists 2 keys" || { fail "GET keys lists 2 keys"; diag "$(cat keys.json)"; }
 [ "$(jget '[k["fpr"] for k in d["keys"]]' keys.json)" = "[\"$FPR\", \"$FPR2\"]" ] && ok "  … oldest first" || fail "  … oldest first"
-[[ $(jget 'd["keys"][0]["retired"]' keys.json) =~ ^[0-9]+$ ]] && ok "  … the old one retired" || fail "  … the old one retired"
+[[ $(jget 'd["keys"][0]["retired"]' keys.json) =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] && ok "  … the old one retired" || fail "  … the old one retired"
 [ "$(jget 'd["keys"][1]["retired"]' keys.json)" = None ] && ok "  … the new one current" || fail "  … the new one current"
 q sig keys mc >keys.txt
 grep -q "$FPR .*RPM-GPG-KEY-quarry-mc-${FPR: -16}" keys.txt && grep -q "$FPR2 .*current" keys.txt &&

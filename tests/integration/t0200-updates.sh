@@ -58,7 +58,7 @@ expect_fail 1 "move this SIG's updates to testing" as "$CAROL" promote "$u1" --t
 check "a member moves it to testing" as "$BOB" promote "$u1" --to testing
 q update show "$u1" --json >u1.json
 check "the update is in testing" test "$(jget 'd["state"]' u1.json)" = testing
-check "testing_since is set" test "$(jget 'd["testing_since"] > 0' u1.json)" = True
+check "testing_since is set (an ISO 8601 UTC time)" grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$(jget 'd["testing_since"]' u1.json)"
 TESTING=$DATA/pub/sig/9/mc/x86_64/common-testing
 check "the testing repo publishes the package" in_repodata "$TESTING" mc-upd
 curl -fsS -o key.asc "$QUARRY_HUB/api/v1/sigs/mc/key"

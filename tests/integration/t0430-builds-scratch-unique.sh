@@ -119,7 +119,7 @@ check "  … one build stored" [ "$(build_count)" = $((count + 1)) ]
 # ---- the scratch build's outputs expire ----
 expired=0
 for _ in $(seq 120); do
-	e=$(q build show "$sid" --json | jget 'd.get("expired", 0)' /dev/stdin)
+	e=$(q build show "$sid" --json | jget 'd.get("expired") or 0' /dev/stdin)
 	if [ "$e" != 0 ]; then expired=1; break; fi
 	sleep 0.5
 done

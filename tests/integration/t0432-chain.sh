@@ -64,7 +64,7 @@ q build show "$idb" --json >b1.json
 pubtime=$(stat -c %Y "$PUB/repodata/repomd.xml" 2>/dev/null || echo 0)
 fin_a=$(jget 'd["finished"]' a.json)
 check "group 2's first task started after group 1 was complete ($(jget 'd["tasks"][0].get("started")' b1.json) >= $fin_a)" \
-	python3 -c "import json,sys; b=json.load(open('b1.json')); sys.exit(0 if b['tasks'] and (b['tasks'][0]['started'] or 1e18) >= $fin_a else 1)"
+	python3 -c "import json,sys; b=json.load(open('b1.json')); sys.exit(0 if b['tasks'] and (b['tasks'][0]['started'] or '9999') >= '$fin_a' else 1)"
 [ "$pubtime" != 0 ] || diag "no repomd.xml in $PUB"
 
 # --wait on the whole chain (already running): through the CLI, a new one.

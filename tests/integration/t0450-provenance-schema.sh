@@ -83,7 +83,8 @@ times=$(jget '" ".join(str(int(__import__("datetime").datetime.strptime(d["predi
 started=${times% *} finished=${times#* }
 [ -n "$times" ] && ok "startedOn and finishedOn parse as YYYY-MM-DDTHH:MM:SSZ ($(jget 'd["predicate"]["runDetails"]["metadata"]["startedOn"]' prov.json))" ||
 	fail "startedOn and finishedOn parse as YYYY-MM-DDTHH:MM:SSZ"
-[ "$started" = "$(jget 'd["created"]' b.json)" ] && [ "$finished" = "$(jget 'd["finished"]' b.json)" ] &&
+[ "$(jget 'd["predicate"]["runDetails"]["metadata"]["startedOn"]' prov.json)" = "$(jget 'd["created"]' b.json)" ] &&
+	[ "$(jget 'd["predicate"]["runDetails"]["metadata"]["finishedOn"]' prov.json)" = "$(jget 'd["finished"]' b.json)" ] &&
 	ok "they are the build's created and finished times" || fail "they are the build's created and finished times ($times)"
 [ -n "$times" ] && [ "$before" -le "$started" ] && [ "$started" -le "$finished" ] && [ "$finished" -le "$after" ] &&
 	ok "submit ≤ startedOn ≤ finishedOn ≤ the end of --wait" || fail "submit ≤ startedOn ≤ finishedOn ≤ the end of --wait ($before $times $after)"

@@ -59,7 +59,7 @@ static void test_defaults(void **state)
 	q_config_defaults(&cfg);
 	assert_string_equal(cfg.listen, "127.0.0.1:8080");
 	assert_string_equal(cfg.data_dir, "/var/lib/quarry");
-	assert_string_equal(cfg.public_url, "http://127.0.0.1:8080");
+	assert_string_equal(cfg.public_url, ""); /* derived by q_config_finish */
 	assert_int_equal(cfg.threads, 4);
 	assert_int_equal(cfg.max_upload, (int64_t)1 << 30);
 	assert_int_equal(cfg.max_json, 1 << 20);
@@ -499,10 +499,66 @@ static void test_release_pkg_repo(void **state)
 	assert_int_equal(parse_str("[release_pkg]\nrepo = ../x\n", &cfg, NULL), 1);
 }
 
+/* The public URL follows listen when unset; a set one is compared with it. */
+static void test_finish_public_url(void **state)
+{
+	static const struct {
+		const char *listen, *url, *want, *note;
+	} cases[] = {
+	    {"127.0.0.1:8080", "", "http://127.0.0.1:8080", NULL},
+	    {"192.0.2.7:9000", "", "http://192.0.2.7:9000", NULL},
+	    {"[::1]:8081", "", "http://[::1]:8081", NULL},
+	    {"quarry.example.org:80", "", "http://quarry.example.org:80", NULL},
+	    {"0.0.0.0:8080", "", NULL, "this host's name"},
+	    {"[::]:8080", "", NULL, "this host's name"},
+	    {"127.0.0.1:8080", "http://127.0.0.1:8080", "http://127.0.0.1:8080", NULL},
+	    {"127.0.0.1:8080", "http://localhost:8080/", "http://localhost:8080/", NULL},
+	    {"0.0.0.0:8080", "http://quarry.example.org:8080/x", NULL, NULL},
+	    {"127.0.0.1:8080", "http://127.0.0.1:9090", NULL, "(port 9090)"},
+	    {"0.0.0.0:8080", "http://quarry.example.org", NULL, "(port 80)"},
+	    {"192.0.2.7:8080", "http://192.0.2.8:8080", NULL, "(host 192.0.2.8)"},
+	    {"[::1]:8080", "http://[::2]:8080", NULL, "(host [::2])"},
+	    /* https: the hub speaks plain HTTP, so a proxy is in front */
+	    {"127.0.0.1:8080", "https://quarry.example.org", "https://quarry.example.org", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct q_config cfg;
+		char note[2048];
+		int rc;
+
+		q_config_defaults(&cfg);
+		snprintf(cfg.listen, sizeof(cfg.listen), "%s", cases[i].listen);
+		snprintf(cfg.public_url, sizeof(cfg.public_url), "%s", cases[i].url);
+		rc = q_config_finish(&cfg, note, sizeof(note));
+		if (cases[i].want)
+			assert_string_equal(cfg.public_url, cases[i].want);
+		assert_int_equal(rc, cases[i].note != NULL);
+		if (cases[i].note)
+			assert_non_null(strstr(note, cases[i].note));
+		else
+			assert_string_equal(note, "");
+		assert_int_equal(strncmp(cfg.public_url, "http", 4), 0);
+	}
+	{
+		struct q_config cfg;
+		char note[2048];
+
+		q_config_defaults(&cfg);
+		snprintf(cfg.listen, sizeof(cfg.listen), "0.0.0.0:8123");
+		assert_int_equal(q_config_finish(&cfg, note, sizeof(note)), 1);
+		assert_int_equal(strncmp(cfg.public_url, "http://", 7), 0);
+		assert_null(strstr(cfg.public_url, "0.0.0.0"));
+		assert_string_equal(cfg.public_url + strlen(cfg.public_url) - 5, ":8123");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_finish_public_url),
 	    cmocka_unit_test(test_valid_file),
 	    cmocka_unit_test(test_crlf_and_empty),
 	    cmocka_unit_test(test_every_error_with_line),
