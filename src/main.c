@@ -14,7 +14,8 @@ struct command {
 };
 
 /* `quarry api-routes`: the API's routes with their authorization rules, one
- * "METHOD PATTERN RULE" a line (t0321 calls every one with every role). */
+ * "METHOD PATTERN RULE SCOPE" a line (t0321 calls every one with every
+ * role; SCOPE is the token scope the route needs). */
 static int cmd_api_routes(int argc, char **argv)
 {
 	const char *method, *pattern, *rule;
@@ -25,7 +26,8 @@ static int cmd_api_routes(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; q_api_route_info(i, &method, &pattern, &rule) == 0; i++)
-		printf("%s %s %s\n", method, pattern, rule ? rule : "UNDECLARED");
+		printf("%s %s %s %s\n", method, pattern, rule ? rule : "UNDECLARED",
+		       q_api_route_scope(i));
 	return 0;
 }
 
