@@ -45,7 +45,9 @@ static const struct command commands[] = {
     {"token", cmd_token, "create, list, revoke API tokens"},
     {"user", cmd_user, "create and list users (admin)"},
     {"audit", cmd_audit, "read the audit log (admin)"},
-    {"lookaside", cmd_lookaside, "upload source files to a SIG's lookaside cache"},
+    {"lookaside", cmd_lookaside,
+     "upload source files to a SIG's lookaside cache (into a checkout's .NAME.metadata); get a "
+     "checkout's sources"},
     {"build", cmd_build, "build from git or an SRPM; list, show, cancel, log builds"},
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
     {"wait-repo", cmd_wait_repo,
