@@ -133,8 +133,11 @@ def crawls_idle(db):
     # A crawl an earlier allowed call queued (a mirror approved or enabled)
     # writes in the background; wait until it ends, so that only the call
     # under test can change the state.
+    # The same for checks an earlier allowed call started (POST
+    # builds/*/check comes before POST crawls).
     for _ in range(1200):
         n = db.execute("SELECT count(*) FROM crawls WHERE state IN ('queued', 'running')").fetchone()[0]
+        n += db.execute("SELECT count(*) FROM checks WHERE state IN ('queued', 'running')").fetchone()[0]
         if n == 0:
             return
         time.sleep(0.05)
