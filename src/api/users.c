@@ -53,6 +53,8 @@ void q_api_whoami(struct q_request *r, const char **caps)
 	json_object_set_new(o, "user", json_string(r->who.name));
 	json_object_set_new(o, "role", json_string(r->who.role));
 	json_object_set_new(o, "sigs", sigs);
+	json_object_set_new(o, "token_scope", json_string(r->who.scope));
+	json_object_set_new(o, "token_expires", q_json_time(r->who.expires));
 	q_http_send_json(r, 200, o);
 }
 

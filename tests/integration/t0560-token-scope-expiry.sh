@@ -33,7 +33,10 @@ check "token list --json: expires null when never, ISO else" test "$(jget '[(t["
 
 # --- read: GETs only ---
 check "a read token reads (sig list)" env QUARRY_TOKEN="$READ" "$QUARRY_BIN" sig list
-check "a read token reads (whoami)" env QUARRY_TOKEN="$READ" "$QUARRY_BIN" whoami
+QUARRY_TOKEN=$READ q whoami >who.txt
+check "whoami names the token's scope" grep -Eq '^token scope: +read$' who.txt
+QUARRY_TOKEN=$LATER q whoami --json >who.json
+check "whoami --json has the token's expiry" test "$(jget '[d["token_scope"], d["token_expires"]]' who.json)" = '["user", "2099-01-02T00:00:00Z"]'
 expect_fail 1 "scope is 'read'; POST sigs/\*/projects/\*/repos needs a token of scope 'release'" env QUARRY_TOKEN="$READ" "$QUARRY_BIN" repo create mc/el9/two --arch x86_64 --channel candidate
 echo 'hello' >src.tar.gz
 expect_fail 1 "scope is 'read'; POST sigs/\*/lookaside needs a token of scope 'build' or 'release'" env QUARRY_TOKEN="$READ" "$QUARRY_BIN" lookaside upload mc src.tar.gz
