@@ -14,7 +14,8 @@ struct command {
 };
 
 /* `quarry api-routes`: the API's routes with their authorization rules, one
- * "METHOD PATTERN RULE" a line (t0321 calls every one with every role). */
+ * "METHOD PATTERN RULE SCOPE" a line (t0321 calls every one with every
+ * role; SCOPE is the token scope the route needs). */
 static int cmd_api_routes(int argc, char **argv)
 {
 	const char *method, *pattern, *rule;
@@ -25,7 +26,8 @@ static int cmd_api_routes(int argc, char **argv)
 		return 2;
 	}
 	for (size_t i = 0; q_api_route_info(i, &method, &pattern, &rule) == 0; i++)
-		printf("%s %s %s\n", method, pattern, rule ? rule : "UNDECLARED");
+		printf("%s %s %s %s\n", method, pattern, rule ? rule : "UNDECLARED",
+		       q_api_route_scope(i));
 	return 0;
 }
 
@@ -43,7 +45,9 @@ static const struct command commands[] = {
     {"token", cmd_token, "create, list, revoke API tokens"},
     {"user", cmd_user, "create and list users (admin)"},
     {"audit", cmd_audit, "read the audit log (admin)"},
-    {"lookaside", cmd_lookaside, "upload source files to a SIG's lookaside cache"},
+    {"lookaside", cmd_lookaside,
+     "upload source files to a SIG's lookaside cache (into a checkout's .NAME.metadata); get a "
+     "checkout's sources"},
     {"build", cmd_build, "build from git or an SRPM; list, show, cancel, log builds"},
     {"tag", cmd_tag, "add a build's RPMs to a repository (BUILD SIG/PROJECT/REPO)"},
     {"wait-repo", cmd_wait_repo,

@@ -135,6 +135,75 @@ static const struct route routes[] = {
     {"DELETE", "api/v1/worker/upload-sessions/*", Q_RULE_WORKER, q_api_upsession_delete},
 };
 
+/*
+ * Token scopes. A token of scope "read" may call GET routes only; "build"
+ * also every route that is not release-level (builds, uploads, lookaside,
+ * tags, update edits and comments); "release" and "user" (the default) all
+ * that their owner may do. The scope a route needs follows from its method
+ * and this list of release-level routes (what changes who may do what, what
+ * users of the repositories receive, or the hub itself). A new route is
+ * "read" as a GET and "build" otherwise unless it is listed here.
+ */
+static const char *const release_routes[] = {
+    "POST api/v1/users",
+    "POST api/v1/tokens",
+    "DELETE api/v1/tokens/*",
+    "POST api/v1/sigs",
+    "PATCH api/v1/sigs/*",
+    "POST api/v1/sigs/*/retire",
+    "POST api/v1/sigs/*/keys/rotate",
+    "PUT api/v1/sigs/*/members/*",
+    "DELETE api/v1/sigs/*/members/*",
+    "POST api/v1/sigs/*/projects",
+    "POST api/v1/sigs/*/projects/*/repos",
+    "POST api/v1/sigs/*/projects/*/release-package",
+    "POST api/v1/publish",
+    "POST api/v1/mirrors/import",
+    "DELETE api/v1/mirrors/*",
+    "POST api/v1/mirrors/*/approve",
+    "POST api/v1/mirrors/*/disable",
+    "POST api/v1/mirrors/*/enable",
+    "PUT api/v1/sigs/*/projects/*/policy",
+    "PUT api/v1/sigs/*/projects/*/buildroot",
+    "POST api/v1/updates/*/promote",
+    "POST api/v1/updates/*/unpush",
+    "POST api/v1/updates/*/approve",
+    "POST api/v1/crawls",
+};
+
+enum q_scope_level { Q_SCOPE_READ = 1, Q_SCOPE_BUILD = 2, Q_SCOPE_RELEASE = 3 };
+
+static const char *const scope_names[] = {
+    [Q_SCOPE_READ] = "read",
+    [Q_SCOPE_BUILD] = "build",
+    [Q_SCOPE_RELEASE] = "release",
+};
+
+static enum q_scope_level route_scope(const struct route *rt)
+{
+	size_t ml = strlen(rt->method);
+
+	if (!strcmp(rt->method, "GET"))
+		return Q_SCOPE_READ;
+	for (size_t i = 0; i < Q_ARRAY_LEN(release_routes); i++)
+		if (!strncmp(release_routes[i], rt->method, ml) && release_routes[i][ml] == ' ' &&
+		    !strcmp(release_routes[i] + ml + 1, rt->pattern))
+			return Q_SCOPE_RELEASE;
+	return Q_SCOPE_BUILD;
+}
+
+/* What a token's scope allows; 0 for a scope that is not a user's. */
+static enum q_scope_level token_scope(const char *scope)
+{
+	if (!strcmp(scope, "read"))
+		return Q_SCOPE_READ;
+	if (!strcmp(scope, "build"))
+		return Q_SCOPE_BUILD;
+	if (!strcmp(scope, "release") || !strcmp(scope, "user"))
+		return Q_SCOPE_RELEASE;
+	return 0;
+}
+
 int q_api_dispatch(struct q_request *r)
 {
 	const char *caps[8] = {0};
@@ -176,6 +245,19 @@ int q_api_dispatch(struct q_request *r)
 			q_error_set(&err, Q_EPERM,
 				    "worker tokens may only claim and report tasks (worker '%s')",
 				    r->who.worker);
+			q_http_send_error(r, &err);
+			return 0;
+		}
+		if (routes[i].rule != Q_RULE_PUBLIC && routes[i].rule != Q_RULE_WORKER &&
+		    token_scope(r->who.scope) < route_scope(&routes[i])) {
+			enum q_scope_level need = route_scope(&routes[i]);
+
+			q_error_set(&err, Q_EPERM,
+				    "this token's scope is '%s'; %s %s needs a token of scope "
+				    "'%s'%s (quarry token create --scope %s)",
+				    r->who.scope, routes[i].method, routes[i].pattern + 7,
+				    scope_names[need], need == Q_SCOPE_BUILD ? " or 'release'" : "",
+				    scope_names[need]);
 			q_http_send_error(r, &err);
 			return 0;
 		}
@@ -225,6 +307,23 @@ int q_api_route_info(size_t i, const char **method, const char **pattern, const 
 	*rule =
 	    (size_t)routes[i].rule < Q_ARRAY_LEN(rule_names) ? rule_names[routes[i].rule] : NULL;
 	return 0;
+}
+
+const char *q_api_route_scope(size_t i)
+{
+	if (i >= Q_ARRAY_LEN(routes))
+		return NULL;
+	return scope_names[route_scope(&routes[i])];
+}
+
+size_t q_api_release_route_count(void)
+{
+	return Q_ARRAY_LEN(release_routes);
+}
+
+const char *q_api_release_route(size_t i)
+{
+	return i < Q_ARRAY_LEN(release_routes) ? release_routes[i] : NULL;
 }
 
 int q_api_need_admin(struct q_request *r, const char *action, struct q_error *err)

@@ -39,6 +39,12 @@ typedef void (*q_api_handler)(struct q_request *r, const char **caps);
  * "sig-member", "sig-lead", "owner-or-sig-lead", "worker"; NULL when the
  * route declares none). -1 past the end. For tests and `quarry api-routes`. */
 int q_api_route_info(size_t i, const char **method, const char **pattern, const char **rule);
+/* The token scope route i needs: "read" (a GET), "release" (listed as
+ * release-level in api.c) or "build"; NULL past the end. */
+const char *q_api_route_scope(size_t i);
+/* The release-level list itself ("METHOD PATTERN" each), for the tests. */
+size_t q_api_release_route_count(void);
+const char *q_api_release_route(size_t i);
 
 void q_api_users(struct q_request *r, const char **caps);
 void q_api_user_create(struct q_request *r, const char **caps);

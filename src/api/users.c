@@ -6,6 +6,7 @@
 #include "core/common.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/isotime.h"
 #include "core/names.h"
 #include "api/api.h"
 #include "hub/hub.h"
@@ -13,8 +14,8 @@
 #include <glib.h>
 
 /* Create a token for user_id; *token_out is g_malloc'd ("qk_" + 64 hex). */
-static int make_token(struct q_store *st, int64_t user_id, const char *desc, int64_t *id,
-		      char **token_out, struct q_error *err)
+static int make_token(struct q_store *st, int64_t user_id, const char *desc, const char *scope,
+		      int64_t expires, int64_t *id, char **token_out, struct q_error *err)
 {
 	char hex[65], hash[Q_SHA256_HEX];
 	char *tok;
@@ -23,7 +24,7 @@ static int make_token(struct q_store *st, int64_t user_id, const char *desc, int
 		return q_error_set(err, Q_EINTERNAL, "cannot get random bytes for a token");
 	tok = g_strdup_printf("qk_%s", hex);
 	q_hash_sha256_buf(tok, strlen(tok), hash);
-	if (q_store_token_create(st, user_id, hash, desc, id, err) < 0) {
+	if (q_store_token_create_scoped(st, user_id, hash, desc, scope, expires, id, err) < 0) {
 		g_free(tok);
 		return -1;
 	}
@@ -36,7 +37,7 @@ int q_api_create_token_for(struct q_store *st, int64_t user_id, const char *desc
 {
 	int64_t id;
 
-	return make_token(st, user_id, desc, &id, token, err);
+	return make_token(st, user_id, desc, "user", 0, &id, token, err);
 }
 
 void q_api_whoami(struct q_request *r, const char **caps)
@@ -52,6 +53,8 @@ void q_api_whoami(struct q_request *r, const char **caps)
 	json_object_set_new(o, "user", json_string(r->who.name));
 	json_object_set_new(o, "role", json_string(r->who.role));
 	json_object_set_new(o, "sigs", sigs);
+	json_object_set_new(o, "token_scope", json_string(r->who.scope));
+	json_object_set_new(o, "token_expires", q_json_time(r->who.expires));
 	q_http_send_json(r, 200, o);
 }
 
@@ -117,6 +120,18 @@ void q_api_tokens(struct q_request *r, const char **caps)
 		q_http_send_error(r, &err);
 		return;
 	}
+	/* Times as ISO 8601 (null: never); "worker" only on a worker's token. */
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *t = json_array_get(list, i);
+		json_t *c = json_object_get(t, "created");
+
+		if (json_is_integer(c))
+			json_object_set_new(t, "created", q_json_time(json_integer_value(c)));
+		json_object_set_new(t, "expires",
+				    q_json_time(json_integer_value(json_object_get(t, "expires"))));
+		if (!json_string_length(json_object_get(t, "worker")))
+			json_object_del(t, "worker");
+	}
 	q_http_send_json(r, 200, json_pack("{s:o}", "tokens", list));
 }
 
@@ -124,16 +139,56 @@ void q_api_token_create(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
 	json_t *body = NULL;
-	const char *user = NULL, *desc = NULL, *worker = NULL;
-	int64_t uid = r->who.user_id, id = 0;
+	const char *user = NULL, *desc = NULL, *worker = NULL, *scope = NULL, *expires_s = NULL;
+	int64_t uid = r->who.user_id, id = 0, expires = 0;
 	char *tok = NULL;
 
 	if (r->req->entity.len) {
 		body = q_http_json_body(r, &err);
 		if (!body || q_api_str(body, "user", 0, 64, &user, &err) < 0 ||
 		    q_api_str(body, "description", 0, 200, &desc, &err) < 0 ||
-		    q_api_str(body, "worker", 0, 64, &worker, &err) < 0)
+		    q_api_str(body, "worker", 0, 64, &worker, &err) < 0 ||
+		    q_api_str(body, "scope", 0, 16, &scope, &err) < 0 ||
+		    q_api_str(body, "expires", 0, 40, &expires_s, &err) < 0)
 			goto fail;
+	}
+	if (scope && strcmp(scope, "user") && strcmp(scope, "read") && strcmp(scope, "build") &&
+	    strcmp(scope, "release")) {
+		q_error_set(&err, Q_EINVAL,
+			    "scope '%s' is unknown; use read, build, release or user (the default: "
+			    "all the owner may do)",
+			    scope);
+		goto fail;
+	}
+	if (expires_s) {
+		if (q_time_parse(expires_s, &expires) < 0) {
+			q_error_set(&err, Q_EINVAL,
+				    "expires '%s' is not a time: use YYYY-MM-DDTHH:MM:SSZ or "
+				    "YYYY-MM-DD (UTC)",
+				    expires_s);
+			goto fail;
+		}
+		if (expires <= (int64_t)time(NULL)) {
+			char when[Q_ISO_TIME_LEN];
+
+			q_error_set(&err, Q_EINVAL, "expires %s is not in the future",
+				    q_time_iso(expires, when));
+			goto fail;
+		}
+	}
+	/* A token that expires may not make one that outlives it. */
+	if (!worker && r->who.expires > 0 && (!expires || expires > r->who.expires)) {
+		char when[Q_ISO_TIME_LEN];
+
+		q_error_set(&err, Q_EPERM,
+			    "this token expires at %s: the tokens it creates must expire by then "
+			    "(give --expires)",
+			    q_time_iso(r->who.expires, when));
+		goto fail;
+	}
+	if (worker && (scope || expires_s)) {
+		q_error_set(&err, Q_EINVAL, "a worker token has no scope or expiry to choose");
+		goto fail;
 	}
 	if (worker) {
 		char hex[65], hash[Q_SHA256_HEX];
@@ -173,16 +228,20 @@ void q_api_token_create(struct q_request *r, const char **caps)
 	}
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
-	if (make_token(r->st, uid, desc ? desc : "", &id, &tok, &err) < 0 ||
-	    q_api_audit(r, "token.create", user, json_pack("{s:I}", "id", (json_int_t)id), &err) <
-		0 ||
+	if (make_token(r->st, uid, desc ? desc : "", scope ? scope : "user", expires, &id, &tok,
+		       &err) < 0 ||
+	    q_api_audit(r, "token.create", user,
+			json_pack("{s:I,s:s,s:o}", "id", (json_int_t)id, "scope",
+				  scope ? scope : "user", "expires", q_json_time(expires)),
+			&err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
 		goto fail;
 	}
 	q_http_send_json(r, 201,
-			 json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id, "user", user,
-				   "description", desc ? desc : "", "token", tok));
+			 json_pack("{s:I,s:s,s:s,s:s,s:o,s:s}", "id", (json_int_t)id, "user", user,
+				   "description", desc ? desc : "", "scope", scope ? scope : "user",
+				   "expires", q_json_time(expires), "token", tok));
 	g_free(tok);
 	json_decref(body);
 	return;

@@ -38,6 +38,10 @@ static int release_package(struct q_client *c, struct q_cli_args *a)
 	       parts[1], json_string_value(json_object_get(ans, "repo")));
 	json_array_foreach (json_object_get(ans, "replaced"), i, v)
 		printf("replaces %s\n", json_string_value(v));
+	if (json_string_value(json_object_get(ans, "rpm_url")))
+		printf("first install: dnf install %s\n.repo file: %s\n",
+		       json_string_value(json_object_get(ans, "rpm_url")),
+		       json_string_value(json_object_get(ans, "repo_url")));
 	q_out_publish(json_object_get(ans, "published"));
 out:
 	json_decref(ans);

@@ -3,16 +3,19 @@
  * token is shown once; `token create` prints it alone on stdout so that
  * scripts can capture it. `token create --worker NAME` makes a build
  * worker's token (admin), which only the worker protocol accepts.
+ * `--expires 30d|12h|DATE` makes a token that stops working then, `--scope
+ * read|build|release` one that may do less than its owner (docs/HTTP_API.md).
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "core/names.h"
 #include "cli/cli.h"
 #include "cli/client.h"
 
 #include <glib.h>
 
-enum { O_USER, O_DESCRIPTION, O_WORKER };
+enum { O_USER, O_DESCRIPTION, O_WORKER, O_EXPIRES, O_SCOPE };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt token_opts[] = {
@@ -20,14 +23,48 @@ static const struct q_cli_opt token_opts[] = {
     [O_DESCRIPTION] = {"description", "D", "what the token is for, e.g. 'ci'"},
     [O_WORKER] = {"worker", "NAME",
 		  "a token for build worker NAME, good only for the worker API (admin)"},
+    [O_EXPIRES] = {"expires", "WHEN",
+		   "the token stops working after 30d, 12h, 90m, 45s, or at a UTC date "
+		   "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ); default: never"},
+    [O_SCOPE] = {"scope", "SCOPE",
+		 "read (GET only), build (also builds, uploads, tags, updates) or release "
+		 "(all you may do); default: all you may do"},
 };
 
 static const struct q_col token_cols[] = {
-    {"id", "ID"},
-    {"user", "USER"},
-    {"description", "DESCRIPTION"},
-    {"created", "CREATED"},
+    {"id", "ID"},       {"user", "USER"},       {"description", "DESCRIPTION"},
+    {"scope", "SCOPE"}, {"created", "CREATED"}, {"expires", "EXPIRES"},
 };
+
+/* "30d", "12h", "90m", "45s" from now, or an ISO date/time: the ISO time in out. */
+static int parse_expires(const char *s, char out[Q_ISO_TIME_LEN], struct q_error *err)
+{
+	int64_t t;
+	char *end;
+	long long n;
+
+	if (q_time_parse(s, &t) == 0) {
+		q_time_iso(t, out);
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	if (!errno && end != s && n > 0 && n <= 100000 && end[0] && !end[1] &&
+	    strchr("dhms", end[0]) && s[0] >= '0' && s[0] <= '9') {
+		int64_t unit = end[0] == 'd'   ? 86400
+			       : end[0] == 'h' ? 3600
+			       : end[0] == 'm' ? 60
+					       : 1;
+
+		q_time_iso((int64_t)time(NULL) + (int64_t)n * unit, out);
+		return 0;
+	}
+	return q_error_set(
+	    err, Q_EINVAL,
+	    "--expires '%s' is neither a duration (30d, 12h, 90m, 45s) nor a UTC date "
+	    "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)",
+	    s);
+}
 
 static int token_create(struct q_client *c, struct q_cli_args *a)
 {
@@ -57,6 +94,29 @@ static int token_create(struct q_client *c, struct q_cli_args *a)
 	}
 	if (a->val[O_DESCRIPTION])
 		json_object_set_new(body, "description", json_string(a->val[O_DESCRIPTION]));
+	if (a->val[O_EXPIRES]) {
+		char when[Q_ISO_TIME_LEN];
+
+		if (parse_expires(a->val[O_EXPIRES], when, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		json_object_set_new(body, "expires", json_string(when));
+	}
+	if (a->val[O_SCOPE]) {
+		const char *sc = a->val[O_SCOPE];
+
+		if (strcmp(sc, "read") && strcmp(sc, "build") && strcmp(sc, "release")) {
+			ret = q_cli_usage_error(
+			    a, "--scope '%s' is unknown; use read, build or release", sc);
+			goto out;
+		}
+		json_object_set_new(body, "scope", json_string(sc));
+	}
+	if ((a->val[O_EXPIRES] || a->val[O_SCOPE]) && a->val[O_WORKER]) {
+		ret = q_cli_usage_error(a, "a worker token takes no --expires or --scope");
+		goto out;
+	}
 	if (q_client_call(c, "POST", "tokens", body, &ans, &err) < 0) {
 		ret = q_cli_fail(&err);
 		goto out;
@@ -75,9 +135,15 @@ static int token_create(struct q_client *c, struct q_cli_args *a)
 	if (isatty(STDOUT_FILENO)) {
 		char *id = q_json_text(json_object_get(ans, "id"));
 
-		fprintf(stderr, "token %s for %s '%s': it is shown only once\n", id,
-			a->val[O_WORKER] ? "worker" : "user",
+		char *exp = q_json_text(json_object_get(ans, "expires"));
+
+		fprintf(stderr, "token %s for %s '%s'", id, a->val[O_WORKER] ? "worker" : "user",
 			a->val[O_WORKER] ? q_json_str(ans, "worker") : q_json_str(ans, "user"));
+		if (!a->val[O_WORKER])
+			fprintf(stderr, " (scope %s, expires %s)", q_json_str(ans, "scope"),
+				strcmp(exp, "-") ? exp : "never");
+		fprintf(stderr, ": it is shown only once\n");
+		g_free(exp);
 		g_free(id);
 	}
 out:
@@ -128,7 +194,7 @@ out:
 
 static const struct q_cli_cmd token_cmds[] = {
     {"create", "", "create a token and print it (shown once)", 0, 0,
-     B(O_USER) | B(O_DESCRIPTION) | B(O_WORKER), 0, token_create},
+     B(O_USER) | B(O_DESCRIPTION) | B(O_WORKER) | B(O_EXPIRES) | B(O_SCOPE), 0, token_create},
     {"list", "", "list your tokens (admin: everyone's); never the secrets", 0, 0, 0, 0, token_list},
     {"revoke", "ID", "revoke a token", 1, 1, 0, 0, token_revoke},
 };

@@ -15,7 +15,11 @@ enum { O_ROLE };
 
 static int whoami(struct q_client *c, struct q_cli_args *a)
 {
-	static const struct q_col fields[] = {{"user", "user"}, {"role", "role"}, {"sigs", "sigs"}};
+	static const struct q_col fields[] = {{"user", "user"},
+					      {"role", "role"},
+					      {"sigs", "sigs"},
+					      {"token_scope", "token scope"},
+					      {"token_expires", "token expires"}};
 	struct q_error err = {0};
 	json_t *ans = NULL;
 

@@ -180,6 +180,16 @@ int q_http_auth(struct q_request *r, struct q_error *err)
 	q_hash_sha256_buf(h + 7, strlen(h + 7), hash);
 	if (q_store_token_lookup(r->st, hash, &r->who, err) < 0)
 		return -1;
+	if (r->who.expires > 0 && (int64_t)time(NULL) >= r->who.expires) {
+		char when[Q_ISO_TIME_LEN];
+
+		q_time_iso(r->who.expires, when);
+		memset(&r->who, 0, sizeof(r->who));
+		return q_error_set(err, Q_EAUTH,
+				   "the token expired at %s; create a new one (quarry token "
+				   "create --expires …)",
+				   when);
+	}
 	r->authed = 1;
 	return 0;
 }

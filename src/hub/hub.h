@@ -176,8 +176,10 @@ void q_checker_stop(struct q_hub *hub);
  * the sandbox, signed with the repo's key and put into the project's repo
  * named by release_pkg.repo in place of the previous one, then published.
  * Q_ENOTFOUND when the project has no such repo (nothing is built).
+ * Also updates the stable files DATA/pub/sig/MAJOR/SIG/sig-SIG-release.noarch.rpm,
+ * sig-SIG.repo and RPM-GPG-KEY-quarry-SIG (each renamed into place).
  * *result: {"sig","project","repo","nevra","sha256","replaced":[NEVRA…],
- * "published":[publish results]}, owned by the caller. actor: for the
+ * "published":[publish results],"rpm_url","repo_url"}, owned by the caller. actor: for the
  * audit row ("release_pkg.build").
  */
 int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *sig,

@@ -40,6 +40,15 @@
  *    after the swap.
  *  - The payload is gzip and the digests SHA-256, which every EL rpm (7 and
  *    up) reads; rpmbuild's defaults here (zstd) are not.
+ *  - Stable URLs, so that a first install needs no NEVRA (as Copr's .repo
+ *    link): DATA/pub/sig/MAJOR/SIG/ holds sig-SIG-release.noarch.rpm (a
+ *    hard link to the signed package in the store), sig-SIG.repo (the same
+ *    repos, with gpgkey= the URL of the key file next to it instead of the
+ *    installed file) and RPM-GPG-KEY-quarry-SIG (every key, as packaged).
+ *    Each is replaced by a rename of a fully written file, under the
+ *    project's lock, after the transaction that swaps the package in, so
+ *    a reader gets the old or the new file, never a part; key first, RPM
+ *    last.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -69,6 +78,7 @@ struct relpkg {
 	char name[80];      /* sig-SIG-release */
 	int64_t counter;    /* N of the release */
 	GString *repo_file; /* the .repo */
+	GString *repo_web;  /* the .repo at the stable URL: gpgkey over HTTP */
 	GString *keys;      /* armored public keys */
 	json_t *listed;     /* repos in the .repo file, as q_store_repo_get shows them */
 };
@@ -194,19 +204,15 @@ static void append_title(GString *s, const char *title)
 		g_string_append_c(s, (*p < 0x20 || *p == 0x7f) ? ' ' : (char)*p);
 }
 
-static void make_repo_file(const struct q_hub *hub, struct relpkg *rp, const char *title)
+static GString *repo_text(const char *url, const struct relpkg *rp, const char *title,
+			  const char *gpgkey)
 {
-	char url[600];
-	size_t ul, i;
+	GString *out = g_string_new(NULL);
+	size_t i;
 	json_t *r;
 
-	snprintf(url, sizeof(url), "%s", hub->cfg.public_url);
-	ul = strlen(url);
-	while (ul && url[ul - 1] == '/')
-		url[--ul] = '\0';
-	rp->repo_file = g_string_new(NULL);
 	g_string_append_printf(
-	    rp->repo_file,
+	    out,
 	    "# The repositories of SIG %s for EL %" PRId64 ", from package %s (made by Quarry).\n"
 	    "# Candidate and testing repositories are disabled; enable one with\n"
 	    "#   dnf config-manager --set-enabled sig-%s-REPO\n",
@@ -215,18 +221,70 @@ static void make_repo_file(const struct q_hub *hub, struct relpkg *rp, const cha
 		const char *name = json_string_value(json_object_get(r, "name"));
 		const char *channel = json_string_value(json_object_get(r, "channel"));
 
-		g_string_append_printf(rp->repo_file, "\n[sig-%s-%s]\nname=SIG ", rp->sig, name);
-		append_title(rp->repo_file, title);
+		g_string_append_printf(out, "\n[sig-%s-%s]\nname=SIG ", rp->sig, name);
+		append_title(out, title);
 		g_string_append_printf(
-		    rp->repo_file,
+		    out,
 		    " - %s ($basearch)\n"
 		    "metalink=%s/metalink?repo=sig-%s-%s-$releasever&arch=$basearch\n"
 		    "enabled=%d\n"
 		    "gpgcheck=1\n"
 		    "repo_gpgcheck=1\n"
-		    "gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-quarry-%s\n",
-		    name, url, rp->sig, name, strcmp(channel, "release") ? 0 : 1, rp->sig);
+		    "gpgkey=%s\n",
+		    name, url, rp->sig, name, strcmp(channel, "release") ? 0 : 1, gpgkey);
 	}
+	return out;
+}
+
+static void make_repo_file(const struct q_hub *hub, struct relpkg *rp, const char *title)
+{
+	char url[600], key[1200];
+	size_t ul;
+
+	snprintf(url, sizeof(url), "%s", hub->cfg.public_url);
+	ul = strlen(url);
+	while (ul && url[ul - 1] == '/')
+		url[--ul] = '\0';
+	snprintf(key, sizeof(key), "file:///etc/pki/rpm-gpg/RPM-GPG-KEY-quarry-%s", rp->sig);
+	rp->repo_file = repo_text(url, rp, title, key);
+	snprintf(key, sizeof(key), "%s/pub/sig/%" PRId64 "/%s/RPM-GPG-KEY-quarry-%s", url,
+		 rp->major, rp->sig, rp->sig);
+	rp->repo_web = repo_text(url, rp, title, key);
+}
+
+/*
+ * The stable files of DATA/pub/sig/MAJOR/SIG/ (see the head of this file):
+ * the key, the .repo, then the RPM (a hard link to the store's signed_sha
+ * under a dot name, renamed over the old one).
+ */
+static int write_stable(struct q_hub *hub, const struct relpkg *rp, const char *signed_sha,
+			struct q_error *err)
+{
+	char dir[1300], path[1500], tmp[1600], stored[1300];
+
+	snprintf(dir, sizeof(dir), "%s/sig/%" PRId64 "/%s", hub->pub_dir, rp->major, rp->sig);
+	if (q_fs_mkdirs(dir, 0755, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/RPM-GPG-KEY-quarry-%s", dir, rp->sig);
+	if (q_fs_write_atomic(path, rp->keys->str, rp->keys->len, 0644, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/sig-%s.repo", dir, rp->sig);
+	if (q_fs_write_atomic(path, rp->repo_web->str, rp->repo_web->len, 0644, err) < 0)
+		return -1;
+	q_hub_store_path(hub, signed_sha, stored, sizeof(stored));
+	snprintf(path, sizeof(path), "%s/%s.noarch.rpm", dir, rp->name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.noarch.rpm.new-%ld", dir, rp->name, (long)getpid());
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return q_error_set(err, Q_EIO, "cannot remove '%s': %s", tmp, strerror(errno));
+	if (q_fs_link_or_copy(stored, tmp, err) < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		q_error_set(err, Q_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
+			    strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return q_fs_fsync_parent(path, err);
 }
 
 /* Every public key the SIG has had, oldest first (current last). */
@@ -614,6 +672,13 @@ int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *s
 	if (q_hub_store_file(hub, signed_path, is.sha256, 1, err) < 0 ||
 	    swap_in(st, &rp, repo, fpr, &iu, &is, actor, replaced, err) < 0)
 		goto out;
+	if (write_stable(hub, &rp, is.sha256, err) < 0) {
+		q_error_prefix(err,
+			       "%s is in repo '%s/%s/%s', but its stable URL was not updated (it "
+			       "is at the next rebuild)",
+			       is.nevra, sig, project, repo_name);
+		goto out;
+	}
 	close(lock);
 	lock = -1;
 
@@ -629,9 +694,26 @@ int q_hub_release_pkg_build(struct q_hub *hub, struct q_store *st, const char *s
 		goto out;
 	}
 	publish_new_repos(hub, st, &rp, repo_name);
-	*result = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:o}", "sig", sig, "project", project, "repo",
-			    repo_name, "nevra", is.nevra, "sha256", is.sha256, "replaced", replaced,
-			    "published", pub);
+	{
+		char base[700];
+		char *rpm_url, *repo_url;
+		size_t bl;
+
+		snprintf(base, sizeof(base), "%s", hub->cfg.public_url);
+		bl = strlen(base);
+		while (bl && base[bl - 1] == '/')
+			base[--bl] = '\0';
+		rpm_url = g_strdup_printf("%s/pub/sig/%" PRId64 "/%s/%s.noarch.rpm", base, rp.major,
+					  sig, rp.name);
+		repo_url = g_strdup_printf("%s/pub/sig/%" PRId64 "/%s/sig-%s.repo", base, rp.major,
+					   sig, sig);
+		*result = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:o,s:s,s:s}", "sig", sig, "project",
+				    project, "repo", repo_name, "nevra", is.nevra, "sha256",
+				    is.sha256, "replaced", replaced, "published", pub, "rpm_url",
+				    rpm_url, "repo_url", repo_url);
+		g_free(rpm_url);
+		g_free(repo_url);
+	}
 	pub = NULL;
 	rc = 0;
 out:
@@ -644,6 +726,8 @@ out:
 	g_free(spec);
 	if (rp.repo_file)
 		g_string_free(rp.repo_file, TRUE);
+	if (rp.repo_web)
+		g_string_free(rp.repo_web, TRUE);
 	if (rp.keys)
 		g_string_free(rp.keys, TRUE);
 	json_decref(rp.listed);

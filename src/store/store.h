@@ -40,6 +40,7 @@ struct q_principal {
 	char role[16];   /* admin, releng, user */
 	char scope[16];  /* "user", or "worker" for a worker token */
 	char worker[80]; /* the worker's name, for a worker token */
+	int64_t expires; /* when the token stops working (epoch seconds); 0: never */
 };
 
 int q_store_user_create(struct q_store *st, const char *name, const char *role, int64_t *id,
@@ -53,6 +54,11 @@ int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err);
 /* hash: hex SHA-256 of the token. */
 int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 			 const char *description, int64_t *id, struct q_error *err);
+/* The same with a scope ("user", "read", "build", "release") and an expiry
+ * (epoch seconds; 0: never). */
+int q_store_token_create_scoped(struct q_store *st, int64_t user_id, const char *hash,
+				const char *description, const char *scope, int64_t expires,
+				int64_t *id, struct q_error *err);
 /* Q_EAUTH when no token has this hash. */
 int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principal *who,
 			 struct q_error *err);

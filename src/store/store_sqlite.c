@@ -311,6 +311,10 @@ static const char *migrations[] = {
     "ALTER TABLE builds ADD COLUMN chain_group INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX builds_nevr ON builds(project_id, nevr);"
     "CREATE INDEX builds_chain ON builds(chain_id, chain_group);",
+    /* Tokens that expire (seconds since the epoch; 0: never). Their scope
+     * (the column of migration 2) may now also be 'read', 'build' or
+     * 'release' besides 'user' and 'worker'. */
+    "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
@@ -706,10 +710,18 @@ int q_store_user_count(struct q_store *st, int64_t *n, struct q_error *err)
 int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 			 const char *description, int64_t *id, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "INSERT INTO tokens (user_id, hash, description, created) "
-				  "VALUES (?, ?, ?, ?)",
-				  err);
+	return q_store_token_create_scoped(st, user_id, hash, description, "user", 0, id, err);
+}
+
+int q_store_token_create_scoped(struct q_store *st, int64_t user_id, const char *hash,
+				const char *description, const char *scope, int64_t expires,
+				int64_t *id, struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "INSERT INTO tokens (user_id, hash, description, created, scope, expires) "
+		    "VALUES (?, ?, ?, ?, ?, ?)",
+		    err);
 
 	if (!s)
 		return -1;
@@ -717,6 +729,8 @@ int q_store_token_create(struct q_store *st, int64_t user_id, const char *hash,
 	sq_bind_text(s, 2, hash);
 	sq_bind_text(s, 3, description);
 	sqlite3_bind_int64(s, 4, sq_now_s());
+	sq_bind_text(s, 5, scope);
+	sqlite3_bind_int64(s, 6, expires > 0 ? expires : 0);
 	if (sq_run(st, s, "creating a token", err) < 0)
 		return -1;
 	if (id)
@@ -729,7 +743,7 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 {
 	/* Every authenticated request asks: prepared once per connection. */
 	static const char sql[] =
-	    "SELECT u.id, u.name, u.role, t.scope, t.worker FROM tokens t JOIN users u "
+	    "SELECT u.id, u.name, u.role, t.scope, t.worker, t.expires FROM tokens t JOIN users u "
 	    "ON u.id = t.user_id WHERE t.hash = ?";
 	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
 	int rc;
@@ -751,6 +765,7 @@ int q_store_token_lookup(struct q_store *st, const char *hash, struct q_principa
 	snprintf(who->role, sizeof(who->role), "%s", (const char *)sqlite3_column_text(s, 2));
 	snprintf(who->scope, sizeof(who->scope), "%s", (const char *)sqlite3_column_text(s, 3));
 	snprintf(who->worker, sizeof(who->worker), "%s", (const char *)sqlite3_column_text(s, 4));
+	who->expires = sqlite3_column_int64(s, 5);
 	sqlite3_reset(s);
 	return 0;
 }
@@ -760,7 +775,8 @@ int q_store_token_list(struct q_store *st, int64_t user_id, json_t **out, struct
 	sqlite3_stmt *s =
 	    sq_prep(st,
 		    "SELECT t.id AS id, u.name AS user, t.description AS description, "
-		    "t.created AS created FROM tokens t JOIN users u ON u.id = t.user_id "
+		    "t.created AS created, t.scope AS scope, t.expires AS expires, "
+		    "t.worker AS worker FROM tokens t JOIN users u ON u.id = t.user_id "
 		    "WHERE ? < 0 OR t.user_id = ? ORDER BY t.id",
 		    err);
 

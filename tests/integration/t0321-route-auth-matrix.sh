@@ -1,10 +1,12 @@
 #!/bin/bash
 # t0321-route-auth-matrix: generated from the route table itself (`quarry
-# api-routes`: every route with its declared authorization rule). Every
-# route is called, against one real hub, by every role: no token, a bad
-# token, a worker token, a plain user, the lead of another SIG, a member and
-# a lead of the SIG whose objects the path names, a release engineer, an
-# admin. A role the rule forbids gets 401 (no or bad token) or 403, and the
+# api-routes`: every route with its declared authorization rule and the
+# token scope it needs). Every route is called, against one real hub, by
+# every role: no token, a bad token, a worker token, a plain user, the lead
+# of another SIG, a member and a lead of the SIG whose objects the path
+# names, a release engineer, an admin, and the admin with tokens of scope
+# read and build (a route that needs more than the token's scope is
+# refused with 403). A role the rule forbids gets 401 (no or bad token) or 403, and the
 # call changes nothing (the database, every published repomd.xml); a role
 # the rule allows never gets 401 or 403. A route without a rule fails here
 # (and in the unit test test_api_routes), as does a rule that a handler
@@ -18,7 +20,7 @@ crawl_interval = 0"
 
 q api-routes >routes.txt
 check "the route table lists routes" test "$(wc -l <routes.txt)" -gt 50
-if grep -v -E ' (public|user|self|admin|releng|sig-member|sig-lead|owner-or-sig-lead|worker)$' routes.txt >undeclared.txt; then
+if grep -v -E ' (public|user|self|admin|releng|sig-member|sig-lead|owner-or-sig-lead|worker) (read|build|release)$' routes.txt >undeclared.txt; then
 	fail "every route declares a known rule"
 	diag "$(cat undeclared.txt)"
 else
@@ -43,6 +45,8 @@ q sig member add mc member --role member >/dev/null
 q sig member add mc lead --role lead >/dev/null
 q sig member add mc victim --role member >/dev/null
 WORKER=$(q token create --worker wtest --description test)
+ADMIN_READ=$(q token create --scope read --description test)
+ADMIN_BUILD=$(q token create --scope build --description test)
 TOKID=$(q token list --json | jget '[t["id"] for t in d["tokens"] if t["user"] == "victim"][0]' /dev/stdin)
 PKG_ARCH=noarch make_git_pkg "$T/g1" auth-one 1.0 1
 BID=$(q build mc/el9 "$T/g1#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
@@ -81,8 +85,10 @@ u = urllib.parse.urlparse(hub)
 tokens = {
     "none": None, "bad": "qk_" + "0" * 64, "worker": "$WORKER", "plain": "$PLAIN",
     "other-sig": "$OTHER", "member": "$MEMBER", "lead": "$LEAD", "releng": "$RELENG",
-    "admin": "$ADMIN_TOKEN",
+    "admin": "$ADMIN_TOKEN", "admin-read": "$ADMIN_READ", "admin-build": "$ADMIN_BUILD",
 }
+# The scopes a limited token may use, by the scope a route needs.
+scoped = {"admin-read": {"read"}, "admin-build": {"read", "build"}}
 users = ["plain", "other-sig", "member", "lead", "releng", "admin"]
 allowed = {
     "public": set(tokens),
@@ -127,8 +133,11 @@ def crawls_idle(db):
     # A crawl an earlier allowed call queued (a mirror approved or enabled)
     # writes in the background; wait until it ends, so that only the call
     # under test can change the state.
+    # The same for checks an earlier allowed call started (POST
+    # builds/*/check comes before POST crawls).
     for _ in range(1200):
         n = db.execute("SELECT count(*) FROM crawls WHERE state IN ('queued', 'running')").fetchone()[0]
+        n += db.execute("SELECT count(*) FROM checks WHERE state IN ('queued', 'running')").fetchone()[0]
         if n == 0:
             return
         time.sleep(0.05)
@@ -168,15 +177,21 @@ table = [l.split() for l in open(routes) if l.strip()]
 late = {"POST api/v1/crawls", "POST api/v1/builds/*/check"}
 table.sort(key=lambda t: (t[0] + " " + t[1]) in late)
 calls = 0
-for method, pattern, rule in table:
+for method, pattern, rule, need in table:
     key = method + " " + pattern
     path = path_of(pattern)
     body = bodies.get(key, {})
     if rule not in allowed:
         print("FAIL %s: rule '%s' is unknown" % (key, rule))
         continue
-    for role in tokens:
-        ok = role in allowed[rule]
+    def allows(role):
+        if role in scoped:
+            return rule == "public" or ("admin" in allowed[rule] and need in scoped[role])
+        return role in allowed[rule]
+    # Forbidden calls first: an allowed one may start work in the background
+    # (a crawl, checks) that a later before/after comparison would see.
+    for role in sorted(tokens, key=allows):
+        ok = allows(role)
         before = state() if not ok else None
         status, text = call(method, path, tokens[role], body)
         calls += 1
@@ -201,7 +216,7 @@ n_ok=$(grep -c '^OK ' matrix.txt || true)
 n_fail=$(grep -c '^FAIL ' matrix.txt || true)
 calls=$(sed -n 's/^CALLS //p' matrix.txt)
 routes=$(wc -l <routes.txt)
-check "every route × 9 roles was called ($routes routes, ${calls:-0} calls)" test "${calls:-0}" = "$((routes * 9))"
+check "every route × 11 roles was called ($routes routes, ${calls:-0} calls)" test "${calls:-0}" = "$((routes * 11))"
 if [ "$n_fail" = 0 ] && [ "$n_ok" = "${calls:-x}" ]; then
 	ok "every call answered as its route's rule says ($n_ok calls)"
 else
@@ -212,6 +227,9 @@ fi
 check "the matrix saw forbidden calls refused" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as other-sig (sig-member): forbidden, 403' matrix.txt
 check "a member may not set the build tags" grep -q '^OK PUT /api/v1/sigs/mc/projects/el9/buildroot as member (sig-lead): forbidden, 403' matrix.txt
 check "a lead sets the build tags" grep -q '^OK PUT /api/v1/sigs/mc/projects/el9/buildroot as lead (sig-lead): allowed, 200' matrix.txt
+check "a read token may not add packages" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as admin-read (sig-member): forbidden, 403' matrix.txt
+check "a build token may not set the build tags" grep -q '^OK PUT /api/v1/sigs/mc/projects/el9/buildroot as admin-build (sig-lead): forbidden, 403' matrix.txt
+check "a build token adds packages" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as admin-build (sig-member): allowed' matrix.txt
 check "… and allowed calls let through" grep -q '^OK POST /api/v1/sigs/mc/projects/el9/repos/cand/packages as member (sig-member): allowed' matrix.txt
 
 finish
