@@ -131,6 +131,14 @@ int q_cli_split_path(const char *arg, int n, char **parts, struct q_error *err);
 int q_cli_parse_long(const char *s, long min, long max, const char *what, long *out,
 		     struct q_error *err);
 
+/*
+ * A --since value: an ISO 8601 UTC time ("2026-12-01", midnight UTC, or
+ * "2026-12-01T10:00:00Z") or an age before now: a positive number and a
+ * unit, m (minutes), h (hours), d (days) or w (weeks): "30m", "12h", "7d".
+ * *t gets the time in seconds; 0 or -1 with err.
+ */
+int q_cli_parse_since(const char *s, int64_t now, int64_t *t, struct q_error *err);
+
 /* "x86_64,aarch64" → JSON array of known, distinct arches; NULL + err. */
 json_t *q_cli_parse_arches(const char *list, struct q_error *err);
 

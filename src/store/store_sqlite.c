@@ -311,6 +311,12 @@ static const char *migrations[] = {
     "ALTER TABLE builds ADD COLUMN chain_group INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX builds_nevr ON builds(project_id, nevr);"
     "CREATE INDEX builds_chain ON builds(chain_id, chain_group);",
+    /* 9: indexes behind the list filters and the package search (builds by
+     * owner or source package name, newest first; packages by name, also
+     * for a prefix glob such as "python3-*"). Indexes only. */
+    "CREATE INDEX builds_owner ON builds(owner);"
+    "CREATE INDEX builds_name ON builds(name);"
+    "CREATE INDEX packages_name ON packages(name);",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)
