@@ -55,6 +55,7 @@ static const struct command commands[] = {
     {"unpush", cmd_unpush, "take an update's packages out of testing or release"},
     {"policy", cmd_policy, "show or set a project's gating policy"},
     {"crawl", cmd_crawl, "check mirrors now (all, or --mirror NAME); print what was found"},
+    {"search", cmd_search, "which SIG, project, repo and arch hold which versions of a package"},
     {"check", cmd_check, "run a build's checks again (BUILD [--wait]); show their output"},
     {"release-package", cmd_release_package,
      "rebuild a SIG's release package (sig-SIG-release) for a project (SIG/PROJECT)"},

@@ -118,6 +118,7 @@ static const struct route routes[] = {
     {"PUT", "api/v1/sigs/*/projects/*/buildroot", Q_RULE_SIG_LEAD, q_api_buildroot_put},
     {"GET", "api/v1/sigs/*/projects/*/repos/*/has-build", Q_RULE_PUBLIC, q_api_repo_has_build_get},
     {"GET", "api/v1/updates", Q_RULE_PUBLIC, q_api_updates},
+    {"GET", "api/v1/packages", Q_RULE_PUBLIC, q_api_packages_search},
     {"GET", "api/v1/updates/*", Q_RULE_PUBLIC, q_api_update_get},
     {"POST", "api/v1/updates/*/promote", Q_RULE_SIG_MEMBER, q_api_update_promote},
     {"POST", "api/v1/updates/*/unpush", Q_RULE_SIG_LEAD, q_api_update_unpush},

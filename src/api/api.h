@@ -146,6 +146,7 @@ void q_api_mirror_delete(struct q_request *r, const char **caps);
 /* updates.c: updates and gating policies */
 void q_api_update_create(struct q_request *r, const char **caps);
 void q_api_updates(struct q_request *r, const char **caps);
+void q_api_packages_search(struct q_request *r, const char **caps);
 void q_api_update_get(struct q_request *r, const char **caps);
 void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);

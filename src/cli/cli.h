@@ -41,6 +41,7 @@ int cmd_unpush(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_release_package(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 
 /* The build worker (src/build/worker.c). */
 int cmd_worker(int argc, char **argv);

@@ -247,6 +247,15 @@ struct q_build_filter {
 };
 int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_t **out,
 		       struct q_error *err);
+/*
+ * Which repos hold package NAME (exact, or a GLOB pattern when glob): an
+ * array of {"name","sig","project","repo","channel","arch","versions"}
+ * (versions: "[EPOCH:]VERSION-RELEASE", the newest added first), sorted by
+ * sig, project, repo, name, arch. At most limit versions in all; *truncated
+ * is 1 when more matched.
+ */
+int q_store_package_search(struct q_store *st, const char *name, int glob, int64_t limit,
+			   json_t **out, int *truncated, struct q_error *err);
 int q_store_build_finish(struct q_store *st, int64_t id, const char *state, const char *message,
 			 struct q_error *err);
 int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256, struct q_error *err);
