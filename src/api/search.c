@@ -51,8 +51,8 @@ void q_api_packages_search(struct q_request *r, const char **caps)
 			goto fail;
 		}
 	}
-	if (q_store_package_search(r->st, name, strpbrk(name, "*?") != NULL, (int64_t)limit,
-				   &list, &truncated, &err) < 0)
+	if (q_store_package_search(r->st, name, strpbrk(name, "*?") != NULL, (int64_t)limit, &list,
+				   &truncated, &err) < 0)
 		goto fail;
 	q_http_send_json(r, 200,
 			 json_pack("{s:s, s:o, s:b, s:I}", "name", name, "packages", list,

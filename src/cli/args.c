@@ -35,6 +35,12 @@ static const struct q_cli_opt global_opts[] = {
     {"json", NULL, "print the API's JSON answer"},
 };
 
+const struct q_cli_opt *q_cli_global_opts(size_t *n)
+{
+	*n = Q_ARRAY_LEN(global_opts);
+	return global_opts;
+}
+
 /* "sig" or "sig create": the command as the user typed it, for messages. */
 static void cmd_label(const struct q_cli_args *a, char *buf, size_t size)
 {

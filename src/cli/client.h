@@ -101,6 +101,10 @@ struct q_cli_args {
 int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cli_args *a);
 void q_cli_args_release(struct q_cli_args *a);
 
+/* The global options every client command accepts (--hub, --token, …;
+ * -h/--help is not in the table). */
+const struct q_cli_opt *q_cli_global_opts(size_t *n);
+
 /* Parse, dispatch and run: the whole body of a cmd_FAMILY function. */
 int q_cli_run(const struct q_cli_family *f, int argc, char **argv);
 

@@ -1188,7 +1188,7 @@ static const struct q_cli_cmd build_cmds[] = {
      build_provenance},
 };
 
-static const struct q_cli_family build_family = {
+const struct q_cli_family q_build_family = {
     "build",    "Build packages from git or a source RPM.",
     build_opts, Q_ARRAY_LEN(build_opts),
     build_cmds, Q_ARRAY_LEN(build_cmds),
@@ -1211,7 +1211,7 @@ int cmd_build(int argc, char **argv)
 	int ret;
 
 	/* Find the first positional word the way the parser sees it: a SIG/PROJECT? */
-	ret = q_cli_parse(&build_family, argc, argv, &a);
+	ret = q_cli_parse(&q_build_family, argc, argv, &a);
 	if (ret)
 		return ret;
 	chain = a.val[O_CHAIN] != NULL;
@@ -1223,14 +1223,14 @@ int cmd_build(int argc, char **argv)
 			}
 	q_cli_args_release(&a);
 	if (at < 0)
-		return q_cli_run(&build_family, argc, argv);
+		return q_cli_run(&q_build_family, argc, argv);
 	/* `build SIG/PROJECT SOURCE` → `build submit SIG/PROJECT SOURCE`;
 	 * `build --chain SIG/PROJECT …` → `build chain --chain SIG/PROJECT …`. */
 	v = g_new0(char *, (size_t)argc + 2);
 	memcpy(v, argv, (size_t)at * sizeof(*v));
 	v[at] = (char *)(chain ? "chain" : "submit");
 	memcpy(v + at + 1, argv + at, (size_t)(argc - at) * sizeof(*v));
-	ret = q_cli_run(&build_family, argc + 1, v);
+	ret = q_cli_run(&q_build_family, argc + 1, v);
 	g_free(v);
 	return ret;
 }

@@ -17,7 +17,7 @@ static const struct q_cli_opt search_opts[] = {
 };
 
 static const struct q_col search_cols[] = {
-    {"name", "NAME"}, {"sig", "SIG"},   {"project", "PROJECT"},   {"repo", "REPO"},
+    {"name", "NAME"},       {"sig", "SIG"},   {"project", "PROJECT"},   {"repo", "REPO"},
     {"channel", "CHANNEL"}, {"arch", "ARCH"}, {"versions", "VERSIONS"},
 };
 
@@ -47,8 +47,7 @@ static int search(struct q_client *c, struct q_cli_args *a)
 	if (c->json) {
 		q_out_json(ans);
 	} else if (json_array_size(rows) == 0) {
-		fprintf(stderr, "quarry: no repository holds a package named '%s'\n",
-			a->words[0]);
+		fprintf(stderr, "quarry: no repository holds a package named '%s'\n", a->words[0]);
 		ret = 1;
 	} else {
 		q_out_table(rows, search_cols, Q_ARRAY_LEN(search_cols));
@@ -69,7 +68,7 @@ static const struct q_cli_cmd search_cmds[] = {
      1, 1, 1u << O_LIMIT, 0, search},
 };
 
-static const struct q_cli_family q_search_family = {
+const struct q_cli_family q_search_family = {
     "search",    "Search the repositories for a package.",
     search_opts, Q_ARRAY_LEN(search_opts),
     search_cmds, Q_ARRAY_LEN(search_cmds),

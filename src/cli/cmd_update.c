@@ -278,7 +278,7 @@ static const struct q_cli_cmd update_cmds[] = {
     {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
 };
 
-static const struct q_cli_family update_family = {
+const struct q_cli_family q_update_family = {
     "update",    "Updates: builds that move together from candidate to testing to release.",
     update_opts, Q_ARRAY_LEN(update_opts),
     update_cmds, Q_ARRAY_LEN(update_cmds),
@@ -286,7 +286,7 @@ static const struct q_cli_family update_family = {
 
 int cmd_update(int argc, char **argv)
 {
-	return q_cli_run(&update_family, argc, argv);
+	return q_cli_run(&q_update_family, argc, argv);
 }
 
 static int promote(struct q_client *c, struct q_cli_args *a)
@@ -305,14 +305,14 @@ static const struct q_cli_cmd promote_cmds[] = {
      1, 1, B(O_TO), B(O_TO), promote},
 };
 
-static const struct q_cli_family promote_family = {
+const struct q_cli_family q_promote_family = {
     "promote",    "Promote updates.",        update_opts, Q_ARRAY_LEN(update_opts),
     promote_cmds, Q_ARRAY_LEN(promote_cmds),
 };
 
 int cmd_promote(int argc, char **argv)
 {
-	return q_cli_run(&promote_family, argc, argv);
+	return q_cli_run(&q_promote_family, argc, argv);
 }
 
 static int unpush(struct q_client *c, struct q_cli_args *a)
@@ -325,13 +325,13 @@ static const struct q_cli_cmd unpush_cmds[] = {
      1, 0, 0, unpush},
 };
 
-static const struct q_cli_family unpush_family = {
+const struct q_cli_family q_unpush_family = {
     "unpush", "Unpush updates.", NULL, 0, unpush_cmds, Q_ARRAY_LEN(unpush_cmds),
 };
 
 int cmd_unpush(int argc, char **argv)
 {
-	return q_cli_run(&unpush_family, argc, argv);
+	return q_cli_run(&q_unpush_family, argc, argv);
 }
 
 /* --- policy --- */
@@ -433,7 +433,7 @@ static const struct q_cli_cmd policy_cmds[] = {
      0, policy_set},
 };
 
-static const struct q_cli_family policy_family = {
+const struct q_cli_family q_policy_family = {
     "policy",    "Gating policies: what an update needs to move on.",
     update_opts, Q_ARRAY_LEN(update_opts),
     policy_cmds, Q_ARRAY_LEN(policy_cmds),
@@ -441,5 +441,5 @@ static const struct q_cli_family policy_family = {
 
 int cmd_policy(int argc, char **argv)
 {
-	return q_cli_run(&policy_family, argc, argv);
+	return q_cli_run(&q_policy_family, argc, argv);
 }
