@@ -46,9 +46,24 @@ static void since_values(void **state)
 	assert_int_equal(t, 1796083200 + 36000);
 
 	static const char *const bad[] = {
-	    "",     "7",	  "d",	"7x",	  "-7d",	      "+7d",	"7dd", "0d", " 7d",
-	    "7 d",  "7D",	  "1.5d", "2026-13-01", "2026-12-01T10:00", "2026-02-30", "yesterday",
-	    "99999999999999999999d",	"40000d",
+	    "",
+	    "7",
+	    "d",
+	    "7x",
+	    "-7d",
+	    "+7d",
+	    "7dd",
+	    "0d",
+	    " 7d",
+	    "7 d",
+	    "7D",
+	    "1.5d",
+	    "2026-13-01",
+	    "2026-12-01T10:00",
+	    "2026-02-30",
+	    "yesterday",
+	    "99999999999999999999d",
+	    "40000d",
 	};
 	for (size_t i = 0; i < Q_ARRAY_LEN(bad); i++) {
 		memset(&err, 0, sizeof(err));
@@ -117,8 +132,8 @@ static int setup(void **state)
 		return -1;
 	sig = json_pack("{s:s,s:s,s:s,s:s}", "name", "mc", "short_name", "mc", "title", "MC",
 			"status", "active");
-	proj = json_pack("{s:s,s:i,s:s,s:[s]}", "name", "el9", "major", 9, "variant", "1",
-			 "arches", "x86_64");
+	proj = json_pack("{s:s,s:i,s:s,s:[s]}", "name", "el9", "major", 9, "variant", "1", "arches",
+			 "x86_64");
 	proj2 = json_pack("{s:s,s:i,s:s,s:[s]}", "name", "el10", "major", 10, "variant", "1",
 			  "arches", "x86_64");
 	repo = json_pack("{s:s,s:s,s:[s]}", "name", "common", "channel", "candidate", "arches",
@@ -160,8 +175,8 @@ static int64_t add_build(struct fixture *f, const char *project, const char *nam
 	json_t *b;
 
 	snprintf(nevr, sizeof(nevr), "%s-1-1.el9.mc", name);
-	b = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "source", "repo#r9-sig-mc-1", "nevr", nevr,
-		      "name", name, "arches", "x86_64", "owner", owner);
+	b = json_pack("{s:s,s:s,s:s,s:[s],s:s}", "source", "repo#r9-sig-mc-1", "nevr", nevr, "name",
+		      name, "arches", "x86_64", "owner", owner);
 	OK(q_store_build_create(f->st, "mc", project, b, &id, &err));
 	json_decref(b);
 	return id;
@@ -315,7 +330,8 @@ static void package_search(void **state)
 					    -1, &plan, NULL),
 			 SQLITE_OK);
 	while (sqlite3_step(plan) == SQLITE_ROW)
-		indexed |= strstr((const char *)sqlite3_column_text(plan, 3), "packages_name") != NULL;
+		indexed |=
+		    strstr((const char *)sqlite3_column_text(plan, 3), "packages_name") != NULL;
 	sqlite3_finalize(plan);
 	sqlite3_close(db);
 	assert_true(indexed);
@@ -379,7 +395,7 @@ static void completion_generated(void **state)
 	q_cli_completion_bash(out, table, Q_ARRAY_LEN(table));
 	assert_int_equal(fclose(out), 0);
 	for (size_t i = 0; i < Q_ARRAY_LEN(cases); i++) {
-		char cmd[1024], got[256] = "";
+		char cmd[2048], got[256] = "";
 		FILE *p;
 
 		/* the words are single-quoted, inside a single-quoted bash -c */
@@ -391,7 +407,8 @@ static void completion_generated(void **state)
 				if (*w == '\'')
 					strncat(esc, "'\\''", sizeof(esc) - strlen(esc) - 1);
 				else
-					strncat(esc, (char[]){*w, 0}, sizeof(esc) - strlen(esc) - 1);
+					strncat(esc, (char[]){*w, 0},
+						sizeof(esc) - strlen(esc) - 1);
 			snprintf(cmd, sizeof(cmd),
 				 "bash -c '. %s; COMP_WORDS=(%s); "
 				 "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _quarry; "
