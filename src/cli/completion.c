@@ -105,7 +105,8 @@ static void emit_options(FILE *out, const struct q_cli_command *cmds, size_t n)
 				const struct q_cli_cmd *sc = &f->cmds[j];
 				int k = 0;
 
-				snprintf(key, sizeof(key), "%s|%s", c->name, sc->name ? sc->name : "");
+				snprintf(key, sizeof(key), "%s|%s", c->name,
+					 sc->name ? sc->name : "");
 				fputc('\t', out);
 				sq(out, key);
 				fputs(") _qr=(", out);
