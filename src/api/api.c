@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "api/api.h"
+#include "core/names.h"
 #include "hub/hub.h"
 
 /*
@@ -117,6 +118,7 @@ static const struct route routes[] = {
     {"PUT", "api/v1/sigs/*/projects/*/buildroot", Q_RULE_SIG_LEAD, q_api_buildroot_put},
     {"GET", "api/v1/sigs/*/projects/*/repos/*/has-build", Q_RULE_PUBLIC, q_api_repo_has_build_get},
     {"GET", "api/v1/updates", Q_RULE_PUBLIC, q_api_updates},
+    {"GET", "api/v1/packages", Q_RULE_PUBLIC, q_api_packages_search},
     {"GET", "api/v1/updates/*", Q_RULE_PUBLIC, q_api_update_get},
     {"POST", "api/v1/updates/*/promote", Q_RULE_SIG_MEMBER, q_api_update_promote},
     {"POST", "api/v1/updates/*/unpush", Q_RULE_SIG_LEAD, q_api_update_unpush},
@@ -397,4 +399,50 @@ int q_api_str(json_t *body, const char *key, int required, size_t maxlen, const 
 		return q_error_set(err, Q_EINVAL, "field '%s' contains a NUL byte", key);
 	*out = json_string_value(v);
 	return 0;
+}
+
+int q_api_query_known(struct q_request *r, const char *const *keys, struct q_error *err)
+{
+	const char *q = r->query;
+	size_t len = r->query_len, i = 0;
+
+	while (i < len) {
+		size_t j = i, klen;
+		int known = 0;
+
+		while (j < len && q[j] != '&')
+			j++;
+		for (klen = 0; i + klen < j && q[i + klen] != '='; klen++)
+			;
+		for (size_t k = 0; klen && keys[k]; k++)
+			known |= strlen(keys[k]) == klen && !memcmp(keys[k], q + i, klen);
+		if (klen && !known) {
+			char list[256] = "";
+
+			for (size_t k = 0; keys[k]; k++) {
+				if (k)
+					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+				strncat(list, keys[k], sizeof(list) - strlen(list) - 1);
+			}
+			return q_error_set(err, Q_EINVAL,
+					   "query parameter '%.*s' is unknown here; known: %s",
+					   (int)(klen > 64 ? 64 : klen), q + i, list);
+		}
+		i = j + 1;
+	}
+	return 0;
+}
+
+int q_api_query_name(struct q_request *r, const char *key, int kind, char *out, size_t size,
+		     struct q_error *err)
+{
+	char what[64];
+	int found = q_query_get(r->query, r->query_len, key, out, size, err);
+
+	if (found <= 0)
+		return found;
+	snprintf(what, sizeof(what), "query parameter '%s'", key);
+	if (q_name_check((enum q_name_kind)kind, what, out, err) < 0)
+		return -1;
+	return 1;
 }

@@ -32,6 +32,14 @@ int q_api_str(json_t *body, const char *key, int required, size_t maxlen, const 
 int q_api_create_token_for(struct q_store *st, int64_t user_id, const char *desc, char **token,
 			   struct q_error *err);
 
+/* Refuse a query parameter whose name is not in keys (NULL-terminated):
+ * 0, or -1 with err (Q_EINVAL) naming it and the known ones. */
+int q_api_query_known(struct q_request *r, const char *const *keys, struct q_error *err);
+/* Query parameter key as a name of kind (core/names.h): 1 found, 0 absent,
+ * -1 with err naming the parameter. */
+int q_api_query_name(struct q_request *r, const char *key, int kind, char *out, size_t size,
+		     struct q_error *err);
+
 typedef void (*q_api_handler)(struct q_request *r, const char **caps);
 
 /* Route i of the table (from 0): its method, pattern and the name of its
@@ -144,6 +152,7 @@ void q_api_mirror_delete(struct q_request *r, const char **caps);
 /* updates.c: updates and gating policies */
 void q_api_update_create(struct q_request *r, const char **caps);
 void q_api_updates(struct q_request *r, const char **caps);
+void q_api_packages_search(struct q_request *r, const char **caps);
 void q_api_update_get(struct q_request *r, const char **caps);
 void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);

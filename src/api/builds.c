@@ -7,6 +7,7 @@
 #include "core/fs.h"
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/isotime.h"
 #include "core/names.h"
 #include "api/api.h"
 #include "build/buildtag.h"
@@ -290,23 +291,70 @@ fail:
 	q_http_send_error(r, &err);
 }
 
+/*
+ * GET /builds[?sig=&project=&state=&owner=&package=&since=&limit=]: newest
+ * first. A parameter that is unknown or malformed is refused (400) by name.
+ */
 void q_api_builds(struct q_request *r, const char **caps)
 {
+	static const char *const keys[] = {"sig",     "project", "state", "owner",
+					   "package", "since",   "limit", NULL};
+	static const char *const states[] = {"building", "complete", "failed", "canceled"};
 	struct q_error err = {0};
-	char sig[64] = "", state[32] = "", lim[16] = "";
-	int64_t limit = 50;
+	char sig[64] = "", project[64] = "", state[32] = "", owner[128] = "", package[256] = "",
+	     since[32] = "", lim[16] = "";
+	struct q_build_filter f = {.limit = 50};
 	json_t *list = NULL;
+	int known = 0;
 
-	if (q_query_get(r->query, r->query_len, "sig", sig, sizeof(sig), &err) < 0 ||
+	(void)caps;
+	if (q_api_query_known(r, keys, &err) < 0 ||
+	    q_api_query_name(r, "sig", Q_NAME_SIG, sig, sizeof(sig), &err) < 0 ||
+	    q_api_query_name(r, "project", Q_NAME_PROJECT, project, sizeof(project), &err) < 0 ||
+	    q_api_query_name(r, "owner", Q_NAME_USER, owner, sizeof(owner), &err) < 0 ||
 	    q_query_get(r->query, r->query_len, "state", state, sizeof(state), &err) < 0 ||
+	    q_query_get(r->query, r->query_len, "package", package, sizeof(package), &err) < 0 ||
+	    q_query_get(r->query, r->query_len, "since", since, sizeof(since), &err) < 0 ||
 	    q_query_get(r->query, r->query_len, "limit", lim, sizeof(lim), &err) < 0)
 		goto fail;
-	if (lim[0] && (parse_id(lim, "limit", &limit, &err) < 0 || limit > 1000)) {
-		if (limit > 1000)
-			q_error_set(&err, Q_EINVAL, "limit must be from 1 to 1000");
+	if (project[0] && !sig[0]) {
+		q_error_set(&err, Q_EINVAL, "query parameter 'project' needs 'sig' (its SIG)");
 		goto fail;
 	}
-	if (q_store_build_list(r->st, sig, state, limit, &list, &err) < 0)
+	for (size_t i = 0; i < Q_ARRAY_LEN(states); i++)
+		known |= !strcmp(state, states[i]);
+	if (state[0] && !known) {
+		q_error_set(&err, Q_EINVAL,
+			    "query parameter 'state' '%.32s' is unknown; use building, complete, "
+			    "failed or canceled",
+			    state);
+		goto fail;
+	}
+	if (package[0] && !q_package_name_valid(package, 0)) {
+		q_error_set(&err, Q_EINVAL,
+			    "query parameter 'package' '%.64s' is not a package name", package);
+		goto fail;
+	}
+	if (since[0] && q_time_parse(since, &f.since) < 0) {
+		q_error_set(&err, Q_EINVAL,
+			    "query parameter 'since' '%.32s' is not an ISO 8601 UTC time "
+			    "(2026-12-01 or 2026-12-01T10:00:00Z)",
+			    since);
+		goto fail;
+	}
+	if (lim[0] &&
+	    (parse_id(lim, "query parameter 'limit'", &f.limit, &err) < 0 || f.limit > 1000)) {
+		if (f.limit > 1000)
+			q_error_set(&err, Q_EINVAL,
+				    "query parameter 'limit' must be from 1 to 1000");
+		goto fail;
+	}
+	f.sig = sig;
+	f.project = project;
+	f.state = state;
+	f.owner = owner;
+	f.package = package;
+	if (q_store_build_list(r->st, &f, &list, &err) < 0)
 		goto fail;
 	q_http_send_json(r, 200, json_pack("{s:o}", "builds", list));
 	return;

@@ -183,24 +183,47 @@ out:
 	json_decref(ids);
 }
 
+/* GET /updates[?sig=&project=&state=]: newest first; a parameter that is
+ * unknown or malformed is refused (400) by name. */
 void q_api_updates(struct q_request *r, const char **caps)
 {
+	static const char *const keys[] = {"sig", "project", "state", NULL};
+	static const char *const states[] = {"candidate", "testing",  "release",
+					     "unpushed",  "obsolete", "revoked"};
 	struct q_error err = {0};
-	char sig[64] = "", state[32] = "";
+	char sig[64] = "", project[64] = "", state[32] = "";
 	json_t *list = NULL, *u;
 	size_t i;
+	int known = 0;
 
 	(void)caps;
-	if (q_query_get(r->query, r->query_len, "sig", sig, sizeof(sig), &err) < 0 ||
-	    q_query_get(r->query, r->query_len, "state", state, sizeof(state), &err) < 0 ||
-	    q_store_update_list(r->st, sig[0] ? sig : NULL, state[0] ? state : NULL, &list, &err) <
-		0) {
-		q_http_send_error(r, &err);
-		return;
+	if (q_api_query_known(r, keys, &err) < 0 ||
+	    q_api_query_name(r, "sig", Q_NAME_SIG, sig, sizeof(sig), &err) < 0 ||
+	    q_api_query_name(r, "project", Q_NAME_PROJECT, project, sizeof(project), &err) < 0 ||
+	    q_query_get(r->query, r->query_len, "state", state, sizeof(state), &err) < 0)
+		goto fail;
+	if (project[0] && !sig[0]) {
+		q_error_set(&err, Q_EINVAL, "query parameter 'project' needs 'sig' (its SIG)");
+		goto fail;
 	}
+	for (i = 0; i < Q_ARRAY_LEN(states); i++)
+		known |= !strcmp(state, states[i]);
+	if (state[0] && !known) {
+		q_error_set(&err, Q_EINVAL,
+			    "query parameter 'state' '%.32s' is unknown; use candidate, testing, "
+			    "release, unpushed, obsolete or revoked",
+			    state);
+		goto fail;
+	}
+	if (q_store_update_list(r->st, sig[0] ? sig : NULL, project[0] ? project : NULL,
+				state[0] ? state : NULL, &list, &err) < 0)
+		goto fail;
 	json_array_foreach (list, i, u)
 		with_checks(r->st, u);
 	q_http_send_json(r, 200, json_pack("{s:o}", "updates", list));
+	return;
+fail:
+	q_http_send_error(r, &err);
 }
 
 void q_api_update_get(struct q_request *r, const char **caps)

@@ -2160,7 +2160,7 @@ static const struct q_cli_cmd worker_cmds[] = {
      1u << OPT_ARCH, worker_main},
 };
 
-static const struct q_cli_family worker_family = {
+const struct q_cli_family q_worker_family = {
     "worker",    "run a build worker",     worker_opts, Q_ARRAY_LEN(worker_opts),
     worker_cmds, Q_ARRAY_LEN(worker_cmds),
 };
@@ -2169,5 +2169,5 @@ int cmd_worker(int argc, char **argv)
 {
 	saved_argc = argc;
 	saved_argv = argv;
-	return q_cli_run(&worker_family, argc, argv);
+	return q_cli_run(&q_worker_family, argc, argv);
 }

@@ -12,6 +12,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "core/names.h"
 #include "cli/client.h"
 
@@ -33,6 +34,12 @@ static const struct q_cli_opt global_opts[] = {
      "client config (env QUARRY_CLIENT_CONFIG; default ~/.config/quarry/client.ini)"},
     {"json", NULL, "print the API's JSON answer"},
 };
+
+const struct q_cli_opt *q_cli_global_opts(size_t *n)
+{
+	*n = Q_ARRAY_LEN(global_opts);
+	return global_opts;
+}
 
 /* "sig" or "sig create": the command as the user typed it, for messages. */
 static void cmd_label(const struct q_cli_args *a, char *buf, size_t size)
@@ -502,4 +509,32 @@ out:
 	json_decref(arr);
 	g_strfreev(split);
 	return ret;
+}
+
+int q_cli_parse_since(const char *s, int64_t now, int64_t *t, struct q_error *err)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = {{'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+	char *end = NULL;
+	long long n;
+
+	if (s && q_time_parse(s, t) == 0)
+		return 0;
+	if (s && s[0] >= '0' && s[0] <= '9') {
+		errno = 0;
+		n = strtoll(s, &end, 10);
+		for (size_t i = 0; !errno && end && end[0] && !end[1] && i < Q_ARRAY_LEN(units);
+		     i++)
+			if (end[0] == units[i].unit && n > 0 &&
+			    n <= 100LL * 366 * 86400 / units[i].seconds) {
+				*t = now - (int64_t)n * units[i].seconds;
+				return 0;
+			}
+	}
+	return q_error_set(err, Q_EINVAL,
+			   "since '%.64s' is neither a date (2026-12-01, 2026-12-01T10:00:00Z, "
+			   "UTC) nor an age (30m, 12h, 7d, 2w)",
+			   s ? s : "");
 }

@@ -101,6 +101,10 @@ struct q_cli_args {
 int q_cli_parse(const struct q_cli_family *f, int argc, char **argv, struct q_cli_args *a);
 void q_cli_args_release(struct q_cli_args *a);
 
+/* The global options every client command accepts (--hub, --token, …;
+ * -h/--help is not in the table). */
+const struct q_cli_opt *q_cli_global_opts(size_t *n);
+
 /* Parse, dispatch and run: the whole body of a cmd_FAMILY function. */
 int q_cli_run(const struct q_cli_family *f, int argc, char **argv);
 
@@ -138,6 +142,14 @@ int q_cli_split_path(const char *arg, int n, char **parts, struct q_error *err);
 /* Parse a decimal integer in [min, max]; 0 or -1 with err naming WHAT. */
 int q_cli_parse_long(const char *s, long min, long max, const char *what, long *out,
 		     struct q_error *err);
+
+/*
+ * A --since value: an ISO 8601 UTC time ("2026-12-01", midnight UTC, or
+ * "2026-12-01T10:00:00Z") or an age before now: a positive number and a
+ * unit, m (minutes), h (hours), d (days) or w (weeks): "30m", "12h", "7d".
+ * *t gets the time in seconds; 0 or -1 with err.
+ */
+int q_cli_parse_since(const char *s, int64_t now, int64_t *t, struct q_error *err);
 
 /* "x86_64,aarch64" → JSON array of known, distinct arches; NULL + err. */
 json_t *q_cli_parse_arches(const char *list, struct q_error *err);

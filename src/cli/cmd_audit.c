@@ -54,12 +54,12 @@ static const struct q_cli_cmd audit_cmds[] = {
     {NULL, "", "read the audit log (admin)", 0, 0, B(O_LIMIT), 0, audit},
 };
 
-static const struct q_cli_family audit_family = {
+const struct q_cli_family q_audit_family = {
     "audit",    "The audit log.",        audit_opts, Q_ARRAY_LEN(audit_opts),
     audit_cmds, Q_ARRAY_LEN(audit_cmds),
 };
 
 int cmd_audit(int argc, char **argv)
 {
-	return q_cli_run(&audit_family, argc, argv);
+	return q_cli_run(&q_audit_family, argc, argv);
 }

@@ -10,6 +10,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "cli/cli.h"
 #include "cli/client.h"
 
@@ -17,7 +18,22 @@
 #include <sys/stat.h>
 #include <time.h>
 
-enum { O_ARCH, O_WAIT, O_SIG, O_STATE, O_LIMIT, O_FOLLOW, O_BUILDROOT, O_SCRATCH, O_CHAIN, O_INTO };
+enum {
+	O_ARCH,
+	O_WAIT,
+	O_SIG,
+	O_STATE,
+	O_LIMIT,
+	O_FOLLOW,
+	O_BUILDROOT,
+	O_SCRATCH,
+	O_CHAIN,
+	O_INTO,
+	O_MINE,
+	O_PROJECT,
+	O_PACKAGE,
+	O_SINCE,
+};
 #define B(o) (1u << (o))
 
 #define WAIT_S 30             /* --wait, --follow: one long-poll on the hub */
@@ -40,6 +56,12 @@ static const struct q_cli_opt build_opts[] = {
     [O_CHAIN] = {"chain", NULL,
 		 "SIG/PROJECT SRC… : SRC… — groups built in order, each tagged into --into first"},
     [O_INTO] = {"into", "REPO", "the candidate repo a chain tags into (default: the project's)"},
+    [O_MINE] = {"mine", NULL, "only the builds of the token's user"},
+    [O_PROJECT] = {"project", "SIG/PROJECT", "only this project's builds"},
+    [O_PACKAGE] = {"package", "NAME", "only builds of this source package"},
+    [O_SINCE] = {"since", "WHEN",
+		 "only builds created since WHEN: 2026-12-01, 2026-12-01T10:00:00Z (UTC) or an age "
+		 "(30m, 12h, 7d, 2w)"},
 };
 
 static const struct q_col build_cols[] = {
@@ -822,29 +844,47 @@ out:
 
 /* ---- list, show, cancel, resubmit ---- */
 
+/* Append "?KEY=VALUE" or "&KEY=VALUE" (escaped) to a query. */
+static void add_param(struct q_client *c, GString *path, const char *key, const char *value)
+{
+	char *e = q_client_escape(c, value);
+
+	g_string_append_printf(path, "%c%s=%s", strchr(path->str, '?') ? '&' : '?', key, e);
+	g_free(e);
+}
+
 static int build_list(struct q_client *c, struct q_cli_args *a)
 {
 	static const char *const states[] = {"building", "complete", "failed", "canceled"};
 	struct q_error err = {0};
 	GString *path = g_string_new("builds");
 	json_t *ans = NULL;
-	char sep = '?';
+	char *parts[2] = {NULL, NULL};
 	long limit = 0;
 	int ret = 0;
 
 	if (a->val[O_SIG]) {
-		char *sig[1] = {NULL};
-		char *e;
-
-		if (q_cli_split_path(a->val[O_SIG], 1, sig, &err) < 0) {
+		if (q_cli_split_path(a->val[O_SIG], 1, parts, &err) < 0) {
 			ret = q_cli_usage_error(a, "%s", err.msg);
 			goto out;
 		}
-		e = q_client_escape(c, sig[0]);
-		g_string_append_printf(path, "%csig=%s", sep, e);
-		sep = '&';
-		g_free(e);
-		g_free(sig[0]);
+		g_free(parts[0]);
+		parts[0] = NULL;
+	}
+	if (a->val[O_PROJECT]) {
+		if (q_cli_split_path(a->val[O_PROJECT], 2, parts, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		if (a->val[O_SIG] && strcmp(a->val[O_SIG], parts[0])) {
+			ret = q_cli_usage_error(a, "--sig %s and --project %s name different SIGs",
+						a->val[O_SIG], a->val[O_PROJECT]);
+			goto out;
+		}
+		add_param(c, path, "sig", parts[0]);
+		add_param(c, path, "project", parts[1]);
+	} else if (a->val[O_SIG]) {
+		add_param(c, path, "sig", a->val[O_SIG]);
 	}
 	if (a->val[O_STATE]) {
 		int known = 0;
@@ -857,15 +897,42 @@ static int build_list(struct q_client *c, struct q_cli_args *a)
 			    a->val[O_STATE]);
 			goto out;
 		}
-		g_string_append_printf(path, "%cstate=%s", sep, a->val[O_STATE]);
-		sep = '&';
+		add_param(c, path, "state", a->val[O_STATE]);
+	}
+	if (a->val[O_PACKAGE])
+		add_param(c, path, "package", a->val[O_PACKAGE]); /* the hub checks the name */
+	if (a->val[O_SINCE]) {
+		char iso[Q_ISO_TIME_LEN];
+		int64_t since;
+
+		if (q_cli_parse_since(a->val[O_SINCE], (int64_t)time(NULL), &since, &err) < 0) {
+			ret = q_cli_usage_error(a, "%s", err.msg);
+			goto out;
+		}
+		add_param(c, path, "since", q_time_iso(since, iso));
 	}
 	if (a->val[O_LIMIT]) {
 		if (q_cli_parse_long(a->val[O_LIMIT], 1, 1000000, "limit", &limit, &err) < 0) {
 			ret = q_cli_usage_error(a, "%s", err.msg);
 			goto out;
 		}
-		g_string_append_printf(path, "%climit=%ld", sep, limit);
+		g_string_append_printf(path, "%climit=%ld", strchr(path->str, '?') ? '&' : '?',
+				       limit);
+	}
+	if (a->val[O_MINE]) {
+		json_t *me = NULL;
+
+		if (!c->token) {
+			ret = q_cli_usage_error(a, "--mine needs a token (--token, QUARRY_TOKEN or "
+						   "the client config)");
+			goto out;
+		}
+		if (q_client_call(c, "GET", "whoami", NULL, &me, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+		add_param(c, path, "owner", q_json_str(me, "user"));
+		json_decref(me);
 	}
 	if (q_client_call(c, "GET", path->str, NULL, &ans, &err) < 0) {
 		ret = q_cli_fail(&err);
@@ -884,6 +951,8 @@ static int build_list(struct q_client *c, struct q_cli_args *a)
 		json_decref(rows);
 	}
 out:
+	g_free(parts[0]);
+	g_free(parts[1]);
 	json_decref(ans);
 	g_string_free(path, TRUE);
 	return ret;
@@ -1105,7 +1174,8 @@ static const struct q_cli_cmd build_cmds[] = {
      "chain's repo (--into, default the project's candidate repo) and published before the "
      "next starts; 'quarry build --chain SIG/PROJECT …' works too",
      2, -1, B(O_ARCH) | B(O_WAIT) | B(O_CHAIN) | B(O_INTO), 0, build_chain},
-    {"list", "", "list builds, newest first", 0, 0, B(O_SIG) | B(O_STATE) | B(O_LIMIT), 0,
+    {"list", "", "list builds, newest first; the filters combine", 0, 0,
+     B(O_SIG) | B(O_STATE) | B(O_LIMIT) | B(O_MINE) | B(O_PROJECT) | B(O_PACKAGE) | B(O_SINCE), 0,
      build_list},
     {"show", "ID",
      "show a build with its tasks, their buildroots (--buildroot: every package) and artifacts", 1,
@@ -1120,7 +1190,7 @@ static const struct q_cli_cmd build_cmds[] = {
      build_provenance},
 };
 
-static const struct q_cli_family build_family = {
+const struct q_cli_family q_build_family = {
     "build",    "Build packages from git or a source RPM.",
     build_opts, Q_ARRAY_LEN(build_opts),
     build_cmds, Q_ARRAY_LEN(build_cmds),
@@ -1143,7 +1213,7 @@ int cmd_build(int argc, char **argv)
 	int ret;
 
 	/* Find the first positional word the way the parser sees it: a SIG/PROJECT? */
-	ret = q_cli_parse(&build_family, argc, argv, &a);
+	ret = q_cli_parse(&q_build_family, argc, argv, &a);
 	if (ret)
 		return ret;
 	chain = a.val[O_CHAIN] != NULL;
@@ -1155,14 +1225,14 @@ int cmd_build(int argc, char **argv)
 			}
 	q_cli_args_release(&a);
 	if (at < 0)
-		return q_cli_run(&build_family, argc, argv);
+		return q_cli_run(&q_build_family, argc, argv);
 	/* `build SIG/PROJECT SOURCE` → `build submit SIG/PROJECT SOURCE`;
 	 * `build --chain SIG/PROJECT …` → `build chain --chain SIG/PROJECT …`. */
 	v = g_new0(char *, (size_t)argc + 2);
 	memcpy(v, argv, (size_t)at * sizeof(*v));
 	v[at] = (char *)(chain ? "chain" : "submit");
 	memcpy(v + at + 1, argv + at, (size_t)(argc - at) * sizeof(*v));
-	ret = q_cli_run(&build_family, argc + 1, v);
+	ret = q_cli_run(&q_build_family, argc + 1, v);
 	g_free(v);
 	return ret;
 }

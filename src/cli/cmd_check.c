@@ -180,7 +180,7 @@ static const struct q_cli_cmd check_cmds[] = {
      1, 1, B(O_WAIT) | B(O_TIMEOUT) | B(O_SHOW) | B(O_OUTPUT), 0, check},
 };
 
-static const struct q_cli_family check_family = {
+const struct q_cli_family q_check_family = {
     "check",    "Run and read a build's automated checks.",
     check_opts, Q_ARRAY_LEN(check_opts),
     check_cmds, Q_ARRAY_LEN(check_cmds),
@@ -188,5 +188,5 @@ static const struct q_cli_family check_family = {
 
 int cmd_check(int argc, char **argv)
 {
-	return q_cli_run(&check_family, argc, argv);
+	return q_cli_run(&q_check_family, argc, argv);
 }

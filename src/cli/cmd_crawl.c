@@ -130,7 +130,7 @@ static const struct q_cli_cmd crawl_cmds[] = {
      0, 0, B(O_MIRROR) | B(O_NO_WAIT) | B(O_WAIT), 0, crawl},
 };
 
-static const struct q_cli_family crawl_family = {
+const struct q_cli_family q_crawl_family = {
     "crawl",    "Check that mirrors serve the newest repodata.",
     crawl_opts, Q_ARRAY_LEN(crawl_opts),
     crawl_cmds, Q_ARRAY_LEN(crawl_cmds),
@@ -138,5 +138,5 @@ static const struct q_cli_family crawl_family = {
 
 int cmd_crawl(int argc, char **argv)
 {
-	return q_cli_run(&crawl_family, argc, argv);
+	return q_cli_run(&q_crawl_family, argc, argv);
 }

@@ -554,7 +554,7 @@ static const struct q_cli_cmd lookaside_cmds[] = {
      0, 1, 0, 0, lookaside_get},
 };
 
-static const struct q_cli_family lookaside_family = {
+const struct q_cli_family q_lookaside_family = {
     "lookaside",    "The lookaside cache of source tarballs.",
     lookaside_opts, Q_ARRAY_LEN(lookaside_opts),
     lookaside_cmds, Q_ARRAY_LEN(lookaside_cmds),
@@ -562,5 +562,5 @@ static const struct q_cli_family lookaside_family = {
 
 int cmd_lookaside(int argc, char **argv)
 {
-	return q_cli_run(&lookaside_family, argc, argv);
+	return q_cli_run(&q_lookaside_family, argc, argv);
 }

@@ -385,7 +385,7 @@ static const struct q_cli_cmd mirror_cmds[] = {
      0, mirror_propagation},
 };
 
-static const struct q_cli_family mirror_family = {
+const struct q_cli_family q_mirror_family = {
     "mirror",    "The mirror registry: AlmaLinux mirrors.d definitions and their state.",
     mirror_opts, Q_ARRAY_LEN(mirror_opts),
     mirror_cmds, Q_ARRAY_LEN(mirror_cmds),
@@ -393,5 +393,5 @@ static const struct q_cli_family mirror_family = {
 
 int cmd_mirror(int argc, char **argv)
 {
-	return q_cli_run(&mirror_family, argc, argv);
+	return q_cli_run(&q_mirror_family, argc, argv);
 }

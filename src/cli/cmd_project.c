@@ -418,7 +418,7 @@ static const struct q_cli_cmd project_cmds[] = {
      1, 1, B(O_ARCH), 0, buildroot_unset},
 };
 
-static const struct q_cli_family project_family = {
+const struct q_cli_family q_project_family = {
     "project",
     "Projects of a SIG: one per EL major and variant, with their arches and build tags.",
     project_opts,
@@ -429,5 +429,5 @@ static const struct q_cli_family project_family = {
 
 int cmd_project(int argc, char **argv)
 {
-	return q_cli_run(&project_family, argc, argv);
+	return q_cli_run(&q_project_family, argc, argv);
 }

@@ -49,11 +49,11 @@ static const struct q_cli_cmd publish_cmds[] = {
      publish},
 };
 
-static const struct q_cli_family publish_family = {
+const struct q_cli_family q_publish_family = {
     "publish", "Publish repositories.", NULL, 0, publish_cmds, Q_ARRAY_LEN(publish_cmds),
 };
 
 int cmd_publish(int argc, char **argv)
 {
-	return q_cli_run(&publish_family, argc, argv);
+	return q_cli_run(&q_publish_family, argc, argv);
 }

@@ -58,12 +58,12 @@ static const struct q_cli_cmd release_package_cmds[] = {
      1, 1, 0, 0, release_package},
 };
 
-static const struct q_cli_family release_package_family = {
+const struct q_cli_family q_release_package_family = {
     "release-package",    "Rebuild a SIG's release package.", NULL, 0,
     release_package_cmds, Q_ARRAY_LEN(release_package_cmds),
 };
 
 int cmd_release_package(int argc, char **argv)
 {
-	return q_cli_run(&release_package_family, argc, argv);
+	return q_cli_run(&q_release_package_family, argc, argv);
 }

@@ -182,7 +182,7 @@ static const struct q_cli_cmd repo_cmds[] = {
      repo_history},
 };
 
-static const struct q_cli_family repo_family = {
+const struct q_cli_family q_repo_family = {
     "repo",    "Repositories of a project, published under /pub/sig/MAJOR/SIG/ARCH/REPO/.",
     repo_opts, Q_ARRAY_LEN(repo_opts),
     repo_cmds, Q_ARRAY_LEN(repo_cmds),
@@ -190,5 +190,5 @@ static const struct q_cli_family repo_family = {
 
 int cmd_repo(int argc, char **argv)
 {
-	return q_cli_run(&repo_family, argc, argv);
+	return q_cli_run(&q_repo_family, argc, argv);
 }

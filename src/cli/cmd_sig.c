@@ -422,7 +422,7 @@ static const struct q_cli_cmd sig_cmds[] = {
      0, 0, sig_key_rotate},
 };
 
-static const struct q_cli_family sig_family = {
+const struct q_cli_family q_sig_family = {
     "sig",    "Special Interest Groups: their details, members and public keys.",
     sig_opts, Q_ARRAY_LEN(sig_opts),
     sig_cmds, Q_ARRAY_LEN(sig_cmds),
@@ -430,5 +430,5 @@ static const struct q_cli_family sig_family = {
 
 int cmd_sig(int argc, char **argv)
 {
-	return q_cli_run(&sig_family, argc, argv);
+	return q_cli_run(&q_sig_family, argc, argv);
 }

@@ -66,7 +66,7 @@ static const struct q_cli_cmd tag_cmds[] = {
      2, 2, B(O_OVERRIDE), 0, tag},
 };
 
-static const struct q_cli_family tag_family = {
+const struct q_cli_family q_tag_family = {
     "tag",    "Tag builds into candidate repositories.",
     tag_opts, Q_ARRAY_LEN(tag_opts),
     tag_cmds, Q_ARRAY_LEN(tag_cmds),
@@ -74,5 +74,5 @@ static const struct q_cli_family tag_family = {
 
 int cmd_tag(int argc, char **argv)
 {
-	return q_cli_run(&tag_family, argc, argv);
+	return q_cli_run(&q_tag_family, argc, argv);
 }

@@ -199,12 +199,12 @@ static const struct q_cli_cmd token_cmds[] = {
     {"revoke", "ID", "revoke a token", 1, 1, 0, 0, token_revoke},
 };
 
-static const struct q_cli_family token_family = {
+const struct q_cli_family q_token_family = {
     "token",    "API tokens.",           token_opts, Q_ARRAY_LEN(token_opts),
     token_cmds, Q_ARRAY_LEN(token_cmds),
 };
 
 int cmd_token(int argc, char **argv)
 {
-	return q_cli_run(&token_family, argc, argv);
+	return q_cli_run(&q_token_family, argc, argv);
 }

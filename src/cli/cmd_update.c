@@ -22,7 +22,8 @@ enum {
 	O_SIGN,
 	O_RPMLINTRC,
 	O_UP_TESTING,
-	O_UP_RELEASE
+	O_UP_RELEASE,
+	O_PROJECT,
 };
 #define B(o) (1u << (o))
 
@@ -31,7 +32,7 @@ static const struct q_cli_opt update_opts[] = {
     [O_SIG] = {"sig", "SIG", "only this SIG's updates"},
     [O_STATE] = {"state", "STATE",
 		 "only updates in this state (candidate, testing, release, "
-		 "unpushed)"},
+		 "unpushed, obsolete, revoked)"},
     [O_TO] = {"to", "testing|release", "where the update goes"},
     [O_CHECKS] = {"checks", "LIST",
 		  "checks that must pass (disttag,rpmlint,closure,installable,"
@@ -47,6 +48,7 @@ static const struct q_cli_opt update_opts[] = {
     [O_UP_RELEASE] = {"uploads-release", "true|false",
 		      "RPMs that Quarry did not build (uploads) may enter release repos (by a "
 		      "release engineer's override)"},
+    [O_PROJECT] = {"project", "SIG/PROJECT", "only this project's updates"},
 };
 
 static const struct q_col update_cols[] = {
@@ -167,24 +169,56 @@ out:
 	return ret;
 }
 
+/* Append "?KEY=VALUE" or "&KEY=VALUE" (escaped) to a query. */
+static void add_param(GString *q, const char *key, const char *value)
+{
+	char *e = g_uri_escape_string(value, NULL, FALSE);
+
+	g_string_append_printf(q, "%c%s=%s", strchr(q->str, '?') ? '&' : '?', key, e);
+	g_free(e);
+}
+
 static int update_list(struct q_client *c, struct q_cli_args *a)
 {
+	static const char *const states[] = {"candidate", "testing",  "release",
+					     "unpushed",  "obsolete", "revoked"};
 	struct q_error err = {0};
 	GString *q = g_string_new("updates");
 	json_t *ans = NULL, *u;
+	char *parts[2] = {NULL, NULL};
 	size_t i;
-	char sep = '?';
+	int known = 0;
 
-	if (a->val[O_SIG]) {
-		char *e = g_uri_escape_string(a->val[O_SIG], NULL, FALSE);
-		g_string_append_printf(q, "%csig=%s", sep, e);
-		g_free(e);
-		sep = '&';
+	if (a->val[O_PROJECT]) {
+		if (q_cli_split_path(a->val[O_PROJECT], 2, parts, &err) < 0) {
+			g_string_free(q, TRUE);
+			return q_cli_usage_error(a, "%s", err.msg);
+		}
+		if (a->val[O_SIG] && strcmp(a->val[O_SIG], parts[0])) {
+			g_string_free(q, TRUE);
+			g_free(parts[0]);
+			g_free(parts[1]);
+			return q_cli_usage_error(a, "--sig %s and --project %s name different SIGs",
+						 a->val[O_SIG], a->val[O_PROJECT]);
+		}
+		add_param(q, "sig", parts[0]);
+		add_param(q, "project", parts[1]);
+		g_free(parts[0]);
+		g_free(parts[1]);
+	} else if (a->val[O_SIG]) {
+		add_param(q, "sig", a->val[O_SIG]);
 	}
 	if (a->val[O_STATE]) {
-		char *e = g_uri_escape_string(a->val[O_STATE], NULL, FALSE);
-		g_string_append_printf(q, "%cstate=%s", sep, e);
-		g_free(e);
+		for (i = 0; i < Q_ARRAY_LEN(states); i++)
+			known |= !strcmp(a->val[O_STATE], states[i]);
+		if (!known) {
+			g_string_free(q, TRUE);
+			return q_cli_usage_error(a,
+						 "state '%s' is unknown; use candidate, testing, "
+						 "release, unpushed, obsolete or revoked",
+						 a->val[O_STATE]);
+		}
+		add_param(q, "state", a->val[O_STATE]);
 	}
 	if (q_client_call(c, "GET", q->str, NULL, &ans, &err) < 0) {
 		g_string_free(q, TRUE);
@@ -238,12 +272,13 @@ static const struct q_cli_cmd update_cmds[] = {
     {"create", "SIG/PROJECT REPO BUILD...",
      "group complete builds into an update headed for release repo REPO (SIG members)", 3, -1,
      B(O_NOTES), 0, update_create},
-    {"list", "", "list updates", 0, 0, B(O_SIG) | B(O_STATE), 0, update_list},
+    {"list", "", "list updates, newest first; the filters combine", 0, 0,
+     B(O_SIG) | B(O_PROJECT) | B(O_STATE), 0, update_list},
     {"show", "UPDATE", "show an update, its builds and their checks", 1, 1, 0, 0, update_show},
     {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
 };
 
-static const struct q_cli_family update_family = {
+const struct q_cli_family q_update_family = {
     "update",    "Updates: builds that move together from candidate to testing to release.",
     update_opts, Q_ARRAY_LEN(update_opts),
     update_cmds, Q_ARRAY_LEN(update_cmds),
@@ -251,7 +286,7 @@ static const struct q_cli_family update_family = {
 
 int cmd_update(int argc, char **argv)
 {
-	return q_cli_run(&update_family, argc, argv);
+	return q_cli_run(&q_update_family, argc, argv);
 }
 
 static int promote(struct q_client *c, struct q_cli_args *a)
@@ -270,14 +305,14 @@ static const struct q_cli_cmd promote_cmds[] = {
      1, 1, B(O_TO), B(O_TO), promote},
 };
 
-static const struct q_cli_family promote_family = {
+const struct q_cli_family q_promote_family = {
     "promote",    "Promote updates.",        update_opts, Q_ARRAY_LEN(update_opts),
     promote_cmds, Q_ARRAY_LEN(promote_cmds),
 };
 
 int cmd_promote(int argc, char **argv)
 {
-	return q_cli_run(&promote_family, argc, argv);
+	return q_cli_run(&q_promote_family, argc, argv);
 }
 
 static int unpush(struct q_client *c, struct q_cli_args *a)
@@ -290,13 +325,13 @@ static const struct q_cli_cmd unpush_cmds[] = {
      1, 0, 0, unpush},
 };
 
-static const struct q_cli_family unpush_family = {
+const struct q_cli_family q_unpush_family = {
     "unpush", "Unpush updates.", NULL, 0, unpush_cmds, Q_ARRAY_LEN(unpush_cmds),
 };
 
 int cmd_unpush(int argc, char **argv)
 {
-	return q_cli_run(&unpush_family, argc, argv);
+	return q_cli_run(&q_unpush_family, argc, argv);
 }
 
 /* --- policy --- */
@@ -398,7 +433,7 @@ static const struct q_cli_cmd policy_cmds[] = {
      0, policy_set},
 };
 
-static const struct q_cli_family policy_family = {
+const struct q_cli_family q_policy_family = {
     "policy",    "Gating policies: what an update needs to move on.",
     update_opts, Q_ARRAY_LEN(update_opts),
     policy_cmds, Q_ARRAY_LEN(policy_cmds),
@@ -406,5 +441,5 @@ static const struct q_cli_family policy_family = {
 
 int cmd_policy(int argc, char **argv)
 {
-	return q_cli_run(&policy_family, argc, argv);
+	return q_cli_run(&q_policy_family, argc, argv);
 }

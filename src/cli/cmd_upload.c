@@ -96,12 +96,12 @@ static const struct q_cli_cmd upload_cmds[] = {
      2, -1, B(O_OVERRIDE), 0, upload},
 };
 
-static const struct q_cli_family upload_family = {
+const struct q_cli_family q_upload_family = {
     "upload",    "Upload RPMs.",           upload_opts, Q_ARRAY_LEN(upload_opts),
     upload_cmds, Q_ARRAY_LEN(upload_cmds),
 };
 
 int cmd_upload(int argc, char **argv)
 {
-	return q_cli_run(&upload_family, argc, argv);
+	return q_cli_run(&q_upload_family, argc, argv);
 }

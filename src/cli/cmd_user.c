@@ -37,13 +37,13 @@ static const struct q_cli_cmd whoami_cmds[] = {
     {NULL, "", "show the user the token belongs to, their role and SIGs", 0, 0, 0, 0, whoami},
 };
 
-static const struct q_cli_family whoami_family = {
+const struct q_cli_family q_whoami_family = {
     "whoami", "Show who the token belongs to.", NULL, 0, whoami_cmds, Q_ARRAY_LEN(whoami_cmds),
 };
 
 int cmd_whoami(int argc, char **argv)
 {
-	return q_cli_run(&whoami_family, argc, argv);
+	return q_cli_run(&q_whoami_family, argc, argv);
 }
 
 static const struct q_cli_opt user_opts[] = {
@@ -111,12 +111,12 @@ static const struct q_cli_cmd user_cmds[] = {
      B(O_ROLE), B(O_ROLE), user_create},
 };
 
-static const struct q_cli_family user_family = {
+const struct q_cli_family q_user_family = {
     "user",    "Users of the hub (admin).", user_opts, Q_ARRAY_LEN(user_opts),
     user_cmds, Q_ARRAY_LEN(user_cmds),
 };
 
 int cmd_user(int argc, char **argv)
 {
-	return q_cli_run(&user_family, argc, argv);
+	return q_cli_run(&q_user_family, argc, argv);
 }

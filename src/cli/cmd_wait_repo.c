@@ -110,7 +110,7 @@ static const struct q_cli_cmd wait_cmds[] = {
      1, 1, B(O_BUILD) | B(O_ARCH) | B(O_TIMEOUT), B(O_BUILD), wait_repo},
 };
 
-static const struct q_cli_family wait_family = {
+const struct q_cli_family q_wait_family = {
     "wait-repo", "Wait until a repository holds a build (Koji's wait-repo).",
     wait_opts,   Q_ARRAY_LEN(wait_opts),
     wait_cmds,   Q_ARRAY_LEN(wait_cmds),
@@ -118,5 +118,5 @@ static const struct q_cli_family wait_family = {
 
 int cmd_wait_repo(int argc, char **argv)
 {
-	return q_cli_run(&wait_family, argc, argv);
+	return q_cli_run(&q_wait_family, argc, argv);
 }

@@ -56,11 +56,11 @@ static const struct q_cli_cmd workers_cmds[] = {
      workers},
 };
 
-static const struct q_cli_family workers_family = {
+const struct q_cli_family q_workers_family = {
     "workers", "Build workers.", NULL, 0, workers_cmds, Q_ARRAY_LEN(workers_cmds),
 };
 
 int cmd_workers(int argc, char **argv)
 {
-	return q_cli_run(&workers_family, argc, argv);
+	return q_cli_run(&q_workers_family, argc, argv);
 }

@@ -65,6 +65,26 @@ int q_arch_valid(const char *arch)
 	return 0;
 }
 
+int q_package_name_valid(const char *s, int glob)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > 255)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int wild = glob && (c == '*' || c == '?');
+
+		if (wild || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_')
+			continue;
+		if (i > 0 && (c == '.' || c == '+' || c == '-'))
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
 int q_sig_status_valid(const char *s)
 {
 	static const char *st[] = {"proposed", "active", "community-interest", "retired"};

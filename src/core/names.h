@@ -22,6 +22,10 @@ int q_name_check(enum q_name_kind kind, const char *what, const char *s, struct 
 
 /* Arches Quarry knows. */
 int q_arch_valid(const char *arch);
+/* An RPM package name: 1 to 255 of [A-Za-z0-9._+-], starting with a letter,
+ * a digit or '_'. With glob, '*' and '?' (shell-style wildcards) may appear
+ * anywhere too. 1 when valid. */
+int q_package_name_valid(const char *s, int glob);
 /* A SIG status: proposed, active, community-interest, retired. */
 int q_sig_status_valid(const char *s);
 

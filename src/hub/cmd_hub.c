@@ -24,18 +24,20 @@ struct server_opts {
 	const char *admin;
 };
 
+/* `quarry init` and `quarry hub` (also read by the shell completion). */
+const struct option q_server_longopts[] = {
+    {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
+    {"listen", required_argument, NULL, 'l'}, {"admin", required_argument, NULL, 'a'},
+    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+};
+
 static int parse_opts(int argc, char **argv, const char *usage, struct server_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"data-dir", required_argument, NULL, 'd'},
-	    {"listen", required_argument, NULL, 'l'}, {"admin", required_argument, NULL, 'a'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:l:a:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:l:a:h", q_server_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;

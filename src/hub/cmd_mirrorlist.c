@@ -67,6 +67,13 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
+/* Also read by the shell completion. */
+const struct option q_mirrorlist_longopts[] = {
+    {"snapshot", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
+    {"listen", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+};
+
 int cmd_mirrorlist(int argc, char **argv)
 {
 	static const char usage[] =
@@ -76,11 +83,6 @@ int cmd_mirrorlist(int argc, char **argv)
 	    "(DATA/mirror-snapshot.json), reloading it when it changes. The configuration's\n"
 	    "[mirror] and [geoip] keys apply (trusted_proxies, max_mirrors, GeoIP files),\n"
 	    "and hub.listen / hub.threads unless given here.\n";
-	static const struct option longopts[] = {
-	    {"snapshot", required_argument, NULL, 's'}, {"config", required_argument, NULL, 'c'},
-	    {"listen", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
-	};
 	const char *snapshot = NULL, *config = NULL, *listen_addr = NULL, *threads = NULL;
 	static struct q_hub hub; /* the watcher thread outlives nothing: the process exits */
 	static struct watch w;
@@ -90,7 +92,7 @@ int cmd_mirrorlist(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:c:l:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:c:l:t:h", q_mirrorlist_longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			snapshot = optarg;

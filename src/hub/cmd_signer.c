@@ -122,6 +122,17 @@ fail:
 	return -1;
 }
 
+/* Also read by the shell completion. */
+const struct option q_signer_longopts[] = {
+    {"keys", required_argument, NULL, 'k'},
+    {"socket", required_argument, NULL, 's'},
+    {"socket-mode", required_argument, NULL, 'm'},
+    {"socket-group", required_argument, NULL, 'g'},
+    {"log-level", required_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_signer(int argc, char **argv)
 {
 	static const char usage[] =
@@ -132,15 +143,6 @@ int cmd_signer(int argc, char **argv)
 	    "to a group the hub's user is in with --socket-group). It signs only RPM packages\n"
 	    "and repomd.xml documents, opens no network socket, and serves one request at a\n"
 	    "time. Point the hub at it with [signing] socket = PATH. SIGTERM stops it.\n";
-	static const struct option longopts[] = {
-	    {"keys", required_argument, NULL, 'k'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"socket-mode", required_argument, NULL, 'm'},
-	    {"socket-group", required_argument, NULL, 'g'},
-	    {"log-level", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *keys = NULL, *sock = NULL, *group = NULL;
 	struct q_sign_engine *e = NULL;
 	struct q_error err = {0};
@@ -150,7 +152,7 @@ int cmd_signer(int argc, char **argv)
 	int c, lfd = -1, rc = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", q_signer_longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			keys = optarg;

@@ -240,8 +240,28 @@ int q_store_task_create(struct q_store *st, int64_t build_id, const char *kind, 
 /* The build as the API shows it, plus "dist_tag", "major", "sig", "project",
  * "project_arches"; with tasks and artifacts when full. */
 int q_store_build_get(struct q_store *st, int64_t id, int full, json_t **out, struct q_error *err);
-int q_store_build_list(struct q_store *st, const char *sig, const char *state, int64_t limit,
-		       json_t **out, struct q_error *err);
+/* Which builds q_store_build_list returns: each string "" or NULL for any,
+ * since 0 for any; newest first, at most limit. */
+struct q_build_filter {
+	const char *sig;
+	const char *project; /* within sig */
+	const char *state;
+	const char *owner;
+	const char *package; /* the source package's name */
+	int64_t since;       /* created at or after (seconds) */
+	int64_t limit;
+};
+int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_t **out,
+		       struct q_error *err);
+/*
+ * Which repos hold package NAME (exact, or a GLOB pattern when glob): an
+ * array of {"name","sig","project","repo","channel","arch","versions"}
+ * (versions: "[EPOCH:]VERSION-RELEASE", the newest added first), sorted by
+ * sig, project, repo, name, arch. At most limit versions in all; *truncated
+ * is 1 when more matched.
+ */
+int q_store_package_search(struct q_store *st, const char *name, int glob, int64_t limit,
+			   json_t **out, int *truncated, struct q_error *err);
 int q_store_build_finish(struct q_store *st, int64_t id, const char *state, const char *message,
 			 struct q_error *err);
 int q_store_build_set_srpm(struct q_store *st, int64_t id, const char *sha256, struct q_error *err);
@@ -423,8 +443,8 @@ int q_store_update_create(struct q_store *st, int64_t project_id, int64_t releas
  * "released","approved_by","builds":[{"id","nevr","name","state"}]} */
 int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
 /* sig, state: filters or NULL; newest first. */
-int q_store_update_list(struct q_store *st, const char *sig, const char *state, json_t **out,
-			struct q_error *err);
+int q_store_update_list(struct q_store *st, const char *sig, const char *project, const char *state,
+			json_t **out, struct q_error *err);
 /* from → to, only if the update is still in from (else Q_ECONFLICT); sets
  * testing_since / released when entering those states. */
 int q_store_update_set_state(struct q_store *st, int64_t id, const char *from, const char *to,

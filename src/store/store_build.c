@@ -12,6 +12,8 @@
 #include "store/store.h"
 #include "store/store_internal.h"
 
+#include <glib.h>
+
 int q_store_token_create_worker(struct q_store *st, int64_t user_id, const char *hash,
 				const char *worker, int64_t *id, struct q_error *err)
 {
@@ -204,24 +206,40 @@ int q_store_build_get(struct q_store *st, int64_t id, int full, json_t **out, st
 	return 0;
 }
 
-int q_store_build_list(struct q_store *st, const char *sig, const char *state, int64_t limit,
-		       json_t **out, struct q_error *err)
+int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_t **out,
+		       struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "SELECT " BUILD_COLUMNS BUILD_FROM
-				  "WHERE (? = '' OR g.name = ?) AND (? = '' OR b.state = ?) "
-				  "ORDER BY b.id DESC LIMIT ?",
-				  err);
+	/* Only the filters given become conditions, so that SQLite can use
+	 * the index behind each (builds_owner, builds_name, builds_nevr). */
+	const struct {
+		const char *cond;
+		const char *val;
+	} conds[] = {
+	    {"g.name = ?", f->sig},    {"p.name = ?", f->project}, {"b.state = ?", f->state},
+	    {"b.owner = ?", f->owner}, {"b.name = ?", f->package},
+	};
+	GString *sql = g_string_new("SELECT " BUILD_COLUMNS BUILD_FROM "WHERE 1");
+	sqlite3_stmt *s;
 	json_t *v;
 	size_t i;
+	int n = 0;
 
+	for (i = 0; i < Q_ARRAY_LEN(conds); i++)
+		if (conds[i].val && conds[i].val[0])
+			g_string_append_printf(sql, " AND %s", conds[i].cond);
+	if (f->since > 0)
+		g_string_append(sql, " AND b.created >= ?");
+	g_string_append(sql, " ORDER BY b.id DESC LIMIT ?");
+	s = sq_prep(st, sql->str, err);
+	g_string_free(sql, TRUE);
 	if (!s)
 		return -1;
-	sq_bind_text(s, 1, sig);
-	sq_bind_text(s, 2, sig);
-	sq_bind_text(s, 3, state);
-	sq_bind_text(s, 4, state);
-	sqlite3_bind_int64(s, 5, limit);
+	for (i = 0; i < Q_ARRAY_LEN(conds); i++)
+		if (conds[i].val && conds[i].val[0])
+			sq_bind_text(s, ++n, conds[i].val);
+	if (f->since > 0)
+		sqlite3_bind_int64(s, ++n, f->since);
+	sqlite3_bind_int64(s, ++n, f->limit);
 	if (sq_rows_json(st, s, out, "listing builds", err) < 0)
 		return -1;
 	json_array_foreach (*out, i, v) {

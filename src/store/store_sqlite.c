@@ -315,6 +315,12 @@ static const char *migrations[] = {
      * (the column of migration 2) may now also be 'read', 'build' or
      * 'release' besides 'user' and 'worker'. */
     "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;",
+    /* 9: indexes behind the list filters and the package search (builds by
+     * owner or source package name, newest first; packages by name, also
+     * for a prefix glob such as "python3-*"). Indexes only. */
+    "CREATE INDEX builds_owner ON builds(owner);"
+    "CREATE INDEX builds_name ON builds(name);"
+    "CREATE INDEX packages_name ON packages(name);",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

@@ -165,11 +165,12 @@ int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_er
 	return 0;
 }
 
-int q_store_update_list(struct q_store *st, const char *sig, const char *state, json_t **out,
-			struct q_error *err)
+int q_store_update_list(struct q_store *st, const char *sig, const char *project, const char *state,
+			json_t **out, struct q_error *err)
 {
 	sqlite3_stmt *s = sq_prep(st,
 				  UPDATE_SELECT "WHERE (?1 IS NULL OR g.name = ?1) AND "
+						"(?3 IS NULL OR p.name = ?3) AND "
 						"(?2 IS NULL OR u.state = ?2) ORDER BY u.id DESC",
 				  err);
 	json_t *u;
@@ -185,6 +186,10 @@ int q_store_update_list(struct q_store *st, const char *sig, const char *state, 
 		sq_bind_text(s, 2, state);
 	else
 		sqlite3_bind_null(s, 2);
+	if (project)
+		sq_bind_text(s, 3, project);
+	else
+		sqlite3_bind_null(s, 3);
 	if (sq_rows_json(st, s, out, "listing updates", err) < 0)
 		return -1;
 	json_array_foreach (*out, i, u)
