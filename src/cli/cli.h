@@ -38,6 +38,8 @@ int cmd_crawl(int argc, char **argv);
 int cmd_update(int argc, char **argv);
 int cmd_promote(int argc, char **argv);
 int cmd_unpush(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_untag(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_release_package(int argc, char **argv);
