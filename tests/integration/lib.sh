@@ -705,8 +705,8 @@ distro_run() {
 #   life_setup                  a hub; SIG mc, project mc/el9 (x86_64), repos
 #                               cand (candidate) and rel (release; its testing
 #                               repo rel-testing comes with the first update);
-#                               TOK[member|lead|releng|plain|admin] (plain is in
-#                               no SIG); a policy without checks, waiting or
+#                               TOK[member|lead|releng|plain|admin|none] (plain
+#                               is in no SIG; none is empty); a policy without checks, waiting or
 #                               automatic testing. PUB: the published arch dir.
 #   life_build KEY NAME VERSION RELEASE
 #                               submit a noarch git build; B[KEY]=its id
@@ -735,6 +735,7 @@ worker_slots = 3"
 	TOK[releng]=$(new_user rita releng)
 	TOK[plain]=$(new_user pete user)
 	TOK[admin]=$ADMIN_TOKEN
+	TOK[none]=
 	q sig member add mc bob --role member >/dev/null
 	q sig member add mc alice --role lead >/dev/null
 	q policy set mc/el9 --checks "" --auto-testing false --testing-days 0 \

@@ -22,7 +22,6 @@ for role in member lead plain; do
 	life_refused "revoke" "$role" 403 "user '[a-z]+' may not revoke released updates: only admins and release engineers may" \
 		"$U" POST "updates/$U/revoke" '{"reason": "broken"}'
 done
-TOK[none]=
 life_refused "revoke without a token" none 401 "." "$U" POST "updates/$U/revoke" '{"reason": "broken"}'
 life_refused "revoke without a reason" releng 400 "a revoke needs a reason" "$U" POST "updates/$U/revoke" '{}'
 life_refused "revoke with a blank reason" releng 400 "a revoke needs a reason" "$U" POST "updates/$U/revoke" '{"reason": "  "}'

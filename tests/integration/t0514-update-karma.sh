@@ -71,7 +71,6 @@ check "… and unpushes nothing more" test "$(life_state "$V")" = unpushed
 
 # --- refusals ---
 W=$(life_update "${B[k3]}")
-TOK[none]=
 life_refused "comment without a token" none 401 "." "$W" POST "updates/$W/comments" '{"karma": 1}'
 life_refused "karma 2" member 400 "field 'karma' must be -1, 0 or 1" "$W" POST "updates/$W/comments" '{"karma": 2}'
 life_refused "karma as a string" member 400 "field 'karma' must be -1, 0 or 1" "$W" POST "updates/$W/comments" '{"karma": "+1"}'
