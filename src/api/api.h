@@ -157,6 +157,11 @@ void q_api_update_get(struct q_request *r, const char **caps);
 void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);
 void q_api_update_approve(struct q_request *r, const char **caps);
+/* update_life.c: editing builds, comments and karma, revoke, untag */
+void q_api_update_builds(struct q_request *r, const char **caps);
+void q_api_update_comment(struct q_request *r, const char **caps);
+void q_api_update_revoke(struct q_request *r, const char **caps);
+void q_api_repo_untag(struct q_request *r, const char **caps);
 void q_api_policy_get(struct q_request *r, const char **caps);
 
 /* Build tags and waiting for a repo (buildtags.c). */

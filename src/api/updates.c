@@ -290,7 +290,7 @@ void q_api_update_unpush(struct q_request *r, const char **caps)
 	int64_t id;
 
 	if (load_for(r, caps[0], Q_LEVEL_LEAD, "unpush this SIG's updates", &id, &u, &err) < 0 ||
-	    q_hub_unpush(r->hub, r->st, id, r->who.name, &res, &err) < 0) {
+	    q_hub_unpush(r->hub, r->st, id, r->who.name, NULL, &res, &err) < 0) {
 		q_http_send_error(r, &err);
 		json_decref(u);
 		return;
@@ -359,6 +359,30 @@ static int bool_field(json_t *body, json_t *p, const char *k, struct q_error *er
 	return 0;
 }
 
+/* stable_karma (0 = not required, else the karma a release needs) and
+ * unstable_karma (0 = off, else the negative karma that unpushes). */
+static int karma_fields(json_t *body, json_t *p, struct q_error *err)
+{
+	json_t *v;
+
+	if ((v = json_object_get(body, "stable_karma"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > 1000)
+			return q_error_set(err, Q_EINVAL,
+					   "field 'stable_karma' must be 0 (not required) to 1000");
+		json_object_set(p, "stable_karma", v);
+	}
+	if ((v = json_object_get(body, "unstable_karma"))) {
+		if (!json_is_integer(v) || json_integer_value(v) > 0 ||
+		    json_integer_value(v) < -1000)
+			return q_error_set(err, Q_EINVAL,
+					   "field 'unstable_karma' must be 0 (off) or a negative "
+					   "threshold down to -1000");
+		json_object_set(p, "unstable_karma", v);
+	}
+	return 0;
+}
+
 void q_api_policy_put(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
@@ -417,6 +441,8 @@ void q_api_policy_put(struct q_request *r, const char **caps)
 		}
 		json_object_set(p, "testing_days", v);
 	}
+	if (karma_fields(body, p, &err) < 0)
+		goto fail;
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_policy_put(r->st, json_integer_value(json_object_get(proj, "id")), p, &err) <

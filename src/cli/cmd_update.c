@@ -1,6 +1,7 @@
 /*
- * cmd_update.c: updates. `quarry update create|list|show|approve`,
+ * cmd_update.c: updates. `quarry update create|list|show|approve|edit|comment`,
  * `quarry promote UPDATE --to testing|release`, `quarry unpush UPDATE`,
+ * `quarry revoke UPDATE --reason TEXT`,
  * `quarry policy show|set SIG/PROJECT`.
  */
 #include "core/common.h"
@@ -24,6 +25,12 @@ enum {
 	O_UP_TESTING,
 	O_UP_RELEASE,
 	O_PROJECT,
+	O_ADD_BUILD,
+	O_REMOVE_BUILD,
+	O_KARMA,
+	O_TEXT,
+	O_STABLE_KARMA,
+	O_UNSTABLE_KARMA
 };
 #define B(o) (1u << (o))
 
@@ -49,6 +56,16 @@ static const struct q_cli_opt update_opts[] = {
 		      "RPMs that Quarry did not build (uploads) may enter release repos (by a "
 		      "release engineer's override)"},
     [O_PROJECT] = {"project", "SIG/PROJECT", "only this project's updates"},
+    [O_ADD_BUILD] = {"add-build", "BUILD",
+		     "add a complete build (repeatable; a build of an unpushed or obsolete "
+		     "update moves)"},
+    [O_REMOVE_BUILD] = {"remove-build", "BUILD", "take a build out (repeatable)"},
+    [O_KARMA] = {"karma", "+1|0|-1", "your feedback: works (+1), neutral (0), broken (-1)"},
+    [O_TEXT] = {"text", "TEXT", "the comment's text"},
+    [O_STABLE_KARMA] = {"stable-karma", "N",
+			"karma an update needs before release (0: not required)"},
+    [O_UNSTABLE_KARMA] = {"unstable-karma", "N",
+			  "negative karma at which an update is unpushed by itself (0: off)"},
 };
 
 static const struct q_col update_cols[] = {
@@ -68,8 +85,15 @@ static const struct q_col update_fields[] = {
     {"testing_since", "testing since"},
     {"released", "released"},
     {"approved_by", "approved by"},
+    {"obsoleted_by", "obsoleted by"},
+    {"revoked", "revoked"},
+    {"revoke_reason", "revoke reason"},
+    {"karma", "karma"},
     {"build_list", "builds"},
 };
+
+static const struct q_col comment_cols[] = {
+    {"user", "USER"}, {"karma", "KARMA"}, {"created", "WHEN"}, {"text", "COMMENT"}};
 
 static const struct q_col check_cols[] = {
     {"build", "BUILD"}, {"name", "CHECK"}, {"state", "STATE"}, {"summary", "SUMMARY"}};
@@ -78,7 +102,8 @@ static const struct q_col policy_fields[] = {
     {"required_checks", "required checks"},    {"testing_days", "testing days"},
     {"lead_approval", "lead approval"},        {"auto_testing", "auto testing"},
     {"sign_testing", "sign testing"},          {"uploads_testing", "uploads to testing"},
-    {"uploads_release", "uploads to release"}, {"rpmlint_config", "rpmlint config"},
+    {"uploads_release", "uploads to release"}, {"stable_karma", "stable karma"},
+    {"unstable_karma", "unstable karma"},      {"rpmlint_config", "rpmlint config"},
 };
 
 /* "12 foo-1.0-1.el9.mc, 13 …" for tables. */
@@ -94,6 +119,26 @@ static void add_build_list(json_t *u)
 				       q_json_str(b, "nevr"));
 	json_object_set_new(u, "build_list", json_string(g->str));
 	g_string_free(g, TRUE);
+}
+
+/* The comments, karma signed ("+1"), after the checks. */
+static void print_comments(json_t *u)
+{
+	json_t *rows = json_array(), *c;
+	size_t i;
+
+	json_array_foreach (json_object_get(u, "comments"), i, c) {
+		json_t *row = json_deep_copy(c);
+		json_int_t k = json_integer_value(json_object_get(c, "karma"));
+
+		json_object_set_new(row, "karma", json_string(k > 0 ? "+1" : k < 0 ? "-1" : "0"));
+		json_array_append_new(rows, row);
+	}
+	if (json_array_size(rows)) {
+		printf("\n");
+		q_out_table(rows, comment_cols, Q_ARRAY_LEN(comment_cols));
+	}
+	json_decref(rows);
 }
 
 static void print_update(json_t *u)
@@ -119,6 +164,7 @@ static void print_update(json_t *u)
 		q_out_table(rows, check_cols, Q_ARRAY_LEN(check_cols));
 	}
 	json_decref(rows);
+	print_comments(u);
 }
 
 static int finish(struct q_client *c, json_t *ans, json_t *u)
@@ -268,6 +314,113 @@ static int update_approve(struct q_client *c, struct q_cli_args *a)
 	return update_call(c, a->words[0], "POST", "approve", NULL);
 }
 
+/* --add-build and --remove-build of `update edit`: *body gets "add" and
+ * "remove" lists (absent when not given). */
+static int edit_builds_body(struct q_cli_args *a, json_t **body)
+{
+	static const int opts[] = {O_ADD_BUILD, O_REMOVE_BUILD};
+	static const char *const keys[] = {"add", "remove"};
+	struct q_error err = {0};
+
+	*body = NULL;
+	for (int k = 0; k < 2; k++) {
+		json_t *list;
+
+		if (!a->n_all[opts[k]])
+			continue;
+		list = json_array();
+		for (int i = 0; i < a->n_all[opts[k]]; i++) {
+			long id;
+
+			if (q_cli_parse_long(a->all[opts[k]][i], 1, LONG_MAX, "build id", &id,
+					     &err) < 0) {
+				json_decref(list);
+				json_decref(*body);
+				*body = NULL;
+				return q_cli_usage_error(a, "--%s: %s", update_opts[opts[k]].name,
+							 err.msg);
+			}
+			json_array_append_new(list, json_integer(id));
+		}
+		if (!*body)
+			*body = json_object();
+		json_object_set_new(*body, keys[k], list);
+	}
+	return 0;
+}
+
+/* The builds part of `update edit`: POST updates/ID/builds; says when the
+ * edit took a testing update back to candidate (the gate refused). */
+static int edit_builds(struct q_client *c, struct q_cli_args *a, json_t *body)
+{
+	struct q_error err = {0};
+	json_t *ans = NULL;
+	char *path;
+	long id;
+	int ret;
+
+	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "update id", &id, &err) < 0)
+		return q_cli_usage_error(a, "%s", err.msg);
+	path = q_client_path(c, "updates", a->words[0], "builds", NULL);
+	if (q_client_call(c, "POST", path, body, &ans, &err) < 0) {
+		g_free(path);
+		return q_cli_fail(&err);
+	}
+	g_free(path);
+	if (!c->json && json_is_string(json_object_get(ans, "gate")))
+		fprintf(stderr,
+			"note: the update left testing and is a candidate again until the gate "
+			"passes: %s\n",
+			json_string_value(json_object_get(ans, "gate")));
+	ret = finish(c, json_incref(ans), json_object_get(ans, "update"));
+	json_decref(ans);
+	return ret;
+}
+
+static int update_edit(struct q_client *c, struct q_cli_args *a)
+{
+	json_t *builds = NULL;
+	int ret;
+
+	if (edit_builds_body(a, &builds))
+		return 2;
+	if (!builds)
+		return q_cli_usage_error(a,
+					 "nothing to change: give --add-build or --remove-build");
+	ret = edit_builds(c, a, builds);
+	json_decref(builds);
+	return ret;
+}
+
+static int update_comment(struct q_client *c, struct q_cli_args *a)
+{
+	json_t *body = json_object();
+	int ret;
+
+	if (a->val[O_KARMA]) {
+		const char *k = a->val[O_KARMA];
+		int v = !strcmp(k, "+1") || !strcmp(k, "1") ? 1
+			: !strcmp(k, "0")                   ? 0
+			: !strcmp(k, "-1")                  ? -1
+							    : 2;
+
+		if (v == 2) {
+			json_decref(body);
+			return q_cli_usage_error(a, "--karma wants +1, 0 or -1, not '%s'", k);
+		}
+		json_object_set_new(body, "karma", json_integer(v));
+	}
+	if (a->val[O_TEXT])
+		json_object_set_new(body, "text", json_string(a->val[O_TEXT]));
+	if (!a->val[O_KARMA] && !a->val[O_TEXT]) {
+		json_decref(body);
+		return q_cli_usage_error(a, "give --karma or --text");
+	}
+	ret = update_call(c, a->words[0], "POST", "comments", body);
+	json_decref(body);
+	return ret;
+}
+
 static const struct q_cli_cmd update_cmds[] = {
     {"create", "SIG/PROJECT REPO BUILD...",
      "group complete builds into an update headed for release repo REPO (SIG members)", 3, -1,
@@ -276,6 +429,14 @@ static const struct q_cli_cmd update_cmds[] = {
      B(O_SIG) | B(O_PROJECT) | B(O_STATE), 0, update_list},
     {"show", "UPDATE", "show an update, its builds and their checks", 1, 1, 0, 0, update_show},
     {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
+    {"edit", "UPDATE",
+     "add or remove builds of a candidate, testing or unpushed update (SIG members; in testing "
+     "the update goes back through the gate)",
+     1, 1, B(O_ADD_BUILD) | B(O_REMOVE_BUILD), 0, update_edit},
+    {"comment", "UPDATE",
+     "comment on an update with karma +1, 0 or -1 (signed-in users; your latest karma counts, "
+     "the creator's does not)",
+     1, 1, B(O_KARMA) | B(O_TEXT), 0, update_comment},
 };
 
 const struct q_cli_family q_update_family = {
@@ -321,8 +482,10 @@ static int unpush(struct q_client *c, struct q_cli_args *a)
 }
 
 static const struct q_cli_cmd unpush_cmds[] = {
-    {NULL, "UPDATE", "take an update's packages out of its testing or release repo (SIG leads)", 1,
-     1, 0, 0, unpush},
+    {NULL, "UPDATE",
+     "take a candidate or testing update's packages out of its repos (SIG leads); a released "
+     "update is final (see quarry revoke)",
+     1, 1, 0, 0, unpush},
 };
 
 const struct q_cli_family q_unpush_family = {
@@ -332,6 +495,40 @@ const struct q_cli_family q_unpush_family = {
 int cmd_unpush(int argc, char **argv)
 {
 	return q_cli_run(&q_unpush_family, argc, argv);
+}
+
+/* --- revoke --- */
+
+enum { R_REASON };
+
+static const struct q_cli_opt revoke_opts[] = {
+    [R_REASON] = {"reason", "TEXT", "why (required; kept in the audit log)"},
+};
+
+static int revoke_update(struct q_client *c, struct q_cli_args *a)
+{
+	json_t *body = json_pack("{s:s}", "reason", a->val[R_REASON]);
+	int ret = update_call(c, a->words[0], "POST", "revoke", body);
+
+	json_decref(body);
+	return ret;
+}
+
+static const struct q_cli_cmd revoke_cmds[] = {
+    {NULL, "UPDATE",
+     "take a released update's builds out of its release repo and republish it (release "
+     "engineers and admins)",
+     1, 1, B(R_REASON), B(R_REASON), revoke_update},
+};
+
+const struct q_cli_family q_revoke_family = {
+    "revoke",    "Revoke released updates.", revoke_opts, Q_ARRAY_LEN(revoke_opts),
+    revoke_cmds, Q_ARRAY_LEN(revoke_cmds),
+};
+
+int cmd_revoke(int argc, char **argv)
+{
+	return q_cli_run(&q_revoke_family, argc, argv);
 }
 
 /* --- policy --- */
@@ -381,6 +578,27 @@ static int bool_opt(struct q_cli_args *a, int o, const char *key, json_t *body)
 	return 0;
 }
 
+/* --stable-karma N (0 or more) and --unstable-karma N (0 or less). */
+static int karma_opts(struct q_cli_args *a, json_t *body)
+{
+	struct q_error err = {0};
+	long v;
+
+	if (a->val[O_STABLE_KARMA]) {
+		if (q_cli_parse_long(a->val[O_STABLE_KARMA], 0, 1000, "--stable-karma", &v, &err) <
+		    0)
+			return q_cli_usage_error(a, "%s", err.msg);
+		json_object_set_new(body, "stable_karma", json_integer(v));
+	}
+	if (a->val[O_UNSTABLE_KARMA]) {
+		if (q_cli_parse_long(a->val[O_UNSTABLE_KARMA], -1000, 0, "--unstable-karma", &v,
+				     &err) < 0)
+			return q_cli_usage_error(a, "%s", err.msg);
+		json_object_set_new(body, "unstable_karma", json_integer(v));
+	}
+	return 0;
+}
+
 static int policy_set(struct q_client *c, struct q_cli_args *a)
 {
 	struct q_error err = {0};
@@ -397,6 +615,10 @@ static int policy_set(struct q_client *c, struct q_cli_args *a)
 			return q_cli_usage_error(a, "%s", err.msg);
 		}
 		json_object_set_new(body, "testing_days", json_integer(d));
+	}
+	if (karma_opts(a, body)) {
+		json_decref(body);
+		return 2;
 	}
 	if (bool_opt(a, O_APPROVAL, "lead_approval", body) ||
 	    bool_opt(a, O_AUTO, "auto_testing", body) ||
@@ -429,7 +651,7 @@ static const struct q_cli_cmd policy_cmds[] = {
     {"show", "SIG/PROJECT", "show a project's gating policy", 1, 1, 0, 0, policy_show},
     {"set", "SIG/PROJECT", "change a project's gating policy (SIG leads)", 1, 1,
      B(O_CHECKS) | B(O_DAYS) | B(O_APPROVAL) | B(O_AUTO) | B(O_SIGN) | B(O_RPMLINTRC) |
-	 B(O_UP_TESTING) | B(O_UP_RELEASE),
+	 B(O_UP_TESTING) | B(O_UP_RELEASE) | B(O_STABLE_KARMA) | B(O_UNSTABLE_KARMA),
      0, policy_set},
 };
 

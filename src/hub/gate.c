@@ -33,11 +33,18 @@ int q_gate_check(json_t *update, json_t *policy, json_t *checks, const char *to,
 	snprintf(where, sizeof(where), "policy of %s/%s", str(update, "sig"),
 		 str(update, "project"));
 	if (!strcmp(to, "testing")) {
-		if (strcmp(state, "candidate"))
-			return q_error_set(err, Q_ECONFLICT,
-					   "%s, rule 'state': update %" PRId64
-					   " is '%s'; only a candidate moves to testing",
-					   where, id, state);
+		if (strcmp(state, "candidate") && strcmp(state, "unpushed"))
+			return q_error_set(
+			    err, Q_ECONFLICT,
+			    "%s, rule 'state': update %" PRId64
+			    " is '%s'; only a candidate or an unpushed update moves "
+			    "to testing%s",
+			    where, id, state,
+			    !strcmp(state, "release") ? " (released is final)"
+			    : !strcmp(state, "obsolete")
+				? " (a newer update replaced it; its builds may join "
+				  "another update)"
+				: "");
 	} else if (!strcmp(to, "release")) {
 		if (strcmp(state, "testing") && !(days == 0 && !strcmp(state, "candidate")))
 			return q_error_set(err, Q_ECONFLICT,
@@ -47,6 +54,13 @@ int q_gate_check(json_t *update, json_t *policy, json_t *checks, const char *to,
 	} else {
 		return q_error_set(err, Q_EINVAL, "unknown target '%s' (testing or release)", to);
 	}
+
+	if (json_array_size(json_object_get(update, "builds")) == 0)
+		return q_error_set(err, Q_ECONFLICT,
+				   "%s, rule 'builds': update %" PRId64
+				   " has no builds; add some with 'quarry update edit %" PRId64
+				   " --add-build BUILD'",
+				   where, id, id);
 
 	/* Checks: every required one passed for every build. */
 	required = g_strsplit(str(policy, "required_checks"), ",", -1);
@@ -104,6 +118,14 @@ int q_gate_check(json_t *update, json_t *policy, json_t *checks, const char *to,
 					   "%" PRId64 " day%s; the policy asks for %" PRId64,
 					   where, id, had, had == 1 ? "" : "s", days);
 		}
+		if (num(policy, "stable_karma") > 0 &&
+		    num(update, "karma") < num(policy, "stable_karma"))
+			return q_error_set(
+			    err, Q_ECONFLICT,
+			    "%s, rule 'karma': update %" PRId64 " has karma %" PRId64
+			    "; the policy asks for %" PRId64 " ('quarry update comment %" PRId64
+			    " --karma +1' by users other than its creator)",
+			    where, id, num(update, "karma"), num(policy, "stable_karma"), id);
 		if (num(policy, "lead_approval") && !*str(update, "approved_by"))
 			return q_error_set(
 			    err, Q_ECONFLICT,

@@ -4,14 +4,18 @@
  * builds' checks and the time; the refusal names the rule.
  *
  * Rules, in this order:
- *   state       to testing: the update is a candidate; to release: it is in
- *               testing, or a candidate when the policy asks for 0 days in
- *               testing.
+ *   state       to testing: the update is a candidate or unpushed; to
+ *               release: it is in testing, or a candidate when the policy
+ *               asks for 0 days in testing.
+ *   builds      the update has at least one build (an unpushed update whose
+ *               builds joined other updates has none).
  *   checks      every check named in policy.required_checks passed for
  *               every build of the update (a check that has not run, is
  *               queued or running, failed or errored refuses).
  *   days        to release: at least policy.testing_days days since the
  *               update entered testing.
+ *   karma       to release: the update's karma (update.karma) is at least
+ *               policy.stable_karma when that is above 0.
  *   approval    to release: approved by a SIG lead (or releng/admin) when
  *               policy.lead_approval is set.
  */

@@ -155,9 +155,40 @@ int q_hub_signed_copy(struct q_hub *hub, struct q_store *st, int64_t pid, const 
 /* A candidate update whose checks pass and whose policy says auto_testing
  * moves to testing now (failures are logged). */
 void q_hub_auto_testing(struct q_hub *hub, struct q_store *st, int64_t update_id);
-/* Take the update's packages out of the repo it is in; state unpushed. */
+/* A candidate or testing update's builds leave its testing repo (and its
+ * release repo, where an override may have put them); state unpushed. A
+ * released update is refused (released is final: q_hub_revoke). why: a
+ * note for the audit log (NULL: none). */
 int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *actor,
-		 json_t **result, struct q_error *err);
+		 const char *why, json_t **result, struct q_error *err);
+/* After a committed change of update_id: publish the repos named by the
+ * update's fields in which ("testing_repo", "release_repo"; NULL-ended),
+ * then *result = {"update" (as it is now), "published"}. */
+int q_hub_update_finish(struct q_hub *hub, struct q_store *st, json_t *update, int64_t update_id,
+			const char *const *which, json_t **result, struct q_error *err);
+/* Inside the transaction that moves update_id into testing (repo
+ * testing_repo_id): every other candidate or testing update of the same
+ * release repo holding a build of the same package with a lower
+ * version-release becomes obsolete (obsoleted_by = update_id); its builds
+ * leave the testing repo (the caller marks it dirty and publishes it). */
+int q_hub_obsolete_older(struct q_store *st, int64_t update_id, int64_t testing_repo_id,
+			 const char *actor, struct q_error *err);
+/* Add and remove builds (JSON lists of ids, already validated) of a
+ * candidate, testing or unpushed update. In testing the update goes back
+ * through the gate: its builds leave testing, it becomes a candidate and is
+ * moved to testing again at once when the gate passes; *result
+ * {"update","published","gate" (the refusal, or null)}. */
+int q_hub_update_edit(struct q_hub *hub, struct q_store *st, int64_t update_id, json_t *add,
+		      json_t *remove, const char *actor, json_t **result, struct q_error *err);
+/* release → revoked: the builds leave the release repo, audited with the
+ * reason, the release repo republished. */
+int q_hub_revoke(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *reason,
+		 const char *actor, json_t **result, struct q_error *err);
+/* After a comment: a candidate or testing update whose karma reached the
+ * policy's unstable_karma (< 0) is unpushed (audited as "unstable karma").
+ * *unpushed true when it was. */
+int q_hub_karma_check(struct q_hub *hub, struct q_store *st, int64_t update_id, bool *unpushed,
+		      struct q_error *err);
 
 /*
  * The checker (checker.c): a thread with its own database connection that

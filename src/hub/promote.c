@@ -203,8 +203,8 @@ static void publish_after(struct q_hub *hub, struct q_store *st, json_t *update,
 
 /* After a committed move: publish the repos named by which, then
  * *result = {"update" (as it is now), "published"}. */
-static int finish_move(struct q_hub *hub, struct q_store *st, json_t *update, int64_t update_id,
-		       const char *const *which, json_t **result, struct q_error *err)
+int q_hub_update_finish(struct q_hub *hub, struct q_store *st, json_t *update, int64_t update_id,
+			const char *const *which, json_t **result, struct q_error *err)
 {
 	json_t *published = json_array(), *now = NULL;
 
@@ -275,6 +275,10 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 		snprintf(detail, sizeof(detail), "{\"from\":\"%s\",\"to\":\"%s\",\"packages\":%u}",
 			 from, to, pkgs->len);
 		if (q_store_update_set_state(st, update_id, from, to, err) < 0 ||
+		    (!strcmp(to, "testing") &&
+		     q_hub_obsolete_older(st, update_id,
+					  json_integer_value(json_object_get(dst, "id")), actor,
+					  err) < 0) ||
 		    q_store_repo_mark_dirty(st, json_integer_value(json_object_get(dst, "id")),
 					    err) < 0 ||
 		    (src && q_store_repo_mark_dirty(
@@ -289,11 +293,11 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 		static const char *const testing_only[] = {"testing_repo", NULL};
 		static const char *const release_only[] = {"release_repo", NULL};
 
-		if (finish_move(hub, st, update, update_id,
-				src                      ? both
-				: !strcmp(to, "release") ? release_only
-							 : testing_only,
-				result, err) < 0)
+		if (q_hub_update_finish(hub, st, update, update_id,
+					src                      ? both
+					: !strcmp(to, "release") ? release_only
+								 : testing_only,
+					result, err) < 0)
 			goto out;
 	}
 	q_test_phase("promote-end", to);
@@ -312,89 +316,77 @@ out:
 }
 
 int q_hub_unpush(struct q_hub *hub, struct q_store *st, int64_t update_id, const char *actor,
-		 json_t **result, struct q_error *err)
+		 const char *why, json_t **result, struct q_error *err)
 {
-	json_t *update = NULL, *repo = NULL;
-	const char *from;
-	const char *which;
-	GArray *pkgs = g_array_new(FALSE, TRUE, sizeof(struct ppkg));
-	int rc = -1;
+	static const char *const fields[] = {"testing_repo_id", "release_repo_id"};
+	static const char *const names[] = {"testing_repo", "release_repo"};
+	json_t *update = NULL, *b;
+	const char *from, *publish[3] = {NULL, NULL, NULL};
+	int removed[2] = {0, 0}, n = 0, rc = -1;
+	size_t i;
 
 	*result = NULL;
 	if (q_store_update_get(st, update_id, &update, err) < 0)
 		goto out;
 	from = json_string_value(json_object_get(update, "state"));
-	if (!strcmp(from, "unpushed")) {
-		q_error_set(err, Q_ECONFLICT, "update %" PRId64 " is already unpushed", update_id);
+	if (!strcmp(from, "release")) {
+		q_error_set(err, Q_ECONFLICT,
+			    "update %" PRId64 " is released, and released is final: it cannot be "
+			    "unpushed; a release engineer takes a released update's builds out of "
+			    "the release repo with 'quarry revoke %" PRId64 " --reason TEXT'",
+			    update_id, update_id);
 		goto out;
 	}
-	which = !strcmp(from, "release") ? "release_repo" : "testing_repo";
-	if (repo_by_id(st, update, which, &repo, err) < 0)
+	if (strcmp(from, "candidate") && strcmp(from, "testing")) {
+		q_error_set(err, Q_ECONFLICT,
+			    "update %" PRId64
+			    " is '%s'; only a candidate or testing update can be unpushed",
+			    update_id, from);
 		goto out;
-	if (strcmp(from, "candidate")) {
-		/* Both the plain and the signed copies may be there (sign_testing). */
-		json_t *b;
-		size_t i;
-
-		json_array_foreach (json_object_get(update, "builds"), i, b) {
-			json_t *arts = NULL, *a;
-			size_t k;
-
-			if (q_store_build_artifacts(
-				st, json_integer_value(json_object_get(b, "id")), &arts, err) < 0)
-				goto out;
-			json_array_foreach (arts, k, a) {
-				struct ppkg p = {0};
-
-				if (strcmp(json_string_value(json_object_get(a, "kind")), "rpm"))
-					continue;
-				if (q_store_package_by_sha256(
-					st, json_string_value(json_object_get(a, "sha256")), &p.id,
-					err) < 0) {
-					json_decref(arts);
-					goto out;
-				}
-				if (p.id)
-					g_array_append_val(pkgs, p);
-			}
-			json_decref(arts);
-		}
 	}
+	/* The builds leave the testing repo and also the release repo, where a
+	 * release engineer's override may have tagged them. */
 	if (q_store_begin(st, err) < 0)
 		goto out;
-	{
-		int64_t rid = json_integer_value(json_object_get(repo, "id"));
-		char target[64];
-
-		for (guint i = 0; i < pkgs->len; i++) {
-			struct ppkg *p = &g_array_index(pkgs, struct ppkg, i);
-
-			if (q_store_repo_remove_package(st, rid, p->id, err) < 0 ||
-			    q_store_repo_remove_signed(st, rid, p->id, err) < 0)
+	for (int k = 0; k < 2; k++)
+		json_array_foreach (json_object_get(update, "builds"), i, b)
+			if (q_store_repo_remove_build(
+				st, json_integer_value(json_object_get(update, fields[k])),
+				json_integer_value(json_object_get(b, "id")), &removed[k], err) < 0)
 				goto rollback;
-		}
+	{
+		char target[64];
+		json_t *detail = json_pack("{s:s,s:s,s:i,s:i}", "from", from, "why", why ? why : "",
+					   "left_testing", removed[0], "left_release", removed[1]);
+		char *d = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+
+		json_decref(detail);
 		snprintf(target, sizeof(target), "update %" PRId64, update_id);
 		if (q_store_update_set_state(st, update_id, from, "unpushed", err) < 0 ||
-		    (strcmp(from, "candidate") && q_store_repo_mark_dirty(st, rid, err) < 0) ||
-		    q_store_audit(st, actor, "update.unpush", target, "", err) < 0 ||
-		    q_store_commit(st, err) < 0)
+		    q_store_audit(st, actor, "update.unpush", target, d, err) < 0) {
+			free(d);
 			goto rollback;
+		}
+		free(d);
 	}
-	{
-		const char *const list[] = {which, NULL}, *const none[] = {NULL};
-
-		if (finish_move(hub, st, update, update_id, strcmp(from, "candidate") ? list : none,
-				result, err) < 0)
-			goto out;
-	}
+	for (int k = 0; k < 2; k++)
+		if (removed[k]) {
+			if (q_store_repo_mark_dirty(
+				st, json_integer_value(json_object_get(update, fields[k])), err) <
+			    0)
+				goto rollback;
+			publish[n++] = names[k];
+		}
+	if (q_store_commit(st, err) < 0)
+		goto rollback;
+	if (q_hub_update_finish(hub, st, update, update_id, publish, result, err) < 0)
+		goto out;
 	rc = 0;
 	goto out;
 rollback:
 	q_store_rollback(st);
 out:
-	g_array_free(pkgs, TRUE);
 	json_decref(update);
-	json_decref(repo);
 	return rc;
 }
 

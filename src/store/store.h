@@ -428,7 +428,8 @@ int q_store_tasks_running(struct q_store *st, int64_t *n, struct q_error *err);
 /* --- updates, gating policies, signed copies (store_update.c) --- */
 
 /* {"required_checks":"a,b","testing_days","lead_approval","auto_testing",
- * "sign_testing","rpmlint_config","uploads_testing","uploads_release"}: the
+ * "sign_testing","rpmlint_config","uploads_testing","uploads_release",
+ * "stable_karma","unstable_karma"}: the
  * project's row, or the defaults. */
 int q_store_policy_get(struct q_store *st, int64_t project_id, json_t **out, struct q_error *err);
 /* p: every field of _get (already validated). */
@@ -440,7 +441,10 @@ int q_store_update_create(struct q_store *st, int64_t project_id, int64_t releas
 			  const char *by, int64_t *id, struct q_error *err);
 /* {"id","sig","project","project_id","release_repo","testing_repo","release_repo_id",
  * "testing_repo_id","state","notes","created_by","created","updated","testing_since",
- * "released","approved_by","builds":[{"id","nevr","name","state"}]} */
+ * "released","approved_by","obsoleted_by" (null: none),"revoke_reason","revoked"
+ * (ISO time or null),
+ * "builds":[{"id","nevr","name","state"}],"comments":[{"user","karma","text",
+ * "created" (ISO time)}],"karma"} */
 int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
 /* sig, state: filters or NULL; newest first. */
 int q_store_update_list(struct q_store *st, const char *sig, const char *project, const char *state,
@@ -450,6 +454,33 @@ int q_store_update_list(struct q_store *st, const char *sig, const char *project
 int q_store_update_set_state(struct q_store *st, int64_t id, const char *from, const char *to,
 			     struct q_error *err);
 int q_store_update_approve(struct q_store *st, int64_t id, const char *by, struct q_error *err);
+/* Put build_id in update_id: a build in no update joins; a build of an
+ * unpushed or obsolete update moves (it leaves that update); any other →
+ * Q_ECONFLICT naming the update. Inside a transaction. */
+int q_store_update_take_build(struct q_store *st, int64_t update_id, int64_t build_id,
+			      struct q_error *err);
+/* Take build_id out of update_id (Q_EINVAL when it is not there). */
+int q_store_update_drop_build(struct q_store *st, int64_t update_id, int64_t build_id,
+			      struct q_error *err);
+/* Remove the build's RPMs and their signed copies from repo_id; adds the
+ * number of rows removed to *removed. */
+int q_store_repo_remove_build(struct q_store *st, int64_t repo_id, int64_t build_id, int *removed,
+			      struct q_error *err);
+/* from (candidate or testing) → obsolete, obsoleted_by = by. */
+int q_store_update_obsolete(struct q_store *st, int64_t id, const char *from, int64_t by,
+			    struct q_error *err);
+/* release → revoked with the reason. */
+int q_store_update_revoke(struct q_store *st, int64_t id, const char *reason, struct q_error *err);
+/* [{"update_id","state","name","nevr","newer"}]: builds of the other
+ * candidate and testing updates of the same release repo that share a
+ * package (source) name with a build ("newer": its nevr) of update_id. */
+int q_store_update_rivals(struct q_store *st, int64_t update_id, json_t **out, struct q_error *err);
+/* A comment with karma -1, 0 or 1. */
+int q_store_update_comment(struct q_store *st, int64_t update_id, const char *user, int karma,
+			   const char *text, struct q_error *err);
+/* The sum of each user's latest karma, the creator's excluded. */
+int q_store_update_karma(struct q_store *st, int64_t update_id, int64_t *karma,
+			 struct q_error *err);
 /* *update_id 0 when the build is in no update. */
 int q_store_update_of_build(struct q_store *st, int64_t build_id, int64_t *update_id,
 			    struct q_error *err);

@@ -311,11 +311,51 @@ static const char *migrations[] = {
     "ALTER TABLE builds ADD COLUMN chain_group INTEGER NOT NULL DEFAULT 0;"
     "CREATE INDEX builds_nevr ON builds(project_id, nevr);"
     "CREATE INDEX builds_chain ON builds(chain_id, chain_group);",
-    /* Tokens that expire (seconds since the epoch; 0: never). Their scope
+    /* 9: the update lifecycle without dead ends: states obsolete (a newer
+     * update of the same package entered testing first) and revoked (a
+     * released update taken back by a release engineer, with a reason);
+     * comments with karma; the policy's stable and unstable karma. The
+     * updates table is rebuilt for its CHECK, ids kept (foreign keys are off
+     * around the migrations). */
+    "CREATE TABLE updates_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  project_id INTEGER NOT NULL REFERENCES projects(id),"
+    "  release_repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  testing_repo_id INTEGER NOT NULL REFERENCES repos(id),"
+    "  state TEXT NOT NULL CHECK (state IN ('candidate','testing','release','unpushed',"
+    "    'obsolete','revoked')),"
+    "  notes TEXT NOT NULL DEFAULT '',"
+    "  created_by TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  updated INTEGER NOT NULL,"
+    "  testing_since INTEGER NOT NULL DEFAULT 0,"
+    "  released INTEGER NOT NULL DEFAULT 0,"
+    "  approved_by TEXT NOT NULL DEFAULT '',"
+    "  obsoleted_by INTEGER REFERENCES updates(id),"
+    "  revoke_reason TEXT NOT NULL DEFAULT '',"
+    "  revoked INTEGER NOT NULL DEFAULT 0);"
+    "INSERT INTO updates_new (id, project_id, release_repo_id, testing_repo_id, state, notes, "
+    "  created_by, created, updated, testing_since, released, approved_by) "
+    "  SELECT id, project_id, release_repo_id, testing_repo_id, state, notes, created_by, "
+    "  created, updated, testing_since, released, approved_by FROM updates;"
+    "DROP TABLE updates;"
+    "ALTER TABLE updates_new RENAME TO updates;"
+    "CREATE TABLE update_comments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  update_id INTEGER NOT NULL REFERENCES updates(id),"
+    "  user TEXT NOT NULL,"
+    "  karma INTEGER NOT NULL CHECK (karma IN (-1, 0, 1)),"
+    "  text TEXT NOT NULL DEFAULT '',"
+    "  created INTEGER NOT NULL);"
+    "CREATE INDEX update_comments_update ON update_comments(update_id, user);"
+    "ALTER TABLE policies ADD COLUMN stable_karma INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE policies ADD COLUMN unstable_karma INTEGER NOT NULL DEFAULT 0;",
+    /* 10: advisories (merged later) */
+    /* 11: tokens that expire (seconds since the epoch; 0: never). Their scope
      * (the column of migration 2) may now also be 'read', 'build' or
      * 'release' besides 'user' and 'worker'. */
     "ALTER TABLE tokens ADD COLUMN expires INTEGER NOT NULL DEFAULT 0;",
-    /* 9: indexes behind the list filters and the package search (builds by
+    /* 12: indexes behind the list filters and the package search (builds by
      * owner or source package name, newest first; packages by name, also
      * for a prefix glob such as "python3-*"). Indexes only. */
     "CREATE INDEX builds_owner ON builds(owner);"

@@ -699,3 +699,123 @@ distro_run() {
 		chroot --userspec=1000:1000 / \
 		env -i HOME=/builddir PATH=/usr/bin:/usr/sbin LANG=C.UTF-8 USER=mockbuild "$@"
 }
+
+# ---- update lifecycle (the t051x tests) ----
+#
+#   life_setup                  a hub; SIG mc, project mc/el9 (x86_64), repos
+#                               cand (candidate) and rel (release; its testing
+#                               repo rel-testing comes with the first update);
+#                               TOK[member|lead|releng|plain|admin|none] (plain
+#                               is in no SIG; none is empty); a policy without checks, waiting or
+#                               automatic testing. PUB: the published arch dir.
+#   life_build KEY NAME VERSION RELEASE
+#                               submit a noarch git build; B[KEY]=its id
+#   life_wait                   wait until every build of B completes
+#   life_update BUILD…          create an update to rel (as admin); prints its id
+#   life_state UPDATE           its state
+#   life_snap UPDATE            state, builds, karma, comments, obsoleted_by and
+#                               the repomd.xml digests of cand, rel, rel-testing
+#   life_call ROLE METHOD PATH [BODY]
+#                               call the API as ROLE; prints the status, body in $T/body
+#   life_refused DESC ROLE WANT PATTERN UPDATE METHOD PATH [BODY]
+#                               the call answers WANT with PATTERN in its body
+#                               and changes nothing (life_snap of UPDATE)
+#   nevras DIR                  the NEVRAs a published arch dir lists, sorted
+
+life_setup() {
+	start_hub "[build]
+worker_slots = 3"
+	q sig create mc --short-name mc --title "Messaging" --purpose "tests" >/dev/null
+	q project create mc/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
+	q repo create mc/el9/cand --arch x86_64 --channel candidate >/dev/null
+	q repo create mc/el9/rel --arch x86_64 --channel release >/dev/null
+	declare -gA TOK B
+	TOK[member]=$(new_user bob user)
+	TOK[lead]=$(new_user alice user)
+	TOK[releng]=$(new_user rita releng)
+	TOK[plain]=$(new_user pete user)
+	TOK[admin]=$ADMIN_TOKEN
+	TOK[none]=
+	q sig member add mc bob --role member >/dev/null
+	q sig member add mc alice --role lead >/dev/null
+	q policy set mc/el9 --checks "" --auto-testing false --testing-days 0 \
+		--lead-approval false >/dev/null
+	PUB=$DATA/pub/sig/9/mc/x86_64
+}
+
+life_build() {
+	local key=$1 name=$2 version=$3 release=$4
+	PKG_ARCH=noarch make_git_pkg "$T/g-$key" "$name" "$version" "$release"
+	B[$key]=$(q build mc/el9 "$T/g-$key#r9-sig-mc-1" --json | jget 'd["id"]' /dev/stdin)
+}
+
+life_wait() {
+	local k
+	for k in "${!B[@]}"; do
+		check "build $k (${B[$k]}) completes" test "$(wait_build "${B[$k]}")" = complete
+	done
+}
+
+life_update() { q update create mc/el9 rel "$@" --json | jget 'd["id"]' /dev/stdin; }
+life_state() { q update show "$1" --json | jget 'd["state"]' /dev/stdin; }
+
+life_snap() {
+	q update show "$1" --json | jget '[d["state"], [b["id"] for b in d["builds"]], d["karma"], len(d["comments"]), d["obsoleted_by"], d["revoke_reason"]]' /dev/stdin
+	local r
+	for r in cand rel rel-testing; do
+		if [ -f "$PUB/$r/repodata/repomd.xml" ]; then
+			sha256sum "$PUB/$r/repodata/repomd.xml" | cut -d' ' -f1
+		else
+			echo "$r: none"
+		fi
+	done
+}
+
+life_call() {
+	local role=$1 method=$2 path=$3 body=${4:-}
+	if [ -n "$body" ]; then
+		QUARRY_TOKEN=${TOK[$role]} api "$method" "$path" -H 'Content-Type: application/json' -d "$body" || echo curl-failed
+	else
+		QUARRY_TOKEN=${TOK[$role]} api "$method" "$path" || echo curl-failed
+	fi
+}
+
+life_refused() {
+	local desc=$1 role=$2 want=$3 pattern=$4 update=$5 method=$6 path=$7 body=${8:-}
+	local before after got
+	before=$(life_snap "$update")
+	got=$(life_call "$role" "$method" "$path" "$body")
+	after=$(life_snap "$update")
+	if [ "$got" != "$want" ]; then
+		fail "$desc: $role → $want (got $got)"
+		diag "$(head -c 1500 "$T/body")"
+	elif ! grep -Eq -- "$pattern" "$T/body"; then
+		fail "$desc: $role → $want says /$pattern/"
+		diag "$(head -c 1500 "$T/body")"
+	else
+		ok "$desc: $role → $want /$pattern/"
+	fi
+	if [ "$before" = "$after" ]; then
+		ok "$desc: nothing changed"
+	else
+		fail "$desc: nothing changed"
+		diag "before: $before" "after: $after"
+	fi
+}
+
+nevras() {
+	python3 - "$1" <<'PY'
+import gzip, os, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+if not os.path.exists(d + "/repodata/repomd.xml"):
+    sys.exit(0)
+ns = {"r": "http://linux.duke.edu/metadata/repo", "c": "http://linux.duke.edu/metadata/common"}
+root = ET.parse(d + "/repodata/repomd.xml").getroot()
+href = [x.find("r:location", ns).get("href") for x in root.findall("r:data", ns) if x.get("type") == "primary"][0]
+out = []
+for p in ET.fromstring(gzip.open(d + "/" + href).read()).findall("c:package", ns):
+    v = p.find("c:version", ns)
+    out.append("%s-%s-%s.%s" % (p.find("c:name", ns).text, v.get("ver"), v.get("rel"), p.find("c:arch", ns).text))
+print("\n".join(sorted(out)))
+PY
+}

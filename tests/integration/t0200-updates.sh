@@ -9,7 +9,7 @@
 # release repo holds a copy signed with the SIG key (rpmkeys --checksig),
 # the testing repo no longer holds it, dnf installs it through the metalink
 # with gpgcheck=1 and repo_gpgcheck=1, and refuses a tampered copy of it.
-# A build is in one update only; unpush takes the package out again.
+# A build is in one update only; revoke takes a released package out again.
 . "$(dirname "$0")/lib.sh"
 
 start_hub "[mirror]
@@ -148,10 +148,13 @@ check "an upload into a release repo is signed on its way in" bash -c "rpmkeys -
 
 # --- unpush ---
 expect_fail 1 "unpush this SIG's updates" as "$BOB" unpush "$u1"
-check "the lead unpushes it" as "$ALICE" unpush "$u1"
-check "the update is unpushed" test "$(q update show "$u1" --json | jget 'd["state"]' /dev/stdin)" = unpushed
+# Released is final: unpush refuses it; a release engineer or admin revokes.
+expect_fail 1 "update $u1 is released, and released is final.*quarry revoke $u1 --reason" as "$ALICE" unpush "$u1"
+expect_fail 1 "only admins and release engineers may" as "$ALICE" revoke "$u1" --reason "test"
+check "an admin revokes it" q revoke "$u1" --reason "taken back by a test"
+check "the update is revoked" test "$(q update show "$u1" --json | jget 'd["state"]' /dev/stdin)" = revoked
 if in_repodata "$RELEASE" mc-upd; then fail "the release repo no longer lists it"; else ok "the release repo no longer lists it"; fi
-check "update list shows both states" bash -c "\"\$QUARRY_BIN\" update list --sig mc | grep -q unpushed"
+check "update list shows both states" bash -c "\"\$QUARRY_BIN\" update list --sig mc | grep -q revoked"
 check "the audit log has the moves" bash -c "\"\$QUARRY_BIN\" audit --limit 30 | grep -q update.promote"
 
 # --- the signer stopped: the release fails, naming it, and nothing moves ---

@@ -10,7 +10,9 @@
 # releng and admins, which the audit log keeps; uploads (RPMs Quarry did
 # not build) enter testing or release only when the policy allows them,
 # override or not. Promote and unpush follow the update rules (members move
-# to testing; leads and up release and unpush).
+# to testing; leads and up release and unpush candidates and testing
+# updates; a released update is final: unpush refuses it, and only a
+# release engineer revokes it).
 . "$(dirname "$0")/lib.sh"
 
 start_hub "[build]
@@ -217,10 +219,17 @@ check "dnf installs a released update" dnf_install rel.repo gate-m
 # candidate (c1, c2, c3).
 q promote "${U[t1]}" --to testing >/dev/null
 q promote "${U[t2]}" --to testing >/dev/null
+# Released is final: unpush refuses it for everyone (naming revoke), and a
+# release engineer revokes instead.
+RELEASED_FINAL="is released, and released is final.*quarry revoke ${U[member]} --reason"
 cell member unpush release up 403 "may not unpush this SIG's updates" no POST "updates/${U[member]}/unpush"
-cell lead unpush release up 200 '"state": *"unpushed"' yes POST "updates/${U[member]}/unpush"
-cell releng unpush release up 200 '"state": *"unpushed"' yes POST "updates/${U[lead]}/unpush"
-cell admin unpush release up 200 '"state": *"unpushed"' yes POST "updates/${U[releng]}/unpush"
+cell lead unpush release up 409 "$RELEASED_FINAL" no POST "updates/${U[member]}/unpush"
+cell releng unpush release up 409 "$RELEASED_FINAL" no POST "updates/${U[member]}/unpush"
+cell admin unpush release up 409 "$RELEASED_FINAL" no POST "updates/${U[member]}/unpush"
+check "the refused update stays released" test "$(state "${U[member]}")" = release
+cell lead revoke release up 403 "only admins and release engineers may" no POST "updates/${U[member]}/revoke" '{"reason": "broken"}'
+cell releng revoke release up 200 '"state": *"revoked"' yes POST "updates/${U[member]}/revoke" '{"reason": "broken"}'
+cell admin revoke release up 200 '"state": *"revoked"' yes POST "updates/${U[lead]}/revoke" '{"reason": "broken too"}'
 cell member unpush testing up-testing 403 "may not unpush this SIG's updates" no POST "updates/${U[admin]}/unpush"
 check "the refused update stays in testing" test "$(state "${U[admin]}")" = testing
 cell lead unpush testing up-testing 200 '"state": *"unpushed"' yes POST "updates/${U[admin]}/unpush"
@@ -231,6 +240,7 @@ check "the refused update stays a candidate" test "$(state "${U[c1]}")" = candid
 cell lead unpush candidate up-testing 200 '"state": *"unpushed"' no POST "updates/${U[c1]}/unpush"
 cell releng unpush candidate up-testing 200 '"state": *"unpushed"' no POST "updates/${U[c2]}/unpush"
 cell admin unpush candidate up-testing 200 '"state": *"unpushed"' no POST "updates/${U[c3]}/unpush"
-if in_repodata "$PUB/up" gate-m; then fail "unpushed: the release repo no longer lists gate-m"; else ok "unpushed: the release repo no longer lists gate-m"; fi
+if in_repodata "$PUB/up" gate-m; then fail "revoked: the release repo no longer lists gate-m"; else ok "revoked: the release repo no longer lists gate-m"; fi
+check "… and still lists the release not revoked (gate-r)" in_repodata "$PUB/up" gate-r
 
 finish

@@ -15,7 +15,7 @@
 #   project, uploading a package whose file name msg/el9 also publishes
 #   (other bytes), building and tagging the NVR msg/el9 built too,
 #   publishing (also --force, also everything at once), an update moved to
-#   testing (which creates tools-testing), to release and unpushed, and
+#   testing (which creates tools-testing), to release and revoked, and
 #   asking for the release package (refused: it is built in msg/el9/common,
 #   one per SIG and major). Creating a repo in msg/el9v2 rebuilds that
 #   release package in msg/el9/common: only sig-msg-release changes there.
@@ -156,8 +156,8 @@ same el9 el9.base "promote to testing in msg/el9v2"
 check "promote to release" q promote "$u" --to release
 check "msg/el9v2/rel publishes msg-y" in_repodata "$PUB/rel" msg-y
 same el9 el9.base "promote to release in msg/el9v2"
-check "unpush" q unpush "$u"
-same el9 el9.base "unpush in msg/el9v2"
+check "revoke" q revoke "$u" --reason "test"
+same el9 el9.base "revoke in msg/el9v2"
 
 expect_fail 1 "sig-msg-release of EL 9 \(one per SIG and major\) is built in repo 'msg/el9/common'" \
 	q release-package msg/el9v2

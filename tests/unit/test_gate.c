@@ -157,12 +157,80 @@ static void test_approval_rule(void **state)
 			 0);
 }
 
+/* Unpushed moves to testing like a candidate; obsolete, revoked and
+ * released do not. */
+static void test_lifecycle_states(void **state)
+{
+	struct q_error err;
+
+	(void)state;
+	assert_int_equal(gate(update("unpushed", 0, ""), policy("disttag", 0, 0),
+			      checks("pass", ""), "testing", &err),
+			 0);
+	assert_int_equal(
+	    gate(update("obsolete", 0, ""), policy("", 0, 0), checks("pass", ""), "testing", &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "rule 'state': update 7 is 'obsolete'"));
+	assert_non_null(strstr(err.msg, "may join another update"));
+	assert_int_equal(
+	    gate(update("release", 0, ""), policy("", 0, 0), checks("pass", ""), "testing", &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "(released is final)"));
+	assert_int_equal(
+	    gate(update("revoked", 0, ""), policy("", 0, 0), checks("pass", ""), "testing", &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "rule 'state'"));
+	assert_int_equal(
+	    gate(update("unpushed", 0, ""), policy("", 0, 0), checks("pass", ""), "release", &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "rule 'state'"));
+}
+
+static void test_builds_rule(void **state)
+{
+	struct q_error err;
+	json_t *u = update("unpushed", 0, "");
+
+	(void)state;
+	json_object_set_new(u, "builds", json_array());
+	assert_int_equal(gate(u, policy("", 0, 0), checks("pass", ""), "testing", &err), -1);
+	assert_non_null(strstr(err.msg, "rule 'builds': update 7 has no builds"));
+	assert_non_null(strstr(err.msg, "quarry update edit 7 --add-build BUILD"));
+}
+
+static void test_karma_rule(void **state)
+{
+	struct q_error err;
+	json_t *u = update("testing", NOW, ""), *p = policy("", 0, 0);
+
+	(void)state;
+	json_object_set_new(u, "karma", json_integer(1));
+	json_object_set_new(p, "stable_karma", json_integer(2));
+	assert_int_equal(gate(json_incref(u), json_incref(p), checks("pass", ""), "release", &err),
+			 -1);
+	assert_non_null(
+	    strstr(err.msg, "rule 'karma': update 7 has karma 1; the policy asks for 2"));
+	assert_non_null(strstr(err.msg, "quarry update comment 7 --karma +1"));
+	/* Not a rule for testing. */
+	assert_int_equal(gate(json_incref(u), json_incref(p), checks("pass", ""), "testing", &err),
+			 -1);
+	assert_null(strstr(err.msg, "karma"));
+	json_object_set_new(u, "karma", json_integer(2));
+	assert_int_equal(gate(json_incref(u), json_incref(p), checks("pass", ""), "release", &err),
+			 0);
+	/* 0: not required. */
+	json_object_set_new(u, "karma", json_integer(-3));
+	json_object_set_new(p, "stable_karma", json_integer(0));
+	assert_int_equal(gate(u, p, checks("pass", ""), "release", &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_testing_allowed), cmocka_unit_test(test_state_rule),
 	    cmocka_unit_test(test_checks_rule),     cmocka_unit_test(test_days_rule),
-	    cmocka_unit_test(test_approval_rule),
+	    cmocka_unit_test(test_approval_rule),   cmocka_unit_test(test_lifecycle_states),
+	    cmocka_unit_test(test_builds_rule),     cmocka_unit_test(test_karma_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
