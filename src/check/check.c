@@ -166,8 +166,9 @@ json_t *q_check_input_to_json(const struct q_check_input *in)
 	json_t *repos = json_array(), *hide = json_array();
 
 	for (size_t i = 0; i < in->n_repos; i++)
-		json_array_append_new(repos, json_pack("{s:s,s:s}", "name", in->repos[i].name,
-						       "dir", in->repos[i].dir));
+		json_array_append_new(repos, json_pack("{s:s,s:s,s:s}", "name", in->repos[i].name,
+						       "dir", in->repos[i].dir, "url",
+						       in->repos[i].url ? in->repos[i].url : ""));
 	for (size_t i = 0; in->hide && in->hide[i]; i++)
 		json_array_append_new(hide, json_string(in->hide[i]));
 	return json_pack(
@@ -239,6 +240,7 @@ int q_check_input_from_json(json_t *j, struct q_check_input *in, struct q_error 
 	json_array_foreach (a, i, v) {
 		repos[i].name = jstr(v, "name");
 		repos[i].dir = jstr(v, "dir");
+		repos[i].url = jstr(v, "url");
 	}
 	in->repos = repos;
 	in->n_repos = json_array_size(a);
@@ -495,4 +497,47 @@ out:
 	json_decref(r);
 	free(text);
 	return rc;
+}
+
+/* ---- the repos a check used ---- */
+
+json_t *q_check_repos_used(const char *output)
+{
+	json_t *out = json_array();
+	int head = 1;
+
+	for (const char *p = output; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		size_t n = strcspn(p, "\n");
+
+		if (n >= 6 && !strncmp(p, "== ", 3) && !strncmp(p + n - 3, " ==", 3)) {
+			head = 1; /* an arch's part begins */
+			continue;
+		}
+		if (!head)
+			continue;
+		if (n > 11 && !strncmp(p, "repo used: ", 11)) {
+			const char *name = p + 11, *sp = memchr(name, ' ', n - 11);
+			char *nm, *url;
+			json_t *v;
+			size_t i;
+			int seen = 0;
+
+			if (!sp || sp == name || sp + 1 >= p + n)
+				continue;
+			nm = g_strndup(name, (gsize)(sp - name));
+			url = g_strndup(sp + 1, (gsize)(p + n - sp - 1));
+			json_array_foreach (out, i, v)
+				seen |=
+				    !strcmp(json_string_value(json_object_get(v, "name")), nm) &&
+				    !strcmp(json_string_value(json_object_get(v, "url")), url);
+			if (!seen)
+				json_array_append_new(
+				    out, json_pack("{s:s,s:s}", "name", nm, "url", url));
+			g_free(nm);
+			g_free(url);
+		} else if (strncmp(p, "note: ", 6)) {
+			head = 0;
+		}
+	}
+	return out;
 }

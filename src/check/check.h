@@ -61,6 +61,9 @@ struct q_check_rpm {
 struct q_check_repo {
 	const char *name; /* for messages: "common" */
 	const char *dir;  /* absolute */
+	const char *url;  /* NULL or "": a local repo; else the http(s) URL dir is a
+			   * copy of (q_check_remote_repo): installable fetches the
+			   * package files it needs from there into dir */
 };
 
 struct q_check_input {
@@ -134,6 +137,27 @@ int q_check_run(const char *name, const struct q_check_input *in, struct q_check
  */
 int q_check_run_isolated(const char *name, const char *self, const struct q_check_input *in,
 			 struct q_check_result *res, struct q_error *err);
+
+/*
+ * Remote repos (remote.c): the hub copies an http(s) repo's metadata into
+ * cache/SHA (SHA: the SHA-256 of its repomd.xml; fetched again only when
+ * repomd.xml changed) and writes that directory to dir; *hit is 1 when it
+ * was there already. 0, or -1 with err naming the URL and what failed.
+ */
+int q_check_remote_url(const char *s); /* 1 for http:// and https:// */
+int q_check_remote_repo(const char *url, const char *cache, char *dir, size_t size, int *hit,
+			struct q_error *err);
+/* The repo's file rel (a path inside it, e.g. "Packages/a-1-1.x86_64.rpm")
+ * into dir/rel, unless it is there. 0, or -1 with err. */
+int q_check_remote_file(const char *url, const char *dir, const char *rel, struct q_error *err);
+
+/*
+ * The repos a check used, from its output: the hub's checker starts each
+ * arch's part with "repo used: NAME URL" lines (then "note: " lines); they
+ * are read only there, never from what the tools printed after. Returns
+ * [{"name","url"}], each pair once (new reference).
+ */
+json_t *q_check_repos_used(const char *output);
 
 /* The input as JSON and back (for check-run). from_json: the strings stay
  * in j, the arrays are g_malloc'd: free them with q_check_input_release. */
