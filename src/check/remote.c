@@ -66,8 +66,7 @@ static int mkparents(const char *dir, const char *rel, struct q_error *err)
 	return rc;
 }
 
-static int fetch_record(const char *url, const char *tmp, cr_RepomdRecord *rec,
-			struct q_error *err)
+static int fetch_record(const char *url, const char *tmp, cr_RepomdRecord *rec, struct q_error *err)
 {
 	char *u, *dest;
 	char sha[Q_SHA256_HEX];
@@ -120,7 +119,8 @@ int q_check_remote_repo(const char *url, const char *cache, char *dir, size_t si
 
 	*hit = 0;
 	if (!q_check_remote_url(url))
-		return q_error_set(err, Q_EINVAL, "'%.300s' is not an http:// or https:// URL", url);
+		return q_error_set(err, Q_EINVAL, "'%.300s' is not an http:// or https:// URL",
+				   url);
 	if (q_buildroot_fetch_text(md_url, &text, &len, err) < 0)
 		goto out;
 	q_hash_sha256_buf(text, len, sha);
@@ -165,9 +165,9 @@ int q_check_remote_repo(const char *url, const char *cache, char *dir, size_t si
 		for (GSList *l = repomd->records; l; l = l->next) {
 			cr_RepomdRecord *rec = l->data;
 
-			if (!rec->type || (strcmp(rec->type, "primary") &&
-					   strcmp(rec->type, "filelists") &&
-					   strcmp(rec->type, "modules")))
+			if (!rec->type ||
+			    (strcmp(rec->type, "primary") && strcmp(rec->type, "filelists") &&
+			     strcmp(rec->type, "modules")))
 				continue;
 			if (fetch_record(url, tmp, rec, err) < 0)
 				goto out;
