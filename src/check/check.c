@@ -172,12 +172,14 @@ json_t *q_check_input_to_json(const struct q_check_input *in)
 	for (size_t i = 0; in->hide && in->hide[i]; i++)
 		json_array_append_new(hide, json_string(in->hide[i]));
 	return json_pack(
-	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:I}", "arch", in->arch ? in->arch : "",
+	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:I}", "arch", in->arch ? in->arch : "",
 	    "dist_tag", in->dist_tag ? in->dist_tag : "", "releasever",
 	    in->releasever ? in->releasever : "", "rpms", rpms_json(in->rpms, in->n_rpms), "others",
 	    rpms_json(in->others, in->n_others), "repos", repos, "rpmlint_config",
-	    in->rpmlint_config ? in->rpmlint_config : "", "workdir", in->workdir ? in->workdir : "",
-	    "hide", hide, "timeout", (json_int_t)in->timeout);
+	    in->rpmlint_config ? in->rpmlint_config : "", "rpmlintrc_name",
+	    in->rpmlintrc_name ? in->rpmlintrc_name : "", "rpmlintrc",
+	    in->rpmlintrc ? in->rpmlintrc : "", "workdir", in->workdir ? in->workdir : "", "hide",
+	    hide, "timeout", (json_int_t)in->timeout);
 }
 
 static const char *jstr(json_t *o, const char *k)
@@ -224,6 +226,8 @@ int q_check_input_from_json(json_t *j, struct q_check_input *in, struct q_error 
 	in->dist_tag = jstr(j, "dist_tag");
 	in->releasever = jstr(j, "releasever");
 	in->rpmlint_config = jstr(j, "rpmlint_config");
+	in->rpmlintrc_name = *jstr(j, "rpmlintrc_name") ? jstr(j, "rpmlintrc_name") : NULL;
+	in->rpmlintrc = jstr(j, "rpmlintrc");
 	in->workdir = jstr(j, "workdir");
 	in->timeout = json_integer_value(json_object_get(j, "timeout"));
 	if (rpms_from_json(json_object_get(j, "rpms"), &rpms, &in->n_rpms, "rpms", err) < 0 ||

@@ -78,6 +78,9 @@ struct q_check_input {
 	const struct q_check_repo *repos;
 	size_t n_repos;
 	const char *rpmlint_config; /* rpmlint: the project's rpmlintrc text, "" or NULL */
+	const char *rpmlintrc_name; /* rpmlint: the package's own rpmlintrc ("NAME.rpmlintrc")
+				     * for messages, or NULL: none */
+	const char *rpmlintrc;      /* … its text, cleaned (q_rpmlintrc_clean) */
 	const char *workdir;        /* an absolute, writable directory the check may fill */
 	const char *const *hide;    /* sandbox: directories to hide (NULL-terminated) */
 	const char *const *show;    /* sandbox: directories to show read-only (the repos',
@@ -158,6 +161,27 @@ int q_check_remote_file(const char *url, const char *dir, const char *rel, struc
  * [{"name","url"}], each pair once (new reference).
  */
 json_t *q_check_repos_used(const char *output);
+
+/*
+ * A package's own rpmlintrc (rpmlintrc.c): text (len bytes, untrusted) is
+ * cleaned into out: only lines that are exactly addFilter("REGEX") or
+ * setBadness("CHECK", N) (comments and blanks aside) are kept; the others
+ * are dropped, each named in notes (may be NULL) with its line number.
+ * -1 with err (Q_ETOOBIG) over Q_RPMLINTRC_MAX bytes; else 0.
+ */
+#define Q_RPMLINTRC_MAX 65536
+int q_rpmlintrc_clean(const char *name, const char *text, size_t len, GString *out, GString *notes,
+		      struct q_error *err);
+/*
+ * The first regular member of the tar file path (or of fd) whose name
+ * ("./" aside) is one of names (NULL-terminated): its content into *out
+ * (g_free; NUL-terminated, *len bytes) and its index into *which. Returns
+ * 1, 0 when none is there, -1 with err (Q_ETOOBIG: over max bytes).
+ */
+int q_check_bundle_member(const char *path, const char *const *names, size_t max, char **out,
+			  size_t *len, size_t *which, struct q_error *err);
+int q_check_tar_member_fd(int fd, const char *const *names, size_t max, char **out, size_t *len,
+			  size_t *which, struct q_error *err);
 
 /* The input as JSON and back (for check-run). from_json: the strings stay
  * in j, the arrays are g_malloc'd: free them with q_check_input_release. */

@@ -319,6 +319,58 @@ static void say_repos(struct q_hub *hub, struct job *j, const char *arch, const 
 	}
 }
 
+/*
+ * The package's own rpmlintrc, as Fedora's dist-git has it: NAME.rpmlintrc
+ * at the top of its git tree (or SPECS/NAME.rpmlintrc), read from the
+ * build's source bundle (DATA/blobs) and cleaned (q_rpmlintrc_clean; notes name the
+ * lines dropped). *name NULL: none (or a build uploaded as an SRPM).
+ * Returns 0, or -1 with res set: a file over the size limit fails the check
+ * (the package's fault), an unreadable bundle is an error.
+ */
+static int package_rpmlintrc(struct q_hub *hub, struct job *j, const char **name, const char **text,
+			     GString *notes, struct q_check_result *res)
+{
+	const char *pkg = jstr(j->build, "name"), *sha = jstr(j->build, "bundle_sha256");
+	char path[1300];
+	char *names[3] = {NULL}, *data = NULL;
+	size_t len = 0, which = 0;
+	struct q_error err = {0};
+	GString *clean;
+	int rc = -1, found;
+
+	*name = NULL;
+	*text = NULL;
+	if (!*pkg || strlen(sha) != 64)
+		return 0;
+	names[0] = g_strdup_printf("%s.rpmlintrc", pkg);
+	names[1] = g_strdup_printf("SPECS/%s.rpmlintrc", pkg);
+	q_hub_blob_path(hub, sha, path, sizeof(path));
+	found = q_check_bundle_member(path, (const char *const *)names, Q_RPMLINTRC_MAX, &data,
+				      &len, &which, &err);
+	if (found < 0) {
+		q_check_set(res, err.code == Q_ETOOBIG ? Q_CHECK_FAIL : Q_CHECK_ERROR, "%s",
+			    err.msg);
+		goto out;
+	}
+	rc = 0;
+	if (found == 0)
+		goto out;
+	clean = g_string_new(NULL);
+	if (q_rpmlintrc_clean(names[which], data, len, clean, notes, &err) < 0) {
+		q_check_set(res, Q_CHECK_FAIL, "%s", err.msg);
+		g_string_free(clean, TRUE);
+		rc = -1;
+		goto out;
+	}
+	*name = keep(j, g_strdup(names[which]));
+	*text = keep(j, g_string_free(clean, FALSE));
+out:
+	g_free(names[0]);
+	g_free(names[1]);
+	g_free(data);
+	return rc;
+}
+
 /* Run check name of the job into res. */
 static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, const char *name,
 		      struct q_check_result *res)
@@ -383,6 +435,16 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 			in.repos = (struct q_check_repo *)repos->data;
 			in.n_repos = repos->len;
 			in.rpmlint_config = jstr(j->inputs, "rpmlint_config");
+			if (!strcmp(name, "rpmlint")) {
+				GString *notes = g_string_new(NULL);
+				int rc = package_rpmlintrc(hub, j, &in.rpmlintrc_name,
+							   &in.rpmlintrc, notes, &part);
+
+				q_check_out_raw(&part, notes->str, notes->len);
+				g_string_free(notes, TRUE);
+				if (rc < 0)
+					goto merge;
+			}
 			in.workdir = j->workdir;
 			in.hide = hide;
 			/* Base repos may live anywhere (a /tmp the sandbox empties). */
