@@ -117,8 +117,8 @@ out:
 	return rc;
 }
 
-int q_rpmlintrc_clean(const char *name, const char *text, size_t len, GString *out,
-		      GString *notes, struct q_error *err)
+int q_rpmlintrc_clean(const char *name, const char *text, size_t len, GString *out, GString *notes,
+		      struct q_error *err)
 {
 	size_t kept = 0, dropped = 0, lineno = 0;
 

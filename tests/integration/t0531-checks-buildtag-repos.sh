@@ -91,11 +91,8 @@ state() { # state CHECK (after the checks ended)
 	jget "[c['state'] for c in d['checks'] if c['name'] == '$1'][0]"
 }
 summary() { jget "[c['summary'] for c in d['checks'] if c['name'] == '$1'][0]"; }
-RPM=
-for f in $(find "$DATA/packages" -type f); do
-	n=$(rpm -qp --qf '%{NAME}.%{ARCH}' "$f" 2>/dev/null) || n=
-	[ "$n" = hello-c.x86_64 ] && RPM=$f
-done
+SHA=$(q build show "$B" --json | jget '[a["sha256"] for a in d["artifacts"] if a["arch"] == "x86_64"][0]' /dev/stdin)
+RPM=$DATA/packages/sha256/${SHA:0:2}/$SHA.rpm
 check "(a) the package requires libc.so.6()(64bit)" grep -q 'libc.so.6()(64bit)' <(rpm -qpR "$RPM")
 
 q check "$B" --wait >a.out 2>&1 || true
