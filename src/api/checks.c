@@ -2,7 +2,8 @@
  * checks.c: a build's checks (docs/HTTP_API.md, "Builds").
  *
  *   GET  /builds/ID/checks  anyone: {"checks":[{"name","state","summary",
- *                           "output","run","started","finished"}]};
+ *                           "output","run","started","finished","repos"}]};
+ *                           repos: [{"name","url"}] the check read
  *                           ?output=0 leaves the outputs out
  *   POST /builds/ID/check   a member of the build's SIG, releng, admin:
  *                           queue all five again (run + 1), wake the checker
@@ -36,6 +37,9 @@ static json_t *checks_json(json_t *rows, int with_output)
 
 	json_array_foreach (rows, i, v) {
 		json_object_del(v, "created");
+		json_object_set_new(
+		    v, "repos",
+		    q_check_repos_used(json_string_value(json_object_get(v, "output"))));
 		if (!with_output)
 			json_object_del(v, "output");
 	}

@@ -448,6 +448,24 @@ static int fetch(const char *url, const char *dest, GString *text, struct q_erro
 	return 0;
 }
 
+int q_buildroot_fetch_file(const char *url, const char *dest, struct q_error *err)
+{
+	return fetch(url, dest, NULL, err);
+}
+
+int q_buildroot_fetch_text(const char *url, char **text, size_t *len, struct q_error *err)
+{
+	GString *t = g_string_new("");
+
+	if (fetch(url, NULL, t, err) < 0) {
+		g_string_free(t, TRUE);
+		return -1;
+	}
+	*len = t->len;
+	*text = g_string_free(t, FALSE);
+	return 0;
+}
+
 static char *repo_file_url(const char *base, const char *rel)
 {
 	return g_strdup_printf("%s%s%s", base, g_str_has_suffix(base, "/") ? "" : "/", rel);

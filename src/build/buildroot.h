@@ -72,6 +72,15 @@ int q_buildroot_key(const struct q_buildroot_spec *spec, char key[65], struct q_
  */
 int q_buildroot_repomd(const char *url, char sha[65], struct q_error *err);
 
+/*
+ * One file of a repo: url (file:// read, http(s) with libcurl, redirects
+ * followed, 1 GiB at most) into the file dest (created), or into *text
+ * (16 MiB at most, g_free, NUL-terminated, *len bytes). 0, or -1 with err
+ * naming the URL and what failed ("HTTP 404", curl's message).
+ */
+int q_buildroot_fetch_file(const char *url, const char *dest, struct q_error *err);
+int q_buildroot_fetch_text(const char *url, char **text, size_t *len, struct q_error *err);
+
 /* The same as q_buildroot_prepare, into info (key, root, hit, time). */
 int q_buildroot_prepare_base(const struct q_buildroot_spec *spec, const char *cache_dir,
 			     struct q_buildroot_info *info, struct q_error *err);

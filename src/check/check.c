@@ -166,17 +166,20 @@ json_t *q_check_input_to_json(const struct q_check_input *in)
 	json_t *repos = json_array(), *hide = json_array();
 
 	for (size_t i = 0; i < in->n_repos; i++)
-		json_array_append_new(repos, json_pack("{s:s,s:s}", "name", in->repos[i].name,
-						       "dir", in->repos[i].dir));
+		json_array_append_new(repos, json_pack("{s:s,s:s,s:s}", "name", in->repos[i].name,
+						       "dir", in->repos[i].dir, "url",
+						       in->repos[i].url ? in->repos[i].url : ""));
 	for (size_t i = 0; in->hide && in->hide[i]; i++)
 		json_array_append_new(hide, json_string(in->hide[i]));
 	return json_pack(
-	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:I}", "arch", in->arch ? in->arch : "",
+	    "{s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:s,s:s,s:o,s:I}", "arch", in->arch ? in->arch : "",
 	    "dist_tag", in->dist_tag ? in->dist_tag : "", "releasever",
 	    in->releasever ? in->releasever : "", "rpms", rpms_json(in->rpms, in->n_rpms), "others",
 	    rpms_json(in->others, in->n_others), "repos", repos, "rpmlint_config",
-	    in->rpmlint_config ? in->rpmlint_config : "", "workdir", in->workdir ? in->workdir : "",
-	    "hide", hide, "timeout", (json_int_t)in->timeout);
+	    in->rpmlint_config ? in->rpmlint_config : "", "rpmlintrc_name",
+	    in->rpmlintrc_name ? in->rpmlintrc_name : "", "rpmlintrc",
+	    in->rpmlintrc ? in->rpmlintrc : "", "workdir", in->workdir ? in->workdir : "", "hide",
+	    hide, "timeout", (json_int_t)in->timeout);
 }
 
 static const char *jstr(json_t *o, const char *k)
@@ -223,6 +226,8 @@ int q_check_input_from_json(json_t *j, struct q_check_input *in, struct q_error 
 	in->dist_tag = jstr(j, "dist_tag");
 	in->releasever = jstr(j, "releasever");
 	in->rpmlint_config = jstr(j, "rpmlint_config");
+	in->rpmlintrc_name = *jstr(j, "rpmlintrc_name") ? jstr(j, "rpmlintrc_name") : NULL;
+	in->rpmlintrc = jstr(j, "rpmlintrc");
 	in->workdir = jstr(j, "workdir");
 	in->timeout = json_integer_value(json_object_get(j, "timeout"));
 	if (rpms_from_json(json_object_get(j, "rpms"), &rpms, &in->n_rpms, "rpms", err) < 0 ||
@@ -239,6 +244,7 @@ int q_check_input_from_json(json_t *j, struct q_check_input *in, struct q_error 
 	json_array_foreach (a, i, v) {
 		repos[i].name = jstr(v, "name");
 		repos[i].dir = jstr(v, "dir");
+		repos[i].url = jstr(v, "url");
 	}
 	in->repos = repos;
 	in->n_repos = json_array_size(a);
@@ -495,4 +501,47 @@ out:
 	json_decref(r);
 	free(text);
 	return rc;
+}
+
+/* ---- the repos a check used ---- */
+
+json_t *q_check_repos_used(const char *output)
+{
+	json_t *out = json_array();
+	int head = 1;
+
+	for (const char *p = output; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		size_t n = strcspn(p, "\n");
+
+		if (n >= 6 && !strncmp(p, "== ", 3) && !strncmp(p + n - 3, " ==", 3)) {
+			head = 1; /* an arch's part begins */
+			continue;
+		}
+		if (!head)
+			continue;
+		if (n > 11 && !strncmp(p, "repo used: ", 11)) {
+			const char *name = p + 11, *sp = memchr(name, ' ', n - 11);
+			char *nm, *url;
+			json_t *v;
+			size_t i;
+			int seen = 0;
+
+			if (!sp || sp == name || sp + 1 >= p + n)
+				continue;
+			nm = g_strndup(name, (gsize)(sp - name));
+			url = g_strndup(sp + 1, (gsize)(p + n - sp - 1));
+			json_array_foreach (out, i, v)
+				seen |=
+				    !strcmp(json_string_value(json_object_get(v, "name")), nm) &&
+				    !strcmp(json_string_value(json_object_get(v, "url")), url);
+			if (!seen)
+				json_array_append_new(
+				    out, json_pack("{s:s,s:s}", "name", nm, "url", url));
+			g_free(nm);
+			g_free(url);
+		} else if (strncmp(p, "note: ", 6)) {
+			head = 0;
+		}
+	}
+	return out;
 }

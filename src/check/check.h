@@ -61,6 +61,9 @@ struct q_check_rpm {
 struct q_check_repo {
 	const char *name; /* for messages: "common" */
 	const char *dir;  /* absolute */
+	const char *url;  /* NULL or "": a local repo; else the http(s) URL dir is a
+			   * copy of (q_check_remote_repo): installable fetches the
+			   * package files it needs from there into dir */
 };
 
 struct q_check_input {
@@ -75,6 +78,9 @@ struct q_check_input {
 	const struct q_check_repo *repos;
 	size_t n_repos;
 	const char *rpmlint_config; /* rpmlint: the project's rpmlintrc text, "" or NULL */
+	const char *rpmlintrc_name; /* rpmlint: the package's own rpmlintrc ("NAME.rpmlintrc")
+				     * for messages, or NULL: none */
+	const char *rpmlintrc;      /* … its text, cleaned (q_rpmlintrc_clean) */
 	const char *workdir;        /* an absolute, writable directory the check may fill */
 	const char *const *hide;    /* sandbox: directories to hide (NULL-terminated) */
 	const char *const *show;    /* sandbox: directories to show read-only (the repos',
@@ -134,6 +140,48 @@ int q_check_run(const char *name, const struct q_check_input *in, struct q_check
  */
 int q_check_run_isolated(const char *name, const char *self, const struct q_check_input *in,
 			 struct q_check_result *res, struct q_error *err);
+
+/*
+ * Remote repos (remote.c): the hub copies an http(s) repo's metadata into
+ * cache/SHA (SHA: the SHA-256 of its repomd.xml; fetched again only when
+ * repomd.xml changed) and writes that directory to dir; *hit is 1 when it
+ * was there already. 0, or -1 with err naming the URL and what failed.
+ */
+int q_check_remote_url(const char *s); /* 1 for http:// and https:// */
+int q_check_remote_repo(const char *url, const char *cache, char *dir, size_t size, int *hit,
+			struct q_error *err);
+/* The repo's file rel (a path inside it, e.g. "Packages/a-1-1.x86_64.rpm")
+ * into dir/rel, unless it is there. 0, or -1 with err. */
+int q_check_remote_file(const char *url, const char *dir, const char *rel, struct q_error *err);
+
+/*
+ * The repos a check used, from its output: the hub's checker starts each
+ * arch's part with "repo used: NAME URL" lines (then "note: " lines); they
+ * are read only there, never from what the tools printed after. Returns
+ * [{"name","url"}], each pair once (new reference).
+ */
+json_t *q_check_repos_used(const char *output);
+
+/*
+ * A package's own rpmlintrc (rpmlintrc.c): text (len bytes, untrusted) is
+ * cleaned into out: only lines that are exactly addFilter("REGEX") or
+ * setBadness("CHECK", N) (comments and blanks aside) are kept; the others
+ * are dropped, each named in notes (may be NULL) with its line number.
+ * -1 with err (Q_ETOOBIG) over Q_RPMLINTRC_MAX bytes; else 0.
+ */
+#define Q_RPMLINTRC_MAX 65536
+int q_rpmlintrc_clean(const char *name, const char *text, size_t len, GString *out, GString *notes,
+		      struct q_error *err);
+/*
+ * The first regular member of the tar file path (or of fd) whose name
+ * ("./" aside) is one of names (NULL-terminated): its content into *out
+ * (g_free; NUL-terminated, *len bytes) and its index into *which. Returns
+ * 1, 0 when none is there, -1 with err (Q_ETOOBIG: over max bytes).
+ */
+int q_check_bundle_member(const char *path, const char *const *names, size_t max, char **out,
+			  size_t *len, size_t *which, struct q_error *err);
+int q_check_tar_member_fd(int fd, const char *const *names, size_t max, char **out, size_t *len,
+			  size_t *which, struct q_error *err);
 
 /* The input as JSON and back (for check-run). from_json: the strings stay
  * in j, the arrays are g_malloc'd: free them with q_check_input_release. */

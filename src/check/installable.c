@@ -115,6 +115,53 @@ out:
 	return rc;
 }
 
+/*
+ * dnf reads a file:// repo's packages in place and says "Error opening
+ * DIR/REL: No such file or directory" for those a remote repo's copy
+ * (q_check_remote_repo) does not hold yet. Fetch each from the repo's URL
+ * into the copy. Returns how many were fetched, or -1 with res set (a
+ * fetch failed: an error naming the URL).
+ */
+static int fetch_missing(const struct q_check_input *in, const char *text,
+			 struct q_check_result *res)
+{
+	int n = 0;
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *e;
+
+		if (strncmp(p, "Error opening ", 14))
+			continue;
+		p += 14;
+		e = strstr(p, ": No such file or directory");
+		if (!e || memchr(p, '\n', (size_t)(e - p)))
+			continue;
+		for (size_t i = 0; i < in->n_repos; i++) {
+			const struct q_check_repo *r = &in->repos[i];
+			size_t dl = strlen(r->dir);
+			struct q_error err = {0};
+			char *rel;
+
+			if (!r->url || !*r->url || (size_t)(e - p) <= dl + 1 ||
+			    strncmp(p, r->dir, dl) || p[dl] != '/')
+				continue;
+			rel = g_strndup(p + dl + 1, (gsize)(e - p - (ptrdiff_t)dl - 1));
+			if (q_check_remote_file(r->url, r->dir, rel, &err) < 0) {
+				q_check_set(res, Q_CHECK_ERROR,
+					    "repo %s: cannot fetch %s from %s: %s", r->name, rel,
+					    r->url, err.msg);
+				g_free(rel);
+				return -1;
+			}
+			q_check_out(res, "fetched %s from %s\n", rel, r->url);
+			g_free(rel);
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
 static void add_section(GString *conf, const char *id, const char *name, const char *dir)
 {
 	g_string_append_printf(conf,
@@ -206,30 +253,51 @@ int q_check_installable(const struct q_check_input *in, struct q_check_result *r
 	for (size_t i = 0; i < in->n_rpms; i++)
 		q_check_out(res, " %s", in->rpms[i].name);
 	q_check_out(res, "\n");
-	if (q_check_sandbox(in, (const char *const *)argv->pdata, NULL, 1, log, &sr, err) < 0) {
-		q_check_set(res, Q_CHECK_ERROR, "dnf: the sandbox could not start: %s", err->msg);
-		q_error_clear(err);
+	/* At most a few rounds: the packages a remote repo's copy lacks are
+	 * fetched between them (the sandbox has no network). */
+	for (int round = 0;; round++) {
+		int got;
+
+		if (q_check_sandbox(in, (const char *const *)argv->pdata, NULL, 1, log, &sr, err) <
+		    0) {
+			q_check_set(res, Q_CHECK_ERROR, "dnf: the sandbox could not start: %s",
+				    err->msg);
+			q_error_clear(err);
+			rc = 0;
+			goto out;
+		}
 		rc = 0;
-		goto out;
+		if (sr.status == Q_SANDBOX_TIMEOUT) {
+			q_check_out_file(res, log, Q_CHECK_OUTPUT_MAX - 4096);
+			q_check_set(res, Q_CHECK_ERROR, "dnf did not finish within %" PRId64 " s",
+				    in->timeout > 0 ? in->timeout : (int64_t)Q_CHECK_TIMEOUT);
+			goto out;
+		}
+		if (sr.status == Q_SANDBOX_OK) {
+			q_check_out_file(res, log, Q_CHECK_OUTPUT_MAX - 4096);
+			q_check_set(res, Q_CHECK_PASS, "dnf installs the %zu package%s on %s",
+				    in->n_rpms, in->n_rpms == 1 ? "" : "s", arch);
+			goto out;
+		}
+		free(text);
+		text = NULL;
+		if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
+			q_check_set(res, Q_CHECK_ERROR, "dnf failed (exit code %d): %s",
+				    sr.exit_code, err->msg);
+			q_error_clear(err);
+			goto out;
+		}
+		got = round < 3 && (in->cancel == NULL || !*in->cancel)
+			  ? fetch_missing(in, text, res)
+			  : 0;
+		if (got < 0)
+			goto out;
+		if (got == 0)
+			break;
+		q_check_out(res, "$ dnf install again, with the %d package%s fetched\n", got,
+			    got == 1 ? "" : "s");
 	}
 	q_check_out_file(res, log, Q_CHECK_OUTPUT_MAX - 4096);
-	rc = 0;
-	if (sr.status == Q_SANDBOX_TIMEOUT) {
-		q_check_set(res, Q_CHECK_ERROR, "dnf did not finish within %" PRId64 " s",
-			    in->timeout > 0 ? in->timeout : (int64_t)Q_CHECK_TIMEOUT);
-		goto out;
-	}
-	if (sr.status == Q_SANDBOX_OK) {
-		q_check_set(res, Q_CHECK_PASS, "dnf installs the %zu package%s on %s", in->n_rpms,
-			    in->n_rpms == 1 ? "" : "s", arch);
-		goto out;
-	}
-	if (q_fs_read_file_nofollow(log, (size_t)64 << 20, &text, &len, err) < 0) {
-		q_check_set(res, Q_CHECK_ERROR, "dnf failed (exit code %d): %s", sr.exit_code,
-			    err->msg);
-		q_error_clear(err);
-		goto out;
-	}
 	if (!dnf_problem(text, line, sizeof(line))) {
 		q_check_set(res, Q_CHECK_ERROR, "dnf failed (exit code %d) without saying why",
 			    sr.exit_code);

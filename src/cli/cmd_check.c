@@ -4,7 +4,8 @@
  * running, then print NAME STATE SUMMARY (exit 1 unless every check
  * passed). With --wait, a run already in progress (a check queued or
  * running) is waited for instead of starting another; the waiting is the
- * hub's (GET …/checks?wait=), not a poll. --show prints the checks as they are without running
+ * hub's (GET …/checks?wait=), not a poll. After the table, the repos each
+ * check read (name and URL). --show prints the checks as they are without running
  * them;
  * --output NAME prints one check's full output.
  */
@@ -68,6 +69,24 @@ static void print_checks(const json_t *checks)
 		return;
 	}
 	q_out_table(checks, check_cols, Q_ARRAY_LEN(check_cols));
+	/* Which repos each check read (closure, installable, conflicts). */
+	{
+		const json_t *v, *r;
+		size_t i, k;
+		int any = 0;
+
+		json_array_foreach (checks, i, v) {
+			json_array_foreach (json_object_get(v, "repos"), k, r) {
+				if (!any++)
+					printf("\nrepos used:\n");
+				const char *rn = q_json_str(r, "name"), *ru = q_json_str(r, "url");
+
+				/* A base repo is named by its URL: once is enough. */
+				printf("  %-12s %s%s%s\n", k == 0 ? q_json_str(v, "name") : "",
+				       strcmp(rn, ru) ? rn : "", strcmp(rn, ru) ? " " : "", ru);
+			}
+		}
+	}
 }
 
 static int check(struct q_client *c, struct q_cli_args *a)

@@ -137,9 +137,10 @@ static const struct key keys[] = {
     {"geoip", "tor_v6", T_PATH, "/usr/share/tor/geoip6", STR(geo_tor6), 0, 0,
      "tor-geoipdb IPv6 table; empty: none"},
     {"check", "base_repos", T_PATHLIST, "", STR(check_base_repos), 0, 0,
-     "local repos (comma-separated directories holding repodata/; $releasever and $basearch "
-     "are replaced) the closure, installable and conflicts checks add to the project's: the "
-     "distribution the SIG builds for; empty: none"},
+     "repos (comma-separated: directories holding repodata/, http://, https:// or file:/// "
+     "URLs; $releasever and $basearch are replaced) the closure, installable and conflicts "
+     "checks add to the project's: the distribution the SIG builds for; empty: the external "
+     "repos of the project's build tag"},
     {"release_pkg", "repo", T_REPO, "common", STR(release_pkg_repo), 0, 0,
      "the repo of each project that gets the SIG's sig-SIG-release package (rebuilt when "
      "repos or keys change); nothing is built in a project without it; empty: no release "
@@ -295,8 +296,12 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 
 				while (q < p + l && isspace((unsigned char)*q))
 					q++;
-				if (q == p + l || *q != '/')
-					return "expected a comma-separated list of absolute paths";
+				if (q == p + l ||
+				    (*q != '/' && strncmp(q, "http://", 7) &&
+				     strncmp(q, "https://", 8) && strncmp(q, "file:///", 8)))
+					return "expected a comma-separated list of absolute paths "
+					       "or "
+					       "http://, https://, file:/// URLs";
 				p += l;
 				if (*p == ',')
 					p++;

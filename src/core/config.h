@@ -55,7 +55,7 @@ struct q_config {
 	char geo_tor4[1024];         /* geoip.tor_v4 */
 	char geo_tor6[1024];         /* geoip.tor_v6 */
 	int64_t rotation_overlap;    /* signing.rotation_overlap: seconds */
-	char check_base_repos[2048]; /* check.base_repos: directories, comma-separated */
+	char check_base_repos[2048]; /* check.base_repos: directories or URLs, comma-separated */
 	char release_pkg_repo[64];   /* release_pkg.repo: the repo that gets sig-SIG-release */
 };
 

@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "build/buildtag.h"
 #include "check/check.h"
 #include "hub/bgthread.h"
 #include "http/wait.h"
@@ -53,6 +54,7 @@ struct job {
 	char workdir[1200];
 	GPtrArray *strings; /* g_free'd at the end */
 	json_t *build, *arts, *repos, *inputs;
+	json_t *tags; /* the project's build tags ([] when none) */
 };
 
 static const char *keep(struct job *j, char *s)
@@ -154,15 +156,87 @@ static int other_rpms(struct q_hub *hub, struct job *j, const char *arch, GArray
 	return 0;
 }
 
-/* The project's repos published for arch. */
-static void repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray *out,
-		      struct q_check_result *res)
+/* A repo's location with $releasever and $basearch replaced (g_free). */
+static char *expand(const char *tmpl, const char *releasever, const char *arch)
+{
+	GString *g = g_string_new(tmpl);
+
+	g_string_replace(g, "$releasever", releasever, 0);
+	g_string_replace(g, "$basearch", arch, 0);
+	return g_string_free(g, FALSE);
+}
+
+/*
+ * One repo underneath the project's (check.base_repos or the build tag):
+ * loc is a local directory, a file:// URL or an http(s) URL, whose copy
+ * comes from the cache (fetched first when its repomd.xml changed). A local
+ * repo without repodata is left out with a note; a remote one that cannot
+ * be fetched makes the check an error naming the URL. Returns 0, or -1
+ * with res set.
+ */
+static int add_external(struct q_hub *hub, struct job *j, const char *name, const char *loc,
+			GArray *out, GString *notes, struct q_check_result *res)
+{
+	struct q_check_repo repo = {0};
+	struct q_error err = {0};
+	char *dir, *md;
+
+	if (q_check_remote_url(loc)) {
+		char cache[1200], path[1400];
+		int hit = 0;
+
+		snprintf(cache, sizeof(cache), "%s/cache/check-repos", hub->cfg.data_dir);
+		if (q_check_remote_repo(loc, cache, path, sizeof(path), &hit, &err) < 0) {
+			if (strcmp(name, loc))
+				q_check_set(res, Q_CHECK_ERROR,
+					    "repo %s (%s) could not be fetched: %s", name, loc,
+					    err.msg);
+			else
+				q_check_set(res, Q_CHECK_ERROR, "repo %s could not be fetched: %s",
+					    loc, err.msg);
+			return -1;
+		}
+		g_string_append_printf(notes, "note: repo %s: %s metadata %s\n", name,
+				       hit ? "cached" : "fetched", strrchr(path, '/') + 1);
+		repo.name = keep(j, g_strdup(name));
+		repo.dir = keep(j, g_strdup(path));
+		repo.url = keep(j, g_strdup(loc));
+		g_array_append_val(out, repo);
+		return 0;
+	}
+	dir = g_strdup(g_str_has_prefix(loc, "file://") ? loc + 7 : loc);
+	while (strlen(dir) > 1 && g_str_has_suffix(dir, "/"))
+		dir[strlen(dir) - 1] = '\0';
+	md = g_strdup_printf("%s/repodata/repomd.xml", dir);
+	if (dir[0] != '/' || !q_fs_exists(md)) {
+		g_string_append_printf(notes, "note: repo %s has no repodata; left out\n", loc);
+		g_free(dir);
+		g_free(md);
+		return 0;
+	}
+	g_free(md);
+	repo.name = keep(j, g_strdup(name));
+	repo.dir = keep(j, dir);
+	g_array_append_val(out, repo);
+	return 0;
+}
+
+/*
+ * The repos the checks of arch read: the project's repos published for
+ * arch, then the distribution underneath: check.base_repos when set, else
+ * the external repos of the project's build tag for arch. Notes (a repo
+ * left out, a cached copy) go to notes. Returns 0, or -1 with res set (a
+ * remote repo could not be fetched).
+ */
+static int repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray *out,
+		     GString *notes, struct q_check_result *res)
 {
 	json_t *r;
 	size_t i;
+	char major[32];
 
 	json_array_foreach (j->repos, i, r) {
-		struct q_check_repo repo;
+		struct q_check_repo repo = {0};
 		char *dir, *md;
 
 		if (!in_array(json_object_get(r, "arches"), arch))
@@ -172,8 +246,9 @@ static void repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray
 				      jstr(r, "sig"), arch, jstr(r, "name"));
 		md = g_strdup_printf("%s/repodata/repomd.xml", dir);
 		if (!q_fs_exists(md)) {
-			q_check_out(res, "note: repo %s is not published for %s; left out\n",
-				    jstr(r, "name"), arch);
+			g_string_append_printf(notes,
+					       "note: repo %s is not published for %s; left out\n",
+					       jstr(r, "name"), arch);
 			g_free(dir);
 			g_free(md);
 			continue;
@@ -183,39 +258,117 @@ static void repos_for(struct q_hub *hub, struct job *j, const char *arch, GArray
 		repo.dir = keep(j, dir);
 		g_array_append_val(out, repo);
 	}
+	snprintf(major, sizeof(major), "%" JSON_INTEGER_FORMAT,
+		 json_integer_value(json_object_get(j->build, "major")));
 	/* The distribution underneath (check.base_repos), for this major and arch. */
 	if (hub->cfg.check_base_repos[0]) {
 		char **items = g_strsplit(hub->cfg.check_base_repos, ",", -1);
-		char major[32];
+		int rc = 0;
 
-		snprintf(major, sizeof(major), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(json_object_get(j->build, "major")));
-		for (char **it = items; *it; it++) {
-			struct q_check_repo repo;
-			char *dir = g_strstrip(g_strdup(*it)), *md;
-			GString *g = g_string_new(dir);
+		for (char **it = items; *it && rc == 0; it++) {
+			char *loc = g_strstrip(g_strdup(*it));
+			char *x = expand(loc, major, arch);
 
-			g_string_replace(g, "$releasever", major, 0);
-			g_string_replace(g, "$basearch", arch, 0);
-			g_free(dir);
-			dir = g_string_free(g, FALSE);
-			md = g_strdup_printf("%s/repodata/repomd.xml", dir);
-			if (!*dir || !q_fs_exists(md)) {
-				if (*dir)
-					q_check_out(
-					    res, "note: base repo %s has no repodata; left out\n",
-					    dir);
-				g_free(dir);
-				g_free(md);
-				continue;
-			}
-			g_free(md);
-			repo.dir = keep(j, dir);
-			repo.name = repo.dir;
-			g_array_append_val(out, repo);
+			if (*x)
+				rc = add_external(hub, j, x, x, out, notes, res);
+			g_free(x);
+			g_free(loc);
 		}
 		g_strfreev(items);
+		return rc;
 	}
+	/* Else the build tag's external repos (the distribution the build was made on). */
+	{
+		json_t *tag = q_buildtag_pick(j->tags, arch), *e;
+		const char *rv = json_string_value(json_object_get(tag, "releasever"));
+
+		json_array_foreach (json_object_get(tag, "repos"), i, e) {
+			const char *url = json_string_value(json_object_get(e, "url"));
+			char *x;
+			int rc;
+
+			if (!url)
+				continue; /* the project's own repo: above */
+			x = expand(url, rv && *rv ? rv : major, arch);
+			rc = add_external(hub, j, jstr(e, "name"), x, out, notes, res);
+			g_free(x);
+			if (rc < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* "repo used: NAME LOCATION" lines (parsed back by the API, api/checks.c). */
+static void say_repos(struct q_hub *hub, struct job *j, const char *arch, const GArray *repos,
+		      struct q_check_result *res)
+{
+	for (guint k = 0; k < repos->len; k++) {
+		const struct q_check_repo *r = &g_array_index(repos, struct q_check_repo, k);
+
+		if (r->url && *r->url)
+			q_check_out(res, "repo used: %s %s\n", r->name, r->url);
+		else if (g_str_has_prefix(r->dir, hub->pub_dir))
+			q_check_out(res,
+				    "repo used: %s %s/pub/sig/%" JSON_INTEGER_FORMAT "/%s/%s/%s/\n",
+				    r->name, hub->cfg.public_url,
+				    json_integer_value(json_object_get(j->build, "major")),
+				    jstr(j->build, "sig"), arch, r->name);
+		else
+			q_check_out(res, "repo used: %s file://%s/\n", r->name, r->dir);
+	}
+}
+
+/*
+ * The package's own rpmlintrc, as Fedora's dist-git has it: NAME.rpmlintrc
+ * at the top of its git tree (or SPECS/NAME.rpmlintrc), read from the
+ * build's source bundle (DATA/blobs) and cleaned (q_rpmlintrc_clean; notes name the
+ * lines dropped). *name NULL: none (or a build uploaded as an SRPM).
+ * Returns 0, or -1 with res set: a file over the size limit fails the check
+ * (the package's fault), an unreadable bundle is an error.
+ */
+static int package_rpmlintrc(struct q_hub *hub, struct job *j, const char **name, const char **text,
+			     GString *notes, struct q_check_result *res)
+{
+	const char *pkg = jstr(j->build, "name"), *sha = jstr(j->build, "bundle_sha256");
+	char path[1300];
+	char *names[3] = {NULL}, *data = NULL;
+	size_t len = 0, which = 0;
+	struct q_error err = {0};
+	GString *clean;
+	int rc = -1, found;
+
+	*name = NULL;
+	*text = NULL;
+	if (!*pkg || strlen(sha) != 64)
+		return 0;
+	names[0] = g_strdup_printf("%s.rpmlintrc", pkg);
+	names[1] = g_strdup_printf("SPECS/%s.rpmlintrc", pkg);
+	q_hub_blob_path(hub, sha, path, sizeof(path));
+	found = q_check_bundle_member(path, (const char *const *)names, Q_RPMLINTRC_MAX, &data,
+				      &len, &which, &err);
+	if (found < 0) {
+		q_check_set(res, err.code == Q_ETOOBIG ? Q_CHECK_FAIL : Q_CHECK_ERROR, "%s",
+			    err.msg);
+		goto out;
+	}
+	rc = 0;
+	if (found == 0)
+		goto out;
+	clean = g_string_new(NULL);
+	if (q_rpmlintrc_clean(names[which], data, len, clean, notes, &err) < 0) {
+		q_check_set(res, Q_CHECK_FAIL, "%s", err.msg);
+		g_string_free(clean, TRUE);
+		rc = -1;
+		goto out;
+	}
+	*name = keep(j, g_strdup(names[which]));
+	*text = keep(j, g_string_free(clean, FALSE));
+out:
+	g_free(names[0]);
+	g_free(names[1]);
+	g_free(data);
+	return rc;
 }
 
 /* Run check name of the job into res. */
@@ -262,8 +415,16 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 			q_check_result_release(&part);
 			goto next;
 		} else {
-			if (arch)
-				repos_for(hub, j, arch, repos, &part);
+			if (arch) {
+				GString *notes = g_string_new(NULL);
+				int rc = repos_for(hub, j, arch, repos, notes, &part);
+
+				say_repos(hub, j, arch, repos, &part);
+				q_check_out_raw(&part, notes->str, notes->len);
+				g_string_free(notes, TRUE);
+				if (rc < 0)
+					goto merge;
+			}
 			in.arch = arch ? arch : json_string_value(a);
 			in.dist_tag = jstr(j->build, "dist_tag");
 			in.releasever = major;
@@ -274,6 +435,16 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 			in.repos = (struct q_check_repo *)repos->data;
 			in.n_repos = repos->len;
 			in.rpmlint_config = jstr(j->inputs, "rpmlint_config");
+			if (!strcmp(name, "rpmlint")) {
+				GString *notes = g_string_new(NULL);
+				int rc = package_rpmlintrc(hub, j, &in.rpmlintrc_name,
+							   &in.rpmlintrc, notes, &part);
+
+				q_check_out_raw(&part, notes->str, notes->len);
+				g_string_free(notes, TRUE);
+				if (rc < 0)
+					goto merge;
+			}
 			in.workdir = j->workdir;
 			in.hide = hide;
 			/* Base repos may live anywhere (a /tmp the sandbox empties). */
@@ -299,6 +470,7 @@ static void run_check(struct q_hub *hub, struct q_checker *c, struct job *j, con
 				q_error_clear(&err);
 			}
 		}
+	merge:
 		q_check_merge(res, &part,
 			      per_arch && json_array_size(arches) > 1 ? json_string_value(a) : NULL,
 			      parts++ == 0);
@@ -354,7 +526,9 @@ static void run_one(struct q_hub *hub, struct q_checker *c, struct q_store *st, 
 	    q_store_build_artifacts(st, bid, &j.arts, &err) < 0 ||
 	    q_store_repo_list(st, jstr(j.build, "sig"), jstr(j.build, "project"), &j.repos, &err) <
 		0 ||
-	    q_store_check_inputs(st, bid, &j.inputs, &err) < 0) {
+	    q_store_check_inputs(st, bid, &j.inputs, &err) < 0 ||
+	    q_store_buildtags_get(st, json_integer_value(json_object_get(j.inputs, "project_id")),
+				  &j.tags, &err) < 0) {
 		q_check_set(&res, Q_CHECK_ERROR, "%s", err.msg);
 		goto finish;
 	}
@@ -408,6 +582,7 @@ finish:
 	json_decref(j.arts);
 	json_decref(j.repos);
 	json_decref(j.inputs);
+	json_decref(j.tags);
 	g_ptr_array_unref(j.strings);
 }
 

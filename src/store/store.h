@@ -554,7 +554,7 @@ int q_store_check_list(struct q_store *st, int64_t build_id, json_t **out, struc
 /* Checks left running by a hub that stopped go back to the queue (at start). */
 int q_store_check_reset(struct q_store *st, struct q_error *err);
 /* What the checker needs besides the build: {"rpmlint_config" (the
- * project's policy, "" by default), "update_id" (0: none), "others":
+ * project's policy, "" by default), "update_id" (0: none), "project_id", "others":
  * [{"build","name","arch","sha256"}] the binary RPMs of the other builds of
  * the build's update}. */
 int q_store_check_inputs(struct q_store *st, int64_t build_id, json_t **out, struct q_error *err);

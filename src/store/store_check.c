@@ -177,7 +177,7 @@ int q_store_check_inputs(struct q_store *st, int64_t build_id, json_t **out, str
 	    "SELECT COALESCE((SELECT y.rpmlint_config FROM policies y WHERE "
 	    "y.project_id = b.project_id), '') AS rpmlint_config, "
 	    "COALESCE((SELECT u.update_id FROM update_builds u WHERE u.build_id = b.id), 0) "
-	    "AS update_id FROM builds b WHERE b.id = ?",
+	    "AS update_id, b.project_id AS project_id FROM builds b WHERE b.id = ?",
 	    err);
 	if (!s)
 		return -1;

@@ -111,8 +111,8 @@ names=$(jget '" ".join(c["name"] for c in d["checks"])')
 states=$(jget '" ".join(c["state"] for c in d["checks"])')
 [ "$states" = "pass pass pass pass pass" ] && ok "the good build passes all five" ||
 	{ fail "the good build passes all five ($states)"; diag "$(jget '[(c["name"], c["summary"]) for c in d["checks"]]')"; }
-[ "$(jget 'sorted(d["checks"][0].keys())')" = '["finished", "name", "output", "run", "started", "state", "summary"]' ] &&
-	ok "a check has name, state, summary, output, run, started, finished" || { fail "check fields"; diag "$(jget 'sorted(d["checks"][0].keys())')"; }
+[ "$(jget 'sorted(d["checks"][0].keys())')" = '["finished", "name", "output", "repos", "run", "started", "state", "summary"]' ] &&
+	ok "a check has name, state, summary, output, run, started, finished, repos" || { fail "check fields"; diag "$(jget 'sorted(d["checks"][0].keys())')"; }
 [ "$(jget 'd["checks"][0]["run"]')" = 1 ] && ok "first run is run 1" || fail "first run is run 1"
 # (grep on a variable, not on a pipe: grep -q may close it early under pipefail)
 out=$(jget '[c["output"] for c in d["checks"] if c["name"] == "rpmlint"][0]')
