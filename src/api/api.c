@@ -174,6 +174,7 @@ static const char *const release_routes[] = {
     "POST api/v1/updates/*/promote",
     "POST api/v1/updates/*/unpush",
     "POST api/v1/updates/*/approve",
+    "POST api/v1/updates/*/revoke",
     "POST api/v1/crawls",
 };
 
