@@ -142,6 +142,8 @@ void q_api_update_get(struct q_request *r, const char **caps);
 void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);
 void q_api_update_approve(struct q_request *r, const char **caps);
+/* PATCH an update's advisory fields (advisory.c). */
+void q_api_update_edit(struct q_request *r, const char **caps);
 void q_api_policy_get(struct q_request *r, const char **caps);
 
 /* Build tags and waiting for a repo (buildtags.c). */
