@@ -40,7 +40,7 @@ struct q_error;
 #define Q_CLIENT_PART_TRIES 4 /* tries of one part of an upload session */
 /* Uploads up to this size are read into memory and sent in one request. */
 #define Q_CLIENT_UPLOAD_INLINE_MAX ((size_t)1 << 20)
-#define Q_CLI_MAX_OPTS 16 /* options per family */
+#define Q_CLI_MAX_OPTS 32 /* options per family (bits of an unsigned mask) */
 
 /* ---- command line (args.c) ---- */
 

@@ -22,7 +22,13 @@ enum {
 	O_SIGN,
 	O_RPMLINTRC,
 	O_UP_TESTING,
-	O_UP_RELEASE
+	O_UP_RELEASE,
+	/* the advisory (advisory_body) */
+	O_TYPE,
+	O_SEVERITY,
+	O_TITLE,
+	O_REF,
+	O_CLEAR_REFS,
 };
 #define B(o) (1u << (o))
 
@@ -47,11 +53,25 @@ static const struct q_cli_opt update_opts[] = {
     [O_UP_RELEASE] = {"uploads-release", "true|false",
 		      "RPMs that Quarry did not build (uploads) may enter release repos (by a "
 		      "release engineer's override)"},
+    [O_TYPE] = {"type", "TYPE",
+		"the advisory's type: bugfix (the default), security, enhancement or newpackage"},
+    [O_SEVERITY] = {"severity", "LEVEL",
+		    "a security advisory's severity: Low, Moderate, Important or Critical"},
+    [O_TITLE] = {"title", "TEXT", "the advisory's title (default: the builds' NEVRs)"},
+    [O_REF] = {"ref", "REF",
+	       "a reference: a CVE id, a Bugzilla URL or another http(s) URL (repeatable)"},
+    [O_CLEAR_REFS] = {"clear-refs", NULL, "drop the references the update has (before --ref)"},
 };
+#define ADVISORY_OPTS (B(O_TYPE) | B(O_SEVERITY) | B(O_TITLE) | B(O_REF))
 
 static const struct q_col update_cols[] = {
-    {"id", "ID"},       {"sig", "SIG"},           {"project", "PROJECT"}, {"release_repo", "REPO"},
-    {"state", "STATE"}, {"build_list", "BUILDS"},
+    {"id", "ID"},
+    {"sig", "SIG"},
+    {"project", "PROJECT"},
+    {"release_repo", "REPO"},
+    {"state", "STATE"},
+    {"build_list", "BUILDS"},
+    {"advisory", "ADVISORY"},
 };
 
 static const struct q_col update_fields[] = {
@@ -67,6 +87,12 @@ static const struct q_col update_fields[] = {
     {"released", "released"},
     {"approved_by", "approved by"},
     {"build_list", "builds"},
+    /* the advisory (add_ref_list) */
+    {"advisory", "advisory"},
+    {"type", "type"},
+    {"severity", "severity"},
+    {"title", "title"},
+    {"ref_list", "references"},
 };
 
 static const struct q_col check_cols[] = {
@@ -94,12 +120,31 @@ static void add_build_list(json_t *u)
 	g_string_free(g, TRUE);
 }
 
+/* "CVE-2026-1234, https://bugzilla.example.com/show_bug.cgi?id=7" for show. */
+static void add_ref_list(json_t *u)
+{
+	GString *g = g_string_new(NULL);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (json_object_get(u, "references"), i, r) {
+		const char *t = q_json_str(r, "type");
+
+		g_string_append_printf(g, "%s%s", g->len ? ", " : "",
+				       !strcmp(t, "cve") ? q_json_str(r, "id")
+							 : q_json_str(r, "url"));
+	}
+	json_object_set_new(u, "ref_list", json_string(g->str));
+	g_string_free(g, TRUE);
+}
+
 static void print_update(json_t *u)
 {
 	json_t *rows = json_array(), *list;
 	const char *bid;
 
 	add_build_list(u);
+	add_ref_list(u);
 	q_out_fields(u, update_fields, Q_ARRAY_LEN(update_fields));
 	json_object_foreach (json_object_get(u, "checks"), bid, list) {
 		json_t *c;
@@ -129,6 +174,32 @@ static int finish(struct q_client *c, json_t *ans, json_t *u)
 	return 0;
 }
 
+/*
+ * The advisory options into body ("type", "severity", "title", "notes",
+ * "references"). Each --ref is sent as given: the hub reads a CVE id or a
+ * URL (api/advisory.h). refs: the references to keep in front of the new
+ * ones (an edit without --clear-refs), or NULL.
+ */
+static void advisory_body(const struct q_cli_args *a, json_t *refs, json_t *body)
+{
+	static const struct {
+		int opt;
+		const char *key;
+	} text[] = {
+	    {O_TYPE, "type"}, {O_SEVERITY, "severity"}, {O_TITLE, "title"}, {O_NOTES, "notes"}};
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(text); i++)
+		if (a->val[text[i].opt])
+			json_object_set_new(body, text[i].key, json_string(a->val[text[i].opt]));
+	if (a->n_all[O_REF] || a->val[O_CLEAR_REFS]) {
+		json_t *list = refs ? json_deep_copy(refs) : json_array();
+
+		for (int i = 0; i < a->n_all[O_REF]; i++)
+			json_array_append_new(list, json_string(a->all[O_REF][i]));
+		json_object_set_new(body, "references", list);
+	}
+}
+
 static int update_create(struct q_client *c, struct q_cli_args *a)
 {
 	struct q_error err = {0};
@@ -151,8 +222,7 @@ static int update_create(struct q_client *c, struct q_cli_args *a)
 		json_array_append_new(ids, json_integer(id));
 	}
 	body = json_pack("{s:s,s:O}", "repo", a->words[1], "builds", ids);
-	if (a->val[O_NOTES])
-		json_object_set_new(body, "notes", json_string(a->val[O_NOTES]));
+	advisory_body(a, NULL, body);
 	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "updates", NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0)
 		ret = q_cli_fail(&err);
@@ -234,10 +304,49 @@ static int update_approve(struct q_client *c, struct q_cli_args *a)
 	return update_call(c, a->words[0], "POST", "approve", NULL);
 }
 
+/* `update edit ID`: PATCH the advisory fields given; --ref adds to the
+ * update's references unless --clear-refs. */
+static int update_edit(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *body = json_object(), *cur = NULL;
+	char *path = NULL;
+	long id;
+	int ret;
+
+	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "update id", &id, &err) < 0) {
+		json_decref(body);
+		return q_cli_usage_error(a, "%s", err.msg);
+	}
+	if (a->n_all[O_REF] && !a->val[O_CLEAR_REFS]) {
+		path = q_client_path(c, "updates", a->words[0], NULL);
+		if (q_client_call(c, "GET", path, NULL, &cur, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+	}
+	advisory_body(a, cur ? json_object_get(cur, "references") : NULL, body);
+	if (json_object_size(body) == 0) {
+		ret = q_cli_usage_error(a, "nothing to change: give --type, --severity, --title, "
+					   "--notes, --ref or --clear-refs");
+		goto out;
+	}
+	ret = update_call(c, a->words[0], "PATCH", NULL, body);
+out:
+	json_decref(body);
+	json_decref(cur);
+	g_free(path);
+	return ret;
+}
+
 static const struct q_cli_cmd update_cmds[] = {
     {"create", "SIG/PROJECT REPO BUILD...",
      "group complete builds into an update headed for release repo REPO (SIG members)", 3, -1,
-     B(O_NOTES), 0, update_create},
+     B(O_NOTES) | ADVISORY_OPTS, 0, update_create},
+    {"edit", "UPDATE",
+     "change an update's advisory (type, severity, title, notes, references) while it is a "
+     "candidate, in testing or unpushed (its creator or a SIG lead)",
+     1, 1, B(O_NOTES) | ADVISORY_OPTS | B(O_CLEAR_REFS), 0, update_edit},
     {"list", "", "list updates", 0, 0, B(O_SIG) | B(O_STATE), 0, update_list},
     {"show", "UPDATE", "show an update, its builds and their checks", 1, 1, 0, 0, update_show},
     {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
