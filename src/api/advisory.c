@@ -99,7 +99,8 @@ static const char *url_problem(const char *u)
 	else
 		return "is not an http(s) URL";
 	for (p = u; *p; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"<>\\^`{|}", *p))
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("\"<>\\^`{|}", *p))
 			return "has a character a URL may not hold (spaces, quotes, "
 			       "non-ASCII: percent-encode them)";
 	hl = strcspn(host, "/?#");
@@ -117,7 +118,8 @@ static void bugzilla_id(const char *url, char *out, size_t size)
 	*out = '\0';
 	if (!q)
 		return;
-	for (q += strlen("show_bug.cgi?"); q && *q; q = strchr(q, '&') ? strchr(q, '&') + 1 : NULL) {
+	for (q += strlen("show_bug.cgi?"); q && *q;
+	     q = strchr(q, '&') ? strchr(q, '&') + 1 : NULL) {
 		if (strncmp(q, "id=", 3) != 0)
 			continue;
 		q += 3;
@@ -139,8 +141,8 @@ static int ref_from_string(const char *s, const char *where, json_t **out, struc
 	if (is_cve(s)) {
 		char *url = g_strdup_printf("https://www.cve.org/CVERecord?id=%s", s);
 
-		*out = json_pack("{s:s,s:s,s:s,s:s}", "type", "cve", "id", s, "url", url, "title",
-				 s);
+		*out =
+		    json_pack("{s:s,s:s,s:s,s:s}", "type", "cve", "id", s, "url", url, "title", s);
 		g_free(url);
 		return 0;
 	}
@@ -297,8 +299,7 @@ static int refs_of(json_t *v, json_t *out, struct q_error *err)
 	return 0;
 }
 
-int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out,
-		      struct q_error *err)
+int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out, struct q_error *err)
 {
 	static const char *const known[] = {"type", "severity", "title", "notes", "references"};
 	const char *key, *type = NULL, *sev = NULL, *s, *cur_type, *cur_sev;
@@ -317,10 +318,11 @@ int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out,
 			k |= !strcmp(key, known[i]);
 		any |= k;
 		if (!k && strict) {
-			q_error_set(err, Q_EINVAL,
-				    "unknown field '%.64s' (an update's advisory has type, severity, "
-				    "title, notes and references)",
-				    key);
+			q_error_set(
+			    err, Q_EINVAL,
+			    "unknown field '%.64s' (an update's advisory has type, severity, "
+			    "title, notes and references)",
+			    key);
 			goto fail;
 		}
 	}
@@ -350,10 +352,11 @@ int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out,
 			goto fail;
 		sev = *s ? severity_name(s) : "";
 		if (!sev) {
-			q_error_set(err, Q_EINVAL,
-				    "field 'severity' must be Low, Moderate, Important or Critical, "
-				    "not '%.16s'",
-				    s);
+			q_error_set(
+			    err, Q_EINVAL,
+			    "field 'severity' must be Low, Moderate, Important or Critical, "
+			    "not '%.16s'",
+			    s);
 			goto fail;
 		}
 	} else if (v) {
@@ -373,17 +376,17 @@ int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out,
 			goto fail;
 		}
 		if (cur_sev && *cur_sev)
-			json_object_set_new(f, "severity", json_string("")); /* no longer security */
+			json_object_set_new(f, "severity",
+					    json_string("")); /* no longer security */
 	} else {
-		if (!sev)
-			sev = cur_sev ? cur_sev : "";
-		if (!*sev) {
+		if (!*(sev ? sev : cur_sev ? cur_sev : "")) {
 			q_error_set(err, Q_EINVAL,
 				    "field 'severity' is required for a security update (Low, "
 				    "Moderate, Important or Critical)");
 			goto fail;
 		}
-		json_object_set_new(f, "severity", json_string(sev));
+		if (sev)
+			json_object_set_new(f, "severity", json_string(sev));
 	}
 	if ((v = json_object_get(body, "title"))) {
 		if (text_of(v, "title", Q_ADV_TITLE_MAX, 0, &s, err) < 0)
@@ -452,9 +455,8 @@ void q_api_update_edit(struct q_request *r, const char **caps)
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	if (q_store_update_advisory_put(r->st, id, fields, &err) < 0 ||
-	    (testing &&
-	     q_store_repo_mark_dirty(r->st, json_integer_value(json_object_get(repo, "id")), &err) <
-		 0) ||
+	    (testing && q_store_repo_mark_dirty(
+			    r->st, json_integer_value(json_object_get(repo, "id")), &err) < 0) ||
 	    q_api_audit(r, "update.edit", target, json_incref(fields), &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
