@@ -11,11 +11,11 @@
 
 struct q_error;
 
-#define Q_ADV_TITLE_MAX 200  /* bytes of a title (the update's, a reference's) */
+#define Q_ADV_TITLE_MAX 200 /* bytes of a title (the update's, a reference's) */
 #define Q_ADV_NOTES_MAX 10000
-#define Q_ADV_REFS_MAX 50    /* references of one update */
-#define Q_ADV_URL_MAX 2000   /* bytes of a reference's URL */
-#define Q_ADV_ID_MAX 100     /* bytes of a reference's id */
+#define Q_ADV_REFS_MAX 50  /* references of one update */
+#define Q_ADV_URL_MAX 2000 /* bytes of a reference's URL */
+#define Q_ADV_ID_MAX 100   /* bytes of a reference's id */
 
 /*
  * One reference, as a client gives it, to its stored form {"type","id",
@@ -48,7 +48,6 @@ int q_advisory_ref(json_t *in, const char *where, json_t **out, struct q_error *
  * any other field is refused (PATCH), and an empty change too. Returns 0,
  * or -1 with err naming the field.
  */
-int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out,
-		      struct q_error *err);
+int q_advisory_fields(json_t *body, json_t *current, int strict, json_t **out, struct q_error *err);
 
 #endif

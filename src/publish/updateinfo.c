@@ -40,8 +40,8 @@ static void ui_date(int64_t t, char out[32])
 static int add_package(cr_UpdateCollection *coll, json_t *p, const char *advisory,
 		       struct q_error *err)
 {
-	static const char *const need[] = {"name", "version", "release", "arch", "filename",
-					   "sha256"};
+	static const char *const need[] = {"name", "version",  "release",
+					   "arch", "filename", "sha256"};
 	cr_UpdateCollectionPackage *pkg;
 
 	for (size_t i = 0; i < Q_ARRAY_LEN(need); i++)
@@ -94,8 +94,8 @@ static int make_record(json_t *a, const char *coll_short, const char *coll_name,
 	rec = cr_updaterecord_new();
 	rec->id = g_string_chunk_insert(rec->chunk, id);
 	rec->type = g_string_chunk_insert(rec->chunk, type);
-	rec->status = g_string_chunk_insert(rec->chunk,
-					    *jstr(a, "status") ? jstr(a, "status") : "stable");
+	rec->status =
+	    g_string_chunk_insert(rec->chunk, *jstr(a, "status") ? jstr(a, "status") : "stable");
 	rec->version = g_string_chunk_insert(rec->chunk, "1");
 	rec->title = g_string_chunk_insert(rec->chunk, *title ? title : id);
 	ui_date(json_integer_value(json_object_get(a, "issued")), issued);
@@ -121,8 +121,8 @@ static int make_record(json_t *a, const char *coll_short, const char *coll_name,
 	return 0;
 }
 
-int q_updateinfo_xml(json_t *advisories, const char *coll_short, const char *coll_name,
-		     char **xml, struct q_error *err)
+int q_updateinfo_xml(json_t *advisories, const char *coll_short, const char *coll_name, char **xml,
+		     struct q_error *err)
 {
 	cr_UpdateInfo *ui;
 	GError *ge = NULL;

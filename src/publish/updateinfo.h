@@ -33,7 +33,7 @@ struct q_error;
  * package collection (the repo). Returns 0, or -1 with err on a malformed
  * input or a createrepo_c failure.
  */
-int q_updateinfo_xml(json_t *advisories, const char *coll_short, const char *coll_name,
-		     char **xml, struct q_error *err);
+int q_updateinfo_xml(json_t *advisories, const char *coll_short, const char *coll_name, char **xml,
+		     struct q_error *err);
 
 #endif

@@ -24,8 +24,7 @@
 #include <glib.h>
 #include <time.h>
 
-int q_store_update_advisory_put(struct q_store *st, int64_t id, json_t *fields,
-				struct q_error *err)
+int q_store_update_advisory_put(struct q_store *st, int64_t id, json_t *fields, struct q_error *err)
 {
 	/* ?N IS NULL: the field is not given, the column keeps its value. */
 	sqlite3_stmt *s =
@@ -218,26 +217,27 @@ int q_store_repo_advisories(struct q_store *st, int64_t repo_id, const char *arc
 	}
 	/* The packages of each update's builds that are in the repo for arch:
 	 * the build's own RPMs or their signed copies (release, sign_testing). */
-	s = sq_prep(st,
-		    "WITH cand(update_id, build_id, pid) AS ("
-		    " SELECT x.update_id, x.build_id, k.id FROM updates u "
-		    " JOIN update_builds x ON x.update_id = u.id "
-		    " JOIN artifacts a ON a.build_id = x.build_id "
-		    " JOIN packages k ON k.sha256 = a.sha256 WHERE " CARRIED " UNION "
-		    " SELECT x.update_id, x.build_id, sp.signed_id FROM updates u "
-		    " JOIN update_builds x ON x.update_id = u.id "
-		    " JOIN artifacts a ON a.build_id = x.build_id "
-		    " JOIN packages k ON k.sha256 = a.sha256 "
-		    " JOIN signed_packages sp ON sp.package_id = k.id WHERE " CARRIED ") "
-		    "SELECT DISTINCT c.update_id AS update_id, k.name AS name, k.epoch AS epoch, "
-		    "k.version AS version, k.release AS release, k.arch AS arch, "
-		    "k.filename AS filename, k.sha256 AS sha256, "
-		    "(SELECT s.name FROM artifacts s WHERE s.build_id = c.build_id AND "
-		    "s.name LIKE '%.src.rpm' ORDER BY s.id DESC LIMIT 1) AS src "
-		    "FROM cand c JOIN repo_packages rp ON rp.repo_id = ?1 AND rp.package_id = c.pid "
-		    "JOIN packages k ON k.id = c.pid WHERE (k.arch = ?2 OR k.arch = 'noarch') "
-		    "ORDER BY c.update_id, k.filename",
-		    err);
+	s = sq_prep(
+	    st,
+	    "WITH cand(update_id, build_id, pid) AS ("
+	    " SELECT x.update_id, x.build_id, k.id FROM updates u "
+	    " JOIN update_builds x ON x.update_id = u.id "
+	    " JOIN artifacts a ON a.build_id = x.build_id "
+	    " JOIN packages k ON k.sha256 = a.sha256 WHERE " CARRIED " UNION "
+	    " SELECT x.update_id, x.build_id, sp.signed_id FROM updates u "
+	    " JOIN update_builds x ON x.update_id = u.id "
+	    " JOIN artifacts a ON a.build_id = x.build_id "
+	    " JOIN packages k ON k.sha256 = a.sha256 "
+	    " JOIN signed_packages sp ON sp.package_id = k.id WHERE " CARRIED ") "
+	    "SELECT DISTINCT c.update_id AS update_id, k.name AS name, k.epoch AS epoch, "
+	    "k.version AS version, k.release AS release, k.arch AS arch, "
+	    "k.filename AS filename, k.sha256 AS sha256, "
+	    "(SELECT s.name FROM artifacts s WHERE s.build_id = c.build_id AND "
+	    "s.name LIKE '%.src.rpm' ORDER BY s.id DESC LIMIT 1) AS src "
+	    "FROM cand c JOIN repo_packages rp ON rp.repo_id = ?1 AND rp.package_id = c.pid "
+	    "JOIN packages k ON k.id = c.pid WHERE (k.arch = ?2 OR k.arch = 'noarch') "
+	    "ORDER BY c.update_id, k.filename",
+	    err);
 	if (!s)
 		goto fail;
 	sqlite3_bind_int64(s, 1, repo_id);
