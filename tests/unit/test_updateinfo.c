@@ -27,8 +27,10 @@ static const char *ADV_JSON =
     "  \"notes\": \"Fixes <overflow> & more.\", \"status\": \"testing\","
     "  \"issued\": 1796300000, \"updated\": 1796386400,"
     "  \"references\": [{\"type\": \"cve\", \"id\": \"CVE-2026-1234\","
-    "     \"url\": \"https://www.cve.org/CVERecord?id=CVE-2026-1234\", \"title\": \"CVE-2026-1234\"},"
-    "    {\"type\": \"url\", \"id\": \"\", \"url\": \"https://example.com/a?b=1&c=2\", \"title\": \"\"}],"
+    "     \"url\": \"https://www.cve.org/CVERecord?id=CVE-2026-1234\", \"title\": "
+    "\"CVE-2026-1234\"},"
+    "    {\"type\": \"url\", \"id\": \"\", \"url\": \"https://example.com/a?b=1&c=2\", \"title\": "
+    "\"\"}],"
     "  \"packages\": [{\"name\": \"ad-a\", \"epoch\": \"0\", \"version\": \"1.0\", \"release\": "
     "\"2.el9.cloud\", \"arch\": \"noarch\", \"filename\": \"ad-a-1.0-2.el9.cloud.noarch.rpm\","
     "     \"sha256\": \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
@@ -104,7 +106,8 @@ static void test_xml(void **state)
 	/* Escaped once (createrepo_c's parser shows "&#38;" for "&amp;" in an
 	 * attribute; libsolv, which dnf uses, reads it as "&"). */
 	assert_non_null(strstr(xml, "href=\"https://example.com/a?b=1&amp;c=2\""));
-	assert_non_null(strstr(xml, "<description>Fixes &lt;overflow&gt; &amp; more.</description>"));
+	assert_non_null(
+	    strstr(xml, "<description>Fixes &lt;overflow&gt; &amp; more.</description>"));
 	assert_int_equal(g_slist_length(rec->collections), 1);
 	coll = rec->collections->data;
 	assert_string_equal(coll->shortname, "sig-cloud-common-9");
@@ -291,8 +294,9 @@ static void test_fields(void **state)
 	EXPECT("{\"type\": \"security\"}", NULL, 0,
 	       "ERR field 'severity' is required for a security update");
 	EXPECT("{\"severity\": \"Low\"}", NULL, 0, "ERR field 'severity' is for security updates");
-	EXPECT("{\"type\": \"hotfix\"}", NULL, 0,
-	       "ERR field 'type' must be bugfix, security, enhancement or newpackage, not 'hotfix'");
+	EXPECT(
+	    "{\"type\": \"hotfix\"}", NULL, 0,
+	    "ERR field 'type' must be bugfix, security, enhancement or newpackage, not 'hotfix'");
 	EXPECT("{\"type\": \"security\", \"severity\": \"urgent\"}", NULL, 0,
 	       "ERR field 'severity' must be Low, Moderate, Important or Critical");
 	/* An edit: the stored type and severity count. */
