@@ -304,20 +304,19 @@ static int update_approve(struct q_client *c, struct q_cli_args *a)
 	return update_call(c, a->words[0], "POST", "approve", NULL);
 }
 
-/* `update edit ID`: PATCH the advisory fields given; --ref adds to the
- * update's references unless --clear-refs. */
-static int update_edit(struct q_client *c, struct q_cli_args *a)
+/*
+ * The advisory part of `update edit ID`: PATCH the advisory fields given
+ * (--ref adds to the update's references unless --clear-refs). *done is
+ * set when there was something to send; returns the exit status.
+ */
+static int edit_advisory(struct q_client *c, struct q_cli_args *a, int *done)
 {
 	struct q_error err = {0};
 	json_t *body = json_object(), *cur = NULL;
 	char *path = NULL;
-	long id;
-	int ret;
+	int ret = 0;
 
-	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "update id", &id, &err) < 0) {
-		json_decref(body);
-		return q_cli_usage_error(a, "%s", err.msg);
-	}
+	*done = 0;
 	if (a->n_all[O_REF] && !a->val[O_CLEAR_REFS]) {
 		path = q_client_path(c, "updates", a->words[0], NULL);
 		if (q_client_call(c, "GET", path, NULL, &cur, &err) < 0) {
@@ -326,17 +325,31 @@ static int update_edit(struct q_client *c, struct q_cli_args *a)
 		}
 	}
 	advisory_body(a, cur ? json_object_get(cur, "references") : NULL, body);
-	if (json_object_size(body) == 0) {
-		ret = q_cli_usage_error(a, "nothing to change: give --type, --severity, --title, "
-					   "--notes, --ref or --clear-refs");
-		goto out;
+	if (json_object_size(body) > 0) {
+		*done = 1;
+		ret = update_call(c, a->words[0], "PATCH", NULL, body);
 	}
-	ret = update_call(c, a->words[0], "PATCH", NULL, body);
 out:
 	json_decref(body);
 	json_decref(cur);
 	g_free(path);
 	return ret;
+}
+
+/* `update edit ID`: each part of an update that options name. */
+static int update_edit(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	long id;
+	int done = 0, ret;
+
+	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "update id", &id, &err) < 0)
+		return q_cli_usage_error(a, "%s", err.msg);
+	ret = edit_advisory(c, a, &done);
+	if (ret || done)
+		return ret;
+	return q_cli_usage_error(a, "nothing to change: give --type, --severity, --title, "
+				    "--notes, --ref or --clear-refs");
 }
 
 static const struct q_cli_cmd update_cmds[] = {
