@@ -24,7 +24,8 @@ static const char *const adv_severities[] = {"Low", "Moderate", "Important", "Cr
 
 /*
  * The first byte of s that is a control character (C0 but tab and line
- * breaks when lines is set, DEL, or a C1 code point in UTF-8), or -1.
+ * breaks when lines is set, DEL, or a C1 code point in UTF-8) or U+FFFE,
+ * U+FFFF, or -1.
  */
 static long bad_char(const char *s, int lines)
 {
@@ -37,6 +38,10 @@ static long bad_char(const char *s, int lines)
 			return i;
 		/* U+0080..U+009F are C2 80..C2 9F in UTF-8 */
 		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+			return i;
+		/* U+FFFE and U+FFFF (EF BF BE/BF): not characters of XML 1.0, and
+		 * one would make the whole updateinfo.xml unreadable. */
+		if (p[i] == 0xef && p[i + 1] == 0xbf && (p[i + 2] == 0xbe || p[i + 2] == 0xbf))
 			return i;
 	}
 	return -1;

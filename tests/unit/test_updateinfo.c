@@ -314,6 +314,9 @@ static void test_fields(void **state)
 	EXPECT("{\"notes\": \"bell\\u0007\"}", NULL, 0,
 	       "ERR field 'notes' contains a control character (byte 4)");
 	EXPECT("{\"notes\": \"c1\\u0085\"}", NULL, 0, "ERR field 'notes' contains a control");
+	EXPECT("{\"notes\": \"x\\uffff\"}", NULL, 0, "ERR field 'notes' contains a control");
+	EXPECT("{\"title\": \"\\ufffe\"}", NULL, 0, "ERR field 'title' contains a control");
+	EXPECT("{\"title\": \"caf\\u00e9 \\u2013 ok\"}", NULL, 0, "{\"title\":\"caf");
 	EXPECT("{\"title\": 7}", NULL, 0, "ERR field 'title' must be a string");
 	{
 		char *big = g_strnfill(Q_ADV_TITLE_MAX + 1, 'x');
