@@ -39,6 +39,13 @@ U=$(QUARRY_TOKEN=$BOB q update create cloud/el9 common "$b1" --type security --s
 	--notes "n" --ref CVE-2026-60001 --json | jget 'd["id"]' /dev/stdin)
 QUARRY_TOKEN=$BOB q promote "$U" --to testing >/dev/null
 check "the testing repo has an updateinfo" bash -c "grep -q updateinfo '$PUB/common-testing/repodata/repomd.xml'"
+# The checks run in the background and show in the update: let them end,
+# so that only the calls below can change what state() sees.
+for _ in $(seq 600); do
+	q update show "$U" --json | jget 'all(c["state"] in ("pass", "fail", "error") for l in d["checks"].values() for c in l) and len(d["checks"]) > 0' /dev/stdin | grep -q True && break
+	sleep 0.5
+done
+check "the update's checks have ended" bash -c "\"\$QUARRY_BIN\" update show $U --json | python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if d[\"checks\"] and all(c[\"state\"] in (\"pass\", \"fail\", \"error\") for l in d[\"checks\"].values() for c in l) else 1)'"
 
 # state: the update as the API shows it, and the testing repo's repomd.xml.
 state() {
