@@ -31,7 +31,7 @@ enum q_api_rule {
 	Q_RULE_RELENG,            /* release engineers and admins */
 	Q_RULE_SIG_MEMBER,        /* members and leads of the object's SIG, releng, admins */
 	Q_RULE_SIG_LEAD,          /* leads of the object's SIG, releng, admins */
-	Q_RULE_OWNER_OR_SIG_LEAD, /* the build's owner, or as Q_RULE_SIG_LEAD */
+	Q_RULE_OWNER_OR_SIG_LEAD, /* the build's or update's owner, or as Q_RULE_SIG_LEAD */
 	Q_RULE_WORKER,            /* a worker token (the worker protocol) */
 };
 
@@ -127,6 +127,7 @@ static const struct route routes[] = {
     {"POST", "api/v1/updates/*/comments", Q_RULE_USER, q_api_update_comment},
     {"POST", "api/v1/updates/*/revoke", Q_RULE_RELENG, q_api_update_revoke},
     {"DELETE", "api/v1/sigs/*/projects/*/repos/*/builds/*", Q_RULE_SIG_MEMBER, q_api_repo_untag},
+    {"PATCH", "api/v1/updates/*", Q_RULE_OWNER_OR_SIG_LEAD, q_api_update_edit},
     {"POST", "api/v1/crawls", Q_RULE_RELENG, q_api_crawl_start},
     {"GET", "api/v1/crawls/*", Q_RULE_PUBLIC, q_api_crawl_get},
     {"GET", "api/v1/propagation", Q_RULE_PUBLIC, q_api_propagation},

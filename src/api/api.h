@@ -162,6 +162,8 @@ void q_api_update_builds(struct q_request *r, const char **caps);
 void q_api_update_comment(struct q_request *r, const char **caps);
 void q_api_update_revoke(struct q_request *r, const char **caps);
 void q_api_repo_untag(struct q_request *r, const char **caps);
+/* PATCH an update's advisory fields (advisory.c). */
+void q_api_update_edit(struct q_request *r, const char **caps);
 void q_api_policy_get(struct q_request *r, const char **caps);
 
 /* Build tags and waiting for a repo (buildtags.c). */

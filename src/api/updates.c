@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "core/names.h"
+#include "api/advisory.h"
 #include "api/api.h"
 #include "hub/hub.h"
 
@@ -88,7 +89,7 @@ void q_api_update_create(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	json_t *body = NULL, *proj = NULL, *rel = NULL, *test = NULL, *builds, *b,
 	       *ids = json_array();
-	json_t *u = NULL, *res = NULL;
+	json_t *u = NULL, *res = NULL, *adv = NULL;
 	const char *repo = NULL, *notes = NULL;
 	int64_t id = 0;
 	size_t i;
@@ -98,7 +99,8 @@ void q_api_update_create(struct q_request *r, const char **caps)
 		goto fail;
 	body = q_http_json_body(r, &err);
 	if (!body || q_api_str(body, "repo", 1, 64, &repo, &err) < 0 ||
-	    q_api_str(body, "notes", 0, MAX_NOTES, &notes, &err) < 0)
+	    q_api_str(body, "notes", 0, MAX_NOTES, &notes, &err) < 0 ||
+	    q_advisory_fields(body, NULL, 0, &adv, &err) < 0)
 		goto fail;
 	builds = json_object_get(body, "builds");
 	if (!json_is_array(builds) || json_array_size(builds) == 0 ||
@@ -158,6 +160,7 @@ void q_api_update_create(struct q_request *r, const char **caps)
 				  json_integer_value(json_object_get(rel, "id")),
 				  json_integer_value(json_object_get(test, "id")), ids,
 				  notes ? notes : "", r->who.name, &id, &err) < 0 ||
+	    q_store_update_advisory_put(r->st, id, adv, &err) < 0 ||
 	    q_api_audit(r, "update.create", caps[0],
 			json_pack("{s:I,s:s,s:s,s:O}", "update", (json_int_t)id, "project", caps[1],
 				  "repo", repo, "builds", ids),
@@ -176,6 +179,7 @@ fail:
 	q_http_send_error(r, &err);
 out:
 	json_decref(res);
+	json_decref(adv);
 	json_decref(body);
 	json_decref(proj);
 	json_decref(rel);

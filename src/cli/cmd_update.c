@@ -30,7 +30,13 @@ enum {
 	O_KARMA,
 	O_TEXT,
 	O_STABLE_KARMA,
-	O_UNSTABLE_KARMA
+	O_UNSTABLE_KARMA,
+	/* the advisory (advisory_body) */
+	O_TYPE,
+	O_SEVERITY,
+	O_TITLE,
+	O_REF,
+	O_CLEAR_REFS,
 };
 #define B(o) (1u << (o))
 
@@ -66,11 +72,25 @@ static const struct q_cli_opt update_opts[] = {
 			"karma an update needs before release (0: not required)"},
     [O_UNSTABLE_KARMA] = {"unstable-karma", "N",
 			  "negative karma at which an update is unpushed by itself (0: off)"},
+    [O_TYPE] = {"type", "TYPE",
+		"the advisory's type: bugfix (the default), security, enhancement or newpackage"},
+    [O_SEVERITY] = {"severity", "LEVEL",
+		    "a security advisory's severity: Low, Moderate, Important or Critical"},
+    [O_TITLE] = {"title", "TEXT", "the advisory's title (default: the builds' NEVRs)"},
+    [O_REF] = {"ref", "REF",
+	       "a reference: a CVE id, a Bugzilla URL or another http(s) URL (repeatable)"},
+    [O_CLEAR_REFS] = {"clear-refs", NULL, "drop the references the update has (before --ref)"},
 };
+#define ADVISORY_OPTS (B(O_TYPE) | B(O_SEVERITY) | B(O_TITLE) | B(O_REF))
 
 static const struct q_col update_cols[] = {
-    {"id", "ID"},       {"sig", "SIG"},           {"project", "PROJECT"}, {"release_repo", "REPO"},
-    {"state", "STATE"}, {"build_list", "BUILDS"},
+    {"id", "ID"},
+    {"sig", "SIG"},
+    {"project", "PROJECT"},
+    {"release_repo", "REPO"},
+    {"state", "STATE"},
+    {"build_list", "BUILDS"},
+    {"advisory", "ADVISORY"},
 };
 
 static const struct q_col update_fields[] = {
@@ -90,6 +110,12 @@ static const struct q_col update_fields[] = {
     {"revoke_reason", "revoke reason"},
     {"karma", "karma"},
     {"build_list", "builds"},
+    /* the advisory (add_ref_list) */
+    {"advisory", "advisory"},
+    {"type", "type"},
+    {"severity", "severity"},
+    {"title", "title"},
+    {"ref_list", "references"},
 };
 
 static const struct q_col comment_cols[] = {
@@ -141,12 +167,31 @@ static void print_comments(json_t *u)
 	json_decref(rows);
 }
 
+/* "CVE-2026-1234, https://bugzilla.example.com/show_bug.cgi?id=7" for show. */
+static void add_ref_list(json_t *u)
+{
+	GString *g = g_string_new(NULL);
+	json_t *r;
+	size_t i;
+
+	json_array_foreach (json_object_get(u, "references"), i, r) {
+		const char *t = q_json_str(r, "type");
+
+		g_string_append_printf(g, "%s%s", g->len ? ", " : "",
+				       !strcmp(t, "cve") ? q_json_str(r, "id")
+							 : q_json_str(r, "url"));
+	}
+	json_object_set_new(u, "ref_list", json_string(g->str));
+	g_string_free(g, TRUE);
+}
+
 static void print_update(json_t *u)
 {
 	json_t *rows = json_array(), *list;
 	const char *bid;
 
 	add_build_list(u);
+	add_ref_list(u);
 	q_out_fields(u, update_fields, Q_ARRAY_LEN(update_fields));
 	json_object_foreach (json_object_get(u, "checks"), bid, list) {
 		json_t *c;
@@ -177,6 +222,32 @@ static int finish(struct q_client *c, json_t *ans, json_t *u)
 	return 0;
 }
 
+/*
+ * The advisory options into body ("type", "severity", "title", "notes",
+ * "references"). Each --ref is sent as given: the hub reads a CVE id or a
+ * URL (api/advisory.h). refs: the references to keep in front of the new
+ * ones (an edit without --clear-refs), or NULL.
+ */
+static void advisory_body(const struct q_cli_args *a, json_t *refs, json_t *body)
+{
+	static const struct {
+		int opt;
+		const char *key;
+	} text[] = {
+	    {O_TYPE, "type"}, {O_SEVERITY, "severity"}, {O_TITLE, "title"}, {O_NOTES, "notes"}};
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(text); i++)
+		if (a->val[text[i].opt])
+			json_object_set_new(body, text[i].key, json_string(a->val[text[i].opt]));
+	if (a->n_all[O_REF] || a->val[O_CLEAR_REFS]) {
+		json_t *list = refs ? json_deep_copy(refs) : json_array();
+
+		for (int i = 0; i < a->n_all[O_REF]; i++)
+			json_array_append_new(list, json_string(a->all[O_REF][i]));
+		json_object_set_new(body, "references", list);
+	}
+}
+
 static int update_create(struct q_client *c, struct q_cli_args *a)
 {
 	struct q_error err = {0};
@@ -199,8 +270,7 @@ static int update_create(struct q_client *c, struct q_cli_args *a)
 		json_array_append_new(ids, json_integer(id));
 	}
 	body = json_pack("{s:s,s:O}", "repo", a->words[1], "builds", ids);
-	if (a->val[O_NOTES])
-		json_object_set_new(body, "notes", json_string(a->val[O_NOTES]));
+	advisory_body(a, NULL, body);
 	path = q_client_path(c, "sigs", parts[0], "projects", parts[1], "updates", NULL);
 	if (q_client_call(c, "POST", path, body, &ans, &err) < 0)
 		ret = q_cli_fail(&err);
@@ -377,21 +447,6 @@ static int edit_builds(struct q_client *c, struct q_cli_args *a, json_t *body)
 	return ret;
 }
 
-static int update_edit(struct q_client *c, struct q_cli_args *a)
-{
-	json_t *builds = NULL;
-	int ret;
-
-	if (edit_builds_body(a, &builds))
-		return 2;
-	if (!builds)
-		return q_cli_usage_error(a,
-					 "nothing to change: give --add-build or --remove-build");
-	ret = edit_builds(c, a, builds);
-	json_decref(builds);
-	return ret;
-}
-
 static int update_comment(struct q_client *c, struct q_cli_args *a)
 {
 	json_t *body = json_object();
@@ -421,18 +476,86 @@ static int update_comment(struct q_client *c, struct q_cli_args *a)
 	return ret;
 }
 
+/*
+ * The advisory part of `update edit ID`: PATCH the advisory fields given
+ * (--ref adds to the update's references unless --clear-refs). *done is
+ * set when there was something to send; print: show the answer (else the
+ * builds part that follows shows the update). Returns the exit status.
+ */
+static int edit_advisory(struct q_client *c, struct q_cli_args *a, int print, int *done)
+{
+	struct q_error err = {0};
+	json_t *body = json_object(), *cur = NULL;
+	char *path = NULL;
+	int ret = 0;
+
+	*done = 0;
+	if (a->n_all[O_REF] && !a->val[O_CLEAR_REFS]) {
+		path = q_client_path(c, "updates", a->words[0], NULL);
+		if (q_client_call(c, "GET", path, NULL, &cur, &err) < 0) {
+			ret = q_cli_fail(&err);
+			goto out;
+		}
+	}
+	advisory_body(a, cur ? json_object_get(cur, "references") : NULL, body);
+	if (json_object_size(body) > 0) {
+		*done = 1;
+		if (print) {
+			ret = update_call(c, a->words[0], "PATCH", NULL, body);
+		} else {
+			json_t *ans = NULL;
+
+			g_free(path);
+			path = q_client_path(c, "updates", a->words[0], NULL);
+			if (q_client_call(c, "PATCH", path, body, &ans, &err) < 0)
+				ret = q_cli_fail(&err);
+			json_decref(ans);
+		}
+	}
+out:
+	json_decref(body);
+	json_decref(cur);
+	g_free(path);
+	return ret;
+}
+
+/* `update edit ID`: each part of an update that options name (the
+ * advisory first, then the builds, whose answer is shown). */
+static int update_edit(struct q_client *c, struct q_cli_args *a)
+{
+	struct q_error err = {0};
+	json_t *builds = NULL;
+	long id;
+	int done = 0, ret;
+
+	if (q_cli_parse_long(a->words[0], 1, LONG_MAX, "update id", &id, &err) < 0)
+		return q_cli_usage_error(a, "%s", err.msg);
+	if (edit_builds_body(a, &builds))
+		return 2;
+	ret = edit_advisory(c, a, !builds, &done);
+	if (ret == 0 && builds)
+		ret = edit_builds(c, a, builds);
+	json_decref(builds);
+	if (ret || done || builds)
+		return ret;
+	return q_cli_usage_error(a, "nothing to change: give --add-build, --remove-build, --type, "
+				    "--severity, --title, --notes, --ref or --clear-refs");
+}
+
 static const struct q_cli_cmd update_cmds[] = {
     {"create", "SIG/PROJECT REPO BUILD...",
      "group complete builds into an update headed for release repo REPO (SIG members)", 3, -1,
-     B(O_NOTES), 0, update_create},
+     B(O_NOTES) | ADVISORY_OPTS, 0, update_create},
     {"list", "", "list updates, newest first; the filters combine", 0, 0,
      B(O_SIG) | B(O_PROJECT) | B(O_STATE), 0, update_list},
     {"show", "UPDATE", "show an update, its builds and their checks", 1, 1, 0, 0, update_show},
     {"approve", "UPDATE", "approve an update for release (SIG lead)", 1, 1, 0, 0, update_approve},
     {"edit", "UPDATE",
-     "add or remove builds of a candidate, testing or unpushed update (SIG members; in testing "
-     "the update goes back through the gate)",
-     1, 1, B(O_ADD_BUILD) | B(O_REMOVE_BUILD), 0, update_edit},
+     "change a candidate, testing or unpushed update: its builds (SIG members; in testing the "
+     "update goes back through the gate) and its advisory (type, severity, title, notes, "
+     "references: its creator or a SIG lead)",
+     1, 1, B(O_ADD_BUILD) | B(O_REMOVE_BUILD) | B(O_NOTES) | ADVISORY_OPTS | B(O_CLEAR_REFS), 0,
+     update_edit},
     {"comment", "UPDATE",
      "comment on an update with karma +1, 0 or -1 (signed-in users; your latest karma counts, "
      "the creator's does not)",

@@ -225,6 +225,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	struct q_publish_result res;
 	struct q_store_pubset set = {0};
 	char arch_dir[1400], last[65], last_repomd[65], (*paths)[1300] = NULL, fpr_both[160];
+	char *updateinfo = NULL;
 	size_t i, n;
 	int fd, rc = -1;
 	int64_t t0 = now_usec();
@@ -275,6 +276,11 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 		q_hub_store_path(hub, pkgs[i].sha256, paths[i], sizeof(paths[i]));
 		pkgs[i].store_path = paths[i];
 	}
+	if (q_hub_updateinfo(st, repo, arch, &updateinfo, err) < 0) {
+		q_error_prefix(err, "cannot make the advisories of '%s/%s' for %s", sig, name,
+			       arch);
+		goto out;
+	}
 	if (q_fs_mkdirs(arch_dir, 0755, err) < 0)
 		goto out;
 	memset(&req, 0, sizeof(req));
@@ -287,6 +293,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 	req.signer = hub->signer;
 	req.key_fpr = fpr;
 	req.grace_seconds = hub->cfg.grace;
+	req.updateinfo_xml = updateinfo;
 	memset(&res, 0, sizeof(res));
 	q_debug("publish %s/%s %s: package set read in %.1f ms", sig, name, arch,
 		(double)(now_usec() - t0) / 1000.0);
@@ -338,6 +345,7 @@ out:
 	close(fd);
 	free(pkgs);
 	free(paths);
+	g_free(updateinfo);
 	q_store_pubset_release(&set);
 	return rc;
 }

@@ -103,6 +103,12 @@ void q_hub_store_path(const struct q_hub *hub, const char *sha256, char *out, si
 int q_hub_publish_repo(struct q_hub *hub, struct q_store *st, json_t *repo, int force,
 		       json_t **results, struct q_error *err);
 
+/* The updateinfo.xml of repo (as q_store_repo_get gives it) for arch:
+ * the advisories of the updates it carries (advisory.c). *xml NULL when
+ * there are none (candidate repos never have any); g_free it. */
+int q_hub_updateinfo(struct q_store *st, json_t *repo, const char *arch, char **xml,
+		     struct q_error *err);
+
 /* Publish every repo marked dirty (after a crash between commit and publish). */
 int q_hub_publish_dirty(struct q_hub *hub, struct q_store *st, struct q_error *err);
 

@@ -10,9 +10,11 @@
  *      stored like any package). A refusal or a signer that does not answer
  *      stops here.
  *   2. one transaction: the packages leave the source repo and enter the
- *      target repo, the update's state changes, an audit row, both repos
- *      marked dirty. A crash before the commit leaves everything in its old
- *      place; after it, everything is in the new one.
+ *      target repo, the update's state changes (entering testing, or
+ *      release straight from candidate, the first time, it gets its
+ *      advisory id), an audit row, both repos marked dirty. A crash
+ *      before the commit leaves everything in its old place; after it,
+ *      everything is in the new one.
  *   3. publish both repos (a crash here is healed by the republish of dirty
  *      repos at the next start).
  */
@@ -274,11 +276,15 @@ int q_hub_promote(struct q_hub *hub, struct q_store *st, int64_t update_id, cons
 		snprintf(target, sizeof(target), "update %" PRId64, update_id);
 		snprintf(detail, sizeof(detail), "{\"from\":\"%s\",\"to\":\"%s\",\"packages\":%u}",
 			 from, to, pkgs->len);
+		char advisory[128];
+
 		if (q_store_update_set_state(st, update_id, from, to, err) < 0 ||
 		    (!strcmp(to, "testing") &&
 		     q_hub_obsolete_older(st, update_id,
 					  json_integer_value(json_object_get(dst, "id")), actor,
 					  err) < 0) ||
+		    q_store_update_assign_advisory(st, update_id, (int64_t)time(NULL), advisory,
+						   sizeof(advisory), err) < 0 ||
 		    q_store_repo_mark_dirty(st, json_integer_value(json_object_get(dst, "id")),
 					    err) < 0 ||
 		    (src && q_store_repo_mark_dirty(

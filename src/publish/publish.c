@@ -24,6 +24,10 @@
  * - An incremental publish touches only what changed: packages the
  *   manifest lists are not stat'ed (one readdir of Packages/ instead), and
  *   the fsync of Packages/ and the manifest overlap the metadata threads.
+ * - updateinfo.xml.gz (advisories) is made by the caller as one document
+ *   (publish/updateinfo.h) and written whole: it is small next to primary.
+ *   Its SHA-256 is part of the set digest, so an edit of an advisory
+ *   republishes and an unchanged one does not.
  * - No sqlite databases: dnf (libdnf/libsolv) reads only the XML, and the
  *   databases are the slowest part of a createrepo_c run.
  * - Mirrors that fetched the previous repomd.xml must still find its
@@ -186,6 +190,21 @@ void q_publish_set_digest(const struct q_publish_pkg *pkgs, size_t n, const char
 	g_string_append_printf(buf, "key %s\n", key_fpr ? key_fpr : "");
 	q_hash_sha256_buf(buf->str, buf->len, out);
 	g_free(shas);
+	g_string_free(buf, TRUE);
+}
+
+void q_publish_req_digest(const struct q_publish_req *req, char out[65])
+{
+	char ui[Q_SHA256_HEX];
+	GString *buf;
+
+	q_publish_set_digest(req->pkgs, req->n_pkgs, req->key_fpr, out);
+	if (!req->updateinfo_xml || !*req->updateinfo_xml)
+		return;
+	q_hash_sha256_buf(req->updateinfo_xml, strlen(req->updateinfo_xml), ui);
+	buf = g_string_new(NULL);
+	g_string_append_printf(buf, "set %s\nupdateinfo %s\n", out, ui);
+	q_hash_sha256_buf(buf->str, buf->len, out);
 	g_string_free(buf, TRUE);
 }
 
@@ -1470,6 +1489,69 @@ static int fsync_fd(int fd, const char *what, struct q_error *err)
 }
 
 /*
+ * Write xml as NEWDIR/SUM-updateinfo.xml.gz (gzip by createrepo_c, as the
+ * other metadata files), fsynced; *out gets its repomd record (type
+ * "updateinfo", checksums and sizes of the file and of the XML).
+ */
+static int write_updateinfo(const char *newdir, int newfd, const char *xml, int64_t now,
+			    cr_RepomdRecord **out, struct q_error *err)
+{
+	char tmp[PUB_PATH_MAX], path[PUB_PATH_MAX], sum[Q_SHA256_HEX], open_sum[Q_SHA256_HEX];
+	char fname[128];
+	size_t len = strlen(xml);
+	cr_RepomdRecord *rec;
+	GError *ge = NULL;
+	struct stat st;
+	CR_FILE *f;
+	int fd;
+
+	*out = NULL;
+	if (len > PUB_MEMBER_MAX)
+		return q_error_set(err, Q_EINVAL, "updateinfo.xml is larger than %u bytes",
+				   PUB_MEMBER_MAX);
+	if (join(tmp, newdir, ".updateinfo.xml.gz", err) < 0)
+		return -1;
+	f = cr_open(tmp, CR_CW_MODE_WRITE, CR_CW_GZ_COMPRESSION, &ge);
+	if (f && cr_write(f, xml, (unsigned)len, &ge) < 0) {
+		cr_close(f, NULL);
+		f = NULL;
+	}
+	if (!f || cr_close(f, &ge) != CRE_OK) {
+		q_error_set(err, Q_EIO, "cannot write '%s': %s", tmp,
+			    ge ? ge->message : "unknown error");
+		if (ge)
+			g_error_free(ge);
+		unlinkat(newfd, ".updateinfo.xml.gz", 0);
+		return -1;
+	}
+	if (q_hash_sha256_file(tmp, sum, err) < 0)
+		return -1;
+	q_hash_sha256_buf(xml, len, open_sum);
+	snprintf(fname, sizeof(fname), "%s-updateinfo.xml.gz", sum);
+	if (join(path, newdir, fname, err) < 0)
+		return -1;
+	if (renameat(newfd, ".updateinfo.xml.gz", newfd, fname) < 0)
+		return q_error_set(err, Q_EIO, "cannot rename '%s': %s", tmp, strerror(errno));
+	fd = openat(newfd, fname, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || fsync_fd(fd, path, err) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return q_error_set(err, Q_EIO, "cannot sync '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	rec = cr_repomd_record_new("updateinfo", path);
+	rec->checksum = g_string_chunk_insert(rec->chunk, sum);
+	rec->checksum_type = g_string_chunk_insert(rec->chunk, "sha256");
+	rec->checksum_open = g_string_chunk_insert(rec->chunk, open_sum);
+	rec->checksum_open_type = g_string_chunk_insert(rec->chunk, "sha256");
+	rec->size = (gint64)st.st_size;
+	rec->size_open = (gint64)len;
+	cr_repomd_record_set_timestamp(rec, now);
+	*out = rec;
+	return 0;
+}
+
+/*
  * Swap newname in as repodata/ and move the old one aside. On failure
  * repodata/ is what it was and newname is still the new one.
  */
@@ -1606,7 +1688,7 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 		goto out;
 	}
 	dir_scan_start(&scan, pkgfd);
-	q_publish_set_digest(req->pkgs, req->n_pkgs, req->key_fpr, res->set_digest);
+	q_publish_req_digest(req, res->set_digest);
 
 	/* Leftovers of a crash are never served and never reused. */
 	cleanup_dirs(arch_dir, archfd, 0, now, req->grace_seconds);
@@ -1765,6 +1847,13 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 	for (int i = 0; i < 3; i++) {
 		cr_repomd_set_record(md, jobs[i].rec); /* md owns it now */
 		jobs[i].rec = NULL;
+	}
+	if (req->updateinfo_xml && *req->updateinfo_xml) {
+		cr_RepomdRecord *ui = NULL;
+
+		if (write_updateinfo(newdir, newfd, req->updateinfo_xml, now, &ui, err) < 0)
+			goto out;
+		cr_repomd_set_record(md, ui);
 	}
 	cr_repomd_sort_records(md);
 	xml = cr_xml_dump_repomd(md, &ge);

@@ -6,7 +6,8 @@
  *  - takes an exclusive flock on ARCH_DIR/.lock (two publishes of the same
  *    directory, in threads or processes, run one after the other);
  *  - computes the set digest (SHA-256 over the sorted package SHA-256s and
- *    the key fingerprint); when it equals req->last_digest and the
+ *    the key fingerprint, and the SHA-256 of updateinfo_xml when there is
+ *    one); when it equals req->last_digest and the
  *    directory is as that publish left it (repodata/repomd.xml is the file
  *    whose SHA-256 is req->last_repomd_sha256, every metadata file it
  *    lists is there with its checksum, every package of the set has its
@@ -16,7 +17,8 @@
  *    force, which also replaces other bytes under a package's name);
  *  - hard-links each package from its store path to Packages/FILENAME;
  *  - writes primary/filelists/other .xml.gz (from the stored chunks, no
- *    package is re-read) and repomd.xml into ARCH_DIR/.repodata.new-PID-N/,
+ *    package is re-read), updateinfo.xml.gz when req->updateinfo_xml is
+ *    given, and repomd.xml into ARCH_DIR/.repodata.new-PID-N/,
  *    adds hard links to the metadata files of earlier repodata still inside
  *    the grace period, detach-signs repomd.xml (repomd.xml.asc) when a
  *    signer is given, fsyncs everything;
@@ -60,6 +62,10 @@ struct q_publish_req {
 	struct q_signer *signer; /* NULL: do not sign */
 	const char *key_fpr;     /* the SIG's key */
 	int64_t grace_seconds;   /* how long old metadata/packages stay */
+	/* The repo's advisories (publish/updateinfo.h), written as
+	 * updateinfo.xml.gz and listed in repomd.xml as type "updateinfo";
+	 * NULL or "": the repo has none. */
+	const char *updateinfo_xml;
 };
 
 struct q_publish_result {
@@ -76,5 +82,10 @@ int q_publish_repo(const struct q_publish_req *req, struct q_publish_result *res
 /* The set digest alone (for tests and for deciding "dirty"). */
 void q_publish_set_digest(const struct q_publish_pkg *pkgs, size_t n, const char *key_fpr,
 			  char out[65]);
+
+/* The digest of a request: q_publish_set_digest's, and with an updateinfo
+ * the SHA-256 over that digest and the updateinfo's SHA-256 (without one
+ * it is the set digest, so a repo without advisories keeps its digest). */
+void q_publish_req_digest(const struct q_publish_req *req, char out[65]);
 
 #endif

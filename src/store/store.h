@@ -504,6 +504,31 @@ int q_store_package_sha256(struct q_store *st, int64_t id, char out[65], struct 
 int q_store_package_by_sha256(struct q_store *st, const char *sha256, int64_t *id,
 			      struct q_error *err);
 
+/* --- advisories (store_advisory.c) --- */
+
+/* Set the advisory fields given in fields (validated by the API): any of
+ * "type", "severity", "title", "notes" (strings), "references" (list);
+ * others keep their values. Only in candidate, testing and unpushed (else
+ * Q_ECONFLICT naming the state). Call inside a transaction. */
+int q_store_update_advisory_put(struct q_store *st, int64_t id, json_t *fields,
+				struct q_error *err);
+/* The update's advisory id into out: the one it has, or a new one
+ * (SIGNAME-MAJOR-YEAR-NNNN, YEAR of now in UTC) from the SIG's counter.
+ * Call inside the transaction that moves the update to testing. */
+int q_store_update_assign_advisory(struct q_store *st, int64_t id, int64_t now, char *out,
+				   size_t size, struct q_error *err);
+/* Add "type", "severity" (null when none), "title", "references" (list of
+ * {"type","id","url","title"}), "advisory" (null until assigned) and
+ * "advisory_issued" (q_json_time) to update u (which has "id"). */
+int q_store_update_advisory_fill(struct q_store *st, json_t *u, struct q_error *err);
+/* The advisories a repo carries for arch (updates in testing for a testing
+ * repo, released ones for a release repo, with an advisory id), oldest
+ * first, as publish/updateinfo.h takes them: {"id","advisory","type",
+ * "severity","title","default_title","notes","references","issued",
+ * "updated","status","packages":[…]}, packages those of the repo's set. */
+int q_store_repo_advisories(struct q_store *st, int64_t repo_id, const char *arch, json_t **out,
+			    struct q_error *err);
+
 /* --- build tags (store_buildtag.c) --- */
 
 /* The project's tags, "*" first then by arch: [{"arch","releasever","repos",

@@ -350,7 +350,27 @@ static const char *migrations[] = {
     "CREATE INDEX update_comments_update ON update_comments(update_id, user);"
     "ALTER TABLE policies ADD COLUMN stable_karma INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE policies ADD COLUMN unstable_karma INTEGER NOT NULL DEFAULT 0;",
-    /* 10: advisories (merged later) */
+    /* 10: advisories: an update's type, severity (security only), title and
+     * references (JSON list of {"type","id","url","title"}, validated by the
+     * API), and its advisory id, assigned when it first enters testing from
+     * a counter per SIG, EL major and year that never goes back. Columns
+     * only (no rebuild of updates), so this does not depend on other
+     * changes of that table. */
+    "ALTER TABLE updates ADD COLUMN type TEXT NOT NULL DEFAULT 'bugfix' "
+    "  CHECK (type IN ('bugfix','security','enhancement','newpackage'));"
+    "ALTER TABLE updates ADD COLUMN severity TEXT NOT NULL DEFAULT '' "
+    "  CHECK (severity IN ('','Low','Moderate','Important','Critical'));"
+    "ALTER TABLE updates ADD COLUMN title TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE updates ADD COLUMN refs TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE updates ADD COLUMN advisory TEXT;"
+    "ALTER TABLE updates ADD COLUMN advisory_issued INTEGER NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX updates_advisory ON updates(advisory);"
+    "CREATE TABLE advisory_counters ("
+    "  sig_id INTEGER NOT NULL REFERENCES sigs(id),"
+    "  major INTEGER NOT NULL,"
+    "  year INTEGER NOT NULL,"
+    "  last INTEGER NOT NULL,"
+    "  PRIMARY KEY (sig_id, major, year));",
     /* 11: tokens that expire (seconds since the epoch; 0: never). Their scope
      * (the column of migration 2) may now also be 'read', 'build' or
      * 'release' besides 'user' and 'worker'. */

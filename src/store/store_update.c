@@ -358,7 +358,7 @@ int q_store_update_get(struct q_store *st, int64_t id, json_t **out, struct q_er
 	snprintf(msg, sizeof(msg), "update %" PRId64 " not found", id);
 	if (sq_row_one(st, s, out, msg, err) < 0)
 		return -1;
-	if (add_builds(st, *out, err) < 0) {
+	if (add_builds(st, *out, err) < 0 || q_store_update_advisory_fill(st, *out, err) < 0) {
 		json_decref(*out);
 		*out = NULL;
 		return -1;
@@ -394,7 +394,7 @@ int q_store_update_list(struct q_store *st, const char *sig, const char *project
 	if (sq_rows_json(st, s, out, "listing updates", err) < 0)
 		return -1;
 	json_array_foreach (*out, i, u)
-		if (add_builds(st, u, err) < 0) {
+		if (add_builds(st, u, err) < 0 || q_store_update_advisory_fill(st, u, err) < 0) {
 			json_decref(*out);
 			*out = NULL;
 			return -1;
