@@ -34,8 +34,8 @@ static int known_key(const char *k, size_t len, const char *const *keys)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const keys[] = {"sig", "project", "state", "owner", "package", "since",
-					   "limit", NULL};
+	static const char *const keys[] = {"sig",     "project", "state", "owner",
+					   "package", "since",   "limit", NULL};
 	const int64_t now = 1796300000;
 	struct q_request r;
 	struct q_error err = {0};

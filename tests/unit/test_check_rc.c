@@ -35,8 +35,7 @@ static void test_clean(void **state)
 	struct q_error err = {0};
 
 	(void)state;
-	assert_int_equal(q_rpmlintrc_clean("p.rpmlintrc", text, strlen(text), out, notes, &err),
-			 0);
+	assert_int_equal(q_rpmlintrc_clean("p.rpmlintrc", text, strlen(text), out, notes, &err), 0);
 	assert_string_equal(out->str, "addFilter(\"no-changelogname-tag\")\n"
 				      "addFilter(\"E: foo .*\")\n"
 				      "setBadness(\"some-check\", 10)\n");
@@ -64,8 +63,8 @@ static void test_clean(void **state)
 		char *big = g_malloc0(Q_RPMLINTRC_MAX + 1);
 
 		memset(big, '#', Q_RPMLINTRC_MAX + 1);
-		assert_int_equal(
-		    q_rpmlintrc_clean("p", big, Q_RPMLINTRC_MAX + 1, out, notes, &err), -1);
+		assert_int_equal(q_rpmlintrc_clean("p", big, Q_RPMLINTRC_MAX + 1, out, notes, &err),
+				 -1);
 		assert_int_equal(err.code, Q_ETOOBIG);
 		assert_non_null(strstr(err.msg, "at most 65536"));
 		g_free(big);
@@ -168,8 +167,9 @@ static void test_repos_used(void **state)
 			    "http://d/9/x86_64/");
 	json_decref(r);
 	/* Per arch parts: each part's block, the same repo once. */
-	r = q_check_repos_used("== x86_64 ==\nrepo used: a file:///a/\nout\n"
-			       "\n== aarch64 ==\nrepo used: a file:///a/\nrepo used: b file:///b/\n");
+	r = q_check_repos_used(
+	    "== x86_64 ==\nrepo used: a file:///a/\nout\n"
+	    "\n== aarch64 ==\nrepo used: a file:///a/\nrepo used: b file:///b/\n");
 	assert_int_equal(json_array_size(r), 2);
 	json_decref(r);
 	r = q_check_repos_used("");
