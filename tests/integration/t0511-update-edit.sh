@@ -75,7 +75,7 @@ life_refused "a build not in the update" member 400 "build ${B[g]} is not in upd
 	POST "updates/$U/builds" "{\"remove\": [${B[g]}]}"
 life_refused "one bad build refuses the whole edit" member 400 "build ${B[g]} is not in update $U" "$U" \
 	POST "updates/$U/builds" "{\"add\": [${B[x]}], \"remove\": [${B[g]}]}"
-expect_fail 2 "nothing to change: give --add-build or --remove-build" q update edit "$U"
+expect_fail 2 "nothing to change: give --add-build, --remove-build, --type" q update edit "$U"
 expect_fail 2 "build id" q update edit "$U" --add-build nope
 check "promote V to release" q promote "$V" --to release
 life_refused "a released update is not edited" lead 409 \
