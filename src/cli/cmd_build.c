@@ -705,6 +705,23 @@ static void report_chain(FILE *out, const json_t *ch, GHashTable *seen)
 	}
 }
 
+/* "chain 5: group 2 of 3 building" for each group that started since the
+ * last report (*group): a group that started and ended between two polls
+ * is reported too, and every group of a complete chain has started. */
+static void report_groups(FILE *out, long id, const json_t *ch, long *group)
+{
+	const char *state = q_json_str(ch, "state");
+	long upto = json_id(ch, "current_group");
+
+	if (!strcmp(state, "complete"))
+		upto = json_id(ch, "groups");
+	for (; *group < upto; (*group)++) {
+		fprintf(out, "chain %ld: group %ld of %ld building\n", id, *group + 1,
+			json_id(ch, "groups"));
+		fflush(out);
+	}
+}
+
 /* Follow chain id until it ends; 0 when it completes. */
 static int wait_chain(struct q_client *c, long id, json_t *first)
 {
@@ -718,13 +735,7 @@ static int wait_chain(struct q_client *c, long id, json_t *first)
 
 	for (;;) {
 		report_chain(out, ch, seen);
-		if (json_id(ch, "current_group") != group &&
-		    !strcmp(q_json_str(ch, "state"), "building")) {
-			group = json_id(ch, "current_group");
-			fprintf(out, "chain %ld: group %ld of %ld building\n", id, group,
-				json_id(ch, "groups"));
-			fflush(out);
-		}
+		report_groups(out, id, ch, &group);
 		if (strcmp(q_json_str(ch, "state"), "building"))
 			break;
 		sleep_ms(POLL_CHAIN_MS);
