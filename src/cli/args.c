@@ -530,6 +530,8 @@ int q_cli_parse_since(const char *s, int64_t now, int64_t *t, struct q_error *er
 			if (end[0] == units[i].unit && n > 0 &&
 			    n <= 100LL * 366 * 86400 / units[i].seconds) {
 				*t = now - (int64_t)n * units[i].seconds;
+				if (*t < 0) /* an age reaching before 1970: since then */
+					*t = 0;
 				return 0;
 			}
 	}

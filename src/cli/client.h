@@ -147,7 +147,8 @@ int q_cli_parse_long(const char *s, long min, long max, const char *what, long *
  * A --since value: an ISO 8601 UTC time ("2026-12-01", midnight UTC, or
  * "2026-12-01T10:00:00Z") or an age before now: a positive number and a
  * unit, m (minutes), h (hours), d (days) or w (weeks): "30m", "12h", "7d".
- * *t gets the time in seconds; 0 or -1 with err.
+ * *t gets the time in seconds (an age reaching before 1970 gives 0); 0 or
+ * -1 with err.
  */
 int q_cli_parse_since(const char *s, int64_t now, int64_t *t, struct q_error *err);
 

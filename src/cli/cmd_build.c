@@ -920,7 +920,8 @@ static int build_list(struct q_client *c, struct q_cli_args *a)
 			ret = q_cli_usage_error(a, "%s", err.msg);
 			goto out;
 		}
-		add_param(c, path, "since", q_time_iso(since, iso));
+		if (since > 0) /* 0: since the epoch, every build */
+			add_param(c, path, "since", q_time_iso(since, iso));
 	}
 	if (a->val[O_LIMIT]) {
 		if (q_cli_parse_long(a->val[O_LIMIT], 1, 1000000, "limit", &limit, &err) < 0) {

@@ -40,6 +40,8 @@ static void since_values(void **state)
 	assert_int_equal(t, now - 30 * 60);
 	OK(q_cli_parse_since("2w", now, &t, &err));
 	assert_int_equal(t, now - 14 * 86400);
+	OK(q_cli_parse_since("24181d", now, &t, &err)); /* reaches before 1970 */
+	assert_int_equal(t, 0);
 	OK(q_cli_parse_since("2026-12-01", now, &t, &err));
 	assert_int_equal(t, 1796083200);
 	OK(q_cli_parse_since("2026-12-01T10:00:00Z", now, &t, &err));
