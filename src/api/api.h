@@ -158,6 +158,10 @@ void q_api_update_promote(struct q_request *r, const char **caps);
 void q_api_update_unpush(struct q_request *r, const char **caps);
 void q_api_update_approve(struct q_request *r, const char **caps);
 /* update_life.c: editing builds, comments and karma, revoke, untag */
+/* Whether build id may join an update of sig/project: a complete, not
+ * scratch build of that project; else Q_EINVAL naming why. */
+int q_api_update_build_fits(struct q_store *st, const char *sig, const char *project, int64_t id,
+			    struct q_error *err);
 void q_api_update_builds(struct q_request *r, const char **caps);
 void q_api_update_comment(struct q_request *r, const char **caps);
 void q_api_update_revoke(struct q_request *r, const char **caps);

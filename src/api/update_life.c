@@ -46,13 +46,13 @@ static void send_result(struct q_request *r, json_t *res)
 }
 
 /* A complete, non-scratch build of sig/project (as an update takes). */
-static int build_fits(struct q_request *r, const char *sig, const char *project, int64_t id,
-		      struct q_error *err)
+int q_api_update_build_fits(struct q_store *st, const char *sig, const char *project, int64_t id,
+			    struct q_error *err)
 {
 	json_t *b = NULL;
 	int rc = 0;
 
-	if (q_store_build_get(r->st, id, 0, &b, err) < 0)
+	if (q_store_build_get(st, id, 0, &b, err) < 0)
 		return -1;
 	if (strcmp(json_string_value(json_object_get(b, "sig")), sig) ||
 	    strcmp(json_string_value(json_object_get(b, "project")), project) ||
@@ -115,9 +115,9 @@ void q_api_update_builds(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	json_array_foreach (add, i, x)
-		if (build_fits(r, json_string_value(json_object_get(u, "sig")),
-			       json_string_value(json_object_get(u, "project")),
-			       json_integer_value(x), &err) < 0)
+		if (q_api_update_build_fits(r->st, json_string_value(json_object_get(u, "sig")),
+					    json_string_value(json_object_get(u, "project")),
+					    json_integer_value(x), &err) < 0)
 			goto fail;
 	if (q_hub_update_edit(r->hub, r->st, id, add, remove, r->who.name, &res, &err) < 0)
 		goto fail;

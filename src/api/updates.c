@@ -118,39 +118,13 @@ void q_api_update_create(struct q_request *r, const char **caps)
 		goto fail;
 	}
 	json_array_foreach (builds, i, b) {
-		json_t *build = NULL;
-
 		if (!json_is_integer(b) || json_integer_value(b) <= 0) {
 			q_error_set(&err, Q_EINVAL, "builds[%zu] is not a build id", i);
 			goto fail;
 		}
-		if (q_store_build_get(r->st, json_integer_value(b), 0, &build, &err) < 0)
+		if (q_api_update_build_fits(r->st, caps[0], caps[1], json_integer_value(b), &err) <
+		    0)
 			goto fail;
-		if (strcmp(json_string_value(json_object_get(build, "sig")), caps[0]) ||
-		    strcmp(json_string_value(json_object_get(build, "project")), caps[1]) ||
-		    strcmp(json_string_value(json_object_get(build, "state")), "complete")) {
-			q_error_set(&err, Q_EINVAL,
-				    "build %" JSON_INTEGER_FORMAT " is a %s build of '%s/%s'; an "
-				    "update of '%s/%s' takes complete builds of that project",
-				    json_integer_value(b),
-				    json_string_value(json_object_get(build, "state")),
-				    json_string_value(json_object_get(build, "sig")),
-				    json_string_value(json_object_get(build, "project")), caps[0],
-				    caps[1]);
-			json_decref(build);
-			goto fail;
-		}
-		if (json_is_true(json_object_get(build, "scratch"))) {
-			q_error_set(&err, Q_EINVAL,
-				    "build %" JSON_INTEGER_FORMAT
-				    " is a scratch build: scratch builds never go into updates "
-				    "or repos; build %s again without --scratch",
-				    json_integer_value(b),
-				    json_string_value(json_object_get(build, "nevr")));
-			json_decref(build);
-			goto fail;
-		}
-		json_decref(build);
 		json_array_append(ids, b);
 	}
 	if (q_store_begin(r->st, &err) < 0)
