@@ -1024,13 +1024,13 @@ static void check_address(struct ctx *c, const struct node *map, const struct no
 
 		if (!v[i] || is_empty(v[i]))
 			continue;
-		if (i < 2)
-			web = true;
+		if (i < 3)
+			web = true; /* http, https or rsync: something the crawler can check */
 		snprintf(field, sizeof(field), "address.%s", address_keys[i]);
 		*slot[i] = get_url(c, v[i], field, address_keys[i], true);
 	}
 	if (!web)
-		add_err(c, val->mark, "address", "an 'http' or 'https' URL is required");
+		add_err(c, val->mark, "address", "an 'http', 'https' or 'rsync' URL is required");
 }
 
 static void check_geolocation(struct ctx *c, const struct node *val, struct q_mirror_def *d)

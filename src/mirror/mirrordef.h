@@ -10,7 +10,7 @@
  *                     bytes, no scheme, no path, no trailing '/'. Stored
  *                     lower-cased (mirror names compare case-insensitively).
  *   address           required mapping {http, https, rsync, ftp}; at least
- *                     one of http/https. Each is a URL with that scheme, a
+ *                     one of http/https/rsync. Each is a URL with that scheme, a
  *                     host (DNS name, IPv4 or [IPv6]), an optional port, no
  *                     user info, query or fragment. A missing final '/' is
  *                     added (normalised, not refused).

@@ -308,8 +308,8 @@ static void test_address(void **state)
 	struct q_mirror_def d;
 
 	(void)state;
-	expect_error(ADDR("rsync: rsync://a.example/pub/"),
-		     "t.yml:3:3: 'address': an 'http' or 'https' URL is required");
+	expect_error(ADDR("ftp: ftp://a.example/pub/"),
+		     "t.yml:3:3: 'address': an 'http', 'https' or 'rsync' URL is required");
 	expect_error("name: a.example\n"
 		     "address: https://a.example/\n"
 		     "update_frequency: 2h\n"
