@@ -125,201 +125,261 @@ static void count(json_t *summary, const char *k)
 			    json_integer(json_integer_value(json_object_get(summary, k)) + 1));
 }
 
+/* One crawl's working state: what is checked, and what came back. */
+struct crawl {
+	struct q_hub *hub;
+	struct q_store *st;
+	const char *only; /* one mirror's name, or NULL: every mirror and the master */
+	int64_t now;
+	json_t *rows;    /* the publish window */
+	json_t *mirrors; /* the mirrors to check */
+	struct crepo *repos;
+	size_t nrepos, nm;
+	struct q_crawl_target *t; /* every check: mirrors × repos, then the master's */
+	struct tinfo *info;       /* what t[i] stands for */
+	struct q_crawl_result *res;
+	size_t nt;
+	struct q_crawl_target *probes; /* the other address family, once per mirror */
+	int *probe_mirror;
+	struct q_crawl_result *pres;
+	size_t np;
+	int *fam;   /* per mirror, bit 1: IPv4 answered, bit 2: IPv6 */
+	int *first; /* per mirror, its first target, -1 when it has none */
+	struct q_crawl_opts o;
+	GPtrArray *owned; /* strings the targets point to */
+};
+
+static void crawl_free(struct crawl *c)
+{
+	json_decref(c->rows);
+	json_decref(c->mirrors);
+	crepos_free(c->repos, c->nrepos);
+	g_free(c->t);
+	g_free(c->info);
+	g_free(c->res);
+	g_free(c->probes);
+	g_free(c->probe_mirror);
+	g_free(c->pres);
+	g_free(c->fam);
+	g_free(c->first);
+	g_ptr_array_free(c->owned, TRUE);
+}
+
+/* The base URL a mirror is checked at (its /pub/ copy), or NULL. */
+static const char *mirror_base(json_t *m)
+{
+	json_t *addr = json_object_get(json_object_get(m, "definition"), "address");
+	const char *base = json_string_value(json_object_get(addr, "https"));
+
+	if (!base)
+		base = json_string_value(json_object_get(addr, "http"));
+	return base;
+}
+
+/* One check of repo r at url for mirror mi (-1: the master, named who). */
+static void add_target(struct crawl *c, int mi, const char *who, size_t r, char *url)
+{
+	g_ptr_array_add(c->owned, url);
+	c->t[c->nt].mirror = who;
+	c->t[c->nt].url = url;
+	c->t[c->nt].host = who;
+	c->t[c->nt].accepted_sha256 = c->repos[r].accepted;
+	c->info[c->nt].mirror = mi;
+	c->info[c->nt].repo = (int)r;
+	c->nt++;
+}
+
+/* Every mirror × every published repo/arch, then the master's repos. */
+static void build_targets(struct crawl *c)
+{
+	char master_base[600];
+	json_t *m;
+	size_t i;
+
+	c->t = g_new0(struct q_crawl_target, (c->nm + 1) * c->nrepos + 1);
+	c->info = g_new0(struct tinfo, (c->nm + 1) * c->nrepos + 1);
+	json_array_foreach (c->mirrors, i, m) {
+		const char *base = mirror_base(m);
+		const char *name = json_string_value(json_object_get(m, "name"));
+
+		if (!base)
+			continue;
+		for (size_t r = 0; r < c->nrepos; r++)
+			add_target(
+			    c, (int)i, name, r,
+			    g_strconcat(base, c->repos[r].path, "repodata/repomd.xml", NULL));
+	}
+	if (c->only)
+		return;
+	snprintf(master_base, sizeof(master_base), "%s", c->hub->cfg.public_url);
+	while (*master_base && master_base[strlen(master_base) - 1] == '/')
+		master_base[strlen(master_base) - 1] = '\0';
+	for (size_t r = 0; r < c->nrepos; r++)
+		add_target(c, -1, MASTER, r,
+			   g_strconcat(master_base, "/pub/", c->repos[r].path,
+				       "repodata/repomd.xml", NULL));
+}
+
+/* Reachability: which families answered; probe the other one once per mirror. */
+static int probe_families(struct crawl *c, struct q_error *err)
+{
+	size_t i;
+
+	c->fam = g_new0(int, c->nm + 1);
+	c->first = g_new(int, c->nm + 1);
+	for (i = 0; i < c->nm; i++)
+		c->first[i] = -1;
+	for (i = 0; i < c->nt; i++) {
+		int mi = c->info[i].mirror;
+
+		if (mi < 0)
+			continue;
+		if (c->first[mi] < 0)
+			c->first[mi] = (int)i;
+		if (c->res[i].http_status > 0)
+			c->fam[mi] |= c->res[i].family == AF_INET6 ? 2 : 1;
+	}
+	c->probes = g_new0(struct q_crawl_target, c->nm + 1);
+	c->probe_mirror = g_new0(int, c->nm + 1);
+	for (i = 0; i < c->nm; i++) {
+		int f = c->fam[i];
+
+		if (c->first[i] < 0 || !f || f == 3 || host_is_literal(c->t[c->first[i]].url))
+			continue;
+		c->probes[c->np] = c->t[c->first[i]];
+		c->probes[c->np].ipv4_only = f == 2;
+		c->probes[c->np].ipv6_only = f == 1;
+		c->probe_mirror[c->np++] = (int)i;
+	}
+	c->pres = g_new0(struct q_crawl_result, c->np + 1);
+	if (c->np && q_crawl_run(c->probes, c->np, &c->o, c->pres, err) < 0)
+		return -1;
+	for (i = 0; i < c->np; i++)
+		if (c->pres[i].http_status > 0)
+			c->fam[c->probe_mirror[i]] |= c->probes[i].ipv6_only ? 2 : 1;
+	return 0;
+}
+
+/* One row per check (inside the caller's transaction). */
+static int record_checks(struct crawl *c, json_t *summary, json_t *results_list,
+			 struct q_error *err)
+{
+	for (size_t i = 0; i < c->nt; i++) {
+		const struct crepo *r = &c->repos[c->info[i].repo];
+		const struct q_crawl_result *res = &c->res[i];
+		const char *state = q_crawl_state_name(res->state);
+		const char *who = c->t[i].mirror;
+
+		if (q_store_mirror_check_put(c->st, who, r->repo, r->arch, state,
+					     res->http_status == 200 ? res->sha256 : "",
+					     res->state == Q_CRAWL_UP_TO_DATE, res->http_status,
+					     res->error, res->seconds, c->now, err) < 0)
+			return -1;
+		if (c->info[i].mirror < 0) {
+			char key[300];
+
+			snprintf(key, sizeof(key), "%s/%s", r->repo, r->arch);
+			json_object_set_new(json_object_get(summary, "master"), key,
+					    json_string(state));
+			continue;
+		}
+		count(summary, "checks");
+		count(summary, state);
+		if (c->only)
+			json_array_append_new(results_list,
+					      json_pack("{s:s,s:s,s:s,s:s,s:s}", "mirror", who,
+							"repo", r->repo, "arch", r->arch, "state",
+							state, "error", res->error));
+	}
+	return 0;
+}
+
+/* Each mirror's failure count, state and families (inside the transaction). */
+static int record_mirrors(struct crawl *c, json_t *summary, struct q_error *err)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach (c->mirrors, i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+		const char *lasterr = "no repo is published yet";
+		int f = c->fam[i];
+		bool ok = false;
+		int change = 0;
+
+		for (size_t k = 0; k < c->nt; k++) {
+			if (c->info[k].mirror != (int)i)
+				continue;
+			ok |= c->res[k].http_status == 200;
+			if (c->res[k].error[0])
+				lasterr = c->res[k].error;
+		}
+		if (c->first[i] < 0)
+			continue; /* nothing published: nothing to check */
+		if (q_store_mirror_crawled(c->st, name, ok, f ? (f & 1) != 0 : -1,
+					   f ? (f & 2) != 0 : -1, (int)c->hub->cfg.max_failures,
+					   lasterr, &change, err) < 0)
+			return -1;
+		count(summary, "mirrors");
+		if (change == 1) {
+			json_array_append_new(json_object_get(summary, "disabled"),
+					      json_string(name));
+			q_warn("mirror %s disabled after %" PRId64 " failed crawls: %s", name,
+			       c->hub->cfg.max_failures, lasterr);
+		} else if (change == 2) {
+			json_array_append_new(json_object_get(summary, "enabled"),
+					      json_string(name));
+			q_info("mirror %s answers again: enabled", name);
+		}
+	}
+	return 0;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
 		struct q_error *err)
 {
-	json_t *rows = NULL, *mirrors = NULL, *m, *results_list = NULL;
-	struct crepo *repos = NULL;
-	size_t nrepos = 0, nm, i, nt = 0, np = 0;
-	struct q_crawl_target *t = NULL, *probes = NULL;
-	struct tinfo *info = NULL;
-	int *probe_mirror = NULL;
-	struct q_crawl_result *res = NULL, *pres = NULL;
-	struct q_crawl_opts o = {0};
-	GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
-	int64_t now = (int64_t)time(NULL);
-	struct timespec t0, t1;
-	char master_base[600];
+	struct crawl c = {.hub = hub, .st = st, .only = mirror, .now = (int64_t)time(NULL)};
+	json_t *results_list = json_array();
+	struct timespec t0;
 	int rc = -1;
 
 	*summary = NULL;
+	c.owned = g_ptr_array_new_with_free_func(g_free);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (q_store_publish_window(st, now - hub->cfg.ml_window, &rows, err) < 0 ||
-	    q_store_mirror_crawl_list(st, mirror, &mirrors, err) < 0)
+	if (q_store_publish_window(st, c.now - hub->cfg.ml_window, &c.rows, err) < 0 ||
+	    q_store_mirror_crawl_list(st, mirror, &c.mirrors, err) < 0)
 		goto out;
-	repos = load_repos(rows, &nrepos);
-	nm = json_array_size(mirrors);
-	t = g_new0(struct q_crawl_target, (nm + 1) * nrepos + 1);
-	info = g_new0(struct tinfo, (nm + 1) * nrepos + 1);
-	json_array_foreach (mirrors, i, m) {
-		json_t *addr = json_object_get(json_object_get(m, "definition"), "address");
-		const char *base = json_string_value(json_object_get(addr, "https"));
-
-		if (!base)
-			base = json_string_value(json_object_get(addr, "http"));
-		if (!base)
-			continue;
-		for (size_t r = 0; r < nrepos; r++) {
-			char *url = g_strconcat(base, repos[r].path, "repodata/repomd.xml", NULL);
-
-			g_ptr_array_add(owned, url);
-			t[nt].mirror = json_string_value(json_object_get(m, "name"));
-			t[nt].url = url;
-			t[nt].host = t[nt].mirror;
-			t[nt].accepted_sha256 = repos[r].accepted;
-			info[nt].mirror = (int)i;
-			info[nt].repo = (int)r;
-			nt++;
-		}
-	}
-	snprintf(master_base, sizeof(master_base), "%s", hub->cfg.public_url);
-	while (*master_base && master_base[strlen(master_base) - 1] == '/')
-		master_base[strlen(master_base) - 1] = '\0';
-	if (!mirror) {
-		for (size_t r = 0; r < nrepos; r++) {
-			char *url = g_strconcat(master_base, "/pub/", repos[r].path,
-						"repodata/repomd.xml", NULL);
-
-			g_ptr_array_add(owned, url);
-			t[nt].mirror = MASTER;
-			t[nt].url = url;
-			t[nt].host = MASTER;
-			t[nt].accepted_sha256 = repos[r].accepted;
-			info[nt].mirror = -1;
-			info[nt].repo = (int)r;
-			nt++;
-		}
-	}
-	o.max_parallel = (unsigned)hub->cfg.crawl_parallel;
-	o.per_host = (unsigned)hub->cfg.crawl_per_host;
-	o.timeout_ms = hub->cfg.crawl_timeout * 1000;
-	o.connect_timeout_ms = o.timeout_ms / 3 < 10000 ? o.timeout_ms / 3 : 10000;
-	res = g_new0(struct q_crawl_result, nt + 1);
-	if (nt && q_crawl_run(t, nt, &o, res, err) < 0)
+	c.repos = load_repos(c.rows, &c.nrepos);
+	c.nm = json_array_size(c.mirrors);
+	build_targets(&c);
+	c.o.max_parallel = (unsigned)hub->cfg.crawl_parallel;
+	c.o.per_host = (unsigned)hub->cfg.crawl_per_host;
+	c.o.timeout_ms = hub->cfg.crawl_timeout * 1000;
+	c.o.connect_timeout_ms = c.o.timeout_ms / 3 < 10000 ? c.o.timeout_ms / 3 : 10000;
+	c.res = g_new0(struct q_crawl_result, c.nt + 1);
+	if (c.nt && q_crawl_run(c.t, c.nt, &c.o, c.res, err) < 0)
 		goto out;
-
-	/* Reachability: which families answered; probe the other one once per mirror. */
-	{
-		int *fam = g_new0(int, nm + 1); /* bit 1: IPv4 answered, bit 2: IPv6 */
-		int *first = g_new(int, nm + 1);
-
-		for (i = 0; i < nm; i++)
-			first[i] = -1;
-		for (i = 0; i < nt; i++) {
-			int mi = info[i].mirror;
-
-			if (mi < 0)
-				continue;
-			if (first[mi] < 0)
-				first[mi] = (int)i;
-			if (res[i].http_status > 0)
-				fam[mi] |= res[i].family == AF_INET6 ? 2 : 1;
-		}
-		probes = g_new0(struct q_crawl_target, nm + 1);
-		probe_mirror = g_new0(int, nm + 1);
-		for (i = 0; i < nm; i++) {
-			if (first[i] < 0 || !fam[i] || fam[i] == 3 ||
-			    host_is_literal(t[first[i]].url))
-				continue;
-			probes[np] = t[first[i]];
-			probes[np].ipv4_only = fam[i] == 2;
-			probes[np].ipv6_only = fam[i] == 1;
-			probe_mirror[np++] = (int)i;
-		}
-		pres = g_new0(struct q_crawl_result, np + 1);
-		if (np && q_crawl_run(probes, np, &o, pres, err) < 0) {
-			g_free(fam);
-			g_free(first);
-			goto out;
-		}
-		for (i = 0; i < np; i++)
-			if (pres[i].http_status > 0)
-				fam[probe_mirror[i]] |= probes[i].ipv6_only ? 2 : 1;
-		/* Record everything in one transaction. */
-		*summary = new_summary();
-		results_list = json_array();
-		if (q_store_begin(st, err) < 0) {
-			g_free(fam);
-			g_free(first);
-			goto out;
-		}
-		for (i = 0; i < nt; i++) {
-			const struct crepo *r = &repos[info[i].repo];
-			const char *state = q_crawl_state_name(res[i].state);
-			const char *who = t[i].mirror;
-
-			if (q_store_mirror_check_put(st, who, r->repo, r->arch, state,
-						     res[i].http_status == 200 ? res[i].sha256 : "",
-						     res[i].state == Q_CRAWL_UP_TO_DATE,
-						     res[i].http_status, res[i].error,
-						     res[i].seconds, now, err) < 0)
-				break;
-			if (info[i].mirror < 0) {
-				char key[300];
-
-				snprintf(key, sizeof(key), "%s/%s", r->repo, r->arch);
-				json_object_set_new(json_object_get(*summary, "master"), key,
-						    json_string(state));
-				continue;
-			}
-			count(*summary, "checks");
-			count(*summary, state);
-			if (mirror)
-				json_array_append_new(
-				    results_list, json_pack("{s:s,s:s,s:s,s:s,s:s}", "mirror", who,
-							    "repo", r->repo, "arch", r->arch,
-							    "state", state, "error", res[i].error));
-		}
-		if (i < nt) {
-			q_store_rollback(st);
-			g_free(fam);
-			g_free(first);
-			goto out;
-		}
-		json_array_foreach (mirrors, i, m) {
-			const char *name = json_string_value(json_object_get(m, "name"));
-			const char *lasterr = "no repo is published yet";
-			bool ok = false;
-			int change = 0;
-
-			for (size_t k = 0; k < nt; k++) {
-				if (info[k].mirror != (int)i)
-					continue;
-				ok |= res[k].http_status == 200;
-				if (res[k].error[0])
-					lasterr = res[k].error;
-			}
-			if (first[i] < 0)
-				continue; /* nothing published: nothing to check */
-			if (q_store_mirror_crawled(st, name, ok, fam[i] ? (fam[i] & 1) != 0 : -1,
-						   fam[i] ? (fam[i] & 2) != 0 : -1,
-						   (int)hub->cfg.max_failures, lasterr, &change,
-						   err) < 0)
-				break;
-			count(*summary, "mirrors");
-			if (change == 1) {
-				json_array_append_new(json_object_get(*summary, "disabled"),
-						      json_string(name));
-				q_warn("mirror %s disabled after %" PRId64 " failed crawls: %s",
-				       name, hub->cfg.max_failures, lasterr);
-			} else if (change == 2) {
-				json_array_append_new(json_object_get(*summary, "enabled"),
-						      json_string(name));
-				q_info("mirror %s answers again: enabled", name);
-			}
-		}
-		g_free(fam);
-		g_free(first);
-		if (i < nm || q_store_commit(st, err) < 0) {
-			q_store_rollback(st);
-			goto out;
-		}
+	if (probe_families(&c, err) < 0)
+		goto out;
+	/* Record everything in one transaction. */
+	*summary = new_summary();
+	if (q_store_begin(st, err) < 0)
+		goto out;
+	if (record_checks(&c, *summary, results_list, err) < 0 ||
+	    record_mirrors(&c, *summary, err) < 0 || q_store_commit(st, err) < 0) {
+		q_store_rollback(st);
+		goto out;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	json_object_set_new(
-	    *summary, "seconds",
-	    json_real((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
-	json_object_set_new(*summary, "fetches", json_integer((json_int_t)(nt + np)));
+	json_object_set_new(*summary, "seconds", json_real(since(&t0)));
+	json_object_set_new(*summary, "fetches", json_integer((json_int_t)(c.nt + c.np)));
 	if (mirror)
 		json_object_set(*summary, "results", results_list);
 	if (q_hub_refresh_snapshot(hub, st, err) < 0)
@@ -331,16 +391,7 @@ out:
 		*summary = NULL;
 	}
 	json_decref(results_list);
-	json_decref(rows);
-	json_decref(mirrors);
-	crepos_free(repos, nrepos);
-	g_free(t);
-	g_free(info);
-	g_free(res);
-	g_free(probes);
-	g_free(probe_mirror);
-	g_free(pres);
-	g_ptr_array_free(owned, TRUE);
+	crawl_free(&c);
 	return rc;
 }
 

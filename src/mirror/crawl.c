@@ -66,6 +66,8 @@ const char *q_crawl_state_name(enum q_crawl_state s)
 		return "stale";
 	case Q_CRAWL_UNREACHABLE:
 		return "unreachable";
+	case Q_CRAWL_PARTIAL:
+		return "partial";
 	}
 	return "unknown";
 }

@@ -36,8 +36,20 @@
 #define Q_MIRROR_CRAWL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct q_error;
+
+/*
+ * A file a mirror must hold beside the newest repomd.xml: its path relative
+ * to the repo directory (the target URL without "repodata/repomd.xml"),
+ * e.g. "repodata/HASH-primary.xml.gz" or "Packages/f/foo-1-1.el9.noarch.rpm",
+ * and its size in bytes.
+ */
+struct q_crawl_file {
+	const char *path;
+	int64_t size;
+};
 
 struct q_crawl_target {
 	const char *mirror; /* the mirror's name, for messages */
@@ -47,13 +59,17 @@ struct q_crawl_target {
 	    *accepted_sha256; /* [0] = newest publish, then alternates; NULL-terminated */
 	int ipv6_only;        /* resolve and connect over IPv6 only */
 	int ipv4_only;        /* resolve and connect over IPv4 only */
+	const struct q_crawl_file
+	    *files;     /* checked only when the repomd.xml is accepted_sha256[0]; may be NULL */
+	size_t n_files; /* entries in files */
 };
 
 enum q_crawl_state {
-	Q_CRAWL_UP_TO_DATE, /* serves the newest publish */
-	Q_CRAWL_LAGGING,    /* serves an alternate (an older publish in the window) */
-	Q_CRAWL_STALE,      /* serves a repomd.xml we never published (or an old one) */
-	Q_CRAWL_UNREACHABLE /* no usable answer: see result.error */
+	Q_CRAWL_UP_TO_DATE,  /* serves the newest publish */
+	Q_CRAWL_LAGGING,     /* serves an alternate (an older publish in the window) */
+	Q_CRAWL_STALE,       /* serves a repomd.xml we never published (or an old one) */
+	Q_CRAWL_UNREACHABLE, /* no usable answer: see result.error */
+	Q_CRAWL_PARTIAL      /* the newest repomd.xml, but one of files is missing or differs */
 };
 
 /* Options; a zero field takes its default. */
@@ -82,7 +98,8 @@ struct q_crawl_result {
 	char error[256]; /* why it is unreachable (or stale), "" when up to date */
 };
 
-/* Short lowercase name of a state: "up_to_date", "lagging", "stale", "unreachable". */
+/* Short lowercase name of a state: "up_to_date", "lagging", "stale", "unreachable",
+ * "partial". */
 const char *q_crawl_state_name(enum q_crawl_state s);
 
 /*
