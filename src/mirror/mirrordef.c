@@ -831,6 +831,15 @@ static int scheme_index(const char *s)
 	return -1;
 }
 
+/* Whether [s, end) is a host name alone (no '/', ':' or '[': not "[::1]"). */
+static bool plain_host_before(const char *s, const char *end)
+{
+	for (const char *p = s; p < end; p++)
+		if (*p == '/' || *p == ':' || *p == '[' || *p == ']')
+			return false;
+	return true;
+}
+
 /*
  * The address under address.KEY (key: index in address_keys), read as
  * upstream's mirrors do: a URL without a scheme gets the key's ("host/x"
@@ -858,7 +867,7 @@ static char *read_address(struct ctx *c, const struct node *n, int key, int *sch
 		changed = true;
 		char *dc = strstr(t, "::");
 
-		if (dc && dc > t && !memchr(t, '/', (size_t)(dc - t)))
+		if (dc && dc > t && plain_host_before(t, dc))
 			u = g_strdup_printf("rsync://%.*s/%s", (int)(dc - t), t, dc + 2);
 		else
 			u = g_strdup_printf("%s://%s", address_keys[key], t);
@@ -868,7 +877,7 @@ static char *read_address(struct ctx *c, const struct node *n, int key, int *sch
 		char *host = strstr(t, "://") + 3;
 		char *dc = strstr(host, "::");
 
-		if (dc && !memchr(host, '/', (size_t)(dc - host))) {
+		if (dc && dc > host && plain_host_before(host, dc)) {
 			u = g_strdup_printf("%.*s/%s", (int)(dc - t), t, dc + 2);
 			g_free(t);
 			t = u;

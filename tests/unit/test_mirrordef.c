@@ -407,6 +407,19 @@ static void test_address(void **state)
 		    &d);
 	assert_string_equal(d.rsync, "rsync://a.example/alma/");
 	q_mirrordef_release(&d);
+	expect_warn(ADDR("https: https://a.example/\n  rsync: alma@a.example::almalinux/x/"),
+		    "t.yml:4:10: 'address.rsync': 'alma@a.example::almalinux/x/' read as "
+		    "'rsync://a.example/almalinux/x/'",
+		    &d);
+	assert_string_equal(d.rsync, "rsync://a.example/almalinux/x/");
+	q_mirrordef_release(&d);
+	/* "::" in an IPv6 host is not rsync's module separator. */
+	expect_warn(ADDR("http: '[2001:db8::1]/pub'"),
+		    "t.yml:3:9: 'address.http': '[2001:db8::1]/pub' read as "
+		    "'http://[2001:db8::1]/pub/'",
+		    &d);
+	assert_string_equal(d.http, "http://[2001:db8::1]/pub/");
+	q_mirrordef_release(&d);
 	/* Only rsync: accepted (Quarry crawls rsync mirrors). */
 	expect_ok(ADDR("rsync: rsync://a.example/alma/"), &d);
 	assert_string_equal(d.rsync, "rsync://a.example/alma/");
