@@ -954,14 +954,14 @@ static bool get_bool(struct ctx *c, const struct node *n, const char *field, boo
 /*
  * A plain scalar as PyYAML reads a YAML 1.1 integer: an optional sign, then
  * decimal (no leading 0), 0b binary, 0 octal, 0x hex, or base 60 ("1:30"),
- * '_' allowed between digits. false when it is not one, or is beyond
- * +-2^62 (no AS number or bandwidth is that large).
+ * '_' allowed between digits. false when it is not one; one beyond
+ * +-2^62 is read as +-2^62 (no AS number or bandwidth is that large).
  */
 static bool yaml11_int(const char *s, size_t len, int64_t *out)
 {
 	const int64_t lim = (int64_t)1 << 62;
 	int64_t v = 0, part = 0;
-	bool neg = false, digit = false;
+	bool neg = false, digit = false, big = false;
 	int base = 10;
 	size_t i = 0;
 
@@ -983,7 +983,10 @@ static bool yaml11_int(const char *s, size_t len, int64_t *out)
 			continue;
 		if (s[i] == ':' && base == 10 && digit) {
 			/* base 60: the part so far is scaled by 60 on each ':' */
-			v = (v + part) * 60;
+			if (v + part > lim / 60)
+				big = true;
+			else
+				v = (v + part) * 60;
 			part = 0;
 			digit = false;
 			continue;
@@ -996,16 +999,18 @@ static bool yaml11_int(const char *s, size_t len, int64_t *out)
 			return false;
 		if (d >= base)
 			return false;
-		part = part * base + d;
+		if (part > (lim - d) / base)
+			big = true;
+		else
+			part = part * base + d;
 		digit = true;
-		if (part > lim || v > lim)
-			return false;
 	}
 	if (!digit)
 		return false;
-	v += part;
-	if (v > lim)
-		return false;
+	if (big || part > lim - v)
+		v = lim;
+	else
+		v += part;
 	*out = neg ? -v : v;
 	return true;
 }
@@ -1031,14 +1036,14 @@ static bool get_asn(struct ctx *c, const struct node *n, const char *field, uint
 			"expected an AS number, got the string '%s' (drop the quotes)", buf);
 		return false;
 	}
-	if (!yaml11_int(n->value, MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING), &v) || n->len > 64) {
+	if (!yaml11_int(n->value, MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING), &v)) {
 		add_err(c, n->mark, field, "'%s' is not an integer (an AS number is expected)",
 			buf);
 		return false;
 	}
 	if (v < 1 || v > (int64_t)UINT32_MAX) {
-		add_warn(c, n->mark, field,
-			 "%" PRId64 " is not an AS number (1..4294967295); left out", v);
+		add_warn(c, n->mark, field, "'%s' is not an AS number (1..4294967295); left out",
+			 buf);
 		return false;
 	}
 	*out = (uint32_t)v;
@@ -1057,8 +1062,8 @@ static bool get_bandwidth(struct ctx *c, const struct node *n, uint32_t *out)
 
 	if (n->type == N_BAD)
 		return false;
-	if (n->type != N_SCALAR || !n->plain || n->len > 64 || !yaml11_int(n->value, n->len, &v) ||
-	    v < 1 || v > Q_MIRRORDEF_MAX_BANDWIDTH) {
+	if (n->type != N_SCALAR || !n->plain || !yaml11_int(n->value, n->len, &v) || v < 1 ||
+	    v > Q_MIRRORDEF_MAX_BANDWIDTH) {
 		if (n->type == N_SCALAR)
 			add_warn(c, n->mark, "bandwidth",
 				 "'%s' is not a bandwidth in Mbit/s (an integer 1..%d); the "

@@ -659,15 +659,22 @@ static void test_asn(void **state)
 		     "t.yml:8:6: 'asn': expected an AS number, got the string '2852' (drop the "
 		     "quotes)");
 	expect_warn_only(BASE "asn: 0\n",
-			 "t.yml:8:6: 'asn': 0 is not an AS number (1..4294967295); left out");
+			 "t.yml:8:6: 'asn': '0' is not an AS number (1..4294967295); left out");
 	expect_warn_only(BASE "asn: 4294967296\n",
-			 "t.yml:8:6: 'asn': 4294967296 is not an AS number (1..4294967295); left "
-			 "out");
+			 "t.yml:8:6: 'asn': '4294967296' is not an AS number (1..4294967295); "
+			 "left out");
 	expect_warn_only(BASE "asn: -5\n",
-			 "t.yml:8:6: 'asn': -5 is not an AS number (1..4294967295); left out");
+			 "t.yml:8:6: 'asn': '-5' is not an AS number (1..4294967295); left out");
 	expect_error(BASE "asn: [1, AS2, 3]\n",
 		     "t.yml:8:10: 'asn[1]': 'AS2' is not an integer (an AS number is expected)");
 	expect_error(BASE "asn: {a: 1}\n", "t.yml:8:6: 'asn': expected a list, got a mapping");
+	/* An integer of any size is one for upstream: left out, not refused. */
+	expect_warn_only(BASE "asn: 99999999999999999999999\n",
+			 "t.yml:8:6: 'asn': '99999999999999999999999' is not an AS number "
+			 "(1..4294967295); left out");
+	expect_warn_only(BASE "asn: 9999999999:59:59:59:59:59:59:59\n",
+			 "t.yml:8:6: 'asn': '9999999999:59:59:59:59:59:59:59' is not an AS number "
+			 "(1..4294967295); left out");
 	/* YAML 1.1 integers. */
 	expect_warn(BASE "asn: [0x10, 010, 1_000, 1:30]\n", "", &d);
 	assert_int_equal(d.n_asn, 4);
