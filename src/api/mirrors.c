@@ -5,9 +5,12 @@
  * Self-service: any user applies a mirror (POST /mirrors, the YAML text as
  * the body); it stays pending until an admin or release engineer approves
  * it. The bulk path (POST /mirrors/import) is for admins and release
- * engineers: every file is checked, and with a single error nothing is
- * imported. A refusal lists every error as FILE:LINE:COL: 'field': message,
- * in "message" (joined with "; ") and one by one in "errors".
+ * engineers: every file is checked; the good ones are imported and the
+ * refused ones listed ("strict": true: with a single error nothing is
+ * imported). A refused file never changes what is stored for its mirror.
+ * A refusal lists every error as FILE:LINE:COL: 'field': message, in
+ * "message" (joined with "; ") and one by one in "errors"; the warnings
+ * (values interpreted or left out) are listed the same way in "warnings".
  */
 #include "core/common.h"
 #include "core/config.h"
@@ -33,24 +36,38 @@ static json_t *str_or(const char *s, const char *fallback)
 }
 
 /* 400 with every error line of errors (newline-separated). */
-static void send_errors(struct q_request *r, const char *errors)
+/* The lines of text (one message each) as a JSON list; msg (may be NULL)
+ * gets them joined with "; ". */
+static json_t *line_list(const char *text, GString *msg)
 {
-	json_t *list = json_array(), *e = json_object();
-	GString *msg = g_string_new(NULL);
-	char **lines = g_strsplit(errors, "\n", -1);
+	json_t *list = json_array();
+	char **lines = g_strsplit(text ? text : "", "\n", -1);
 
 	for (char **l = lines; *l; l++) {
 		if (!**l)
 			continue;
-		if (msg->len)
+		if (msg && msg->len)
 			g_string_append(msg, "; ");
-		g_string_append(msg, *l);
+		if (msg)
+			g_string_append(msg, *l);
 		json_array_append_new(list, str_or(*l, "?"));
 	}
 	g_strfreev(lines);
+	return list;
+}
+
+/* A refusal: 400 with every error; the warnings too, when there are any. */
+static void send_errors(struct q_request *r, const char *errors, const char *warnings)
+{
+	json_t *e = json_object();
+	GString *msg = g_string_new(NULL);
+	json_t *list = line_list(errors, msg);
+
 	json_object_set_new(e, "code", json_string(q_code_name(Q_EINVAL)));
 	json_object_set_new(e, "message", str_or(msg->str, "invalid definition"));
 	json_object_set_new(e, "errors", list);
+	if (warnings && *warnings)
+		json_object_set_new(e, "warnings", line_list(warnings, NULL));
 	g_string_free(msg, TRUE);
 	q_http_send_json(r, 400, json_pack("{s:o}", "error", e));
 }
@@ -159,7 +176,7 @@ void q_api_mirror_apply(struct q_request *r, const char **caps)
 	struct q_error err = {0};
 	h2o_iovec_t b = r->req->entity;
 	struct q_mirror_def def;
-	GString *errors = g_string_new(NULL);
+	GString *errors = g_string_new(NULL), *warnings = g_string_new(NULL);
 	json_t *old = NULL, *m = NULL, *dj = NULL;
 
 	(void)caps;
@@ -175,8 +192,8 @@ void q_api_mirror_apply(struct q_request *r, const char **caps)
 			    "expected");
 		goto fail;
 	}
-	if (q_mirrordef_parse("request", b.base, b.len, &def, errors) > 0) {
-		send_errors(r, errors->str);
+	if (q_mirrordef_parse_warn("request", b.base, b.len, &def, errors, warnings) > 0) {
+		send_errors(r, errors->str, warnings->str);
 		goto out;
 	}
 	dj = q_mirrordef_to_json(&def);
@@ -208,6 +225,8 @@ void q_api_mirror_apply(struct q_request *r, const char **caps)
 	}
 	if (q_store_mirror_get(r->st, def.name, &m, &err) < 0)
 		goto fail;
+	if (warnings->len)
+		json_object_set_new(m, "warnings", line_list(warnings->str, NULL));
 	q_http_send_json(r, 201, m);
 	goto out;
 fail:
@@ -217,6 +236,7 @@ out:
 	json_decref(old);
 	q_mirrordef_release(&def);
 	g_string_free(errors, TRUE);
+	g_string_free(warnings, TRUE);
 }
 
 struct import_file {
@@ -290,12 +310,13 @@ fail:
 void q_api_mirror_import(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *body = NULL, *names = json_array();
+	json_t *body = NULL, *names = json_array(), *refused = json_array(), *strict_j, *ans;
 	struct import_file *files = NULL;
 	struct q_mirror_def *defs = NULL;
-	GString *errors = g_string_new(NULL);
+	GString *errors = g_string_new(NULL), *warnings = g_string_new(NULL);
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-	size_t n = 0;
+	size_t n = 0, good = 0;
+	bool strict;
 	int nerr = 0;
 
 	(void)caps;
@@ -304,14 +325,23 @@ void q_api_mirror_import(struct q_request *r, const char **caps)
 	body = q_http_json_body(r, &err);
 	if (!body || import_files(body, &files, &n, &err) < 0)
 		goto fail;
+	strict_j = json_object_get(body, "strict");
+	if (strict_j && !json_is_boolean(strict_j)) {
+		q_error_set(&err, Q_EINVAL, "field 'strict' must be true or false");
+		goto fail;
+	}
+	strict = json_is_true(strict_j);
 	defs = g_new0(struct q_mirror_def, n);
 	for (size_t i = 0; i < n; i++) {
 		struct q_mirror_def *prev;
+		int e = q_mirrordef_parse_warn(files[i].name, files[i].text, files[i].len, &defs[i],
+					       errors, warnings);
 
-		nerr +=
-		    q_mirrordef_parse(files[i].name, files[i].text, files[i].len, &defs[i], errors);
-		if (!defs[i].name)
+		nerr += e;
+		if (!defs[i].name) {
+			json_array_append_new(refused, str_or(files[i].name, "?"));
 			continue;
+		}
 		prev = g_hash_table_lookup(seen, defs[i].name);
 		if (prev) {
 			g_string_append_printf(
@@ -321,20 +351,29 @@ void q_api_mirror_import(struct q_request *r, const char **caps)
 			    defs[i].file, defs[i].name_line, defs[i].name_col, defs[i].name,
 			    prev->file, prev->name_line, prev->name_col);
 			nerr++;
+			json_array_append_new(refused, str_or(files[i].name, "?"));
+			/* Refused: it must not be stored below. */
+			q_mirrordef_release(&defs[i]);
 		} else {
 			g_hash_table_insert(seen, defs[i].name, &defs[i]);
+			good++;
 		}
 	}
-	if (nerr) {
-		send_errors(r, errors->str);
+	/* --strict: all or nothing; without, nothing to import is a refusal too. */
+	if (nerr && (strict || good == 0)) {
+		send_errors(r, errors->str, warnings->str);
 		goto out;
 	}
 	if (q_store_begin(r->st, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		json_t *dj = q_mirrordef_to_json(&defs[i]);
-		int rc = q_store_mirror_put(r->st, defs[i].name, dj, "active", r->who.name, &err);
+		json_t *dj;
+		int rc;
 
+		if (!defs[i].name)
+			continue; /* refused: the stored definition, if any, is kept */
+		dj = q_mirrordef_to_json(&defs[i]);
+		rc = q_store_mirror_put(r->st, defs[i].name, dj, "active", r->who.name, &err);
 		json_decref(dj);
 		if (rc < 0 ||
 		    q_api_audit(r, "mirror.import", defs[i].name,
@@ -348,8 +387,11 @@ void q_api_mirror_import(struct q_request *r, const char **caps)
 	if (q_store_commit(r->st, &err) < 0)
 		goto fail;
 	after_change(r, NULL, true);
-	q_http_send_json(r, 200,
-			 json_pack("{s:I,s:O}", "imported", (json_int_t)n, "mirrors", names));
+	ans = json_pack("{s:I,s:O,s:I,s:O}", "imported", (json_int_t)good, "mirrors", names,
+			"refused", (json_int_t)json_array_size(refused), "refused_files", refused);
+	json_object_set_new(ans, "errors", line_list(errors->str, NULL));
+	json_object_set_new(ans, "warnings", line_list(warnings->str, NULL));
+	q_http_send_json(r, 200, ans);
 	goto out;
 fail:
 	q_http_send_error(r, &err);
@@ -359,8 +401,10 @@ out:
 		q_mirrordef_free_array(defs, n);
 	g_free(files);
 	json_decref(names);
+	json_decref(refused);
 	json_decref(body);
 	g_string_free(errors, TRUE);
+	g_string_free(warnings, TRUE);
 }
 
 /* approve, enable, disable: one state change by an admin or release engineer. */

@@ -270,8 +270,21 @@ static enum q_code code_of(const char *name, long status)
 	}
 }
 
+/* The "warnings" list of the last error answer that had one (the CLI
+ * is one thread: q_client_take_warnings hands it over). */
+static json_t *last_warnings;
+
+json_t *q_client_take_warnings(void)
+{
+	json_t *w = last_warnings;
+
+	last_warnings = NULL;
+	return w;
+}
+
 /* Turn an error answer into err: the API's message when it sent one; its
- * "errors" list into *errors when asked for. */
+ * "errors" list into *errors when asked for (and its "warnings" list, if
+ * any, for q_client_take_warnings). */
 static int error_list_from_answer(long status, const struct sink *s, json_t **errors,
 				  struct q_error *err)
 {
@@ -280,9 +293,14 @@ static int error_list_from_answer(long status, const struct sink *s, json_t **er
 	const char *msg = e ? json_string_value(json_object_get(e, "message")) : NULL;
 	const char *code = e ? json_string_value(json_object_get(e, "code")) : NULL;
 	json_t *list = e ? json_object_get(e, "errors") : NULL;
+	json_t *warn = e ? json_object_get(e, "warnings") : NULL;
 
 	if (errors && json_is_array(list))
 		*errors = json_incref(list);
+	if (errors && json_is_array(warn)) {
+		json_decref(last_warnings);
+		last_warnings = json_incref(warn);
+	}
 
 	if (msg)
 		q_error_set(err, code_of(code, status), "%s", msg);

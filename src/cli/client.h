@@ -205,6 +205,12 @@ int q_client_call(struct q_client *c, const char *method, const char *path, json
 int q_client_call_errors(struct q_client *c, const char *method, const char *path, json_t *body,
 			 json_t **out, json_t **errors, struct q_error *err);
 
+/*
+ * After a *_errors call that failed: the answer's "warnings" list (strings,
+ * as "errors"), or NULL. The caller owns it; a second call gives NULL.
+ */
+json_t *q_client_take_warnings(void);
+
 /* GET /api/v1/PATH as raw bytes (NUL-terminated; g_free). */
 int q_client_get_raw(struct q_client *c, const char *path, char **out, size_t *len,
 		     struct q_error *err);

@@ -1,9 +1,10 @@
 /*
  * cmd_mirror.c: `quarry mirror`: the mirror registry. apply (self-service:
  * the mirror is pending until approved), import (a whole mirrors.d
- * directory, all or nothing), list, show, approve, disable, enable, remove.
- * Definitions are checked by the hub; its errors are printed one a line as
- * FILE:LINE:COL: 'field': message.
+ * directory: the good files, or with --strict all or nothing), list, show,
+ * approve, disable, enable, remove. Definitions are checked by the hub; its
+ * errors are printed one a line as FILE:LINE:COL: 'field': message, its
+ * warnings as FILE:LINE:COL: warning: 'field': message.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -15,11 +16,12 @@
 #include <glib.h>
 #include <sys/stat.h>
 
-enum { O_REASON };
+enum { O_REASON, O_STRICT };
 #define B(o) (1u << (o))
 
 static const struct q_cli_opt mirror_opts[] = {
     [O_REASON] = {"reason", "TEXT", "why the mirror is disabled (shown to everyone)"},
+    [O_STRICT] = {"strict", NULL, "import nothing if any file is refused"},
 };
 
 static const struct q_col list_cols[] = {
@@ -84,12 +86,52 @@ static void print_clean(FILE *f, const char *s)
 	fputc('\n', f);
 }
 
+/*
+ * A warning from the hub ("FILE:LINE:COL: 'field': message"), printed as
+ * compilers do: "FILE:LINE:COL: warning: 'field': message".
+ */
+static void print_warning(const char *s)
+{
+	const char *p = s;
+
+	/* The position: the first ":LINE:COL: " in the line. */
+	while ((p = strchr(p, ':')) != NULL) {
+		size_t a = strspn(p + 1, "0123456789"), b;
+
+		if (a && p[1 + a] == ':' && (b = strspn(p + 2 + a, "0123456789")) &&
+		    p[2 + a + b] == ':' && p[3 + a + b] == ' ') {
+			char *line = g_strdup_printf("%.*s warning: %s", (int)(p + 3 + a + b - s),
+						     s, p + 4 + a + b);
+
+			print_clean(stderr, line);
+			g_free(line);
+			return;
+		}
+		p++;
+	}
+	fputs("warning: ", stderr);
+	print_clean(stderr, s);
+}
+
+static void print_warnings(json_t *warnings)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach (warnings, i, w)
+		if (json_is_string(w))
+			print_warning(json_string_value(w));
+}
+
 /* A refusal: every error the hub listed, else its message. Returns 1. */
 static int fail_with(const struct q_error *err, json_t *errors)
 {
-	json_t *e;
+	json_t *e, *warnings = q_client_take_warnings();
 	size_t i;
 
+	if (!q_cli_json_errors())
+		print_warnings(warnings);
+	json_decref(warnings);
 	if (!json_array_size(errors))
 		return q_cli_fail(err);
 	if (q_cli_json_errors()) {
@@ -176,9 +218,11 @@ static int mirror_apply(struct q_client *c, struct q_cli_args *a)
 		ret = fail_with(&err, errors);
 		goto out;
 	}
-	if (!c->json)
+	if (!c->json) {
+		print_warnings(json_object_get(ans, "warnings"));
 		printf("mirror '%s' applied; it is %s until a mirror admin approves it\n",
 		       q_json_str(ans, "name"), q_json_str(ans, "state"));
+	}
 	ret = c->json ? finish(c, ans) : (json_decref(ans), 0);
 out:
 	g_free(text);
@@ -204,6 +248,7 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 	json_t *files = json_array(), *body = NULL, *ans = NULL, *errors = NULL;
 	json_t *unread = json_array();
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	json_int_t refused, imported;
 	int nerr = 0, ret = 1;
 	struct dirent *e;
 	DIR *d = opendir(dir);
@@ -256,18 +301,32 @@ static int mirror_import(struct q_client *c, struct q_cli_args *a)
 		ret = q_cli_fail(&err);
 		goto out;
 	}
-	body = json_pack("{s:O}", "files", files);
+	body = json_pack("{s:O,s:b}", "files", files, "strict", a->val[O_STRICT] != NULL);
 	if (q_client_call_errors(c, "POST", "mirrors/import", body, &ans, &errors, &err) < 0) {
 		ret = fail_with(&err, errors);
 		goto out;
 	}
-	if (c->json)
+	refused = json_integer_value(json_object_get(ans, "refused"));
+	imported = json_integer_value(json_object_get(ans, "imported"));
+	if (c->json) {
 		q_out_json(ans);
-	else
-		printf("imported %" JSON_INTEGER_FORMAT " mirror%s, all active\n",
-		       json_integer_value(json_object_get(ans, "imported")),
-		       json_integer_value(json_object_get(ans, "imported")) == 1 ? "" : "s");
-	ret = 0;
+	} else {
+		json_t *line;
+		size_t i;
+
+		print_warnings(json_object_get(ans, "warnings"));
+		json_array_foreach (json_object_get(ans, "errors"), i, line)
+			if (json_is_string(line))
+				print_clean(stderr, json_string_value(line));
+		printf("imported %" JSON_INTEGER_FORMAT " mirror%s, all active", imported,
+		       imported == 1 ? "" : "s");
+		if (refused)
+			printf("; refused %" JSON_INTEGER_FORMAT " file%s (errors above)", refused,
+			       refused == 1 ? "" : "s");
+		printf("\n");
+	}
+	/* Some files refused: the import is not what was asked for. */
+	ret = refused ? 1 : 0;
 out:
 	json_decref(unread);
 	json_decref(ans);
@@ -373,8 +432,9 @@ static const struct q_cli_cmd mirror_cmds[] = {
     {"apply", "FILE.yml", "apply a mirror definition; it stays pending until approved", 1, 1, 0, 0,
      mirror_apply},
     {"import", "DIR",
-     "import every *.yml/*.yaml of DIR, all active; with any error, none (admin, releng)", 1, 1, 0,
-     0, mirror_import},
+     "import every good *.yml/*.yaml of DIR, all active, and list the refused ones; --strict: "
+     "with any error, none (admin, releng)",
+     1, 1, B(O_STRICT), 0, mirror_import},
     {"list", "", "list every mirror with its state", 0, 0, 0, 0, mirror_list},
     {"show", "NAME", "show a mirror's definition and state", 1, 1, 0, 0, mirror_show},
     {"approve", "NAME", "approve a pending mirror (admin, releng)", 1, 1, 0, 0, mirror_approve},

@@ -154,6 +154,8 @@ struct ctx {
 	const char *file; /* name for messages */
 	GArray *errs;     /* of struct perr */
 	unsigned n;       /* errors found */
+	GArray *warns;    /* of struct perr: values interpreted or left out */
+	unsigned nw;      /* warnings found */
 };
 
 static void perr_clear(gpointer p)
@@ -161,29 +163,49 @@ static void perr_clear(gpointer p)
 	g_free(((struct perr *)p)->text);
 }
 
-/* Add "FILE:LINE:COL: 'field': message" (field may be NULL). */
-static void add_err(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void add_err(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
+/* One "FILE:LINE:COL: 'field': message" line (field may be NULL) into list. */
+static void add_line(struct ctx *c, GArray *list, unsigned *count, yaml_mark_t m, const char *field,
+		     const char *fmt, va_list ap)
 {
 	struct perr e;
-	va_list ap;
-	char *msg;
+	char *msg = g_strdup_vprintf(fmt, ap);
 
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
 	e.line = m.line + 1;
 	e.col = m.column + 1;
-	e.seq = c->n++;
+	e.seq = (*count)++;
 	if (field)
 		e.text =
 		    g_strdup_printf("%s:%zu:%zu: '%s': %s", c->file, e.line, e.col, field, msg);
 	else
 		e.text = g_strdup_printf("%s:%zu:%zu: %s", c->file, e.line, e.col, msg);
 	g_free(msg);
-	g_array_append_val(c->errs, e);
+	g_array_append_val(list, e);
+}
+
+/* An error: the file is refused. */
+static void add_err(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_err(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_line(c, c->errs, &c->n, m, field, fmt, ap);
+	va_end(ap);
+}
+
+/* A warning: a value was interpreted or left out; the file is accepted. */
+static void add_warn(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add_warn(struct ctx *c, yaml_mark_t m, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_line(c, c->warns, &c->nw, m, field, fmt, ap);
+	va_end(ap);
 }
 
 static yaml_mark_t mark_at(size_t line0, size_t col0)
@@ -230,15 +252,15 @@ static int perr_cmp(gconstpointer a, gconstpointer b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void flush_errors(struct ctx *c, GString *out)
+static void flush_lines(struct ctx *c, GArray *list, const char *what, GString *out)
 {
-	g_array_sort(c->errs, perr_cmp);
-	for (guint i = 0; out && i < c->errs->len; i++) {
-		struct perr *e = &g_array_index(c->errs, struct perr, i);
+	g_array_sort(list, perr_cmp);
+	for (guint i = 0; out && i < list->len; i++) {
+		struct perr *e = &g_array_index(list, struct perr, i);
 
 		if (i == Q_MIRRORDEF_MAX_ERRORS) {
-			g_string_append_printf(out, "%s: %u more errors not shown\n", c->file,
-					       c->errs->len - i);
+			g_string_append_printf(out, "%s: %u more %s not shown\n", c->file,
+					       list->len - i, what);
 			break;
 		}
 		g_string_append(out, e->text);
@@ -534,9 +556,27 @@ static bool is_empty(const struct node *n)
 }
 
 /*
+ * Notes for keys the upstream schema does not name but real files carry:
+ * they are accepted and ignored, with this warning instead of the generic
+ * one.
+ */
+static const struct {
+	const char *key;
+	const char *note;
+} known_extras[] = {
+    {"address_optional",
+     "optional addresses are not used by Quarry (not crawled, not listed); ignored"},
+    {"address_options", "not used by Quarry; ignored"},
+    {"continent", "not used by Quarry (the continent comes from the country); ignored"},
+};
+
+/*
  * Match map's keys against keys[nkeys]: vals[i] and keynodes[i] get the
- * value and key of keys[i] (NULL when absent). Unknown, duplicate and
- * non-string keys are reported; prefix ("address") names nested fields.
+ * value and key of keys[i] (NULL when absent). As PyYAML reads a mapping,
+ * a key given twice takes its last value (a warning); a key the schema
+ * does not name is ignored (a warning: a typo must not pass silently); a
+ * key that is a list or mapping is an error. prefix ("address") names
+ * nested fields.
  */
 static void collect(struct ctx *c, const struct node *map, const char *prefix,
 		    const char *const *keys, size_t nkeys, const struct node **vals,
@@ -550,8 +590,8 @@ static void collect(struct ctx *c, const struct node *map, const char *prefix,
 		add_err(c, map->mark, prefix, "more than %d keys", Q_MIRRORDEF_MAX_LIST);
 	for (size_t i = 0; i + 1 < map->n; i += 2) {
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
+		const char *note = "unknown key, ignored";
 		size_t j;
-		bool dup = false;
 
 		if (k->type == N_BAD)
 			continue;
@@ -564,25 +604,29 @@ static void collect(struct ctx *c, const struct node *map, const char *prefix,
 			snprintf(field, sizeof(field), "%s.%s", prefix, buf);
 		else
 			snprintf(field, sizeof(field), "%s", buf);
-		for (j = 0; j < i && !dup; j += 2) {
+		for (j = i + 2; j + 1 < map->n; j += 2) {
 			const struct node *o = map->kids[j];
 
 			if (o->type == N_SCALAR && o->len == k->len &&
 			    memcmp(o->value, k->value,
-				   MIN(k->len, (size_t)Q_MIRRORDEF_MAX_STRING + 1)) == 0) {
-				add_err(c, k->mark, field,
-					"duplicate key (first at line %zu, column %zu)",
-					o->mark.line + 1, o->mark.column + 1);
-				dup = true;
-			}
+				   MIN(k->len, (size_t)Q_MIRRORDEF_MAX_STRING + 1)) == 0)
+				break;
 		}
-		if (dup)
+		if (j + 1 < map->n) {
+			add_warn(c, k->mark, field,
+				 "duplicate key: this value is replaced by the one at line %zu, "
+				 "column %zu (the last one is used)",
+				 map->kids[j]->mark.line + 1, map->kids[j]->mark.column + 1);
 			continue;
+		}
 		for (j = 0; j < nkeys; j++)
 			if (scalar_is(k, keys[j]))
 				break;
 		if (j == nkeys) {
-			add_err(c, k->mark, field, "unknown key");
+			for (size_t x = 0; x < Q_ARRAY_LEN(known_extras); x++)
+				if (scalar_is(k, known_extras[x].key))
+					note = known_extras[x].note;
+			add_warn(c, k->mark, field, "%s", note);
 			continue;
 		}
 		vals[j] = v;
@@ -724,34 +768,25 @@ static const char *authority_problem(const char *a, size_t len)
 }
 
 /*
- * Check the URL in n. want is the scheme it must have ("https"), or NULL for
+ * Check the URL s. want is the scheme it must have ("https"), or NULL for
  * "http or https". A mirror address (address = true) has no query or
- * fragment and gets a final '/' if it has none. Returns the URL
- * (g_malloc'ed) or NULL after reporting why not.
+ * fragment and gets a final '/' if it has none. Returns the URL with its
+ * scheme lower-cased (g_malloc'ed), or NULL with the reason in *why.
  */
-static char *get_url(struct ctx *c, const struct node *n, const char *field, const char *want,
-		     bool address)
+static char *url_norm(const char *in, const char *want, bool address, const char **why)
 {
-	char buf[SHOW_SIZE];
-	char *s = get_string(c, n, field), *sep, *auth, *end, *out;
-	const char *why;
-	size_t slen;
+	char *s = g_strdup(in), *sep, *auth, *end, *out;
+	size_t slen = strlen(s);
 
-	if (!s)
-		return NULL;
-	slen = strlen(s);
-	show(buf, s, slen);
 	sep = strstr(s, "://");
 	if (!sep) {
-		add_err(c, n->mark, field, "'%s' is not a URL (expected %s://HOST/...)", buf,
-			want ? want : "https");
+		*why = "it is not a URL (no 'SCHEME://')";
 		goto bad;
 	}
 	*sep = '\0';
 	if (want ? g_ascii_strcasecmp(s, want) != 0
 		 : g_ascii_strcasecmp(s, "http") != 0 && g_ascii_strcasecmp(s, "https") != 0) {
-		add_err(c, n->mark, field, "'%s' is not an %s URL", buf,
-			want ? want : "http or https");
+		*why = want ? "it has another scheme" : "it is not an http or https URL";
 		goto bad;
 	}
 	/* Schemes compare without case (RFC 3986); stored lower-case. */
@@ -761,18 +796,16 @@ static char *get_url(struct ctx *c, const struct node *n, const char *field, con
 	auth = sep + 3;
 	end = auth + strcspn(auth, "/?#");
 	if (address && strpbrk(auth, "?#")) {
-		add_err(c, n->mark, field, "'%s': a mirror URL has no query or fragment", buf);
+		*why = "a mirror URL has no query or fragment";
 		goto bad;
 	}
 	if (strpbrk(s, " \"<>\\^`{|}")) {
-		add_err(c, n->mark, field, "'%s' contains a character not allowed in a URL", buf);
+		*why = "it contains a character not allowed in a URL";
 		goto bad;
 	}
-	why = authority_problem(auth, (size_t)(end - auth));
-	if (why) {
-		add_err(c, n->mark, field, "'%s' is not a valid URL: %s", buf, why);
+	*why = authority_problem(auth, (size_t)(end - auth));
+	if (*why)
 		goto bad;
-	}
 	if (address && s[slen - 1] != '/') {
 		out = g_strconcat(s, "/", NULL);
 		g_free(s);
@@ -784,21 +817,130 @@ bad:
 	return NULL;
 }
 
-/* A boolean: plain true/false in the YAML 1.2 core spellings. */
+static const char *const address_keys[] = {"http", "https", "rsync", "ftp"};
+
+/* Index in address_keys of the scheme of URL s ("HTTPS://…" too), or -1. */
+static int scheme_index(const char *s)
+{
+	const char *sep = strstr(s, "://");
+
+	for (int i = 0; sep && i < 4; i++)
+		if ((size_t)(sep - s) == strlen(address_keys[i]) &&
+		    g_ascii_strncasecmp(s, address_keys[i], (size_t)(sep - s)) == 0)
+			return i;
+	return -1;
+}
+
+/* Whether [s, end) is a host name alone (no '/', ':' or '[': not "[::1]"). */
+static bool plain_host_before(const char *s, const char *end)
+{
+	for (const char *p = s; p < end; p++)
+		if (*p == '/' || *p == ':' || *p == '[' || *p == ']')
+			return false;
+	return true;
+}
+
+/*
+ * The address under address.KEY (key: index in address_keys), read as
+ * upstream's mirrors do: a URL without a scheme gets the key's ("host/x"
+ * under rsync: rsync://host/x/), rsync's "host::module/x" and
+ * "rsync://host::module/x" become rsync://host/module/x/, user
+ * information is dropped. Each such reading is a warning. *scheme is the
+ * index of the scheme the URL has (which may not be key's). NULL (with a
+ * warning) when it cannot be read as a URL: the field is left out.
+ */
+static char *read_address(struct ctx *c, const struct node *n, int key, int *scheme)
+{
+	char field[32], buf[SHOW_SIZE], buf2[SHOW_SIZE];
+	char *s, *t, *u, *at, *sep, *out;
+	const char *why = NULL;
+	bool changed;
+
+	snprintf(field, sizeof(field), "address.%s", address_keys[key]);
+	s = get_string(c, n, field);
+	if (!s)
+		return NULL;
+	show(buf, s, strlen(s));
+	t = g_strstrip(g_strdup(s));
+	changed = strcmp(t, s) != 0;
+	if (!strstr(t, "://")) {
+		changed = true;
+		char *dc = strstr(t, "::");
+
+		if (dc && dc > t && plain_host_before(t, dc))
+			u = g_strdup_printf("rsync://%.*s/%s", (int)(dc - t), t, dc + 2);
+		else
+			u = g_strdup_printf("%s://%s", address_keys[key], t);
+		g_free(t);
+		t = u;
+	} else if (scheme_index(t) == 2) {
+		char *host = strstr(t, "://") + 3;
+		char *dc = strstr(host, "::");
+
+		if (dc && dc > host && plain_host_before(host, dc)) {
+			u = g_strdup_printf("%.*s/%s", (int)(dc - t), t, dc + 2);
+			g_free(t);
+			t = u;
+			changed = true;
+		}
+	}
+	/* User information: "rsync://user@host/x" → "rsync://host/x". */
+	sep = strstr(t, "://");
+	if (sep) {
+		char *auth = sep + 3;
+
+		at = memchr(auth, '@', strcspn(auth, "/?#"));
+		if (at) {
+			u = g_strdup_printf("%.*s%s", (int)(auth - t), t, at + 1);
+			g_free(t);
+			t = u;
+			changed = true;
+		}
+	}
+	*scheme = scheme_index(t);
+	if (*scheme < 0) {
+		add_warn(c, n->mark, field,
+			 "'%s' is not an http, https, rsync or ftp URL; left out", buf);
+		out = NULL;
+	} else {
+		out = url_norm(t, address_keys[*scheme], true, &why);
+		if (!out)
+			add_warn(c, n->mark, field, "'%s' is not a valid URL: %s; left out", buf,
+				 why);
+		else if (changed) /* not for a final '/' added or the scheme's case */
+			add_warn(c, n->mark, field, "'%s' read as '%s'", buf,
+				 show(buf2, out, strlen(out)));
+	}
+	g_free(t);
+	g_free(s);
+	return out;
+}
+
+/*
+ * A boolean as PyYAML's safe_load reads a plain scalar (YAML 1.1): true,
+ * yes, on and false, no, off, each in lower, Capitalised or UPPER case.
+ * Anything else is an error (the upstream schema wants a boolean).
+ */
 static bool get_bool(struct ctx *c, const struct node *n, const char *field, bool *out)
 {
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes",
+					  "YES",  "on",   "On",   "ON"};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No",
+					 "NO",    "off",   "Off",   "OFF"};
 	char buf[SHOW_SIZE];
 
 	if (n->type == N_BAD)
 		return false;
 	if (n->type == N_SCALAR && n->plain) {
-		if (scalar_is(n, "true") || scalar_is(n, "True") || scalar_is(n, "TRUE")) {
-			*out = true;
-			return true;
-		}
-		if (scalar_is(n, "false") || scalar_is(n, "False") || scalar_is(n, "FALSE")) {
-			*out = false;
-			return true;
+		for (size_t i = 0; i < Q_ARRAY_LEN(yes); i++) {
+			if (scalar_is(n, yes[i])) {
+				*out = true;
+				return true;
+			}
+			if (scalar_is(n, no[i])) {
+				*out = false;
+				return true;
+			}
 		}
 	}
 	if (n->type == N_SCALAR)
@@ -809,11 +951,78 @@ static bool get_bool(struct ctx *c, const struct node *n, const char *field, boo
 	return false;
 }
 
-/* An AS number: a plain integer 1..4294967295. */
+/*
+ * A plain scalar as PyYAML reads a YAML 1.1 integer: an optional sign, then
+ * decimal (no leading 0), 0b binary, 0 octal, 0x hex, or base 60 ("1:30"),
+ * '_' allowed between digits. false when it is not one; one beyond
+ * +-2^62 is read as +-2^62 (no AS number or bandwidth is that large).
+ */
+static bool yaml11_int(const char *s, size_t len, int64_t *out)
+{
+	const int64_t lim = (int64_t)1 << 62;
+	int64_t v = 0, part = 0;
+	bool neg = false, digit = false, big = false;
+	int base = 10;
+	size_t i = 0;
+
+	if (len && (s[0] == '-' || s[0] == '+')) {
+		neg = s[0] == '-';
+		i++;
+	}
+	if (i + 1 < len && s[i] == '0' && (s[i + 1] == 'b' || s[i + 1] == 'x')) {
+		base = s[i + 1] == 'b' ? 2 : 16;
+		i += 2;
+	} else if (i + 1 < len && s[i] == '0') {
+		base = 8;
+		i++;
+	}
+	for (; i < len; i++) {
+		int d;
+
+		if (s[i] == '_')
+			continue;
+		if (s[i] == ':' && base == 10 && digit) {
+			/* base 60: the part so far is scaled by 60 on each ':' */
+			if (v + part > lim / 60)
+				big = true;
+			else
+				v = (v + part) * 60;
+			part = 0;
+			digit = false;
+			continue;
+		}
+		if (g_ascii_isdigit(s[i]))
+			d = s[i] - '0';
+		else if (base == 16 && g_ascii_isxdigit(s[i]))
+			d = g_ascii_xdigit_value(s[i]);
+		else
+			return false;
+		if (d >= base)
+			return false;
+		if (part > (lim - d) / base)
+			big = true;
+		else
+			part = part * base + d;
+		digit = true;
+	}
+	if (!digit)
+		return false;
+	if (big || part > lim - v)
+		v = lim;
+	else
+		v += part;
+	*out = neg ? -v : v;
+	return true;
+}
+
+/*
+ * An AS number: a YAML integer (a string is an error, as upstream); one
+ * outside 1..4294967295 is left out with a warning.
+ */
 static bool get_asn(struct ctx *c, const struct node *n, const char *field, uint32_t *out)
 {
 	char buf[SHOW_SIZE];
-	uint64_t v = 0;
+	int64_t v;
 
 	if (n->type == N_BAD)
 		return false;
@@ -827,82 +1036,81 @@ static bool get_asn(struct ctx *c, const struct node *n, const char *field, uint
 			"expected an AS number, got the string '%s' (drop the quotes)", buf);
 		return false;
 	}
-	if (n->len == 0 || n->len > 10 || strspn(n->value, "0123456789") != n->len ||
-	    (n->value[0] == '0')) {
-		add_err(c, n->mark, field, "'%s' is not an AS number (1..4294967295)", buf);
+	if (!yaml11_int(n->value, MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING), &v)) {
+		add_err(c, n->mark, field, "'%s' is not an integer (an AS number is expected)",
+			buf);
 		return false;
 	}
-	for (size_t i = 0; i < n->len; i++)
-		v = v * 10 + (uint64_t)(n->value[i] - '0');
-	if (v > UINT32_MAX) {
-		add_err(c, n->mark, field, "'%s' is not an AS number (1..4294967295)", buf);
+	if (v < 1 || v > (int64_t)UINT32_MAX) {
+		add_warn(c, n->mark, field, "'%s' is not an AS number (1..4294967295); left out",
+			 buf);
 		return false;
 	}
 	*out = (uint32_t)v;
 	return true;
 }
 
-/* A bandwidth in Mbit/s: a plain integer 1..Q_MIRRORDEF_MAX_BANDWIDTH. */
+/*
+ * A bandwidth in Mbit/s (a Quarry key, which upstream's check does not
+ * see): a YAML integer 1..Q_MIRRORDEF_MAX_BANDWIDTH; anything else is
+ * left out (the default applies) with a warning.
+ */
 static bool get_bandwidth(struct ctx *c, const struct node *n, uint32_t *out)
 {
 	char buf[SHOW_SIZE];
-	uint32_t v = 0;
+	int64_t v;
 
 	if (n->type == N_BAD)
 		return false;
-	if (n->type != N_SCALAR) {
-		add_err(c, n->mark, "bandwidth", "expected a number of Mbit/s, got %s",
-			type_name(n));
+	if (n->type != N_SCALAR || !n->plain || !yaml11_int(n->value, n->len, &v) || v < 1 ||
+	    v > Q_MIRRORDEF_MAX_BANDWIDTH) {
+		if (n->type == N_SCALAR)
+			add_warn(c, n->mark, "bandwidth",
+				 "'%s' is not a bandwidth in Mbit/s (an integer 1..%d); the "
+				 "default %d is used",
+				 show(buf, n->value, n->len), Q_MIRRORDEF_MAX_BANDWIDTH,
+				 Q_MIRRORDEF_BANDWIDTH);
+		else
+			add_warn(c, n->mark, "bandwidth",
+				 "expected a number of Mbit/s, got %s; the default %d is used",
+				 type_name(n), Q_MIRRORDEF_BANDWIDTH);
 		return false;
 	}
-	show(buf, n->value, n->len);
-	if (!n->plain) {
-		add_err(c, n->mark, "bandwidth",
-			"expected a number of Mbit/s, got the string '%s' (drop the quotes)", buf);
-		return false;
-	}
-	/* 7 digits hold every value up to the maximum without overflow. */
-	if (n->len == 0 || n->len > 7 || strspn(n->value, "0123456789") != n->len ||
-	    n->value[0] == '0') {
-		add_err(c, n->mark, "bandwidth", "'%s' is not a bandwidth in Mbit/s (1..%d)", buf,
-			Q_MIRRORDEF_MAX_BANDWIDTH);
-		return false;
-	}
-	for (size_t i = 0; i < n->len; i++)
-		v = v * 10 + (uint32_t)(n->value[i] - '0');
-	if (v > Q_MIRRORDEF_MAX_BANDWIDTH) {
-		add_err(c, n->mark, "bandwidth", "'%s' is not a bandwidth in Mbit/s (1..%d)", buf,
-			Q_MIRRORDEF_MAX_BANDWIDTH);
-		return false;
-	}
-	*out = v;
+	*out = (uint32_t)v;
 	return true;
 }
 
-/* "30m", "2h", "1d", "1w": 1 minute .. 30 days, in seconds; -1 when bad. */
-static int64_t parse_frequency(const char *s)
+/*
+ * "30m", "2h", "1d", "1w", also with a space and the unit as a word ("3
+ * hours", "1 day"): 1 minute .. 30 days, in seconds; -1 when not
+ * understood. *canonical says whether it was written the short way.
+ */
+static int64_t parse_frequency(const char *s, bool *canonical)
 {
+	static const struct {
+		const char *word;
+		int64_t unit;
+	} units[] = {
+	    {"m", 60},       {"min", 60},     {"mins", 60},     {"minute", 60},
+	    {"minutes", 60}, {"h", 3600},     {"hr", 3600},     {"hrs", 3600},
+	    {"hour", 3600},  {"hours", 3600}, {"d", 86400},     {"day", 86400},
+	    {"days", 86400}, {"w", 604800},   {"week", 604800}, {"weeks", 604800},
+	};
 	size_t digits = strspn(s, "0123456789");
-	int64_t v = 0, unit;
+	const char *u = s + digits;
+	int64_t v = 0, unit = 0;
 
-	if (digits == 0 || digits > 7 || strlen(s) != digits + 1)
+	*canonical = false;
+	if (digits == 0 || digits > 7)
 		return -1;
-	switch (s[digits]) {
-	case 'm':
-		unit = 60;
-		break;
-	case 'h':
-		unit = 3600;
-		break;
-	case 'd':
-		unit = 86400;
-		break;
-	case 'w':
-		unit = 7 * 86400;
-		break;
-	default:
+	while (*u == ' ')
+		u++;
+	for (size_t i = 0; i < Q_ARRAY_LEN(units); i++)
+		if (g_ascii_strcasecmp(u, units[i].word) == 0)
+			unit = units[i].unit;
+	if (!unit)
 		return -1;
-	}
+	*canonical = u == s + digits && strlen(u) == 1 && g_ascii_islower(*u);
 	for (size_t i = 0; i < digits; i++)
 		v = v * 10 + (s[i] - '0');
 	v *= unit;
@@ -925,6 +1133,143 @@ static bool country_known(const char *cc)
 		if (iso3166[i] == cc[0] && iso3166[i + 1] == cc[1])
 			return true;
 	return false;
+}
+
+/*
+ * Country names (and codes that are not ISO 3166-1 alpha-2) seen in
+ * mirror definitions, with the code Quarry reads them as. Compared without
+ * case, a leading "the " ignored.
+ */
+static const struct {
+	const char *name;
+	const char *cc;
+} country_names[] = {
+    {"UK", "GB"},
+    {"United Kingdom", "GB"},
+    {"Great Britain", "GB"},
+    {"Britain", "GB"},
+    {"England", "GB"},
+    {"Scotland", "GB"},
+    {"Wales", "GB"},
+    {"Northern Ireland", "GB"},
+    {"USA", "US"},
+    {"United States", "US"},
+    {"United States of America", "US"},
+    {"America", "US"},
+    {"Germany", "DE"},
+    {"Deutschland", "DE"},
+    {"Australia", "AU"},
+    {"New Zealand", "NZ"},
+    {"Canada", "CA"},
+    {"Mexico", "MX"},
+    {"Brazil", "BR"},
+    {"Argentina", "AR"},
+    {"Chile", "CL"},
+    {"Colombia", "CO"},
+    {"Ecuador", "EC"},
+    {"Peru", "PE"},
+    {"Uruguay", "UY"},
+    {"Costa Rica", "CR"},
+    {"Guatemala", "GT"},
+    {"France", "FR"},
+    {"Netherlands", "NL"},
+    {"Holland", "NL"},
+    {"Belgium", "BE"},
+    {"Luxembourg", "LU"},
+    {"Switzerland", "CH"},
+    {"Austria", "AT"},
+    {"Italy", "IT"},
+    {"Spain", "ES"},
+    {"Portugal", "PT"},
+    {"Ireland", "IE"},
+    {"Iceland", "IS"},
+    {"Denmark", "DK"},
+    {"Norway", "NO"},
+    {"Sweden", "SE"},
+    {"Finland", "FI"},
+    {"Estonia", "EE"},
+    {"Latvia", "LV"},
+    {"Lithuania", "LT"},
+    {"Poland", "PL"},
+    {"Czech Republic", "CZ"},
+    {"Czechia", "CZ"},
+    {"Slovakia", "SK"},
+    {"Slovenia", "SI"},
+    {"Hungary", "HU"},
+    {"Romania", "RO"},
+    {"Bulgaria", "BG"},
+    {"Greece", "GR"},
+    {"Cyprus", "CY"},
+    {"Malta", "MT"},
+    {"Croatia", "HR"},
+    {"Serbia", "RS"},
+    {"Bosnia and Herzegovina", "BA"},
+    {"Montenegro", "ME"},
+    {"North Macedonia", "MK"},
+    {"Albania", "AL"},
+    {"Moldova", "MD"},
+    {"Ukraine", "UA"},
+    {"Belarus", "BY"},
+    {"Russia", "RU"},
+    {"Russian Federation", "RU"},
+    {"Georgia", "GE"},
+    {"Armenia", "AM"},
+    {"Azerbaijan", "AZ"},
+    {"Turkey", "TR"},
+    {"T\xc3\xbcrkiye", "TR"},
+    {"Israel", "IL"},
+    {"Jordan", "JO"},
+    {"Lebanon", "LB"},
+    {"Iraq", "IQ"},
+    {"Iran", "IR"},
+    {"Saudi Arabia", "SA"},
+    {"UAE", "AE"},
+    {"United Arab Emirates", "AE"},
+    {"Qatar", "QA"},
+    {"Kuwait", "KW"},
+    {"Bahrain", "BH"},
+    {"Oman", "OM"},
+    {"Egypt", "EG"},
+    {"Morocco", "MA"},
+    {"Tunisia", "TN"},
+    {"Nigeria", "NG"},
+    {"Kenya", "KE"},
+    {"South Africa", "ZA"},
+    {"Mauritius", "MU"},
+    {"Kazakhstan", "KZ"},
+    {"Uzbekistan", "UZ"},
+    {"Mongolia", "MN"},
+    {"India", "IN"},
+    {"Pakistan", "PK"},
+    {"Bangladesh", "BD"},
+    {"Nepal", "NP"},
+    {"Sri Lanka", "LK"},
+    {"China", "CN"},
+    {"Hong Kong", "HK"},
+    {"Taiwan", "TW"},
+    {"Japan", "JP"},
+    {"South Korea", "KR"},
+    {"Korea", "KR"},
+    {"Republic of Korea", "KR"},
+    {"Singapore", "SG"},
+    {"Malaysia", "MY"},
+    {"Indonesia", "ID"},
+    {"Thailand", "TH"},
+    {"Vietnam", "VN"},
+    {"Viet Nam", "VN"},
+    {"Cambodia", "KH"},
+    {"Philippines", "PH"},
+};
+
+/* The ISO code Quarry reads the country name s as, or NULL. */
+static const char *country_by_name(const char *s)
+{
+	if (g_ascii_strncasecmp(s, "the ", 4) == 0)
+		s += 4;
+	for (size_t i = 0; i < Q_ARRAY_LEN(country_names); i++)
+		if (g_ascii_strcasecmp(s, country_names[i].name) == 0)
+			return country_names[i].cc;
+	return NULL;
 }
 
 /* A list of items checked one by one; NULL (after reporting) when n is not a list. */
@@ -965,7 +1310,6 @@ static const char *const root_keys[K_COUNT] = {
     "subnets", "cloud_type",  "cloud_regions",    "bandwidth",
 };
 
-static const char *const address_keys[] = {"http", "https", "rsync", "ftp"};
 static const char *const geo_keys[] = {"country", "state_province", "city"};
 
 static void check_name(struct ctx *c, const struct node *map, const struct node *key,
@@ -997,12 +1341,19 @@ static void check_name(struct ctx *c, const struct node *map, const struct node 
 	g_free(s);
 }
 
+/*
+ * address: a mapping {http, https, rsync, ftp}. Each URL goes where its
+ * scheme says (an https URL under http is the https address, a warning);
+ * one whose place is taken by a URL given under its own key is left out.
+ * A mirror needs an http, https or rsync address Quarry can use.
+ */
 static void check_address(struct ctx *c, const struct node *map, const struct node *key,
 			  const struct node *val, struct q_mirror_def *d)
 {
 	const struct node *v[4], *k[4];
 	char **slot[4] = {&d->http, &d->https, &d->rsync, &d->ftp};
-	bool web = false;
+	char *url[4] = {NULL, NULL, NULL, NULL};
+	int scheme[4] = {-1, -1, -1, -1};
 
 	if (!val) {
 		add_err(c, map->mark, "address", "missing required field");
@@ -1019,25 +1370,79 @@ static void check_address(struct ctx *c, const struct node *map, const struct no
 		return;
 	}
 	collect(c, val, "address", address_keys, 4, v, k);
+	for (int i = 0; i < 4; i++)
+		if (v[i] && !is_empty(v[i]))
+			url[i] = read_address(c, v[i], i, &scheme[i]);
+	/* First the URLs under their own key, then the others where they fit. */
+	for (int i = 0; i < 4; i++)
+		if (url[i] && scheme[i] == i) {
+			*slot[i] = url[i];
+			url[i] = NULL;
+		}
 	for (int i = 0; i < 4; i++) {
-		char field[32];
+		int s = scheme[i];
 
-		if (!v[i] || is_empty(v[i]))
+		if (!url[i])
 			continue;
-		if (i < 3)
-			web = true; /* http, https or rsync: something the crawler can check */
-		snprintf(field, sizeof(field), "address.%s", address_keys[i]);
-		*slot[i] = get_url(c, v[i], field, address_keys[i], true);
+		if (*slot[s]) {
+			char field[32];
+
+			snprintf(field, sizeof(field), "address.%s", address_keys[i]);
+			add_warn(c, v[i]->mark, field,
+				 "an %s URL under '%s', and 'address.%s' is given too; left out",
+				 address_keys[s], address_keys[i], address_keys[s]);
+			g_free(url[i]);
+		} else {
+			char field[32];
+
+			snprintf(field, sizeof(field), "address.%s", address_keys[i]);
+			add_warn(c, v[i]->mark, field, "an %s URL under '%s': used as 'address.%s'",
+				 address_keys[s], address_keys[i], address_keys[s]);
+			*slot[s] = url[i];
+		}
+		url[i] = NULL;
 	}
-	if (!web)
-		add_err(c, val->mark, "address", "an 'http', 'https' or 'rsync' URL is required");
+	if (!d->http && !d->https && !d->rsync)
+		add_err(c, val->mark, "address",
+			"no http, https or rsync URL Quarry can use (the mirror could not be "
+			"checked or listed)");
+}
+
+static void check_country(struct ctx *c, const struct node *val, struct q_mirror_def *d)
+{
+	char buf[SHOW_SIZE];
+	const char *named;
+	char *cc = optional_string(c, val, "geolocation.country");
+
+	if (!cc)
+		return;
+	show(buf, cc, strlen(cc));
+	if (strlen(cc) == 2 && g_ascii_isalpha(cc[0]) && g_ascii_isalpha(cc[1])) {
+		char up[3] = {g_ascii_toupper(cc[0]), g_ascii_toupper(cc[1]), '\0'};
+
+		if (country_known(up)) {
+			d->country = g_strdup(up);
+			g_free(cc);
+			return;
+		}
+	}
+	named = country_by_name(cc);
+	if (named) {
+		add_warn(c, val->mark, "geolocation.country", "'%s' read as the country code '%s'",
+			 buf, named);
+		d->country = g_strdup(named);
+	} else {
+		add_warn(c, val->mark, "geolocation.country",
+			 "'%s' is not an ISO 3166-1 country code or a country name Quarry knows; "
+			 "left out (the mirror is in no country group)",
+			 buf);
+	}
+	g_free(cc);
 }
 
 static void check_geolocation(struct ctx *c, const struct node *val, struct q_mirror_def *d)
 {
 	const struct node *v[3], *k[3];
-	char buf[SHOW_SIZE];
-	char *cc;
 
 	if (val->type == N_BAD)
 		return;
@@ -1046,23 +1451,8 @@ static void check_geolocation(struct ctx *c, const struct node *val, struct q_mi
 		return;
 	}
 	collect(c, val, "geolocation", geo_keys, 3, v, k);
-	cc = required_string(c, val, k[0], v[0], "geolocation.country");
-	if (cc) {
-		show(buf, cc, strlen(cc));
-		if (strlen(cc) != 2 || !g_ascii_isalpha(cc[0]) || !g_ascii_isalpha(cc[1])) {
-			add_err(c, v[0]->mark, "geolocation.country",
-				"'%s' is not a two-letter ISO 3166-1 country code", buf);
-		} else {
-			cc[0] = g_ascii_toupper(cc[0]);
-			cc[1] = g_ascii_toupper(cc[1]);
-			if (!country_known(cc))
-				add_err(c, v[0]->mark, "geolocation.country",
-					"'%s' is not an assigned ISO 3166-1 country code", buf);
-			else
-				d->country = g_strdup(cc);
-		}
-		g_free(cc);
-	}
+	if (v[0])
+		check_country(c, v[0], d);
 	if (v[1])
 		d->state_province = optional_string(c, v[1], "geolocation.state_province");
 	if (v[2])
@@ -1096,29 +1486,44 @@ static void check_asn(struct ctx *c, const struct node *val, struct q_mirror_def
 	}
 }
 
+/* One network of subnets (item i, or the single string when i < 0). */
+static void add_subnet(struct ctx *c, const struct node *n, long i, struct q_mirror_def *d)
+{
+	char field[32], buf[SHOW_SIZE];
+	struct q_error err;
+	char *s;
+
+	if (i < 0)
+		snprintf(field, sizeof(field), "subnets");
+	else
+		snprintf(field, sizeof(field), "subnets[%ld]", i);
+	s = get_string(c, n, field);
+	if (!s)
+		return;
+	if (q_cidr_parse(s, &d->subnets[d->n_subnets], &err) < 0)
+		add_warn(c, n->mark, field, "'%s' is not a network: %s; left out",
+			 show(buf, s, strlen(s)), err.msg);
+	else
+		d->n_subnets++;
+	g_free(s);
+}
+
+/* subnets: a list of networks, or (as upstream allows) one network as a string. */
 static void check_subnets(struct ctx *c, const struct node *val, struct q_mirror_def *d)
 {
-	const struct node *list = get_list(c, val, "subnets");
+	const struct node *list;
 
+	if (val->type == N_SCALAR) {
+		d->subnets = g_new0(struct q_cidr, 1);
+		add_subnet(c, val, -1, d);
+		return;
+	}
+	list = get_list(c, val, "subnets");
 	if (!list)
 		return;
 	d->subnets = g_new0(struct q_cidr, list->n + 1);
-	for (size_t i = 0; i < list->n; i++) {
-		char field[32], buf[SHOW_SIZE];
-		struct q_error err;
-		char *s;
-
-		snprintf(field, sizeof(field), "subnets[%zu]", i);
-		s = get_string(c, list->kids[i], field);
-		if (!s)
-			continue;
-		if (q_cidr_parse(s, &d->subnets[d->n_subnets], &err) < 0)
-			add_err(c, list->kids[i]->mark, field, "'%s' is not a network: %s",
-				show(buf, s, strlen(s)), err.msg);
-		else
-			d->n_subnets++;
-		g_free(s);
-	}
+	for (size_t i = 0; i < list->n; i++)
+		add_subnet(c, list->kids[i], (long)i, d);
 }
 
 static void check_regions(struct ctx *c, const struct node *val, struct q_mirror_def *d)
@@ -1134,13 +1539,42 @@ static void check_regions(struct ctx *c, const struct node *val, struct q_mirror
 
 		snprintf(field, sizeof(field), "cloud_regions[%zu]", i);
 		if (is_empty(list->kids[i])) {
-			add_err(c, list->kids[i]->mark, field, "empty region");
+			add_warn(c, list->kids[i]->mark, field, "empty region; left out");
 			continue;
 		}
 		s = get_string(c, list->kids[i], field);
 		if (s)
 			d->cloud_regions[d->n_cloud_regions++] = s;
 	}
+}
+
+/* sponsor_url: an http(s) URL; one without a scheme gets https:// (a warning). */
+static void check_sponsor_url(struct ctx *c, const struct node *root, const struct node *key,
+			      const struct node *val, struct q_mirror_def *d)
+{
+	char buf[SHOW_SIZE], buf2[SHOW_SIZE];
+	char *s = required_string(c, root, key, val, "sponsor_url"), *t;
+	const char *why = NULL;
+
+	if (!s)
+		return;
+	show(buf, s, strlen(s));
+	t = g_strstrip(g_strdup(s));
+	if (!strstr(t, "://")) {
+		char *u = g_strconcat("https://", t, NULL);
+
+		g_free(t);
+		t = u;
+	}
+	d->sponsor_url = url_norm(t, NULL, false, &why);
+	if (!d->sponsor_url)
+		add_warn(c, val->mark, "sponsor_url",
+			 "'%s' is not an http or https URL: %s; left out", buf, why);
+	else if (strcmp(t, s) != 0)
+		add_warn(c, val->mark, "sponsor_url", "'%s' read as '%s'", buf,
+			 show(buf2, d->sponsor_url, strlen(d->sponsor_url)));
+	g_free(t);
+	g_free(s);
 }
 
 static void validate(struct ctx *c, const struct node *root, struct q_mirror_def *d)
@@ -1155,22 +1589,24 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 	d->update_frequency = required_string(c, root, k[K_UPDATE_FREQUENCY], v[K_UPDATE_FREQUENCY],
 					      "update_frequency");
 	if (d->update_frequency) {
-		d->update_seconds = parse_frequency(d->update_frequency);
-		if (d->update_seconds < 0)
-			add_err(
-			    c, v[K_UPDATE_FREQUENCY]->mark, "update_frequency",
-			    "'%s' is not a frequency: expected a number and a unit m, h, d or w "
-			    "('2h'), from 1m to 30d",
-			    show(buf, d->update_frequency, strlen(d->update_frequency)));
+		bool canonical;
+
+		show(buf, d->update_frequency, strlen(d->update_frequency));
+		d->update_seconds = parse_frequency(d->update_frequency, &canonical);
+		if (d->update_seconds < 0) {
+			add_warn(c, v[K_UPDATE_FREQUENCY]->mark, "update_frequency",
+				 "'%s' is not understood as a frequency (a number and a unit m, "
+				 "h, d or w, 1m to 30d); kept as written, without a number of "
+				 "seconds",
+				 buf);
+			d->update_seconds = 0;
+		} else if (!canonical) {
+			add_warn(c, v[K_UPDATE_FREQUENCY]->mark, "update_frequency",
+				 "'%s' read as %" PRId64 " seconds", buf, d->update_seconds);
+		}
 	}
 	d->sponsor = required_string(c, root, k[K_SPONSOR], v[K_SPONSOR], "sponsor");
-	if (!v[K_SPONSOR_URL])
-		add_err(c, root->mark, "sponsor_url", "missing required field");
-	else if (is_empty(v[K_SPONSOR_URL]))
-		add_err(c, k[K_SPONSOR_URL]->mark, "sponsor_url",
-			"empty value for a required field");
-	else
-		d->sponsor_url = get_url(c, v[K_SPONSOR_URL], "sponsor_url", NULL, false);
+	check_sponsor_url(c, root, k[K_SPONSOR_URL], v[K_SPONSOR_URL], d);
 	if (v[K_EMAIL]) {
 		d->email = optional_string(c, v[K_EMAIL], "email");
 		if (d->email) {
@@ -1178,9 +1614,11 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 
 			if (!at || at == d->email || !at[1] || strchr(at + 1, '@') ||
 			    strchr(d->email, ' ')) {
-				add_err(c, v[K_EMAIL]->mark, "email",
-					"'%s' is not an email address",
-					show(buf, d->email, strlen(d->email)));
+				add_warn(c, v[K_EMAIL]->mark, "email",
+					 "'%s' is not an email address; left out",
+					 show(buf, d->email, strlen(d->email)));
+				g_free(d->email);
+				d->email = NULL;
 			}
 		}
 	}
@@ -1189,10 +1627,27 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 	if (v[K_PRIVATE] && !is_empty(v[K_PRIVATE]))
 		get_bool(c, v[K_PRIVATE], "private", &d->is_private);
 	if (v[K_MONOPOLY] && !is_empty(v[K_MONOPOLY])) {
-		if (get_bool(c, v[K_MONOPOLY], "monopoly", &d->monopoly) && d->monopoly &&
-		    !d->is_private)
-			add_err(c, v[K_MONOPOLY]->mark, "monopoly",
-				"'monopoly: true' requires 'private: true'");
+		/* Not in the upstream schema's properties: a bad value is left out. */
+		const struct node *m = v[K_MONOPOLY];
+
+		if (m->type == N_SCALAR && m->plain &&
+		    (scalar_is(m, "true") || scalar_is(m, "True") || scalar_is(m, "TRUE") ||
+		     scalar_is(m, "yes") || scalar_is(m, "Yes") || scalar_is(m, "YES") ||
+		     scalar_is(m, "on") || scalar_is(m, "On") || scalar_is(m, "ON")))
+			d->monopoly = true;
+		else if (!(m->type == N_SCALAR && m->plain &&
+			   (scalar_is(m, "false") || scalar_is(m, "False") ||
+			    scalar_is(m, "FALSE") || scalar_is(m, "no") || scalar_is(m, "No") ||
+			    scalar_is(m, "NO") || scalar_is(m, "off") || scalar_is(m, "Off") ||
+			    scalar_is(m, "OFF"))))
+			add_warn(c, m->mark, "monopoly",
+				 "expected true or false; left out (false)");
+		if (d->monopoly && !d->is_private) {
+			add_warn(c, m->mark, "monopoly",
+				 "'monopoly: true' without 'private: true' has no effect; read as "
+				 "false");
+			d->monopoly = false;
+		}
 	}
 	if (v[K_ASN] && !is_empty(v[K_ASN]))
 		check_asn(c, v[K_ASN], d);
@@ -1202,9 +1657,9 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 		d->cloud_type = optional_string(c, v[K_CLOUD_TYPE], "cloud_type");
 	if (v[K_CLOUD_REGIONS] && !is_empty(v[K_CLOUD_REGIONS])) {
 		check_regions(c, v[K_CLOUD_REGIONS], d);
-		if (!v[K_CLOUD_TYPE] || is_empty(v[K_CLOUD_TYPE]))
-			add_err(c, k[K_CLOUD_REGIONS]->mark, "cloud_regions",
-				"'cloud_regions' requires 'cloud_type'");
+		if (!d->cloud_type)
+			add_warn(c, k[K_CLOUD_REGIONS]->mark, "cloud_regions",
+				 "'cloud_regions' without 'cloud_type' has no effect");
 	}
 	d->bandwidth = Q_MIRRORDEF_BANDWIDTH;
 	if (v[K_BANDWIDTH] && !is_empty(v[K_BANDWIDTH]))
@@ -1213,8 +1668,8 @@ static void validate(struct ctx *c, const struct node *root, struct q_mirror_def
 
 /* -------------------------------------------------------------- API */
 
-int q_mirrordef_parse(const char *file, const char *text, size_t len, struct q_mirror_def *out,
-		      GString *errors)
+int q_mirrordef_parse_warn(const char *file, const char *text, size_t len, struct q_mirror_def *out,
+			   GString *errors, GString *warnings)
 {
 	struct ctx c = {.file = file ? file : "<input>"};
 	struct node *root = NULL;
@@ -1223,6 +1678,8 @@ int q_mirrordef_parse(const char *file, const char *text, size_t len, struct q_m
 	memset(out, 0, sizeof(*out));
 	c.errs = g_array_new(FALSE, FALSE, sizeof(struct perr));
 	g_array_set_clear_func(c.errs, perr_clear);
+	c.warns = g_array_new(FALSE, FALSE, sizeof(struct perr));
+	g_array_set_clear_func(c.warns, perr_clear);
 	if (len > Q_MIRRORDEF_MAX_FILE) {
 		add_err(&c, mark_at(0, 0), NULL, "file is larger than 1 MiB (%zu bytes)", len);
 		goto out;
@@ -1247,12 +1704,20 @@ int q_mirrordef_parse(const char *file, const char *text, size_t len, struct q_m
 	validate(&c, root, out);
 out:
 	node_free(root);
-	flush_errors(&c, errors);
+	flush_lines(&c, c.errs, "errors", errors);
+	flush_lines(&c, c.warns, "warnings", warnings);
 	n = (int)MIN(c.n, (unsigned)INT_MAX);
 	g_array_free(c.errs, TRUE);
+	g_array_free(c.warns, TRUE);
 	if (n)
 		q_mirrordef_release(out);
 	return n;
+}
+
+int q_mirrordef_parse(const char *file, const char *text, size_t len, struct q_mirror_def *out,
+		      GString *errors)
+{
+	return q_mirrordef_parse_warn(file, text, len, out, errors, NULL);
 }
 
 void q_mirrordef_release(struct q_mirror_def *d)

@@ -4,49 +4,42 @@
  * text (or a directory of files) and returns validated structs; it touches
  * no database and no network.
  *
- * The schema, as this loader enforces it:
- *   name              required; a host name: DNS labels of [A-Za-z0-9-]
- *                     (1..63 bytes, no '-' at either end), at most 253
- *                     bytes, no scheme, no path, no trailing '/'. Stored
- *                     lower-cased (mirror names compare case-insensitively).
- *   address           required mapping {http, https, rsync, ftp}; at least
- *                     one of http/https/rsync. Each is a URL with that scheme, a
- *                     host (DNS name, IPv4 or [IPv6]), an optional port, no
- *                     user info, query or fragment. A missing final '/' is
- *                     added (normalised, not refused).
- *   update_frequency  required; a number and a unit: "30m", "2h", "1d",
- *                     "1w"; stored in seconds; 1 minute .. 30 days.
- *   sponsor           required string.
- *   sponsor_url       required http:// or https:// URL (kept as written).
- *   email             optional; one '@' with text on both sides, no spaces.
- *   geolocation       optional mapping {country, state_province, city};
- *                     country is required in it: an assigned ISO 3166-1
- *                     alpha-2 code, stored upper-cased.
- *   private, monopoly optional booleans (true/false, True/False, TRUE/FALSE;
- *                     not yes/no); monopoly: true requires private: true.
- *   asn               optional integer or list of integers, 1..4294967295,
- *                     written as plain YAML integers (a quoted "2852" is a
- *                     string and is refused).
- *   subnets           optional list of CIDR strings, IPv4 and IPv6; see
- *                     q_cidr_parse.
- *   cloud_type        optional string; cloud_regions: optional list of
- *                     strings, which requires cloud_type.
- *   bandwidth         optional; the mirror's bandwidth in Mbit/s, a plain
- *                     YAML integer 1..1000000 (a quoted "1000" is a
- *                     string and is refused); 100 when absent. Not in the
- *                     AlmaLinux schema: a Quarry extension.
+ * The schema: upstream's (AlmaLinux/mirrors json_schemas/mirror_config/v1.json,
+ * read with PyYAML's safe_load), so that every file upstream's check accepts
+ * is accepted here with the meaning upstream gives it. docs/MIRRORS.md, "The
+ * definition file", has the rules for operators. In short:
+ *   - refused (errors), as upstream refuses them: a missing name, address,
+ *     update_frequency, sponsor or sponsor_url; a value of the wrong YAML
+ *     type (a list where a string is expected, a quoted asn, a private that
+ *     is not a YAML 1.1 boolean); broken YAML; more than one document;
+ *   - refused although upstream accepts them, because Quarry cannot use
+ *     the mirror otherwise: a name that is not a host name (it is the
+ *     mirror's identity), an address with no http, https or rsync URL that
+ *     Quarry can read; and the safety limits below;
+ *   - interpreted or left out, with a warning: a URL whose scheme is not
+ *     its key's (it goes where its scheme says), an address without a
+ *     scheme (the key's), rsync's host::module forms and user information,
+ *     a sponsor_url without a scheme (https://), a country written as a
+ *     name or "UK", frequencies like "3 hours", bad email, subnets, asn
+ *     numbers out of range, bandwidth, monopoly without private, keys not
+ *     in the schema (ignored; address_optional among them), a key given
+ *     twice (the last value is used).
+ * Stored forms: name lower-cased; address URLs with a lower-case scheme and
+ * a final '/'; country an ISO 3166-1 alpha-2 code, upper-case; update_seconds
+ * 0 when the frequency is not understood. bandwidth (Mbit/s, default 100) is
+ * a Quarry extension.
  * An optional field whose value is empty or null ("email:", "city: ~") is
  * treated as absent; a required one is an error.
  *
  * Limits (everything here comes from mirror admins): a file is at most
  * 1 MiB, a string at most 1024 bytes, a list or mapping at most 1000
  * entries, nesting at most 8 levels, 100000 values (scalars, lists and
- * mappings) in all, one YAML document per file. Anchors,
- * aliases and explicit tags are refused (no billion laughs, no surprises),
- * as are unknown keys (a typo must not pass silently) and duplicate keys.
+ * mappings) in all, one YAML document per file. Anchors, aliases and
+ * explicit tags are refused (no billion laughs, no surprises; PyYAML would
+ * accept them, mirror definitions do not use them).
  *
  * Errors: q_mirrordef_parse reports every error of a file, not just the
- * first, one line each, sorted by position:
+ * first, one line each, sorted by position (warnings have the same form):
  *     FILE:LINE:COL: 'field': message
  * LINE and COL are 1-based, from libyaml's marks (COL counts characters).
  * The field is a path: 'address.https', 'geolocation.country', 'asn[2]'.
@@ -152,6 +145,15 @@ struct q_mirror_def {
  */
 int q_mirrordef_parse(const char *file, const char *text, size_t len, struct q_mirror_def *out,
 		      GString *errors);
+
+/*
+ * The same, also appending the file's warnings to warnings (may be NULL),
+ * one line each in the error format, sorted by position: the values that
+ * were interpreted ("UK" read as GB) or left out. A file with warnings and
+ * no errors is a valid definition.
+ */
+int q_mirrordef_parse_warn(const char *file, const char *text, size_t len, struct q_mirror_def *out,
+			   GString *errors, GString *warnings);
 
 /*
  * Parse every *.yml and *.yaml regular file of dir (hidden files skipped),
