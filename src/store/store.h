@@ -382,6 +382,11 @@ int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *
 
 /* --- the crawler (store_mirror.c) --- */
 
+/* When a publish (of any repo, in the history kept) had this repomd.xml
+ * SHA-256: *when its time, 0 when none had. */
+int q_store_publish_find_repomd(struct q_store *st, const char *sha256, int64_t *when,
+				struct q_error *err);
+
 /* The mirrors a crawl checks, as _get shows them: with name NULL every
  * active mirror and every one the crawler disabled itself (auto_disabled);
  * with a name, that mirror whatever its state (Q_ENOTFOUND when missing). */
@@ -394,8 +399,9 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 			     const char *arch, const char *state, const char *sha256, bool newest,
 			     int http_status, const char *error, double seconds, int64_t now,
 			     struct q_error *err);
-/* After a crawl of mirror NAME: ok when at least one fetch answered (the
- * failure count is reset, an auto-disabled mirror re-enabled), otherwise the
+/* After a crawl of mirror NAME: ok when the crawl counts as a success (the
+ * hub's rule: some check was up to date, lagging or partial; docs/MIRRORS.md)
+ * the failure count is reset and an auto-disabled mirror re-enabled; otherwise the
  * count grows and at max_failures an active mirror is disabled with
  * auto_disabled set and the reason "N failed crawls in a row: ERROR".
  * ipv4/ipv6: 1 reachable, 0 not, -1 unknown (unchanged). *change: 0, or

@@ -186,6 +186,26 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 	return sq_run_cached(st, s, "recording a mirror check", err);
 }
 
+int q_store_publish_find_repomd(struct q_store *st, const char *sha256, int64_t *when,
+				struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep_cached(st, "SELECT MIN(time) FROM publishes WHERE sha256 = ?", err);
+	int rc;
+
+	*when = 0;
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, sha256);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*when = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_db_error(st, err, "looking up a publish");
+	return 0;
+}
+
 int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ipv4, int ipv6,
 			   int max_failures, const char *error, int *change, struct q_error *err)
 {
