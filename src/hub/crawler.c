@@ -395,6 +395,13 @@ static int record_checks(struct crawl *c, json_t *summary, json_t *results_list,
 					     res->state == Q_CRAWL_UP_TO_DATE, res->http_status,
 					     res->error, res->seconds, c->now, err) < 0)
 			return -1;
+		/* Propagation: when each mirror first served each repomd.xml
+		 * (pruned below to what the publish history holds). */
+		if (c->info[i].mirror >= 0 && res->http_status == 200 && res->sha256[0] &&
+		    res->state != Q_CRAWL_PARTIAL &&
+		    q_store_mirror_served(c->st, who, r->repo, r->arch, res->sha256, c->now, err) <
+			0)
+			return -1;
 		if (c->info[i].mirror < 0) {
 			char key[300];
 
@@ -528,7 +535,8 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
 	if (q_store_begin(st, err) < 0)
 		goto out;
 	if (record_checks(&c, *summary, results_list, err) < 0 ||
-	    record_mirrors(&c, *summary, err) < 0 || q_store_commit(st, err) < 0) {
+	    q_store_mirror_served_prune(st, err) < 0 || record_mirrors(&c, *summary, err) < 0 ||
+	    q_store_commit(st, err) < 0) {
 		q_store_rollback(st);
 		goto out;
 	}

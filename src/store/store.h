@@ -382,6 +382,24 @@ int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *
 
 /* --- the crawler (store_mirror.c) --- */
 
+/* The crawl saw mirror serve sha256 for (repo, arch) at now: kept as its
+ * first_seen unless an earlier one is recorded. */
+int q_store_mirror_served(struct q_store *st, const char *mirror, const char *repo,
+			  const char *arch, const char *sha256, int64_t now, struct q_error *err);
+/* Forget what mirrors served that no publish in the history has (any more). */
+int q_store_mirror_served_prune(struct q_store *st, struct q_error *err);
+/* Where update id has reached, mirror by mirror: for the repo it is in now
+ * (testing: its testing repo since testing_since; release: its release
+ * repo since released; other states: none), per arch, the first publish
+ * recorded at or after that time, the active mirrors checked for that
+ * repo/arch (the denominator), those holding the update now (their last
+ * check served that publish or a later one, not partial), since when each
+ * (the first time the crawl saw it serve one of them) and the seconds from
+ * the publish until half and nine tenths of the denominator held it (null
+ * while not reached). Times as the API shows them (q_json_time).
+ * [{"repo","arch","publish":{"time","sha256"}|null,"mirrors","holding",
+ *   "time_to_50","time_to_90","holders":[{"mirror","since"}]}] */
+int q_store_update_propagation(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
 /* When a publish (of any repo, in the history kept) had this repomd.xml
  * SHA-256: *when its time, 0 when none had. */
 int q_store_publish_find_repomd(struct q_store *st, const char *sha256, int64_t *when,
