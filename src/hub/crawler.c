@@ -7,8 +7,11 @@
  * first, then the alternates). One engine run fetches them all; a second,
  * small one probes the address family the first did not use (one fetch per
  * mirror), so the snapshot knows which mirrors an IPv6 (or IPv4) client
- * can reach. The results are recorded in one transaction, then the
- * snapshot is rebuilt.
+ * can reach. Mirror targets carry the files a mirror must hold beside the
+ * newest repomd.xml (repo_files: what it names, and a sample of packages),
+ * which the engine checks with HEAD (partial). The results are recorded in
+ * one transaction (checks, failure counts, when each mirror first served
+ * each repomd.xml), then the snapshot is rebuilt.
  *
  * The thread runs queued crawls (POST /crawls) in order and queues one
  * itself every mirror.crawl_interval.
