@@ -613,7 +613,7 @@ void q_api_propagation(struct q_request *r, const char **caps)
 		char repo[300];
 		size_t j = i, k, n_delay = 0;
 		int64_t *delays = g_new0(int64_t, json_array_size(checks) + 1);
-		int counts[4] = {0}; /* up to date, lagging, stale, unreachable */
+		int counts[5] = {0}; /* up to date, lagging, stale, unreachable, partial */
 		const char *master = "unchecked";
 
 		snprintf(repo, sizeof(repo), "sig-%s-%s-%" PRId64, sig, name, major);
@@ -642,9 +642,11 @@ void q_api_propagation(struct q_request *r, const char **caps)
 							     json_array_get(rows, v), "sha256"))))
 						state = v == i ? 0 : 1;
 			}
+			if (!strcmp(json_string_value(json_object_get(c, "state")), "partial"))
+				state = 4; /* the newest repomd.xml, not all its files */
 			if (who[0] == ':') {
 				master = (const char *[]){"up_to_date", "lagging", "stale",
-							  "unreachable"}[state];
+							  "unreachable", "partial"}[state];
 				continue;
 			}
 			if (!g_hash_table_contains(active, who))
@@ -659,16 +661,17 @@ void q_api_propagation(struct q_request *r, const char **caps)
 		}
 		qsort(delays, n_delay, sizeof(*delays), cmp_int64);
 		json_array_append_new(
-		    out,
-		    json_pack(
-			"{s:s,s:s,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:s}", "repo", repo, "arch",
-			arch, "newest_sha256", json_string_value(json_object_get(first, "sha256")),
-			"published", (json_int_t)published, "mirrors",
-			counts[0] + counts[1] + counts[2] + counts[3], "up_to_date", counts[0],
-			"lagging", counts[1], "stale", counts[2], "unreachable", counts[3],
-			"delay_median", n_delay ? json_integer(delays[n_delay / 2]) : json_null(),
-			"delay_max", n_delay ? json_integer(delays[n_delay - 1]) : json_null(),
-			"master", master));
+		    out, json_pack(
+			     "{s:s,s:s,s:s,s:I,s:i,s:i,s:i,s:i,s:i,s:i,s:o,s:o,s:s}", "repo", repo,
+			     "arch", arch, "newest_sha256",
+			     json_string_value(json_object_get(first, "sha256")), "published",
+			     (json_int_t)published, "mirrors",
+			     counts[0] + counts[1] + counts[2] + counts[3] + counts[4],
+			     "up_to_date", counts[0], "lagging", counts[1], "stale", counts[2],
+			     "partial", counts[4], "unreachable", counts[3], "delay_median",
+			     n_delay ? json_integer(delays[n_delay / 2]) : json_null(), "delay_max",
+			     n_delay ? json_integer(delays[n_delay - 1]) : json_null(), "master",
+			     master));
 		g_free(delays);
 		i = j;
 	}

@@ -207,14 +207,20 @@ fail:
 void q_api_update_get(struct q_request *r, const char **caps)
 {
 	struct q_error err = {0};
-	json_t *u = NULL;
+	json_t *u = NULL, *prop = NULL;
 	int64_t id;
 
 	if (update_id(caps[0], &id, &err) < 0 || q_store_update_get(r->st, id, &u, &err) < 0) {
 		q_http_send_error(r, &err);
 		return;
 	}
-	q_http_send_json(r, 200, with_checks(r->st, u));
+	with_checks(r->st, u);
+	/* Where its builds are on the mirrors (nothing more when that fails). */
+	if (q_store_update_propagation(r->st, id, &prop, &err) == 0)
+		json_object_set_new(u, "propagation", prop);
+	else
+		q_warn("update %" PRId64 ": propagation: %s", id, err.msg);
+	q_http_send_json(r, 200, u);
 }
 
 /* The update, after checking that the caller has level in its SIG. */

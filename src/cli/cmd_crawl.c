@@ -35,12 +35,13 @@ static void print_summary(const json_t *s)
 	printf("mirrors %" JSON_INTEGER_FORMAT ", checks %" JSON_INTEGER_FORMAT
 	       ": %" JSON_INTEGER_FORMAT " up to date, %" JSON_INTEGER_FORMAT
 	       " lagging, %" JSON_INTEGER_FORMAT " stale, %" JSON_INTEGER_FORMAT
-	       " unreachable (%.2fs)\n",
+	       " partial, %" JSON_INTEGER_FORMAT " unreachable (%.2fs)\n",
 	       json_integer_value(json_object_get(s, "mirrors")),
 	       json_integer_value(json_object_get(s, "checks")),
 	       json_integer_value(json_object_get(s, "up_to_date")),
 	       json_integer_value(json_object_get(s, "lagging")),
 	       json_integer_value(json_object_get(s, "stale")),
+	       json_integer_value(json_object_get(s, "partial")),
 	       json_integer_value(json_object_get(s, "unreachable")),
 	       json_number_value(json_object_get(s, "seconds")));
 	json_array_foreach (json_object_get(s, "disabled"), i, v)

@@ -53,6 +53,7 @@ static const struct q_col prop_cols[] = {
     {"up_to_date", "UP TO DATE"},
     {"lagging", "LAGGING"},
     {"stale", "STALE"},
+    {"partial", "PARTIAL"},
     {"unreachable", "UNREACHABLE"},
     {"delay_median", "MEDIAN DELAY (S)"},
     {"delay_max", "MAX DELAY (S)"},
@@ -148,6 +149,26 @@ static int fail_with(const struct q_error *err, json_t *errors)
 	return q_code_exit(err->code);
 }
 
+/* "checks: 2 up to date, 0 lagging, 1 partial, …" under the table. */
+static void print_check_counts(const json_t *checks)
+{
+	static const char *const states[] = {"up_to_date", "lagging", "stale", "partial",
+					     "unreachable"};
+	static const char *const names[] = {"up to date", "lagging", "stale", "partial",
+					    "unreachable"};
+	size_t n[Q_ARRAY_LEN(states)] = {0}, i;
+	const json_t *c;
+
+	json_array_foreach (checks, i, c)
+		for (size_t k = 0; k < Q_ARRAY_LEN(states); k++)
+			if (!strcmp(q_json_str(c, "state"), states[k]))
+				n[k]++;
+	printf("checks:");
+	for (size_t k = 0; k < Q_ARRAY_LEN(states); k++)
+		printf("%s %zu %s", k ? "," : "", n[k], names[k]);
+	printf("\n");
+}
+
 static void print_mirror(const json_t *m)
 {
 	const json_t *def = json_object_get(m, "definition");
@@ -159,6 +180,7 @@ static void print_mirror(const json_t *m)
 	if (json_array_size(json_object_get(m, "checks"))) {
 		printf("\n");
 		q_out_table(json_object_get(m, "checks"), check_cols, Q_ARRAY_LEN(check_cols));
+		print_check_counts(json_object_get(m, "checks"));
 	}
 }
 

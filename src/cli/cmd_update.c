@@ -185,6 +185,45 @@ static void add_ref_list(json_t *u)
 	g_string_free(g, TRUE);
 }
 
+static const struct q_col prop_cols[] = {
+    {"repo", "REPO"},       {"arch", "ARCH"},      {"published", "PUBLISHED"},
+    {"holding", "HOLDING"}, {"time_to_50", "50%"}, {"time_to_90", "90%"},
+};
+
+/* Propagation: per repo/arch, how many of the active mirrors checked hold
+ * the update, and how long until half and 90% of them did. */
+static void print_propagation(json_t *u)
+{
+	json_t *rows = json_array(), *p;
+	size_t i;
+
+	json_array_foreach (json_object_get(u, "propagation"), i, p) {
+		json_t *pub = json_object_get(p, "publish");
+		char holding[64], t50[32], t90[32];
+		json_t *v;
+
+		snprintf(holding, sizeof(holding), "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(p, "holding")),
+			 json_integer_value(json_object_get(p, "mirrors")));
+		v = json_object_get(p, "time_to_50");
+		snprintf(t50, sizeof(t50), json_is_integer(v) ? "%" JSON_INTEGER_FORMAT "s" : "-",
+			 json_integer_value(v));
+		v = json_object_get(p, "time_to_90");
+		snprintf(t90, sizeof(t90), json_is_integer(v) ? "%" JSON_INTEGER_FORMAT "s" : "-",
+			 json_integer_value(v));
+		json_array_append_new(
+		    rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "repo", q_json_str(p, "repo"),
+				    "arch", q_json_str(p, "arch"), "published",
+				    json_is_object(pub) ? q_json_str(pub, "time") : "not yet",
+				    "holding", holding, "time_to_50", t50, "time_to_90", t90));
+	}
+	if (json_array_size(rows)) {
+		printf("\nmirrors holding it (of the active mirrors checked):\n");
+		q_out_table(rows, prop_cols, Q_ARRAY_LEN(prop_cols));
+	}
+	json_decref(rows);
+}
+
 static void print_update(json_t *u)
 {
 	json_t *rows = json_array(), *list;
@@ -209,6 +248,7 @@ static void print_update(json_t *u)
 		q_out_table(rows, check_cols, Q_ARRAY_LEN(check_cols));
 	}
 	json_decref(rows);
+	print_propagation(u);
 	print_comments(u);
 }
 

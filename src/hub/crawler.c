@@ -7,8 +7,11 @@
  * first, then the alternates). One engine run fetches them all; a second,
  * small one probes the address family the first did not use (one fetch per
  * mirror), so the snapshot knows which mirrors an IPv6 (or IPv4) client
- * can reach. The results are recorded in one transaction, then the
- * snapshot is rebuilt.
+ * can reach. Mirror targets carry the files a mirror must hold beside the
+ * newest repomd.xml (repo_files: what it names, and a sample of packages),
+ * which the engine checks with HEAD (partial). The results are recorded in
+ * one transaction (checks, failure counts, when each mirror first served
+ * each repomd.xml), then the snapshot is rebuilt.
  *
  * The thread runs queued crawls (POST /crawls) in order and queues one
  * itself every mirror.crawl_interval.
@@ -18,12 +21,15 @@
 #include "core/log.h"
 #include "hub/bgthread.h"
 #include "hub/hub.h"
+#include "core/hash.h"
 #include "mirror/crawl.h"
 
 #include <arpa/inet.h>
+#include <createrepo_c/createrepo_c.h>
 #include <glib.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MASTER ":master" /* not a host name: never a mirror's */
@@ -35,7 +41,9 @@ struct q_crawler {
 /* One repo/arch as the crawl sees it. */
 struct crepo {
 	char *repo, *arch, *path;
-	const char **accepted; /* sha256s, newest first, NULL-terminated */
+	const char **accepted;      /* sha256s, newest first, NULL-terminated */
+	struct q_crawl_file *files; /* what a mirror holds beside the newest repomd.xml */
+	size_t n_files;             /* (paths g_malloc'd, freed with the repo) */
 };
 
 /* What a target stands for. */
@@ -51,6 +59,9 @@ static void crepos_free(struct crepo *r, size_t n)
 		g_free(r[i].arch);
 		g_free(r[i].path);
 		g_free(r[i].accepted);
+		for (size_t f = 0; f < r[i].n_files; f++)
+			g_free((char *)r[i].files[f].path);
+		g_free(r[i].files);
 	}
 	g_free(r);
 }
@@ -114,9 +125,9 @@ static bool host_is_literal(const char *url)
 
 static json_t *new_summary(void)
 {
-	return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:[],s:[],s:{}}", "mirrors", 0, "checks", 0,
-			 "up_to_date", 0, "lagging", 0, "stale", 0, "unreachable", 0, "disabled",
-			 "enabled", "master");
+	return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:[],s:[],s:{}}", "mirrors", 0, "checks", 0,
+			 "up_to_date", 0, "lagging", 0, "stale", 0, "partial", 0, "unreachable", 0,
+			 "disabled", "enabled", "master");
 }
 
 static void count(json_t *summary, const char *k)
@@ -220,6 +231,116 @@ static void build_targets(struct crawl *c)
 				       "repodata/repomd.xml", NULL));
 }
 
+/*
+ * What a mirror must hold beside the newest repomd.xml (the partial check).
+ * Read from the hub's own copy of the newest publish under DATA/pub, so it
+ * is exactly what was published: every file repomd.xml names (its <size>),
+ * repomd.xml.asc, and a sample of CRAWL_SAMPLE packages from primary
+ * (<location href> and <size package>), drawn at random (reservoir
+ * sampling) once per crawl and repo/arch, the same for every mirror of that
+ * crawl. When the hub's repomd.xml is not the newest publish's (a publish
+ * is being swapped in) nothing is checked for that repo this time.
+ */
+#define CRAWL_SAMPLE 5
+
+struct sample {
+	struct q_crawl_file pick[CRAWL_SAMPLE];
+	size_t seen, n;
+	GRand *rng;
+};
+
+static int sample_pkg(cr_Package *pkg, void *arg, GError **gerr)
+{
+	struct sample *s = arg;
+	size_t slot = CRAWL_SAMPLE;
+
+	(void)gerr;
+	if (pkg->location_href && !pkg->location_base && pkg->size_package > 0) {
+		s->seen++;
+		if (s->n < CRAWL_SAMPLE)
+			slot = s->n++;
+		else if ((slot = (size_t)g_rand_int_range(
+			      s->rng, 0, (gint32)MIN(s->seen, INT32_MAX))) >= CRAWL_SAMPLE)
+			slot = CRAWL_SAMPLE;
+		if (slot < CRAWL_SAMPLE) {
+			g_free((char *)s->pick[slot].path);
+			s->pick[slot].path = g_strdup(pkg->location_href);
+			s->pick[slot].size = pkg->size_package;
+		}
+	}
+	cr_package_free(pkg);
+	return CR_CB_RET_OK;
+}
+
+static void add_file(GArray *files, const char *path, int64_t size)
+{
+	struct q_crawl_file f = {g_strdup(path), size};
+
+	g_array_append_val(files, f);
+}
+
+static void repo_files(struct crawl *c, struct crepo *r, GRand *rng)
+{
+	char dir[1400], path[1600], sha[Q_SHA256_HEX];
+	GArray *files = g_array_new(FALSE, TRUE, sizeof(struct q_crawl_file));
+	struct sample smp = {.rng = rng};
+	cr_Repomd *md = cr_repomd_new();
+	const char *primary = NULL;
+	GError *ge = NULL;
+	struct stat sb;
+	struct q_error e = {0};
+
+	snprintf(dir, sizeof(dir), "%s/%s", c->hub->pub_dir, r->path);
+	snprintf(path, sizeof(path), "%srepodata/repomd.xml", dir);
+	if (!r->accepted[0] || q_hash_sha256_file(path, sha, &e) < 0 ||
+	    strcmp(sha, r->accepted[0]) != 0 ||
+	    cr_xml_parse_repomd(path, md, NULL, NULL, &ge) != CRE_OK)
+		goto out;
+	for (GSList *l = md->records; l; l = l->next) {
+		cr_RepomdRecord *rec = l->data;
+
+		if (!rec->location_href || rec->location_base || rec->size <= 0)
+			continue;
+		add_file(files, rec->location_href, rec->size);
+		if (rec->type && !strcmp(rec->type, "primary"))
+			primary = rec->location_href;
+	}
+	snprintf(path, sizeof(path), "%srepodata/repomd.xml.asc", dir);
+	if (stat(path, &sb) == 0)
+		add_file(files, "repodata/repomd.xml.asc", (int64_t)sb.st_size);
+	if (primary) {
+		snprintf(path, sizeof(path), "%s%s", dir, primary);
+		if (cr_xml_parse_primary(path, NULL, NULL, sample_pkg, &smp, NULL, NULL, 0, &ge) !=
+		    CRE_OK)
+			q_warn("crawler: cannot sample the packages of '%s': %s", path,
+			       ge ? ge->message : "unknown error");
+		for (size_t i = 0; i < smp.n; i++)
+			g_array_append_val(files, smp.pick[i]);
+	}
+out:
+	if (ge)
+		g_error_free(ge);
+	cr_repomd_free(md);
+	r->n_files = files->len;
+	r->files = (struct q_crawl_file *)(void *)g_array_free(files, FALSE);
+}
+
+/* Every mirror target gets its repo's files (the master's are not checked). */
+static void attach_files(struct crawl *c)
+{
+	GRand *rng = g_rand_new();
+
+	for (size_t r = 0; r < c->nrepos; r++)
+		repo_files(c, &c->repos[r], rng);
+	g_rand_free(rng);
+	for (size_t i = 0; i < c->nt; i++) {
+		if (c->info[i].mirror < 0)
+			continue;
+		c->t[i].files = c->repos[c->info[i].repo].files;
+		c->t[i].n_files = c->repos[c->info[i].repo].n_files;
+	}
+}
+
 /* Reachability: which families answered; probe the other one once per mirror. */
 static int probe_families(struct crawl *c, struct q_error *err)
 {
@@ -247,6 +368,8 @@ static int probe_families(struct crawl *c, struct q_error *err)
 		if (c->first[i] < 0 || !f || f == 3 || host_is_literal(c->t[c->first[i]].url))
 			continue;
 		c->probes[c->np] = c->t[c->first[i]];
+		c->probes[c->np].files = NULL; /* reachability only */
+		c->probes[c->np].n_files = 0;
 		c->probes[c->np].ipv4_only = f == 2;
 		c->probes[c->np].ipv6_only = f == 1;
 		c->probe_mirror[c->np++] = (int)i;
@@ -275,6 +398,13 @@ static int record_checks(struct crawl *c, json_t *summary, json_t *results_list,
 					     res->state == Q_CRAWL_UP_TO_DATE, res->http_status,
 					     res->error, res->seconds, c->now, err) < 0)
 			return -1;
+		/* Propagation: when each mirror first served each repomd.xml
+		 * (pruned below to what the publish history holds). */
+		if (c->info[i].mirror >= 0 && res->http_status == 200 && res->sha256[0] &&
+		    res->state != Q_CRAWL_PARTIAL &&
+		    q_store_mirror_served(c->st, who, r->repo, r->arch, res->sha256, c->now, err) <
+			0)
+			return -1;
 		if (c->info[i].mirror < 0) {
 			char key[300];
 
@@ -294,6 +424,26 @@ static int record_checks(struct crawl *c, json_t *summary, json_t *results_list,
 	return 0;
 }
 
+/* Why check k was stale: a repomd.xml never published, or one older than the window. */
+static int stale_reason(struct crawl *c, size_t k, char *out, size_t size, struct q_error *err)
+{
+	const struct crepo *r = &c->repos[c->info[k].repo];
+	int64_t when = 0;
+
+	if (q_store_publish_find_repomd(c->st, c->res[k].sha256, &when, err) < 0)
+		return -1;
+	if (when)
+		snprintf(out, size,
+			 "serves a publish older than the window: %srepodata/repomd.xml sha256 %s",
+			 r->path, c->res[k].sha256);
+	else
+		snprintf(out, size,
+			 "serves a repomd.xml that was never published: %srepodata/repomd.xml "
+			 "sha256 %s",
+			 r->path, c->res[k].sha256);
+	return 0;
+}
+
 /* Each mirror's failure count, state and families (inside the transaction). */
 static int record_mirrors(struct crawl *c, json_t *summary, struct q_error *err)
 {
@@ -303,19 +453,32 @@ static int record_mirrors(struct crawl *c, json_t *summary, struct q_error *err)
 	json_array_foreach (c->mirrors, i, m) {
 		const char *name = json_string_value(json_object_get(m, "name"));
 		const char *lasterr = "no repo is published yet";
+		char stale[512] = "";
 		int f = c->fam[i];
 		bool ok = false;
 		int change = 0;
 
+		/* A crawl counts as a success only when some check found
+		 * content we can list or that is on its way (up to date,
+		 * lagging, partial); one that got nothing but repomd.xml files
+		 * we never published (or no answer) counts as a failure. */
 		for (size_t k = 0; k < c->nt; k++) {
+			enum q_crawl_state cs = c->res[k].state;
+
 			if (c->info[k].mirror != (int)i)
 				continue;
-			ok |= c->res[k].http_status == 200;
+			ok |= cs == Q_CRAWL_UP_TO_DATE || cs == Q_CRAWL_LAGGING ||
+			      cs == Q_CRAWL_PARTIAL;
 			if (c->res[k].error[0])
 				lasterr = c->res[k].error;
+			if (cs == Q_CRAWL_STALE && !stale[0] &&
+			    stale_reason(c, k, stale, sizeof(stale), err) < 0)
+				return -1;
 		}
 		if (c->first[i] < 0)
 			continue; /* nothing published: nothing to check */
+		if (!ok && stale[0])
+			lasterr = stale;
 		if (q_store_mirror_crawled(c->st, name, ok, f ? (f & 1) != 0 : -1,
 					   f ? (f & 2) != 0 : -1, (int)c->hub->cfg.max_failures,
 					   lasterr, &change, err) < 0)
@@ -360,6 +523,7 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
 	c.repos = load_repos(c.rows, &c.nrepos);
 	c.nm = json_array_size(c.mirrors);
 	build_targets(&c);
+	attach_files(&c);
 	c.o.max_parallel = (unsigned)hub->cfg.crawl_parallel;
 	c.o.per_host = (unsigned)hub->cfg.crawl_per_host;
 	c.o.timeout_ms = hub->cfg.crawl_timeout * 1000;
@@ -374,7 +538,8 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
 	if (q_store_begin(st, err) < 0)
 		goto out;
 	if (record_checks(&c, *summary, results_list, err) < 0 ||
-	    record_mirrors(&c, *summary, err) < 0 || q_store_commit(st, err) < 0) {
+	    q_store_mirror_served_prune(st, err) < 0 || record_mirrors(&c, *summary, err) < 0 ||
+	    q_store_commit(st, err) < 0) {
 		q_store_rollback(st);
 		goto out;
 	}

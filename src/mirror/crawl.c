@@ -10,11 +10,22 @@
  * so their timeouts start only when they do. Each running transfer owns an
  * easy handle, a SHA-256 context and an error buffer; the body is hashed in
  * the write callback and never stored.
+ *
+ * The file check. A target whose repomd.xml is the newest and that has
+ * files is not done when its GET ends: it joins its host's queue of
+ * targets with HEADs to run, and the scheduler takes a host's HEADs before
+ * its next GET (so a target's checks finish soon after its GET), under the
+ * same max_parallel and per_host limits. Each HEAD follows redirects like
+ * the GET; anything but a final 200 whose Content-Length (when the answer
+ * gives one) equals the file's size marks the target partial. Its first
+ * bad file (lowest index) is kept in error; its HEADs not started yet are
+ * dropped. The target is done when its last HEAD ends.
  */
 #include "core/common.h"
 #include "core/error.h"
 #include "mirror/crawl.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <sys/socket.h>
 #include <openssl/evp.h>
@@ -23,22 +34,35 @@
 
 /* One running transfer. */
 struct xfer {
-	CURL *h;                      /* the easy handle, NULL when the slot is free */
-	EVP_MD_CTX *md;               /* SHA-256 of the body so far */
-	size_t idx;                   /* index of its target */
-	size_t host;                  /* index into hosts[] */
-	size_t got;                   /* body bytes received */
-	size_t max_size;              /* abort beyond this */
-	int too_big;                  /* aborted: over max_size */
-	int bad_status;               /* aborted: the final status was not 200 */
+	CURL *h;         /* the easy handle, NULL when the slot is free */
+	EVP_MD_CTX *md;  /* SHA-256 of the body so far */
+	size_t idx;      /* index of its target */
+	size_t file;     /* index into its target's files for a HEAD, NO_FILE for the GET */
+	size_t host;     /* index into hosts[] */
+	size_t got;      /* body bytes received */
+	size_t max_size; /* abort beyond this */
+	int too_big;     /* aborted: over max_size */
+	int bad_status;  /* aborted: the final status was not 200 */
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's detailed message */
 };
 
-/* One host: its targets are order[next..end). */
+#define NO_FILE ((size_t)-1)
+
+/* One host: its targets are order[start..end), not started yet from next. */
 struct host {
+	size_t start;    /* its first target in order */
 	size_t next;     /* first target not started yet */
 	size_t end;      /* one past its last target */
+	size_t qhead;    /* heads[start+qhead .. start+qtail): its targets with HEADs queued */
+	size_t qtail;    /* (a target enters at most once, so its region of order fits) */
 	unsigned active; /* transfers running against it */
+};
+
+/* A target's file check. */
+struct fcheck {
+	size_t next; /* first file whose HEAD has not started */
+	size_t left; /* HEADs started or queued and not ended */
+	size_t bad;  /* lowest index of a bad file, NO_FILE when none */
 };
 
 /* A target's host key, for sorting. */
@@ -194,13 +218,86 @@ static void finish(struct xfer *x, CURLcode rc, const struct q_crawl_target *t,
 	}
 }
 
-static int start(CURLM *m, struct xfer *x, const struct q_crawl_target *t,
+/* A HEAD has no body; anything that comes anyway is refused. */
+static size_t no_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	(void)data;
+	(void)size;
+	(void)nmemb;
+	(void)arg;
+	return 0;
+}
+
+/* The URL of files[file] of t: t's URL up to its "repodata/repomd.xml" (or
+ * its last '/'), then the path with every byte but [A-Za-z0-9-._~/]
+ * percent-encoded. malloc'd; NULL when out of memory. */
+static char *file_url(const struct q_crawl_target *t, size_t file)
+{
+	static const char suffix[] = "repodata/repomd.xml";
+	const char *path = t->files[file].path, *slash;
+	size_t ul = strlen(t->url), base, len = 0;
+	char *out;
+
+	if (ul >= sizeof(suffix) - 1 && !strcmp(t->url + ul - (sizeof(suffix) - 1), suffix))
+		base = ul - (sizeof(suffix) - 1);
+	else
+		base = (slash = strrchr(t->url, '/')) ? (size_t)(slash - t->url) + 1 : ul;
+	while (*path == '/')
+		path++;
+	out = malloc(base + 3 * strlen(path) + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, t->url, base);
+	len = base;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~/", *p)) {
+			out[len++] = (char)*p;
+		} else {
+			snprintf(out + len, 4, "%%%02X", *p);
+			len += 3;
+		}
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* A HEAD of files[x->file] is over: note it when the file is missing or differs. */
+static void finish_head(struct xfer *x, CURLcode rc, const struct q_crawl_target *t,
+			struct fcheck *fc, struct q_crawl_result *r)
+{
+	const struct q_crawl_file *f = &t->files[x->file];
+	curl_off_t len = -1;
+	long status = 0;
+	char why[200];
+
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	if (rc != CURLE_OK)
+		snprintf(why, sizeof(why), "%.180s",
+			 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	else if (status != 200)
+		snprintf(why, sizeof(why), "HTTP status %ld", status);
+	else if (len >= 0 && (int64_t)len != f->size)
+		snprintf(why, sizeof(why), "%" PRId64 " bytes, the publish has %" PRId64,
+			 (int64_t)len, f->size);
+	else
+		return;
+	if (fc->bad != NO_FILE && fc->bad < x->file)
+		return; /* an earlier file is the one reported */
+	fc->bad = x->file;
+	snprintf(r->error, sizeof(r->error), "%.150s: %.100s", f->path, why);
+}
+
+static int start(CURLM *m, struct xfer *x, const struct q_crawl_target *t, size_t file,
 		 const struct q_crawl_opts *o, struct q_error *err)
 {
 	long ipres = t->ipv4_only   ? CURL_IPRESOLVE_V4
 		     : t->ipv6_only ? CURL_IPRESOLVE_V6
 				    : CURL_IPRESOLVE_WHATEVER;
+	char *furl = NULL;
 
+	x->file = file;
 	x->got = 0;
 	x->too_big = 0;
 	x->bad_status = 0;
@@ -210,9 +307,20 @@ static int start(CURLM *m, struct xfer *x, const struct q_crawl_target *t,
 	x->md = EVP_MD_CTX_new();
 	if (!x->h || !x->md || !EVP_DigestInit_ex(x->md, EVP_sha256(), NULL))
 		goto fail;
-	curl_easy_setopt(x->h, CURLOPT_URL, t->url);
+	if (file == NO_FILE) {
+		curl_easy_setopt(x->h, CURLOPT_URL, t->url);
+		curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
+	} else {
+		furl = file_url(t, file);
+		if (!furl)
+			goto fail;
+		curl_easy_setopt(x->h, CURLOPT_URL, furl); /* libcurl keeps a copy */
+		curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, no_body);
+		free(furl);
+	}
 	curl_easy_setopt(x->h, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
@@ -227,7 +335,6 @@ static int start(CURLM *m, struct xfer *x, const struct q_crawl_target *t,
 #endif
 	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
 	curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, o->timeout_ms);
-	curl_easy_setopt(x->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_size);
 	curl_easy_setopt(x->h, CURLOPT_USERAGENT, o->user_agent);
 	curl_easy_setopt(x->h, CURLOPT_IPRESOLVE, ipres);
 	if (curl_multi_add_handle(m, x->h) != CURLM_OK)
@@ -238,7 +345,9 @@ fail:
 	EVP_MD_CTX_free(x->md);
 	x->h = NULL;
 	x->md = NULL;
-	return q_error_set(err, Q_EINTERNAL, "cannot start crawling '%s'", t->url);
+	return q_error_set(err, Q_EINTERNAL, "cannot start crawling '%s'%s%s", t->url,
+			   file == NO_FILE ? "" : " for ",
+			   file == NO_FILE ? "" : t->files[file].path);
 }
 
 static void release(CURLM *m, struct xfer *x)
@@ -259,8 +368,9 @@ int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_o
 	struct keyed *keys = NULL;
 	struct host *hosts = NULL;
 	struct xfer *slots = NULL;
-	size_t *order = NULL;
-	size_t nhosts = 0, rr = 0, started = 0, done = 0;
+	struct fcheck *fc = NULL;
+	size_t *order = NULL, *heads = NULL;
+	size_t nhosts = 0, rr = 0, queued = n, done = 0;
 	unsigned active = 0;
 	CURLM *m = NULL;
 	int ret = -1;
@@ -304,7 +414,9 @@ int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_o
 	order = calloc(n, sizeof(*order));
 	hosts = calloc(n, sizeof(*hosts));
 	slots = calloc(opt.max_parallel, sizeof(*slots));
-	if (!keys || !order || !hosts || !slots) {
+	fc = calloc(n, sizeof(*fc));
+	heads = calloc(n, sizeof(*heads));
+	if (!keys || !order || !hosts || !slots || !fc || !heads) {
 		q_error_set(err, Q_EINTERNAL, "out of memory crawling %zu targets", n);
 		goto out;
 	}
@@ -322,6 +434,7 @@ int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_o
 		if (i == 0 || strcmp(keys[i].key, keys[i - 1].key) != 0) {
 			if (nhosts)
 				hosts[nhosts - 1].end = i;
+			hosts[nhosts].start = i;
 			hosts[nhosts++].next = i;
 		}
 	}
@@ -337,32 +450,44 @@ int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_o
 	while (done < n) {
 		CURLMsg *msg;
 		int left, running;
+		size_t i;
 
-		/* Fill free slots, visiting hosts round-robin. */
+		/* Fill free slots, visiting hosts round-robin; a host's HEADs
+		 * go before its next GET. */
 		for (size_t scanned = 0;
-		     started < n && active < opt.max_parallel && scanned < nhosts;) {
+		     queued > 0 && active < opt.max_parallel && scanned < nhosts;) {
 			struct host *h = &hosts[rr];
 			struct xfer *x = NULL;
+			size_t idx = 0, file = NO_FILE;
 
-			if (h->next < h->end && h->active < opt.per_host) {
-				for (unsigned s = 0; s < opt.max_parallel; s++)
-					if (!slots[s].h) {
-						x = &slots[s];
-						break;
-					}
-				if (!x)
-					break;
-				x->idx = order[h->next++];
-				x->host = rr;
-				if (start(m, x, &t[x->idx], &opt, err) < 0)
-					goto out;
-				h->active++;
-				active++;
-				started++;
-				scanned = 0;
+			/* Drop targets whose HEADs are all started (or dropped). */
+			while (h->qhead < h->qtail && fc[heads[h->start + h->qhead]].next >=
+							  t[heads[h->start + h->qhead]].n_files)
+				h->qhead++;
+			if (h->active < opt.per_host && h->qhead < h->qtail) {
+				idx = heads[h->start + h->qhead];
+				file = fc[idx].next++;
+			} else if (h->active < opt.per_host && h->next < h->end) {
+				idx = order[h->next++];
 			} else {
 				scanned++;
+				rr = (rr + 1) % nhosts;
+				continue;
 			}
+			for (unsigned s = 0; s < opt.max_parallel; s++)
+				if (!slots[s].h) {
+					x = &slots[s];
+					break;
+				}
+			assert(x); /* active < max_parallel */
+			x->idx = idx;
+			x->host = rr;
+			if (start(m, x, &t[idx], file, &opt, err) < 0)
+				goto out;
+			h->active++;
+			active++;
+			queued--;
+			scanned = 0;
 			rr = (rr + 1) % nhosts;
 		}
 
@@ -376,11 +501,37 @@ int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_o
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-			finish(x, msg->data.result, &t[x->idx], &res[x->idx]);
+			i = x->idx;
+			if (x->file == NO_FILE) {
+				finish(x, msg->data.result, &t[i], &res[i]);
+				if (res[i].state == Q_CRAWL_UP_TO_DATE && t[i].n_files > 0) {
+					/* Not done: its files are checked first. */
+					struct host *h = &hosts[x->host];
+
+					fc[i].bad = NO_FILE;
+					fc[i].left = t[i].n_files;
+					heads[h->start + h->qtail++] = i;
+					queued += t[i].n_files;
+				} else {
+					done++;
+				}
+			} else {
+				finish_head(x, msg->data.result, &t[i], &fc[i], &res[i]);
+				if (fc[i].bad != NO_FILE && fc[i].next < t[i].n_files) {
+					/* Partial already: its other HEADs are not needed. */
+					fc[i].left -= t[i].n_files - fc[i].next;
+					queued -= t[i].n_files - fc[i].next;
+					fc[i].next = t[i].n_files;
+				}
+				if (--fc[i].left == 0) {
+					if (fc[i].bad != NO_FILE)
+						res[i].state = Q_CRAWL_PARTIAL;
+					done++;
+				}
+			}
 			release(m, x);
 			hosts[x->host].active--;
 			active--;
-			done++;
 		}
 		if (done < n && running > 0 &&
 		    curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK) {
@@ -402,5 +553,7 @@ out:
 	free(order);
 	free(hosts);
 	free(slots);
+	free(fc);
+	free(heads);
 	return ret;
 }

@@ -16,6 +16,11 @@
  *   - anything else (DNS, connect, TLS, timeout, a non-200 final status,
  *     a body over max_size)                          -> Q_CRAWL_UNREACHABLE
  *     with the reason in result.error.
+ * An up-to-date target with files then HEADs each file (same redirects,
+ * same limits): a file whose final answer is not 200, or whose
+ * Content-Length is not its size, or that fails to answer, makes it
+ * Q_CRAWL_PARTIAL, with "PATH: why" of the first such file (lowest index)
+ * in result.error; a missing Content-Length is taken as the right size.
  *
  * Bounds, so that no mirror can hold the crawl or the crawler's memory:
  * at most max_parallel transfers run at once and at most per_host of them

@@ -117,11 +117,13 @@ int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t wi
 	json_array_foreach (checks, i, row) {
 		const char *sha = json_string_value(json_object_get(row, "sha256"));
 		const char *mirror = json_string_value(json_object_get(row, "mirror"));
+		const char *cs = json_string_value(json_object_get(row, "state"));
 		json_t *sv;
 		char key[512];
 
-		if (!sha || !*sha ||
-		    !strcmp(json_string_value(json_object_get(row, "state")), "unreachable"))
+		/* A partial mirror has the newest repomd.xml but not all its
+		 * files: it holds nothing a client can use. */
+		if (!sha || !*sha || !strcmp(cs, "unreachable") || !strcmp(cs, "partial"))
 			continue;
 		snprintf(key, sizeof(key), "%s/%s", json_string_value(json_object_get(row, "repo")),
 			 json_string_value(json_object_get(row, "arch")));

@@ -382,6 +382,29 @@ int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *
 
 /* --- the crawler (store_mirror.c) --- */
 
+/* The crawl saw mirror serve sha256 for (repo, arch) at now: kept as its
+ * first_seen unless an earlier one is recorded. */
+int q_store_mirror_served(struct q_store *st, const char *mirror, const char *repo,
+			  const char *arch, const char *sha256, int64_t now, struct q_error *err);
+/* Forget what mirrors served that no publish in the history has (any more). */
+int q_store_mirror_served_prune(struct q_store *st, struct q_error *err);
+/* Where update id has reached, mirror by mirror: for the repo it is in now
+ * (testing: its testing repo since testing_since; release: its release
+ * repo since released; other states: none), per arch, the first publish
+ * recorded at or after that time, the active mirrors checked for that
+ * repo/arch (the denominator), those holding the update now (their last
+ * check served that publish or a later one, not partial), since when each
+ * (the first time the crawl saw it serve one of them) and the seconds from
+ * the publish until half and nine tenths of the denominator held it (null
+ * while not reached). Times as the API shows them (q_json_time).
+ * [{"repo","arch","publish":{"time","sha256"}|null,"mirrors","holding",
+ *   "time_to_50","time_to_90","holders":[{"mirror","since"}]}] */
+int q_store_update_propagation(struct q_store *st, int64_t id, json_t **out, struct q_error *err);
+/* When a publish (of any repo, in the history kept) had this repomd.xml
+ * SHA-256: *when its time, 0 when none had. */
+int q_store_publish_find_repomd(struct q_store *st, const char *sha256, int64_t *when,
+				struct q_error *err);
+
 /* The mirrors a crawl checks, as _get shows them: with name NULL every
  * active mirror and every one the crawler disabled itself (auto_disabled);
  * with a name, that mirror whatever its state (Q_ENOTFOUND when missing). */
@@ -394,8 +417,9 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 			     const char *arch, const char *state, const char *sha256, bool newest,
 			     int http_status, const char *error, double seconds, int64_t now,
 			     struct q_error *err);
-/* After a crawl of mirror NAME: ok when at least one fetch answered (the
- * failure count is reset, an auto-disabled mirror re-enabled), otherwise the
+/* After a crawl of mirror NAME: ok when the crawl counts as a success (the
+ * hub's rule: some check was up to date, lagging or partial; docs/MIRRORS.md)
+ * the failure count is reset and an auto-disabled mirror re-enabled; otherwise the
  * count grows and at max_failures an active mirror is disabled with
  * auto_disabled set and the reason "N failed crawls in a row: ERROR".
  * ipv4/ipv6: 1 reachable, 0 not, -1 unknown (unchanged). *change: 0, or

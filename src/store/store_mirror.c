@@ -6,6 +6,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/isotime.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 
@@ -121,6 +122,12 @@ int q_store_mirror_delete(struct q_store *st, const char *name, struct q_error *
 	sq_bind_text(s, 1, name);
 	if (sq_run(st, s, "removing a mirror's checks", err) < 0)
 		return -1;
+	s = sq_prep(st, "DELETE FROM mirror_served WHERE mirror = ?", err);
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, name);
+	if (sq_run(st, s, "removing what a mirror served", err) < 0)
+		return -1;
 	s = sq_prep(st, "DELETE FROM mirrors WHERE name = ?", err);
 	if (!s)
 		return -1;
@@ -184,6 +191,212 @@ int q_store_mirror_check_put(struct q_store *st, const char *mirror, const char 
 	sqlite3_bind_int64(s, 9, now);
 	sqlite3_bind_int(s, 10, newest ? 1 : 0);
 	return sq_run_cached(st, s, "recording a mirror check", err);
+}
+
+int q_store_mirror_served(struct q_store *st, const char *mirror, const char *repo,
+			  const char *arch, const char *sha256, int64_t now, struct q_error *err)
+{
+	static const char sql[] = "INSERT INTO mirror_served (mirror, repo, arch, sha256, "
+				  "first_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *s = sq_prep_cached(st, sql, err);
+
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, mirror);
+	sq_bind_text(s, 2, repo);
+	sq_bind_text(s, 3, arch);
+	sq_bind_text(s, 4, sha256);
+	sqlite3_bind_int64(s, 5, now);
+	return sq_run_cached(st, s, "recording what a mirror serves", err);
+}
+
+int q_store_mirror_served_prune(struct q_store *st, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(
+	    st, "DELETE FROM mirror_served WHERE sha256 NOT IN (SELECT sha256 FROM publishes)",
+	    err);
+
+	if (!s)
+		return -1;
+	return sq_run(st, s, "pruning what mirrors served", err);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Seconds from t0 until need of the sorted since[0..n) had it; null when fewer. */
+static json_t *time_to(const int64_t *since, size_t n, size_t need, int64_t t0)
+{
+	if (need == 0 || n < need)
+		return json_null();
+	return json_integer(since[need - 1] > t0 ? since[need - 1] - t0 : 0);
+}
+
+/* One repo/arch of q_store_update_propagation. */
+static int propagation_arch(struct q_store *st, int64_t repo_id, const char *repo, const char *arch,
+			    int64_t entered, json_t *out, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(st,
+				  "SELECT id, time, sha256 FROM publishes WHERE repo_id = ? AND "
+				  "arch = ? AND time >= ? ORDER BY id LIMIT 1",
+				  err);
+	json_t *holders = json_array(), *row = NULL;
+	int64_t pid = 0, ptime = 0, *since = NULL;
+	size_t n = 0, d = 0, holding = 0, cap = 0;
+	char sha[65] = "";
+	int rc;
+
+	if (!s)
+		goto fail;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sq_bind_text(s, 2, arch);
+	sqlite3_bind_int64(s, 3, entered);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		pid = sqlite3_column_int64(s, 0);
+		ptime = sqlite3_column_int64(s, 1);
+		snprintf(sha, sizeof(sha), "%s", (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sq_db_error(st, err, "reading the publish history");
+		goto fail;
+	}
+	/* Active mirrors checked for repo/arch; holds: the last check served
+	 * publish pid or a later one of this repo/arch (and was not partial). */
+	s = sq_prep(
+	    st,
+	    "WITH later AS (SELECT sha256 FROM publishes WHERE repo_id = ?1 AND arch = ?2 "
+	    "AND id >= ?3) "
+	    "SELECT c.mirror, ?3 > 0 AND c.state NOT IN ('partial', 'unreachable') AND "
+	    "c.sha256 IN (SELECT sha256 FROM later) AS holds, "
+	    "(SELECT MIN(v.first_seen) FROM mirror_served v WHERE v.mirror = c.mirror AND "
+	    "v.repo = c.repo AND v.arch = c.arch AND v.sha256 IN (SELECT sha256 FROM later)) "
+	    "AS since FROM mirror_checks c JOIN mirrors m ON m.name = c.mirror "
+	    "WHERE m.state = 'active' AND c.repo = ?4 AND c.arch = ?2 "
+	    "ORDER BY since IS NULL, since, c.mirror",
+	    err);
+	if (!s)
+		goto fail;
+	sqlite3_bind_int64(s, 1, repo_id);
+	sq_bind_text(s, 2, arch);
+	sqlite3_bind_int64(s, 3, pid);
+	sq_bind_text(s, 4, repo);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		d++;
+		if (!sqlite3_column_int(s, 1))
+			continue;
+		holding++;
+		if (holding > cap) {
+			int64_t *grown = realloc(since, (cap = 2 * holding) * sizeof(*since));
+
+			if (!grown) {
+				sqlite3_finalize(s);
+				q_error_set(err, Q_EINTERNAL, "out of memory");
+				goto fail;
+			}
+			since = grown;
+		}
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+			since[n++] = sqlite3_column_int64(s, 2);
+		json_array_append_new(holders,
+				      json_pack("{s:s,s:o}", "mirror",
+						(const char *)sqlite3_column_text(s, 0), "since",
+						sqlite3_column_type(s, 2) == SQLITE_NULL
+						    ? json_null()
+						    : q_json_time(sqlite3_column_int64(s, 2))));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		sq_db_error(st, err, "reading mirror checks");
+		goto fail;
+	}
+	qsort(since, n, sizeof(*since), cmp_i64);
+	row = json_pack(
+	    "{s:s,s:s,s:o,s:I,s:I,s:o,s:o,s:o}", "repo", repo, "arch", arch, "publish",
+	    pid ? json_pack("{s:o,s:s}", "time", q_json_time(ptime), "sha256", sha) : json_null(),
+	    "mirrors", (json_int_t)d, "holding", (json_int_t)holding, "time_to_50",
+	    pid ? time_to(since, n, (d + 1) / 2, ptime) : json_null(), "time_to_90",
+	    pid ? time_to(since, n, (d * 9 + 9) / 10, ptime) : json_null(), "holders", holders);
+	free(since);
+	return json_array_append_new(out, row) == 0 ? 0 : q_error_set(err, Q_EINTERNAL, "oom");
+fail:
+	free(since);
+	json_decref(holders);
+	return -1;
+}
+
+int q_store_update_propagation(struct q_store *st, int64_t id, json_t **out, struct q_error *err)
+{
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "SELECT r.id, 'sig-' || g.name || '-' || r.name || '-' || p.major, "
+	    "CASE u.state WHEN 'testing' THEN u.testing_since ELSE u.released END "
+	    "FROM updates u JOIN repos r ON r.id = CASE u.state WHEN 'testing' THEN "
+	    "u.testing_repo_id ELSE u.release_repo_id END JOIN projects p ON p.id = r.project_id "
+	    "JOIN sigs g ON g.id = p.sig_id WHERE u.id = ? AND u.state IN ('testing', 'release')",
+	    err);
+	int64_t repo_id = 0, entered = 0;
+	char repo[400] = "";
+	json_t *arches = NULL, *a;
+	size_t i;
+	int rc;
+
+	*out = json_array();
+	if (!s)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		repo_id = sqlite3_column_int64(s, 0);
+		snprintf(repo, sizeof(repo), "%s", (const char *)sqlite3_column_text(s, 1));
+		entered = sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sq_db_error(st, err, "reading an update");
+		goto fail;
+	}
+	if (!repo_id)
+		return 0; /* in no repo now */
+	s = sq_prep(st, "SELECT DISTINCT arch FROM publishes WHERE repo_id = ? ORDER BY arch", err);
+	if (!s)
+		goto fail;
+	sqlite3_bind_int64(s, 1, repo_id);
+	if (sq_rows_json(st, s, &arches, "reading the publish history", err) < 0)
+		goto fail;
+	json_array_foreach (arches, i, a)
+		if (propagation_arch(st, repo_id, repo, sq_jstr(a, "arch"), entered, *out, err) < 0)
+			goto fail;
+	json_decref(arches);
+	return 0;
+fail:
+	json_decref(arches);
+	json_decref(*out);
+	*out = NULL;
+	return -1;
+}
+
+int q_store_publish_find_repomd(struct q_store *st, const char *sha256, int64_t *when,
+				struct q_error *err)
+{
+	sqlite3_stmt *s =
+	    sq_prep_cached(st, "SELECT MIN(time) FROM publishes WHERE sha256 = ?", err);
+	int rc;
+
+	*when = 0;
+	if (!s)
+		return -1;
+	sq_bind_text(s, 1, sha256);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		*when = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_db_error(st, err, "looking up a publish");
+	return 0;
 }
 
 int q_store_mirror_crawled(struct q_store *st, const char *name, bool ok, int ipv4, int ipv6,

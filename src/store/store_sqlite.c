@@ -381,6 +381,17 @@ static const char *migrations[] = {
     "CREATE INDEX builds_owner ON builds(owner);"
     "CREATE INDEX builds_name ON builds(name);"
     "CREATE INDEX packages_name ON packages(name);",
+    /* 13: propagation: when the crawl first saw a mirror serve a repomd.xml
+     * (of a publish still in the history), per mirror, repo and arch; the
+     * publish an update first reached and these give how many mirrors hold
+     * the update and since when. A table of its own, no other change. */
+    "CREATE TABLE mirror_served ("
+    "  mirror TEXT NOT NULL,"
+    "  repo TEXT NOT NULL,"
+    "  arch TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  PRIMARY KEY (mirror, repo, arch, sha256));",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

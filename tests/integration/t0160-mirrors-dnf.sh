@@ -174,6 +174,10 @@ check "it is active and up to date" test "$(state down.example.org)" = "active u
 check "an admin's disable is not undone by a crawl" test "$(state first.example.org | cut -d' ' -f1)" = disabled
 
 # --- propagation ---
+# The mirror serving a repomd.xml never published failed each crawl too: the
+# third disabled it. Enabled again by hand, it is counted (as stale).
+check "the never-published mirror was disabled by its crawls" test "$(state never.example.org)" = "disabled stale"
+q mirror enable never.example.org >/dev/null
 api GET propagation >/dev/null
 check "propagation: mirrors with the newest" test "$(jget '[r["up_to_date"] for r in d["repos"] if r["repo"] == "sig-mc-common-9"][0]')" -ge 3
 check "propagation: the stale one counted" test "$(jget '[r["stale"] for r in d["repos"] if r["repo"] == "sig-mc-common-9"][0]')" = 1

@@ -7,7 +7,12 @@
  * accepts is the slow mirror: it times out while the others finish, and
  * with per_host 4, 8 transfers to it take two rounds of the timeout (the
  * queue does not eat the timeout) unless their host keys differ. 500
- * targets against one server finish in bounded time.
+ * targets against one server finish in bounded time. Files beside the
+ * newest repomd.xml are checked with HEAD: all present with their sizes
+ * (also a name that needs percent-encoding) is up to date; a missing one
+ * or another size is partial, naming the first bad file; a lagging or
+ * stale mirror's files are not checked; many files on one host keep the
+ * per-host limit.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -105,6 +110,14 @@ static int setup(void **state)
 	put("mirror1/9/repodata/repomd.xml", repomd_new, strlen(repomd_new));
 	put("mirror2/9/repodata/repomd.xml", repomd_old, strlen(repomd_old));
 	put("mirror3/9/repodata/repomd.xml", repomd_rogue, strlen(repomd_rogue));
+	put("mirror1/9/repodata/abc-primary.xml.gz", "0123456789", 10);
+	put("mirror1/9/Packages/f/foo-1.0-1^git+x.noarch.rpm", "rpm!", 4);
+	for (int i = 0; i < 40; i++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "mirror1/9/Packages/n/n%02d.rpm", i);
+		put(rel, "12345", 5);
+	}
 	memset(big, 'x', sizeof(big));
 	put("big/9/repodata/repomd.xml", big, sizeof(big));
 	q_hash_sha256_buf(repomd_new, strlen(repomd_new), sha_new);
@@ -243,6 +256,72 @@ static void test_states(void **state)
 }
 
 /* The slow mirror times out; the others finish long before. */
+static void test_files(void **state)
+{
+	static const struct q_crawl_file good[] = {
+	    {"repodata/abc-primary.xml.gz", 10},
+	    {"Packages/f/foo-1.0-1^git+x.noarch.rpm", 4},
+	};
+	static const struct q_crawl_file bad[] = {
+	    {"repodata/abc-primary.xml.gz", 10},
+	    {"Packages/f/missing-1-1.noarch.rpm", 4},
+	    {"Packages/f/foo-1.0-1^git+x.noarch.rpm", 5},
+	};
+	struct q_crawl_file many[40];
+	char names[40][64];
+	struct q_crawl_target t[5] = {0};
+	struct q_crawl_result r[5];
+	struct q_crawl_opts o = {.per_host = 2};
+	struct q_error err = {0};
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		snprintf(names[i], sizeof(names[i]), "Packages/n/n%02d.rpm", i);
+		many[i].path = names[i];
+		many[i].size = 5;
+	}
+	t[0].url = url(port, "mirror1/9/repodata/repomd.xml");
+	t[0].files = good;
+	t[0].n_files = Q_ARRAY_LEN(good);
+	t[1].url = url(port, "mirror1/9/repodata/repomd.xml");
+	t[1].files = bad;
+	t[1].n_files = Q_ARRAY_LEN(bad);
+	t[2].url = url(port, "mirror2/9/repodata/repomd.xml"); /* lagging: not checked */
+	t[2].files = bad;
+	t[2].n_files = Q_ARRAY_LEN(bad);
+	t[3].url = url(port, "mirror1/9/repodata/repomd.xml");
+	t[3].files = many;
+	t[3].n_files = Q_ARRAY_LEN(many);
+	t[4].url = url(port, "mirror1/9/repodata/repomd.xml");
+	t[4].files = &bad[2]; /* only another size */
+	t[4].n_files = 1;
+	for (size_t i = 0; i < Q_ARRAY_LEN(t); i++) {
+		t[i].mirror = "m";
+		t[i].accepted_sha256 = accepted;
+	}
+	assert_int_equal(q_crawl_run(t, Q_ARRAY_LEN(t), &o, r, &err), 0);
+	assert_int_equal(r[0].state, Q_CRAWL_UP_TO_DATE);
+	assert_string_equal(r[0].error, "");
+	assert_string_equal(r[0].sha256, sha_new);
+	assert_int_equal(r[1].state, Q_CRAWL_PARTIAL);
+	assert_string_equal(r[1].error, "Packages/f/missing-1-1.noarch.rpm: HTTP status 404");
+	assert_string_equal(r[1].sha256, sha_new);
+	assert_int_equal(r[2].state, Q_CRAWL_LAGGING);
+	assert_int_equal(r[3].state, Q_CRAWL_UP_TO_DATE);
+	assert_int_equal(r[4].state, Q_CRAWL_PARTIAL);
+	assert_string_equal(r[4].error,
+			    "Packages/f/foo-1.0-1^git+x.noarch.rpm: 4 bytes, the publish has 5");
+	assert_string_equal(q_crawl_state_name(Q_CRAWL_PARTIAL), "partial");
+
+	/* A file missing among many: partial too. */
+	many[33].path = "Packages/n/none.rpm";
+	assert_int_equal(q_crawl_run(&t[3], 1, &o, r, &err), 0);
+	assert_int_equal(r[0].state, Q_CRAWL_PARTIAL);
+	assert_string_equal(r[0].error, "Packages/n/none.rpm: HTTP status 404");
+	for (size_t i = 0; i < Q_ARRAY_LEN(t); i++)
+		free((char *)t[i].url);
+}
+
 static void test_slow(void **state)
 {
 	struct q_crawl_target t[4] = {0};
@@ -332,9 +411,8 @@ static void test_many(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_states),
-	    cmocka_unit_test(test_slow),
-	    cmocka_unit_test(test_per_host),
+	    cmocka_unit_test(test_states), cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_slow),   cmocka_unit_test(test_per_host),
 	    cmocka_unit_test(test_many),
 	};
 

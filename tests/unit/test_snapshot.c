@@ -12,7 +12,7 @@
  * Files: a write/load round trip, broken JSON reported as FILE:LINE:COL,
  * a missing file. Building from a real SQLite store: publishes in the
  * window, only active mirrors, what the crawler saw them serve (an
- * unreachable check, a stale SHA-256 or another mirror's state give no
+ * unreachable or partial check, a stale SHA-256 or another mirror's state give no
  * holder). The holder: swaps retire snapshots, old ones are freed, release
  * frees the rest.
  */
@@ -772,6 +772,20 @@ static void test_build(void **state)
 	assert_string_equal(s->mirrors[r->holders[0].mirror].name, "m1.example.se");
 	q_snapshot_free(s);
 	json_decref(doc);
+
+	/* partial: the newest repomd.xml but not all its files: no holder;
+	 * the same hash up to date: a holder */
+	for (int whole = 0; whole < 2; whole++) {
+		check(f, "m2.example.se", "aarch64", whole ? "up_to_date" : "partial", 'd', whole,
+		      now + 2);
+		if (q_snapshot_build_json(f->st, "https://hub.example.org", 3600, &doc, &err) < 0 ||
+		    q_snapshot_from_json(doc, &s, &err) < 0)
+			fail_msg("rebuild: %s", err.msg);
+		r = q_snapshot_find(s, "sig-mc-main-9", "aarch64");
+		assert_int_equal(r->n_holders, whole ? 1 : 0);
+		q_snapshot_free(s);
+		json_decref(doc);
+	}
 }
 
 /* Nothing published, no mirrors: a valid, empty snapshot. */
