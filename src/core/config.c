@@ -128,6 +128,9 @@ static const struct key keys[] = {
      "time limit of one fetch (connecting: a third of it, at most 10s)"},
     {"mirror", "max_failures", T_INT, "4", NUM(max_failures), 1, 1000,
      "failed crawls in a row that disable a mirror (a success re-enables it)"},
+    {"mirror", "publish_crawl_delay", T_DURATION, "10s", NUM(publish_crawl_delay), 0, 86400,
+     "after a publish, crawl that repo's mirrors this much later, then again with a doubling "
+     "delay until all serve it or the next scheduled crawl; 0: no post-publish crawl"},
     {"geoip", "country_mmdb", T_PATH, "", STR(geo_country), 0, 0,
      "country database (.mmdb: country_code or country.iso_code); empty: none"},
     {"geoip", "asn_mmdb", T_PATH, "", STR(geo_asn), 0, 0,

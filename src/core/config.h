@@ -50,6 +50,7 @@ struct q_config {
 	int64_t crawl_per_host;      /* mirror.crawl_per_host */
 	int64_t crawl_timeout;       /* mirror.crawl_timeout: seconds */
 	int64_t max_failures;        /* mirror.max_failures */
+	int64_t publish_crawl_delay; /* mirror.publish_crawl_delay: seconds, 0 = off */
 	char geo_country[1024];      /* geoip.country_mmdb, "" for none */
 	char geo_asn[1024];          /* geoip.asn_mmdb */
 	char geo_tor4[1024];         /* geoip.tor_v4 */

@@ -14,7 +14,17 @@
  * each repomd.xml), then the snapshot is rebuilt.
  *
  * The thread runs queued crawls (POST /crawls) in order and queues one
- * itself every mirror.crawl_interval.
+ * itself every mirror.crawl_interval. After a publish of a repo/arch
+ * (q_crawler_published, called by the publishing thread: it only notes the
+ * repo/arch and wakes this thread) it crawls that repo/arch's mirrors
+ * mirror.publish_crawl_delay later, then again after twice the delay
+ * before, and so on, until every mirror checked serves the newest publish,
+ * the next scheduled crawl comes, or the delay passes FOLLOW_MAX. The
+ * repo/arches published while one such crawl is pending join it, and the
+ * repo/arches due together are crawled in one run. These crawls are
+ * recorded like the others (requested_by "publish"); they record checks
+ * only: a mirror's failure count and address families are for the crawls
+ * of every repo.
  */
 #include "core/common.h"
 #include "core/error.h"
@@ -33,9 +43,20 @@
 #include <time.h>
 
 #define MASTER ":master" /* not a host name: never a mirror's */
+#define FOLLOW_MAX 3600  /* the longest delay between two post-publish crawls */
+
+/* A repo/arch followed after its publish. */
+struct follow {
+	int64_t due;   /* its next crawl */
+	int64_t delay; /* the delay that led to it (doubled after each crawl) */
+	bool crawled;  /* crawled at least once since its publish */
+};
 
 struct q_crawler {
 	struct q_bgthread t;
+	GMutex lock;         /* for what follows (publishing threads add to it) */
+	GHashTable *follows; /* "REPO/ARCH" -> struct follow */
+	int64_t first_due;   /* the first crawl that a publish now joins */
 };
 
 /* One repo/arch as the crawl sees it. */
@@ -66,6 +87,12 @@ static void crepos_free(struct crepo *r, size_t n)
 	g_free(r);
 }
 
+/* The name a repo has in the metalink and in the checks (sig-SIG-NAME-MAJOR). */
+static char *repo_id(const char *sig, const char *name, int64_t major)
+{
+	return g_strdup_printf("sig-%s-%s-%" PRId64, sig, name, major);
+}
+
 /* The window's publishes as repos with their accepted hashes (strings owned by rows). */
 static struct crepo *load_repos(json_t *rows, size_t *n)
 {
@@ -86,7 +113,7 @@ static struct crepo *load_repos(json_t *rows, size_t *n)
 		snprintf(key, sizeof(key), "%s/%s/%" PRId64 "/%s", sig, name, major, arch);
 		if (!last_key || strcmp(last_key, key)) {
 			r = &out[(*n)++];
-			r->repo = g_strdup_printf("sig-%s-%s-%" PRId64, sig, name, major);
+			r->repo = repo_id(sig, name, major);
 			r->arch = g_strdup(arch);
 			r->path =
 			    g_strdup_printf("sig/%" PRId64 "/%s/%s/%s/", major, sig, arch, name);
@@ -140,7 +167,8 @@ static void count(json_t *summary, const char *k)
 struct crawl {
 	struct q_hub *hub;
 	struct q_store *st;
-	const char *only; /* one mirror's name, or NULL: every mirror and the master */
+	const char *only;        /* one mirror's name, or NULL: every mirror and the master */
+	const char *const *keys; /* "REPO/ARCH"s to check (NULL-terminated), or NULL: all */
 	int64_t now;
 	json_t *rows;    /* the publish window */
 	json_t *mirrors; /* the mirrors to check */
@@ -498,6 +526,61 @@ static int record_mirrors(struct crawl *c, json_t *summary, struct q_error *err)
 	return 0;
 }
 
+/* Keep only the repo/arches c->keys names. */
+static void filter_repos(struct crawl *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->nrepos; i++) {
+		char *key = g_strconcat(c->repos[i].repo, "/", c->repos[i].arch, NULL);
+		bool keep = false;
+
+		for (size_t j = 0; c->keys[j] && !keep; j++)
+			keep = strcmp(c->keys[j], key) == 0;
+		g_free(key);
+		if (keep) {
+			c->repos[k++] = c->repos[i];
+			continue;
+		}
+		g_free(c->repos[i].repo);
+		g_free(c->repos[i].arch);
+		g_free(c->repos[i].path);
+		g_free(c->repos[i].accepted);
+	}
+	c->nrepos = k;
+}
+
+/* For a crawl of some repo/arches: per repo/arch, how many mirrors were
+ * checked and how many serve its newest publish; and the mirrors checked. */
+static void summarize_repos(struct crawl *c, json_t *summary)
+{
+	json_t *list = json_array();
+	bool *seen = g_new0(bool, c->nm + 1);
+	size_t nseen = 0;
+
+	for (size_t r = 0; r < c->nrepos; r++) {
+		int64_t checked = 0, fresh = 0;
+
+		for (size_t i = 0; i < c->nt; i++) {
+			int mi = c->info[i].mirror;
+
+			if (c->info[i].repo != (int)r || mi < 0)
+				continue;
+			checked++;
+			fresh += c->res[i].state == Q_CRAWL_UP_TO_DATE;
+			if (!seen[mi])
+				seen[mi] = true, nseen++;
+		}
+		json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:I}", "repo", c->repos[r].repo,
+						      "arch", c->repos[r].arch, "mirrors",
+						      (json_int_t)checked, "up_to_date",
+						      (json_int_t)fresh));
+	}
+	json_object_set_new(summary, "repos", list);
+	json_object_set_new(summary, "mirrors", json_integer((json_int_t)nseen));
+	g_free(seen);
+}
+
 static double since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -506,10 +589,13 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
-		struct q_error *err)
+/* A crawl of every mirror (mirror NULL) or one, of every repo/arch (keys
+ * NULL) or those keys name. */
+static int crawl_run(struct q_hub *hub, struct q_store *st, const char *mirror,
+		     const char *const *keys, json_t **summary, struct q_error *err)
 {
-	struct crawl c = {.hub = hub, .st = st, .only = mirror, .now = (int64_t)time(NULL)};
+	struct crawl c = {
+	    .hub = hub, .st = st, .only = mirror, .keys = keys, .now = (int64_t)time(NULL)};
 	json_t *results_list = json_array();
 	struct timespec t0;
 	int rc = -1;
@@ -521,6 +607,8 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
 	    q_store_mirror_crawl_list(st, mirror, &c.mirrors, err) < 0)
 		goto out;
 	c.repos = load_repos(c.rows, &c.nrepos);
+	if (keys)
+		filter_repos(&c);
 	c.nm = json_array_size(c.mirrors);
 	build_targets(&c);
 	attach_files(&c);
@@ -531,18 +619,21 @@ int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_
 	c.res = g_new0(struct q_crawl_result, c.nt + 1);
 	if (c.nt && q_crawl_run(c.t, c.nt, &c.o, c.res, err) < 0)
 		goto out;
-	if (probe_families(&c, err) < 0)
+	/* A crawl of some repo/arches leaves the mirrors' state alone. */
+	if (!keys && probe_families(&c, err) < 0)
 		goto out;
 	/* Record everything in one transaction. */
 	*summary = new_summary();
 	if (q_store_begin(st, err) < 0)
 		goto out;
 	if (record_checks(&c, *summary, results_list, err) < 0 ||
-	    q_store_mirror_served_prune(st, err) < 0 || record_mirrors(&c, *summary, err) < 0 ||
-	    q_store_commit(st, err) < 0) {
+	    q_store_mirror_served_prune(st, err) < 0 ||
+	    (!keys && record_mirrors(&c, *summary, err) < 0) || q_store_commit(st, err) < 0) {
 		q_store_rollback(st);
 		goto out;
 	}
+	if (keys)
+		summarize_repos(&c, *summary);
 	json_object_set_new(*summary, "seconds", json_real(since(&t0)));
 	json_object_set_new(*summary, "fetches", json_integer((json_int_t)(c.nt + c.np)));
 	if (mirror)
@@ -560,14 +651,30 @@ out:
 	return rc;
 }
 
-/* Run every queued crawl; returns when the queue is empty. */
-static void run_queue(struct q_hub *hub, struct q_store *st)
+int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
+		struct q_error *err)
+{
+	return crawl_run(hub, st, mirror, NULL, summary, err);
+}
+
+int q_hub_crawl_repos(struct q_hub *hub, struct q_store *st, const char *const *keys,
+		      json_t **summary, struct q_error *err)
+{
+	return crawl_run(hub, st, NULL, keys, summary, err);
+}
+
+/* Run every queued crawl; returns when the queue is empty. The crawl
+ * numbered keys_id checks only the repo/arches keys names; its summary goes
+ * to *keys_summary (NULL when it failed). */
+static void run_queue(struct q_hub *hub, struct q_store *st, int64_t keys_id,
+		      const char *const *keys, json_t **keys_summary)
 {
 	for (;;) {
 		struct q_error err = {0};
 		json_t *c = NULL, *summary = NULL;
 		const char *mirror;
 		int64_t id;
+		int rc;
 
 		if (q_store_crawl_take(st, &c, &err) < 0) {
 			q_warn("crawler: %s", err.msg);
@@ -577,7 +684,12 @@ static void run_queue(struct q_hub *hub, struct q_store *st)
 			return;
 		id = json_integer_value(json_object_get(c, "id"));
 		mirror = json_string_value(json_object_get(c, "mirror"));
-		if (q_hub_crawl(hub, st, mirror && *mirror ? mirror : NULL, &summary, &err) < 0) {
+		if (keys && id == keys_id)
+			rc = q_hub_crawl_repos(hub, st, keys, &summary, &err);
+		else
+			rc =
+			    q_hub_crawl(hub, st, mirror && *mirror ? mirror : NULL, &summary, &err);
+		if (rc < 0) {
 			struct q_error e2 = {0};
 
 			q_warn("crawl %" PRId64 " failed: %s", id, err.msg);
@@ -594,10 +706,123 @@ static void run_queue(struct q_hub *hub, struct q_store *st)
 			       json_integer_value(json_object_get(summary, "up_to_date")));
 			if (q_store_crawl_finish(st, id, "done", summary, &e2) < 0)
 				q_warn("crawl %" PRId64 ": %s", id, e2.msg);
+			if (keys && id == keys_id && keys_summary)
+				*keys_summary = json_incref(summary);
 		}
 		json_decref(summary);
 		json_decref(c);
 	}
+}
+
+/* The repo/arches whose post-publish crawl is due (NULL-terminated, g_strfreev). */
+static char **follows_due(struct q_crawler *cr, int64_t now)
+{
+	GPtrArray *due = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer k, v;
+
+	g_mutex_lock(&cr->lock);
+	g_hash_table_iter_init(&it, cr->follows);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (((struct follow *)v)->due <= now)
+			g_ptr_array_add(due, g_strdup(k));
+	g_mutex_unlock(&cr->lock);
+	g_ptr_array_add(due, NULL);
+	return (char **)g_ptr_array_free(due, FALSE);
+}
+
+/* When the next post-publish crawl is due, INT64_MAX when none is. */
+static int64_t follows_next(struct q_crawler *cr)
+{
+	int64_t next = INT64_MAX;
+	GHashTableIter it;
+	gpointer v;
+
+	g_mutex_lock(&cr->lock);
+	g_hash_table_iter_init(&it, cr->follows);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		next = MIN(next, ((struct follow *)v)->due);
+	g_mutex_unlock(&cr->lock);
+	return next;
+}
+
+/*
+ * After the post-publish crawl of keys (summary NULL when it failed): a
+ * repo/arch every mirror serves is no longer followed; the others are due
+ * again after twice their delay, unless that passes the next scheduled
+ * crawl (next) or FOLLOW_MAX. A repo/arch published again meanwhile (its
+ * follow reset) keeps its new schedule.
+ */
+static void follows_done(struct q_crawler *cr, char **keys, json_t *summary, int64_t now,
+			 int64_t next)
+{
+	json_t *repos = json_object_get(summary, "repos"), *r;
+	size_t i;
+
+	g_mutex_lock(&cr->lock);
+	for (char **k = keys; *k; k++) {
+		struct follow *f = g_hash_table_lookup(cr->follows, *k);
+		bool all = false, found = false;
+
+		if (!f || f->due > now)
+			continue; /* published again during the crawl: its own schedule */
+		json_array_foreach (repos, i, r) {
+			char *key =
+			    g_strconcat(json_string_value(json_object_get(r, "repo")), "/",
+					json_string_value(json_object_get(r, "arch")), NULL);
+
+			if (!strcmp(key, *k) && (found = true))
+				all = json_integer_value(json_object_get(r, "up_to_date")) ==
+				      json_integer_value(json_object_get(r, "mirrors"));
+			g_free(key);
+		}
+		f->crawled = true;
+		f->delay *= 2;
+		f->due = now + f->delay;
+		/* A repo/arch no longer in the window is not in repos: done too. */
+		if ((summary && (all || !found)) || f->due >= next || f->delay > FOLLOW_MAX)
+			g_hash_table_remove(cr->follows, *k);
+	}
+	g_mutex_unlock(&cr->lock);
+}
+
+/* The scheduled crawl checks everything: stop following what was crawled
+ * since its publish (a repo/arch still waiting for its first crawl keeps it). */
+static void follows_scheduled(struct q_crawler *cr)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_mutex_lock(&cr->lock);
+	g_hash_table_iter_init(&it, cr->follows);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((struct follow *)v)->crawled)
+			g_hash_table_iter_remove(&it);
+	g_mutex_unlock(&cr->lock);
+}
+
+/* Run the post-publish crawl of what is due, if anything is. */
+static void run_follows(struct q_hub *hub, struct q_store *st, int64_t next)
+{
+	struct q_crawler *cr = hub->crawler;
+	int64_t now = (int64_t)time(NULL), id;
+	char **keys = follows_due(cr, now);
+	json_t *summary = NULL;
+	struct q_error err = {0};
+
+	if (!keys[0]) {
+		g_strfreev(keys);
+		return;
+	}
+	if (q_store_crawl_add(st, NULL, "publish", &id, &err) < 0) {
+		q_warn("crawler: cannot queue a post-publish crawl: %s", err.msg);
+		id = -1;
+	} else {
+		run_queue(hub, st, id, (const char *const *)keys, &summary);
+	}
+	follows_done(cr, keys, summary, (int64_t)time(NULL), next);
+	json_decref(summary);
+	g_strfreev(keys);
 }
 
 static void *crawler_main(void *arg)
@@ -614,10 +839,10 @@ static void *crawler_main(void *arg)
 	}
 	q_store_crawl_reset(st, &err);
 	for (;;) {
-		int64_t now = (int64_t)time(NULL);
+		int64_t now = (int64_t)time(NULL), wake = MIN(next, follows_next(c));
 
-		/* Until woken (a queued crawl) or the schedule says so. */
-		if (!q_bgthread_wait(&c->t, next > now ? MIN(next - now, 3600) : 0))
+		/* Until woken (a queued crawl, a publish) or a schedule says so. */
+		if (!q_bgthread_wait(&c->t, wake > now ? MIN(wake - now, 3600) : 0))
 			break;
 		now = (int64_t)time(NULL);
 		if (now >= next) {
@@ -626,9 +851,12 @@ static void *crawler_main(void *arg)
 			q_error_clear(&err);
 			if (q_store_crawl_add(st, NULL, "schedule", &id, &err) < 0)
 				q_warn("crawler: cannot queue a crawl: %s", err.msg);
+			else
+				follows_scheduled(c);
 			next = now + hub->cfg.crawl_interval;
 		}
-		run_queue(hub, st);
+		run_queue(hub, st, -1, NULL, NULL);
+		run_follows(hub, st, next);
 	}
 	q_store_close(st);
 	return NULL;
@@ -638,13 +866,41 @@ int q_crawler_start(struct q_hub *hub, struct q_error *err)
 {
 	struct q_crawler *c = g_new0(struct q_crawler, 1);
 
+	g_mutex_init(&c->lock);
+	c->follows = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	hub->crawler = c;
 	if (q_bgthread_start(&c->t, crawler_main, hub, "crawler", err) < 0) {
 		hub->crawler = NULL;
+		g_hash_table_destroy(c->follows);
+		g_mutex_clear(&c->lock);
 		g_free(c);
 		return -1;
 	}
 	return 0;
+}
+
+void q_crawler_published(struct q_hub *hub, const char *sig, const char *name, int64_t major,
+			 const char *arch)
+{
+	struct q_crawler *c = hub->crawler;
+	int64_t now = (int64_t)time(NULL), delay = hub->cfg.publish_crawl_delay;
+	struct follow *f;
+	char *id;
+
+	if (!c || delay <= 0)
+		return;
+	id = repo_id(sig, name, major);
+	f = g_new0(struct follow, 1);
+	g_mutex_lock(&c->lock);
+	/* Publishes in a row join the first crawl still to come. */
+	if (c->first_due <= now)
+		c->first_due = now + delay;
+	f->due = c->first_due;
+	f->delay = delay;
+	g_hash_table_replace(c->follows, g_strconcat(id, "/", arch, NULL), f);
+	g_mutex_unlock(&c->lock);
+	g_free(id);
+	q_bgthread_wake(&c->t);
 }
 
 void q_crawler_wake(struct q_hub *hub)
@@ -658,6 +914,8 @@ void q_crawler_stop(struct q_hub *hub)
 	if (!hub->crawler)
 		return;
 	q_bgthread_stop(&hub->crawler->t);
+	g_hash_table_destroy(hub->crawler->follows);
+	g_mutex_clear(&hub->crawler->lock);
 	g_free(hub->crawler);
 	hub->crawler = NULL;
 }

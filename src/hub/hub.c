@@ -321,6 +321,7 @@ static int publish_arch(struct q_hub *hub, struct q_store *st, json_t *repo, con
 		atomic_fetch_add(&hub->metrics.publishes, 1);
 		q_info("published %s/%s %s: %zu packages, repomd sha256 %s", sig, name, arch, n,
 		       res.repomd.sha256);
+		q_crawler_published(hub, sig, name, major, arch);
 	} else {
 		atomic_fetch_add(&hub->metrics.publishes_unchanged, 1);
 	}

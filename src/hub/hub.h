@@ -141,9 +141,21 @@ int q_hub_refresh_snapshot(struct q_hub *hub, struct q_store *st, struct q_error
 int q_crawler_start(struct q_hub *hub, struct q_error *err);
 void q_crawler_wake(struct q_hub *hub);
 void q_crawler_stop(struct q_hub *hub);
+/* After a publish that changed repo/arch (any thread; never blocks on a
+ * crawl): its mirrors are crawled mirror.publish_crawl_delay later, then
+ * with a doubling delay until all serve it (crawler.c). No-op when the
+ * crawler does not run or the delay is 0. */
+void q_crawler_published(struct q_hub *hub, const char *sig, const char *name, int64_t major,
+			 const char *arch);
 /* One crawl now, in this thread: every mirror (mirror NULL) or one. */
 int q_hub_crawl(struct q_hub *hub, struct q_store *st, const char *mirror, json_t **summary,
 		struct q_error *err);
+/* One crawl now of every mirror, for the repo/arches keys names
+ * ("sig-SIG-NAME-MAJOR/ARCH", NULL-terminated) only: records their checks
+ * (not the mirrors' failure counts or families); the summary also has
+ * "repos": [{repo, arch, mirrors, up_to_date}]. */
+int q_hub_crawl_repos(struct q_hub *hub, struct q_store *st, const char *const *keys,
+		      json_t **summary, struct q_error *err);
 
 /*
  * Updates (promote.c): move update_id to "testing" or "release" if the

@@ -13,14 +13,14 @@
  * That is O(holders · log max) whatever the snapshot holds; the heap needs
  * max entries (on the stack up to Q_SEL_MAX, one g_malloc above).
  *
- * The order is one total order over (group, longest prefix, lagging,
- * random key, mirror index). The random key implements Efraimidis and
- * Spirakis' weighted sampling without replacement: with u uniform in
- * (0, 1], sorting by log(u) / bandwidth descending is a shuffle in which a
- * mirror comes first with probability bandwidth / total. u comes from the
- * splitmix64 sequence of the caller's seed at the mirror's index, so the
- * answer depends on the seed and the inputs only (not on the order of
- * evaluation), and there is no state shared between calls.
+ * The order is one total order over (lagging, group, longest prefix,
+ * random key, mirror index): every mirror serving the newest version
+ * before every one serving an alternate, the location order inside each. The random key implements
+ * Efraimidis and Spirakis' weighted sampling without replacement: with u uniform in (0, 1], sorting
+ * by log(u) / bandwidth descending is a shuffle in which a mirror comes first with probability
+ * bandwidth / total. u comes from the splitmix64 sequence of the caller's seed at the mirror's
+ * index, so the answer depends on the seed and the inputs only (not on the order of evaluation),
+ * and there is no state shared between calls.
  */
 #include "core/common.h"
 
@@ -167,15 +167,15 @@ static double unit(uint64_t state, uint64_t i)
 	return (double)((z >> 11) + 1) * 0x1.0p-53;
 }
 
-/* The order without the random key: group, longest prefix, fresh first. */
+/* The order without the random key: fresh first, then group, longest prefix. */
 static int rank_cmp(const struct entry *a, const struct entry *b)
 {
+	if ((a->version > 0) != (b->version > 0))
+		return a->version > 0 ? 1 : -1;
 	if (a->group != b->group)
 		return a->group < b->group ? -1 : 1;
 	if (a->prefix != b->prefix)
 		return a->prefix > b->prefix ? -1 : 1;
-	if ((a->version > 0) != (b->version > 0))
-		return a->version > 0 ? 1 : -1;
 	return 0;
 }
 
@@ -238,8 +238,8 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 	/* Mixed first so that related seeds (s, s + gamma) give unrelated orders. */
 	struct ctx x = {.s = s, .c = c, .seed = mix64(seed)};
 	size_t max = q->max ? q->max : Q_SEL_MAX;
-	size_t local = 0, n_mono = 0, kept = 0;
-	bool global;
+	size_t local = 0, local_fresh = 0, n_mono = 0, kept = 0;
+	bool global, global_fresh;
 
 	*n = 0;
 	*monopoly = false;
@@ -267,7 +267,8 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		}
 	}
 
-	/* Pass 1: how many in groups 1–4, and is a monopoly mirror matched?
+	/* Pass 1: how many in groups 1–4 (and how many of them serve the
+	 * newest version), and is a monopoly mirror matched?
 	 * Each holder's group and prefix are kept for pass 2 (on the stack for
 	 * the usual sizes). */
 	if (repo->n_holders > Q_ARRAY_LEN(cls_stack))
@@ -279,6 +280,7 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		if (g == 0 || g == Q_SEL_GLOBAL)
 			continue;
 		local++;
+		local_fresh += repo->holders[i].version == 0;
 		if (g <= Q_SEL_ASN) {
 			const struct q_snap_mirror *m = &s->mirrors[repo->holders[i].mirror];
 
@@ -287,7 +289,11 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		}
 	}
 	*monopoly = n_mono > 0;
+	/* The global group, per set: the up-to-date one when groups 1–4 hold
+	 * too few up-to-date mirrors (a client whose region only lags still
+	 * gets the newest publish), the lagging one as before. */
 	global = q->country_global || local < Q_SEL_MIN_BEFORE_GLOBAL;
+	global_fresh = q->country_global || local_fresh < Q_SEL_MIN_BEFORE_GLOBAL;
 
 	/* Pass 2: keep the best max of what is wanted. */
 	if (max > Q_SEL_MAX)
@@ -298,7 +304,7 @@ void q_select(const struct q_snapshot *s, const struct q_snap_repo *repo,
 		struct entry e;
 		int prefix = cls[i] >> 8, g = cls[i] & 0xff;
 
-		if (g == 0 || (g == Q_SEL_GLOBAL && !global))
+		if (g == 0 || (g == Q_SEL_GLOBAL && !(h->version == 0 ? global_fresh : global)))
 			continue;
 		m = &s->mirrors[h->mirror];
 		if (*monopoly && !(g <= Q_SEL_ASN && m->is_private && m->monopoly))

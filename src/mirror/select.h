@@ -13,7 +13,11 @@
  *   - were reached over the client's address family (mirror.ipv6 for an
  *     IPv6 client, mirror.ipv4 for an IPv4 one; any family when the client
  *     address is unknown).
- * Groups, in order; a mirror appears once, in its first group:
+ * The answer is two sets, in order: every candidate serving the repo's
+ * newest version (version 0, "up to date"), then every candidate serving
+ * an alternate ("lagging"), whatever their groups, so that a client gets
+ * the newest publish whenever any mirror it may use has it. Inside each
+ * set, the groups, in order; a mirror appears once, in its first group:
  *   1. subnets: a declared subnet contains the client address; ordered by
  *      the longest matching prefix first (ties: weighted shuffle) — only
  *      when netblock is true;
@@ -23,16 +27,22 @@
  *      given (country=), else the client's country;
  *   4. continent: the mirror's continent is the continent of one of those
  *      countries;
- *   5. global: every other candidate, added only when groups 1–4 gave
- *      fewer than Q_SEL_MIN_BEFORE_GLOBAL mirrors, or when the query asked
- *      for country=global (then groups 3–4 are skipped).
+ *   5. global: every other candidate, added when the query asked for
+ *      country=global (then groups 3–4 are skipped), else only when groups
+ *      1–4 gave fewer than Q_SEL_MIN_BEFORE_GLOBAL mirrors — counted per
+ *      set: the up-to-date global mirrors when groups 1–4 hold fewer than
+ *      that many up-to-date mirrors (a client whose region only has
+ *      lagging mirrors still gets up-to-date ones from elsewhere, ahead of
+ *      them), the lagging global mirrors when groups 1–4 hold fewer than
+ *      that many mirrors in all (as without the split).
  * Private mirrors appear only in groups 1–2. If any mirror of groups 1–2 is
  * private with monopoly, the answer is those monopoly mirrors alone (in
- * their group order) and no master. Inside groups 2–5 (and among equal
- * prefixes in group 1) the order is a bandwidth-weighted random shuffle,
- * mirrors serving the newest version ahead of those serving an alternate.
- * The list is cut at max mirrors (default Q_SEL_MAX). The caller adds the
- * master last (unless monopoly).
+ * their order: up to date first, then group) and no master. Inside groups
+ * 2–5 (and among equal prefixes in group 1) of a set the order is a
+ * bandwidth-weighted random shuffle. The list is cut at max mirrors
+ * (default Q_SEL_MAX), so lagging mirrors are listed only when fewer up to
+ * date ones are candidates. The caller adds the master last (unless
+ * monopoly).
  */
 #ifndef Q_MIRROR_SELECT_H
 #define Q_MIRROR_SELECT_H

@@ -832,3 +832,50 @@ PY
 if [ -x /usr/bin/python3 ]; then
 	python3() { /usr/bin/python3 "$@"; }
 fi
+# --- local mirrors served by nginx (t0610–t0619) ---
+# serve_mirror NAME PORT: nginx on 127.0.0.1:PORT serving $T/mirrors/NAME
+# (a copy of /pub), its access log in $T/NAME.log. The server's pid is
+# added to MIRROR_PIDS; call stop_mirrors from test_cleanup.
+MIRROR_PIDS=()
+serve_mirror() {
+	local name=$1 port=$2 d=$T/nginx-$1 user_line=
+	[ "$(id -u)" = 0 ] && user_line="user $(id -un) $(id -gn);"
+	mkdir -p "$d/tmp" "$T/mirrors/$name"
+	cat >"$d/nginx.conf" <<CONF
+$user_line
+worker_processes 1;
+daemon off;
+master_process on;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $T/$name.log;
+	client_body_temp_path $d/tmp/body;
+	proxy_temp_path $d/tmp/proxy;
+	fastcgi_temp_path $d/tmp/fastcgi;
+	uwsgi_temp_path $d/tmp/uwsgi;
+	scgi_temp_path $d/tmp/scgi;
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$port;
+		root $T/mirrors/$name;
+	}
+}
+CONF
+	nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" &
+	MIRROR_PIDS+=($!)
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+		sleep 0.1
+	done
+	echo "# nginx for mirror $name did not start:"
+	diag "$(cat "$d/error.log")"
+	return 1
+}
+stop_mirrors() {
+	local p
+	for p in "${MIRROR_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+}
+# sync_mirror NAME: the mirror now holds a copy of the hub's /pub as it is.
+sync_mirror() { mkdir -p "$T/mirrors/$1" && cp -a "$DATA/pub/." "$T/mirrors/$1/"; }

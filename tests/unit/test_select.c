@@ -6,7 +6,8 @@
  * private mirrors only through subnet/ASN, monopoly, protocols, address
  * families, the cap (and that a capped answer is the head of the uncapped
  * one), repeatability per seed, bandwidth weighting over many seeds,
- * up-to-date before lagging, netblock=0; then a large snapshot.
+ * up-to-date before lagging across groups (and the global padding per
+ * set), netblock=0; then a large snapshot.
  */
 #include "core/common.h"
 #include "mirror/geoip.h"
@@ -138,10 +139,13 @@ static void run(uint64_t seed)
 	mono = true;
 	q_select(&snap, &repo, &cl, &qy, seed, out, &n_out, &mono);
 	assert_true(n_out <= (qy.max ? qy.max : Q_SEL_MAX));
-	/* Groups never go backwards, and no mirror comes twice. */
+	/* Up to date before lagging; inside each, groups never go backwards;
+	 * no mirror comes twice. */
 	for (size_t i = 0; i < n_out; i++) {
-		if (i > 0)
+		if (i > 0 && (out[i - 1].version > 0) == (out[i].version > 0))
 			assert_true(out[i - 1].group <= out[i].group);
+		if (i > 0)
+			assert_true(out[i - 1].version == 0 || out[i].version > 0);
 		for (size_t j = 0; j < i; j++)
 			assert_ptr_not_equal(out[i].mirror, out[j].mirror);
 	}
@@ -725,19 +729,119 @@ static void test_lagging(void **state)
 	qy.max = 20;
 	for (uint64_t seed = 0; seed < 50; seed++) {
 		run(seed);
-		/* The prefix first, then freshness. */
-		assert_int_equal(pos("old-net24"), 0);
-		assert_int_equal(pos("new-net16"), 1);
-		assert_int_equal(out[0].version, 1);
-		/* Country: new1 and new2 (bandwidth 1) before the lagging 1000s. */
-		assert_true(pos("new1") >= 2 && pos("new1") <= 3);
-		assert_true(pos("new2") >= 2 && pos("new2") <= 3);
-		assert_true(pos("old1") >= 4 && pos("old1") <= 6);
-		assert_int_equal(out[pos("old2")].version, 2);
+		assert_int_equal(n_out, 9);
+		/* Up to date first, in their group order: subnet, country, continent. */
+		assert_int_equal(pos("new-net16"), 0);
+		assert_true(pos("new1") >= 1 && pos("new1") <= 2);
+		assert_true(pos("new2") >= 1 && pos("new2") <= 2);
+		assert_int_equal(pos("new-de"), 3);
 		assert_int_equal(out[pos("new1")].version, 0);
-		/* Continent: the same. */
-		assert_int_equal(pos("new-de"), 7);
+		/* Then the lagging ones, in theirs: the longer prefix does not
+		 * put a lagging mirror ahead, nor does the bandwidth. */
+		assert_int_equal(pos("old-net24"), 4);
+		assert_int_equal(out[4].version, 1);
+		assert_true(pos("old1") >= 5 && pos("old1") <= 7);
+		assert_true(pos("old2") >= 5 && pos("old2") <= 7);
+		assert_int_equal(out[pos("old2")].version, 2);
 		assert_int_equal(pos("old-de"), 8);
+	}
+}
+
+/* The published case: the mirror of the client's country lags, one of the
+ * continent is up to date; and global up-to-date mirrors for a region
+ * whose mirrors all lag. */
+static void test_fresh_across_groups(void **state)
+{
+	(void)state;
+	lagging(add("cz-old", "CZ", 1000), 1);
+	add("de-new", "DE", 1);
+	client("192.0.2.1", "CZ", 0);
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		run(seed);
+		assert_string_equal(names(), "de-new cz-old");
+		assert_int_equal(group_of("de-new"), Q_SEL_CONTINENT);
+		assert_int_equal(group_of("cz-old"), Q_SEL_COUNTRY);
+	}
+
+	/* Five lagging mirrors in the country: enough for the old rule, but
+	 * not one up to date, so the up-to-date global ones come first; no
+	 * lagging global one (five lagging local ones are enough). */
+	teardown(NULL);
+	setup(NULL);
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cz-old%d", i);
+		lagging(add(name, "CZ", 1000), 1);
+	}
+	add("us-new1", "US", 1);
+	add("us-new2", "US", 1);
+	lagging(add("us-old", "US", 1000), 1);
+	client("192.0.2.1", "CZ", 0);
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		run(seed);
+		assert_int_equal(n_out, 7);
+		assert_string_equal(names_in(Q_SEL_GLOBAL), "us-new1 us-new2");
+		assert_int_equal(group_of("us-new1"), Q_SEL_GLOBAL);
+		assert_true(pos("us-new1") < 2 && pos("us-new2") < 2);
+		assert_false(listed("us-old"));
+		for (size_t i = 2; i < n_out; i++) {
+			assert_int_equal(out[i].group, Q_SEL_COUNTRY);
+			assert_int_equal(out[i].version, 1);
+		}
+	}
+	/* One up-to-date mirror in the country: it first, then the global ones. */
+	add("cz-new", "CZ", 1);
+	qy.max = 20;
+	run(1);
+	assert_int_equal(n_out, 8);
+	assert_int_equal(pos("cz-new"), 0);
+	assert_true(pos("us-new1") < 3 && pos("us-new2") < 3);
+	assert_false(listed("us-old"));
+
+	/* Five up-to-date mirrors in groups 1–4: no global one at all. */
+	teardown(NULL);
+	setup(NULL);
+	for (int i = 0; i < 5; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cz-new%d", i);
+		add(name, i < 3 ? "CZ" : "AT", 1);
+	}
+	add("us-new", "US", 1000);
+	lagging(add("us-old", "US", 1000), 1);
+	lagging(add("cz-old", "CZ", 1000), 1);
+	client("192.0.2.1", "CZ", 0);
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		run(seed);
+		assert_int_equal(n_out, 6);
+		assert_false(listed("us-new"));
+		assert_false(listed("us-old"));
+		assert_int_equal(pos("cz-old"), 5);
+	}
+
+	/* Three lagging and one up-to-date local: up-to-date global ones come
+	 * before the lagging local ones, and the lagging global one (four in
+	 * groups 1–4) after them. */
+	teardown(NULL);
+	setup(NULL);
+	add("cz-new", "CZ", 1);
+	for (int i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cz-old%d", i);
+		lagging(add(name, "CZ", 1000), 1);
+	}
+	add("us-new", "US", 1);
+	lagging(add("us-old", "US", 1000), 1);
+	client("192.0.2.1", "CZ", 0);
+	for (uint64_t seed = 0; seed < 20; seed++) {
+		run(seed);
+		assert_int_equal(n_out, 6);
+		assert_int_equal(pos("cz-new"), 0);
+		assert_int_equal(pos("us-new"), 1);
+		assert_true(pos("cz-old0") >= 2 && pos("cz-old0") <= 4);
+		assert_int_equal(pos("us-old"), 5);
 	}
 }
 
@@ -814,15 +918,15 @@ static void test_large(void **state)
 	for (uint64_t seed = 0; seed < 200; seed++) {
 		run(seed);
 		assert_int_equal(n_out, Q_SEL_MAX);
-		/* 20 subnet matches, the /16s (10 of them) first, fresh ones first among them. */
+		/* 20 subnet matches, 13 of them up to date: the 6 fresh /16s
+		 * first, then 4 of the 7 fresh /8s (no lagging one). */
 		for (size_t i = 0; i < n_out; i++) {
 			assert_int_equal(out[i].group, Q_SEL_SUBNET);
-			assert_int_equal(out[i].mirror->subnets[0].prefix, 16);
+			assert_int_equal(out[i].mirror->subnets[0].prefix, i < 6 ? 16 : 8);
+			assert_int_equal(out[i].version, 0);
 			assert_true(out[i].mirror->ipv4);
 			counts[out[i].group]++;
 		}
-		for (size_t i = 1; i < n_out; i++)
-			assert_true(out[i - 1].version <= out[i].version);
 	}
 	client("192.0.2.1", "JP", 0);
 	run(3);
@@ -863,6 +967,7 @@ int main(void)
 	    T(test_seed),
 	    T(test_bandwidth),
 	    T(test_lagging),
+	    T(test_fresh_across_groups),
 	    T(test_netblock_off),
 	    T(test_empty),
 	    T(test_large),
