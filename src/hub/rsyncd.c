@@ -40,8 +40,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-int q_rsyncd_find_program(const struct q_config *cfg, char *out, size_t size,
-			  struct q_error *err)
+int q_rsyncd_find_program(const struct q_config *cfg, char *out, size_t size, struct q_error *err)
 {
 	const char *prog = cfg->rsync_program;
 	const char *path = getenv("PATH");
@@ -58,7 +57,8 @@ int q_rsyncd_find_program(const struct q_config *cfg, char *out, size_t size,
 			size_t l = strcspn(path, ":");
 			struct stat sb;
 
-			if (l > 0 && (size_t)snprintf(out, size, "%.*s/%s", (int)l, path, prog) < size &&
+			if (l > 0 &&
+			    (size_t)snprintf(out, size, "%.*s/%s", (int)l, path, prog) < size &&
 			    stat(out, &sb) == 0 && S_ISREG(sb.st_mode) && access(out, X_OK) == 0)
 				return 0;
 			path += l;
@@ -93,8 +93,7 @@ static int split_listen(const char *listen, char *host, size_t hsize, char *port
 	return 0;
 }
 
-int q_rsyncd_write_config(const struct q_config *cfg, char *path, size_t size,
-			  struct q_error *err)
+int q_rsyncd_write_config(const struct q_config *cfg, char *path, size_t size, struct q_error *err)
 {
 	char host[256], port[16], allow[1024];
 	GString *s = g_string_new(NULL);
@@ -188,10 +187,11 @@ static int check_free(const char *listen, struct q_error *err)
 	if (rc == 0)
 		return 0;
 	if (e == EADDRINUSE)
-		return q_error_set(err, Q_ECONFLICT,
-				   "rsync.listen '%s': the address is already in use (another rsync "
-				   "daemon?); stop it or choose another port",
-				   listen);
+		return q_error_set(
+		    err, Q_ECONFLICT,
+		    "rsync.listen '%s': the address is already in use (another rsync "
+		    "daemon?); stop it or choose another port",
+		    listen);
 	return q_error_set(err, Q_EIO, "rsync.listen '%s': cannot listen there: %s", listen,
 			   strerror(e));
 }
@@ -238,7 +238,8 @@ int q_rsyncd_prepare(const struct q_config *cfg, struct q_rsyncd_cmd *cmd, struc
 /* Whether a TCP connection to HOST:PORT succeeds now. */
 static int answers(const char *listen)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV},
+			*ai = NULL;
 	char host[256], port[16];
 	int fd, ok = 0;
 
@@ -288,7 +289,8 @@ int q_rsyncd_start(const struct q_config *cfg, const struct q_rsyncd_cmd *cmd, p
 	fflush(NULL);
 	p = fork();
 	if (p < 0)
-		return q_error_set(err, Q_EIO, "cannot start the rsync daemon: %s", strerror(errno));
+		return q_error_set(err, Q_EIO, "cannot start the rsync daemon: %s",
+				   strerror(errno));
 	if (p == 0) {
 		int fd = open("/dev/null", O_RDWR);
 
@@ -303,11 +305,11 @@ int q_rsyncd_start(const struct q_config *cfg, const struct q_rsyncd_cmd *cmd, p
 	for (int i = 0; i < 100; i++) {
 		if (waitpid(p, &status, WNOHANG) == p) {
 			log_tail(cmd->log_path, tail, sizeof(tail));
-			return q_error_set(err, Q_EIO,
-					   "the rsync daemon (%s) exited at start (status %d)%s%s",
-					   cmd->program,
-					   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-					   *tail ? ": " : "", tail);
+			return q_error_set(
+			    err, Q_EIO, "the rsync daemon (%s) exited at start (status %d)%s%s",
+			    cmd->program,
+			    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			    *tail ? ": " : "", tail);
 		}
 		if (answers(cfg->rsync_listen)) {
 			*pid = p;

@@ -18,16 +18,14 @@ struct q_error;
  * Find the rsync program (rsync.program: an absolute path, or a name in
  * PATH) into out; -1 with a message naming the package when it is missing.
  */
-int q_rsyncd_find_program(const struct q_config *cfg, char *out, size_t size,
-			  struct q_error *err);
+int q_rsyncd_find_program(const struct q_config *cfg, char *out, size_t size, struct q_error *err);
 
 /*
  * Write DATA/rsyncd.conf for cfg (data_dir absolute) atomically; path gets
  * its name. The module is DATA/pub, read-only, without dot-files or the
  * hub's temporary files.
  */
-int q_rsyncd_write_config(const struct q_config *cfg, char *path, size_t size,
-			  struct q_error *err);
+int q_rsyncd_write_config(const struct q_config *cfg, char *path, size_t size, struct q_error *err);
 
 /*
  * Check that rsync.listen can be bound (nothing else listens there), find

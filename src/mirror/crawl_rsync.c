@@ -94,8 +94,7 @@ const char *q_crawl_rsync_url_problem(const char *url)
 	return NULL;
 }
 
-int q_crawl_rsync_parse_list_line(const char *line, int64_t *size, char *path,
-				  size_t path_size)
+int q_crawl_rsync_parse_list_line(const char *line, int64_t *size, char *path, size_t path_size)
 {
 	const char *p = line;
 	char *end;
@@ -454,7 +453,8 @@ static void check_listing(const struct q_crawl_target *t, const GString *out,
 		if (!got || *got != t->files[i].size) {
 			r->state = Q_CRAWL_PARTIAL;
 			if (!got)
-				snprintf(r->error, sizeof(r->error), "%s: missing", t->files[i].path);
+				snprintf(r->error, sizeof(r->error), "%s: missing",
+					 t->files[i].path);
 			else
 				snprintf(r->error, sizeof(r->error),
 					 "%s: %" PRId64 " bytes, expected %" PRId64,
@@ -511,8 +511,8 @@ static int job_done(struct job *j, int status, int timed_out, const struct q_cra
 				 "listing the files repomd.xml names timed out after %ld ms",
 				 o->timeout_ms);
 		else if (j->too_much)
-			snprintf(r->error, sizeof(r->error), "the listing of %zu files is too large",
-				 t->n_files);
+			snprintf(r->error, sizeof(r->error),
+				 "the listing of %zu files is too large", t->n_files);
 		else {
 			char e[200] = "";
 
@@ -675,7 +675,8 @@ int q_crawl_rsync_run(const struct q_crawl_target *t, size_t n, const struct q_c
 				snprintf(j->dir, sizeof(j->dir), "%s/quarry-crawl-XXXXXX",
 					 g_get_tmp_dir());
 				if (!mkdtemp(j->dir)) {
-					q_error_set(err, Q_EIO, "cannot create a directory in /tmp: %s",
+					q_error_set(err, Q_EIO,
+						    "cannot create a directory in /tmp: %s",
 						    strerror(errno));
 					goto out;
 				}
@@ -736,7 +737,8 @@ int q_crawl_rsync_run(const struct q_crawl_target *t, size_t n, const struct q_c
 				if (start_list(j, prog, &t[j->idx], &opt, envp) == 0)
 					continue;
 				r->state = Q_CRAWL_UNREACHABLE;
-				snprintf(r->error, sizeof(r->error), "cannot start rsync --list-only");
+				snprintf(r->error, sizeof(r->error),
+					 "cannot start rsync --list-only");
 			}
 			remove_dir(j->dir);
 			job_reset(j);

@@ -22,7 +22,6 @@ const char *q_crawl_rsync_url_problem(const char *url);
  * unusual bytes as \#ooo) and returns 1; 0 for a directory, a link or any
  * other line (a message). line is NUL-terminated without its newline.
  */
-int q_crawl_rsync_parse_list_line(const char *line, int64_t *size, char *path,
-				  size_t path_size);
+int q_crawl_rsync_parse_list_line(const char *line, int64_t *size, char *path, size_t path_size);
 
 #endif
