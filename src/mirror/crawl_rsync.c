@@ -84,8 +84,15 @@ const char *q_crawl_rsync_url_problem(const char *url)
 			return "a backslash or wildcard (* ? [)";
 	}
 	h = url + 8;
-	if (strchr(h, '@') && strchr(h, '@') < strchr(h, '/') + (strchr(h, '/') ? 0 : strlen(h)))
-		h = strchr(h, '@') + 1;
+	if (*h == '-')
+		return "no host, or a host starting with '-'";
+	{
+		size_t auth = strcspn(h, "/");
+		const char *at = memchr(h, '@', auth);
+
+		if (at)
+			h = at + 1; /* user@host */
+	}
 	if (*h == '-' || *h == '/' || *h == ':' || *h == '\0')
 		return "no host, or a host starting with '-'";
 	p = strchr(h, '/');
