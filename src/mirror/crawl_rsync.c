@@ -732,7 +732,8 @@ int q_crawl_rsync_run(const struct q_crawl_target *t, size_t n, const struct q_c
 			closed = drain(j);
 			if (j->too_much || now_ms() >= j->deadline) {
 				timed_out = !j->too_much;
-				kill(-j->pid, SIGKILL);
+				kill(-j->pid, SIGKILL); /* its session (rsync forks) */
+				kill(j->pid, SIGKILL);  /* in case it has not called setsid yet */
 				waitpid(j->pid, &status, 0);
 			} else if (!closed || waitpid(j->pid, &status, WNOHANG) != j->pid) {
 				continue;
@@ -762,6 +763,7 @@ out:
 				int status;
 
 				kill(-jobs[s].pid, SIGKILL);
+				kill(jobs[s].pid, SIGKILL);
 				waitpid(jobs[s].pid, &status, 0);
 				remove_dir(jobs[s].dir);
 			}

@@ -347,30 +347,29 @@ static void test_parse_list_line(void **state)
 
 	(void)state;
 	assert_int_equal(q_crawl_rsync_parse_list_line(
-			     "-rw-r--r--        1234567 2026/12/03 19:11:32 Packages/foo.rpm", &size,
-			     path, sizeof(path)),
+			     "-rw-r--r--        1234567 2026/12/03 19:11:32 Packages/foo.rpm",
+			     &size, path, sizeof(path)),
 			 1);
 	assert_int_equal(size, 1234567);
 	assert_string_equal(path, "Packages/foo.rpm");
 	assert_int_equal(q_crawl_rsync_parse_list_line(
-			     "-rw-r--r--              6 2026/12/03 19:11:32 a b\\#012c", &size, path,
-			     sizeof(path)),
+			     "-rw-r--r--              6 2026/12/03 19:11:32 a b\\#012c", &size,
+			     path, sizeof(path)),
 			 1);
 	assert_string_equal(path, "a b\nc");
-	assert_int_equal(q_crawl_rsync_parse_list_line(
-			     "drwxr-xr-x           4096 2026/12/03 19:11:32 Packages", &size, path,
-			     sizeof(path)),
-			 0);
-	assert_int_equal(q_crawl_rsync_parse_list_line(
-			     "-rw-r--r--          1,234 2026/12/03 19:11:32 x", &size, path,
-			     sizeof(path)),
-			 0); /* digit separators: --no-h was not given */
+	assert_int_equal(
+	    q_crawl_rsync_parse_list_line("drwxr-xr-x           4096 2026/12/03 19:11:32 Packages",
+					  &size, path, sizeof(path)),
+	    0);
+	assert_int_equal(
+	    q_crawl_rsync_parse_list_line("-rw-r--r--          1,234 2026/12/03 19:11:32 x", &size,
+					  path, sizeof(path)),
+	    0); /* digit separators: --no-h was not given */
 	assert_int_equal(q_crawl_rsync_parse_list_line("rsync: [sender] link_stat failed", &size,
 						       path, sizeof(path)),
 			 0);
-	assert_int_equal(q_crawl_rsync_parse_list_line("-rw-r--r-- 5 d t", &size, path,
-						       sizeof(path)),
-			 0);
+	assert_int_equal(
+	    q_crawl_rsync_parse_list_line("-rw-r--r-- 5 d t", &size, path, sizeof(path)), 0);
 	assert_int_equal(q_crawl_rsync_parse_list_line(
 			     "-rw-r--r--              6 2026/12/03 19:11:32 "
 			     "a-name-longer-than-the-buffer-the-caller-gave-us-for-this-line",
@@ -381,9 +380,9 @@ static void test_parse_list_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_states),	  cmocka_unit_test(test_refused_urls),
-	    cmocka_unit_test(test_files),	  cmocka_unit_test(test_slow),
-	    cmocka_unit_test(test_mixed),	  cmocka_unit_test(test_parse_list_line),
+	    cmocka_unit_test(test_states), cmocka_unit_test(test_refused_urls),
+	    cmocka_unit_test(test_files),  cmocka_unit_test(test_slow),
+	    cmocka_unit_test(test_mixed),  cmocka_unit_test(test_parse_list_line),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
