@@ -8,7 +8,12 @@
 #  arches, each with one published noarch package: 4 repo/arch pairs. One
 #  nginx on 127.0.0.1 plays the 1,000 mirrors: mirror NNNN is
 #  http://127.0.0.1:PORT/mNNNN/, a symlink to the hub's DATA/pub. The
-#  1,000 mirrors.d files are imported (all active).
+#  1,000 mirrors.d files are imported (all active). RSYNC_MIRRORS more
+#  (default 50) offer only rsync: one `rsync --daemon` on 127.0.0.1 with a
+#  module rNNNN per mirror (each DATA/pub), crawled with the rsync client
+#  (mirror/crawl_rsync.c): each repomd.xml fetched into a temporary
+#  directory and hashed, 64 clients at once, at the same time as the
+#  libcurl side.
 #  quarry: `quarry crawl`, timed with the wall clock around the command a
 #  user runs: the CLI's start and request, the hub's crawler thread
 #  (libcurl multi, 64 at once, at most 4 per mirror; each repomd.xml hashed
@@ -21,8 +26,10 @@
 #  127.0.0.1 is an address literal.
 #  reference: `curl --parallel --parallel-max 64 --parallel-immediate` over
 #  the same 4,000 mirror URLs (a -K config of url/output lines), bodies to
-#  /dev/null, every status checked to be 200, timed with the same wall
-#  clock around the command.
+#  /dev/null, every status checked to be 200, and at the same time
+#  `xargs -P 64` running `rsync --no-motd URL FILE` over the same rsync
+#  URLs (every exit status checked), timed with the same wall clock around
+#  both.
 #  Each figure is the median of RUNS runs (default 5), taken alternately.
 #  Target: quarry within 1.5× curl's time.
 set -euo pipefail
@@ -30,9 +37,10 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 . "$SRC/bench/lib/common.sh"
 Q=${QUARRY_BIN:-$SRC/build/quarry}
 MIRRORS=${MIRRORS:-1000}
+RSYNC_MIRRORS=${RSYNC_MIRRORS:-50}
 RUNS=${RUNS:-5}
 WORKERS=${WORKERS:-$(nproc)}
-for tool in nginx curl python3 bc rpmbuild; do
+for tool in nginx curl python3 bc rpmbuild rsync; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)"; exit 1; }
 done
 if [ ! -x "$Q" ]; then
@@ -45,6 +53,7 @@ HUB_PID=
 cleanup() {
 	set +e
 	[ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null
+	[ -n "${RSYNCD_PID:-}" ] && kill "$RSYNCD_PID" 2>/dev/null && wait "$RSYNCD_PID" 2>/dev/null
 	stop_nginx
 	gpgconf --homedir "$W/data/keys" --kill all 2>/dev/null
 	rm -rf "$W"
@@ -129,13 +138,37 @@ geolocation:
   country: DE
 YML
 done
+RPORT=$(free_port)
+{
+	printf 'pid file = %s/rsyncd.pid\nlock file = %s/rsyncd.lock\nlog file = /dev/null\n' "$W" "$W"
+	printf 'address = 127.0.0.1\nport = %s\nuse chroot = no\nmax connections = 0\nreverse lookup = no\n' "$RPORT"
+	for i in $(seq -f '%04g' 1 "$RSYNC_MIRRORS"); do
+		printf '[r%s]\npath = %s/data/pub\nread only = yes\n' "$i" "$W"
+		cat >"mirrors.d/r$i.bench.example.yml" <<YML
+name: r$i.bench.example
+address:
+  rsync: rsync://127.0.0.1:$RPORT/r$i/
+update_frequency: 1h
+sponsor: Bench Sponsor r$i
+sponsor_url: https://bench.example/r$i
+geolocation:
+  country: DE
+YML
+	done
+} >rsyncd.conf
+rsync --daemon --no-detach --config="$W/rsyncd.conf" &
+RSYNCD_PID=$!
+for _ in $(seq 100); do rsync "rsync://127.0.0.1:$RPORT/" >/dev/null 2>&1 && break; sleep 0.05; done
+rsync --no-motd --list-only "rsync://127.0.0.1:$RPORT/r0001/${PATHS[0]}repodata/repomd.xml" >/dev/null ||
+	{ echo "bench: the rsync daemon does not serve the mirrors"; exit 1; }
 start_nginx "$W/nginx" "$NPORT" "$WORKERS" "root $W/www; location / { }"
 wait_http "http://127.0.0.1:$NPORT/m0001/${PATHS[0]}repodata/repomd.xml" "$NGINX_PID" ||
 	{ cat nginx/logs/*; exit 1; }
 "$Q" mirror import mirrors.d >import.log 2>&1 || { head -20 import.log; exit 1; }
 active=$("$Q" mirror list --json | python3 -c 'import json, sys
 print(sum(m["state"] == "active" for m in json.load(sys.stdin)["mirrors"]))')
-[ "$active" -eq "$MIRRORS" ] || { echo "bench: $active active mirrors, expected $MIRRORS"; exit 1; }
+[ "$active" -eq $((MIRRORS + RSYNC_MIRRORS)) ] ||
+	{ echo "bench: $active active mirrors, expected $((MIRRORS + RSYNC_MIRRORS))"; exit 1; }
 
 # The reference's 4,000 URLs: one url/output pair per transfer.
 for i in $(seq -f '%04g' 1 "$MIRRORS"); do
@@ -144,14 +177,30 @@ for i in $(seq -f '%04g' 1 "$MIRRORS"); do
 	done
 done >urls.cfg
 NURLS=$((MIRRORS * ${#PATHS[@]}))
+# The rsync side's URLs: "URL FILE" pairs for xargs.
+mkdir -p rsync-out
+for i in $(seq -f '%04g' 1 "$RSYNC_MIRRORS"); do
+	for k in "${!PATHS[@]}"; do
+		printf 'rsync://127.0.0.1:%s/r%s/%srepodata/repomd.xml %s/rsync-out/r%s-%s\n' "$RPORT" "$i" "${PATHS[$k]}" "$W" "$i" "$k"
+	done
+done >rsync-urls.txt
+NRSYNC=$((RSYNC_MIRRORS * ${#PATHS[@]}))
 
 # reference_run: prints its wall time; every status must be 200.
 reference_run() {
 	local t0 t1 ok
+	local rpid rrc=0
+	rm -f rsync-out/*
 	t0=$(now)
+	xargs -P 64 -n 2 rsync --no-motd -q <rsync-urls.txt 2>rsync.err &
+	rpid=$!
 	curl --parallel --parallel-max 64 --parallel-immediate -sS --no-progress-meter -K urls.cfg \
 		-w '%{http_code}\n' >codes.txt 2>curl.err || { cat curl.err >&2; return 1; }
+	wait "$rpid" || rrc=$?
 	t1=$(now)
+	[ "$rrc" -eq 0 ] || { echo "bench: an rsync fetch failed (xargs $rrc)" >&2; head rsync.err >&2; return 1; }
+	[ "$(find rsync-out -type f | wc -l)" -eq "$NRSYNC" ] ||
+		{ echo "bench: rsync fetched $(find rsync-out -type f | wc -l) of $NRSYNC files" >&2; return 1; }
 	ok=$(grep -cx 200 codes.txt || true)
 	[ "$ok" -eq "$NURLS" ] || { echo "bench: curl got $ok of $NURLS answers 200" >&2; return 1; }
 	echo "$t1 - $t0" | bc -l
@@ -163,7 +212,7 @@ quarry_run() {
 	t0=$(now)
 	"$Q" crawl --json >crawl.json
 	t1=$(now)
-	python3 - crawl.json "$MIRRORS" "$NURLS" "$(echo "$t1 - $t0" | bc -l)" <<'PY'
+	python3 - crawl.json "$((MIRRORS + RSYNC_MIRRORS))" "$((NURLS + NRSYNC))" "$(echo "$t1 - $t0" | bc -l)" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d.get("summary") or {}
@@ -186,7 +235,7 @@ print("%.3f %.3f %d %d %d %d %d" % (s["seconds"], wall, s["mirrors"], s["checks"
 PY
 }
 
-echo "== $NURLS fetches, $RUNS runs each, alternately"
+echo "== $NURLS http fetches and $NRSYNC rsync fetches, $RUNS runs each, alternately"
 : >ref.txt
 : >quarry.txt
 # Warm-up (nginx's workers, the page cache, the hub's first snapshot build).
@@ -204,10 +253,12 @@ q_t=$(awk '{print $2}' quarry.txt | median)
 kill -0 "$HUB_PID" || { echo "bench: the hub died"; tail hub.log; exit 1; }
 
 printf '\n%-52s %10s %10s\n' "figure (seconds, wall clock, median of $RUNS)" quarry curl
-printf '%-52s %10.3f %10.3f\n' "$NURLS repomd.xml fetches, checked" "$q_t" "$ref_t"
+printf '%-52s %10.3f %10.3f\n' "$NURLS + $NRSYNC (rsync) repomd.xml fetches, checked" "$q_t" "$ref_t"
 printf '%-52s %10.3f %10s\n' "(info) the crawl's own seconds (no snapshot, no CLI)" "$q_crawl" "-"
-echo "(quarry: \`quarry crawl\`: $MIRRORS mirrors + the master's 4 URLs, 64 at once, 4 per mirror, results"
-echo " stored, snapshot rebuilt, the CLI polling until done; curl: the same $NURLS mirror URLs, 64 at once;"
-echo " both against one local nginx, $WORKERS workers, on a machine shared with other work)"
+echo "(quarry: \`quarry crawl\`: $MIRRORS http mirrors + $RSYNC_MIRRORS rsync-only mirrors + the master's 4 URLs,"
+echo " 64 at once on each side, 4 per mirror, results stored, snapshot rebuilt, the CLI polling until done;"
+echo " reference: curl over the same $NURLS http URLs, 64 at once, while xargs -P 64 runs rsync over the"
+echo " same $NRSYNC rsync URLs; against one local nginx, $WORKERS workers, and one rsync daemon, on a"
+echo " machine shared with other work)"
 echo
 printf 'bench: crawl_time quarry=%.3f reference=%.3f ratio=%s target=1.5 unit=s\n' "$q_t" "$ref_t" "$(ratio "$q_t" "$ref_t")"

@@ -9,7 +9,7 @@ libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsqlite3-dev
 libmaxminddb-dev libgpgme-dev libglib2.0-dev libssl-dev libcmocka-dev
 bubblewrap dnf createrepo-c rpm rpmlint gawk elfutils cpio gnupg curl ca-certificates sqlite3 python3 jq
 clang-format bc git busybox-static tor-geoipdb wrk nginx-light procps util-linux passwd
-python3-jsonschema python3-rfc3987"
+python3-jsonschema python3-rfc3987 rsync"
 
 missing=""
 for p in $PKGS; do

@@ -45,6 +45,8 @@ static const struct q_cli_command commands[] = {
     {"init", cmd_init, "create the data directory, the database and the first admin", NULL,
      q_server_longopts},
     {"hub", cmd_hub, "run the hub: API, web, /pub, metrics", NULL, q_server_longopts},
+    {"rsyncd", cmd_rsyncd, "run the rsync daemon serving /pub to mirrors, alone", NULL,
+     q_server_longopts},
     {"config", cmd_config, "check a configuration file (config check FILE)", NULL, NULL},
     {"sandbox", cmd_sandbox, "run a command in the build sandbox (debugging, benchmarks)", NULL,
      NULL},

@@ -14,6 +14,7 @@
 /* Server-side commands (src/hub/). */
 int cmd_init(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
+int cmd_rsyncd(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_mirrorlist(int argc, char **argv);

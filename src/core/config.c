@@ -28,7 +28,9 @@ enum key_type {
 	T_PATHLIST,
 	T_CIDRS,
 	T_REPO,
-	T_BACKEND
+	T_BACKEND,
+	T_OPTLISTEN,
+	T_MODULE
 };
 
 struct key {
@@ -144,6 +146,22 @@ static const struct key keys[] = {
      "URLs; $releasever and $basearch are replaced) the closure, installable and conflicts "
      "checks add to the project's: the distribution the SIG builds for; empty: the external "
      "repos of the project's build tag"},
+    /* The rsync daemon for mirrors (hub/rsyncd.c). */
+    {"rsync", "listen", T_OPTLISTEN, "", STR(rsync_listen), 0, 0,
+     "address and port of the rsync daemon serving /pub to mirrors (HOST:PORT; [V6]:PORT; "
+     "873 is rsync's port); empty: no daemon. The hub starts and stops it; `quarry rsyncd` "
+     "runs it alone"},
+    {"rsync", "module", T_MODULE, "quarry", STR(rsync_module), 0, 0,
+     "the module name mirrors sync from (rsync://HOST/MODULE/ is /pub/)"},
+    {"rsync", "max_connections", T_INT, "20", NUM(rsync_max_conn), 0, 10000,
+     "mirrors syncing at once (more are refused with rsync's 'max connections' message); 0: "
+     "no limit"},
+    {"rsync", "timeout", T_DURATION, "10m", NUM(rsync_timeout), 0, 86400,
+     "a client silent for this long is dropped; 0: never"},
+    {"rsync", "hosts_allow", T_CIDRS, "", STR(rsync_hosts_allow), 0, 0,
+     "clients (comma-separated CIDRs) allowed to connect; empty: everyone"},
+    {"rsync", "program", T_STRING, "rsync", STR(rsync_program), 0, 0,
+     "the rsync executable: a name looked up in PATH, or an absolute path"},
     {"release_pkg", "repo", T_REPO, "common", STR(release_pkg_repo), 0, 0,
      "the repo of each project that gets the SIG's sig-SIG-release package (rebuilt when "
      "repos or keys change); nothing is built in a project without it; empty: no release "
@@ -254,6 +272,19 @@ static int check_listen(const char *v)
 	return q_parse_int(colon + 1, 1, 65535, &port);
 }
 
+/* An rsync module name: it goes into rsyncd.conf as a section header. */
+static int check_module(const char *v)
+{
+	size_t l = strlen(v);
+
+	if (l == 0 || l > 63 || v[0] == '.' || v[0] == '-')
+		return -1;
+	for (size_t i = 0; i < l; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
+			return -1;
+	return 0;
+}
+
 /* Set one key; returns NULL or a static message. */
 static const char *apply(const struct key *k, const char *value, struct q_config *cfg)
 {
@@ -273,12 +304,20 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_CIDRS:
 	case T_REPO:
 	case T_BACKEND:
+	case T_OPTLISTEN:
+	case T_MODULE:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
 			return "value is empty";
 		if (k->type == T_LISTEN && check_listen(value) < 0)
 			return "expected HOST:PORT with a port from 1 to 65535";
+		if (k->type == T_OPTLISTEN && *value && check_listen(value) < 0)
+			return "expected empty or HOST:PORT with a port from 1 to 65535";
+		if (k->type == T_MODULE && check_module(value) < 0)
+			return "expected a module name: letters, digits, '.', '_', '-', not "
+			       "starting "
+			       "with '.' (at most 63)";
 		if (k->type == T_URL && strncmp(value, "http://", 7) &&
 		    strncmp(value, "https://", 8))
 			return "expected a URL starting with http:// or https://";

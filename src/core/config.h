@@ -58,6 +58,12 @@ struct q_config {
 	int64_t rotation_overlap;    /* signing.rotation_overlap: seconds */
 	char check_base_repos[2048]; /* check.base_repos: directories or URLs, comma-separated */
 	char release_pkg_repo[64];   /* release_pkg.repo: the repo that gets sig-SIG-release */
+	char rsync_listen[256];      /* rsync.listen: HOST:PORT, "" = no rsync daemon */
+	char rsync_module[64];       /* rsync.module: the module serving /pub */
+	int64_t rsync_max_conn;      /* rsync.max_connections, 0 = no limit */
+	int64_t rsync_timeout;       /* rsync.timeout: seconds, 0 = none */
+	char rsync_hosts_allow[1024]; /* rsync.hosts_allow: CIDR list, "" = everyone */
+	char rsync_program[256];      /* rsync.program: name in PATH or absolute path */
 };
 
 /* Fill every field with its default. */

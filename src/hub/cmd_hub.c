@@ -9,7 +9,9 @@
 #include "api/api.h"
 #include "build/sandbox.h"
 #include "cli/cli.h"
+#include "core/fs.h"
 #include "hub/hub.h"
+#include "hub/rsyncd.h"
 #include "sign/sign.h"
 
 #include <getopt.h>
@@ -191,6 +193,75 @@ static int require_initialised(const struct server_opts *o, const struct q_confi
 			   cfg->data_dir, fix);
 }
 
+/* The rsync daemon for mirrors, when rsync.listen is set: the hub refuses to
+ * start without it (a port taken, no rsync), as it does for its own port. */
+static int start_rsyncd(struct q_hub *hub, struct q_error *err)
+{
+	struct q_rsyncd_cmd cmd;
+
+	if (!*hub->cfg.rsync_listen)
+		return 0;
+	if (q_rsyncd_prepare(&hub->cfg, &cmd, err) < 0 ||
+	    q_rsyncd_start(&hub->cfg, &cmd, &hub->rsyncd_pid, err) < 0)
+		return -1;
+	return 0;
+}
+
+int cmd_rsyncd(int argc, char **argv)
+{
+	static const char usage[] =
+	    "usage: quarry rsyncd [-c FILE] [--data-dir DIR] [--listen HOST:PORT]\n\n"
+	    "Run the rsync daemon that serves /pub to mirrors, in the foreground, alone (the\n"
+	    "hub runs the same one when rsync.listen is set). Its configuration is written to\n"
+	    "DATA/rsyncd.conf from the [rsync] keys; --listen overrides rsync.listen. Needs\n"
+	    "Debian's rsync. Mirrors: docs/MIRRORS.md, \"Syncing from the master\".\n";
+	struct server_opts o;
+	struct q_config cfg;
+	struct q_rsyncd_cmd cmd;
+	struct q_error err = {0};
+	const char *listen;
+	char abs[PATH_MAX], pub[PATH_MAX + 8];
+	int rc;
+
+	rc = parse_opts(argc, argv, usage, &o);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	listen = o.listen;
+	o.listen = NULL; /* rsync.listen, not hub.listen */
+	if (load_config(&o, &cfg) < 0)
+		return 1;
+	if (listen)
+		snprintf(cfg.rsync_listen, sizeof(cfg.rsync_listen), "%s", listen);
+	if (!realpath(cfg.data_dir, abs) || strlen(abs) >= sizeof(cfg.data_dir)) {
+		q_error_set(&err, Q_ENOTFOUND, "cannot resolve data_dir '%s': %s", cfg.data_dir,
+			    strerror(errno));
+		goto fail;
+	}
+	memcpy(cfg.data_dir, abs, strlen(abs) + 1);
+	snprintf(pub, sizeof(pub), "%s/pub", abs);
+	if (!q_fs_exists(pub)) {
+		q_error_set(&err, Q_ENOTFOUND,
+			    "'%s' does not exist: is '%s' a hub's data directory?", pub, abs);
+		goto fail;
+	}
+	if (!*cfg.rsync_listen) {
+		q_error_set(&err, Q_EINVAL,
+			    "rsync.listen is not set: give --listen HOST:PORT or set it in the "
+			    "configuration");
+		goto fail;
+	}
+	if (q_rsyncd_prepare(&cfg, &cmd, &err) < 0)
+		goto fail;
+	fprintf(stderr, "quarry rsyncd: module '%s' on %s (%s, log %s)\n", cfg.rsync_module,
+		cfg.rsync_listen, cmd.conf_opt + 9, cmd.log_path);
+	fflush(NULL);
+	execv(cmd.program, cmd.argv);
+	q_error_set(&err, Q_EIO, "cannot run '%s': %s", cmd.program, strerror(errno));
+fail:
+	fprintf(stderr, "quarry rsyncd: %s\n", err.msg);
+	return 1;
+}
+
 int cmd_hub(int argc, char **argv)
 {
 	static const char usage[] =
@@ -213,7 +284,8 @@ int cmd_hub(int argc, char **argv)
 	if (require_initialised(&o, &cfg, &err) < 0)
 		goto fail;
 	if (q_hub_guard_start(&err) < 0 || q_hub_init(&hub, &cfg, &err) < 0 ||
-	    q_hub_open_signer(&hub, &err) < 0 || q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
+	    start_rsyncd(&hub, &err) < 0 || q_hub_open_signer(&hub, &err) < 0 ||
+	    q_mirror_service_init(&hub.ml, &hub.cfg, &err) < 0)
 		goto fail;
 	st = q_store_open(hub.db_path, &err);
 	if (!st || q_store_migrate(st, &err) < 0 || q_store_user_count(st, &nusers, &err) < 0)

@@ -204,7 +204,12 @@ static void crawl_free(struct crawl *c)
 	g_ptr_array_free(c->owned, TRUE);
 }
 
-/* The base URL a mirror is checked at (its /pub/ copy), or NULL. */
+/*
+ * The base URL a mirror is checked at (its /pub/ copy): https, else http,
+ * else rsync (crawled with the rsync client: mirror/crawl_rsync.c), or NULL.
+ * An rsync URL reaches the engine as it is; the engine refuses one that is
+ * not a plain rsync:// URL (untrusted: it comes from the definition).
+ */
 static const char *mirror_base(json_t *m)
 {
 	json_t *addr = json_object_get(json_object_get(m, "definition"), "address");
@@ -212,6 +217,8 @@ static const char *mirror_base(json_t *m)
 
 	if (!base)
 		base = json_string_value(json_object_get(addr, "http"));
+	if (!base)
+		base = json_string_value(json_object_get(addr, "rsync"));
 	return base;
 }
 

@@ -16,6 +16,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "hub/hub.h"
+#include "hub/rsyncd.h"
 #include "publish/publish.h"
 #include "sign/sign.h"
 
@@ -137,6 +138,8 @@ int q_hub_open_signer(struct q_hub *hub, struct q_error *err)
 
 void q_hub_release(struct q_hub *hub)
 {
+	q_rsyncd_stop(hub->rsyncd_pid);
+	hub->rsyncd_pid = 0;
 	q_crawler_stop(hub);
 	q_checker_stop(hub);
 	q_keeper_stop(hub);

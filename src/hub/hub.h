@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/config.h"
 #include "mirror/service.h"
@@ -62,6 +63,7 @@ struct q_hub {
 	struct q_checker *checker;  /* the checker thread (checker.c), NULL when not running */
 	struct q_keeper *keeper;    /* the build keeper thread (keeper.c), NULL when not running */
 	int mirror_only;            /* `quarry mirrorlist`: no database, no /pub, no API */
+	pid_t rsyncd_pid;           /* the rsync daemon (rsyncd.c), 0 when not running */
 };
 
 /* Fill paths from cfg.data_dir and create the directories. */

@@ -361,8 +361,8 @@ static void release(CURLM *m, struct xfer *x)
 	x->md = NULL;
 }
 
-int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
-		struct q_crawl_result *res, struct q_error *err)
+static int crawl_http(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
+		      struct q_crawl_result *res, struct q_error *err)
 {
 	struct q_crawl_opts opt = {0};
 	struct keyed *keys = NULL;
@@ -556,4 +556,93 @@ out:
 	free(fc);
 	free(heads);
 	return ret;
+}
+
+/* The rsync side of a mixed crawl, in its own thread. */
+struct rsync_side {
+	const struct q_crawl_target *t;
+	size_t n;
+	const struct q_crawl_opts *o;
+	struct q_crawl_result *res;
+	struct q_error err;
+	int rc;
+};
+
+static void *rsync_side_main(void *arg)
+{
+	struct rsync_side *s = arg;
+
+	s->rc = q_crawl_rsync_run(s->t, s->n, s->o, s->res, &s->err);
+	return NULL;
+}
+
+/*
+ * rsync:// targets go to the rsync engine (crawl_rsync.c), the others to
+ * libcurl; when there are both, the two run at once (each within the
+ * bounds of o), and the results are put back in the targets' order.
+ */
+int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
+		struct q_crawl_result *res, struct q_error *err)
+{
+	struct q_crawl_target *tr = NULL, *th = NULL;
+	struct q_crawl_result *rr = NULL, *rh = NULL;
+	size_t *ir = NULL, *ih = NULL, nr = 0, nh = 0;
+	struct rsync_side side = {0};
+	pthread_t thr;
+	int rc = -1, threaded = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].url && !strncmp(t[i].url, "rsync://", 8))
+			nr++;
+	if (nr == 0)
+		return crawl_http(t, n, o, res, err);
+	if (nr == n)
+		return q_crawl_rsync_run(t, n, o, res, err);
+	nh = n - nr;
+	tr = calloc(nr, sizeof(*tr));
+	th = calloc(nh, sizeof(*th));
+	rr = calloc(nr, sizeof(*rr));
+	rh = calloc(nh, sizeof(*rh));
+	ir = calloc(nr, sizeof(*ir));
+	ih = calloc(nh, sizeof(*ih));
+	if (!tr || !th || !rr || !rh || !ir || !ih) {
+		q_error_set(err, Q_EINTERNAL, "out of memory crawling %zu targets", n);
+		goto out;
+	}
+	nr = nh = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].url && !strncmp(t[i].url, "rsync://", 8)) {
+			ir[nr] = i;
+			tr[nr++] = t[i];
+		} else {
+			ih[nh] = i;
+			th[nh++] = t[i];
+		}
+	}
+	side = (struct rsync_side){.t = tr, .n = nr, .o = o, .res = rr};
+	if (pthread_create(&thr, NULL, rsync_side_main, &side) == 0)
+		threaded = 1;
+	else
+		rsync_side_main(&side);
+	rc = crawl_http(th, nh, o, rh, err);
+	if (threaded)
+		pthread_join(thr, NULL);
+	if (rc == 0 && side.rc < 0) {
+		q_error_set(err, side.err.code, "%s", side.err.msg);
+		rc = -1;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i < nr; i++)
+			res[ir[i]] = rr[i];
+		for (size_t i = 0; i < nh; i++)
+			res[ih[i]] = rh[i];
+	}
+out:
+	free(tr);
+	free(th);
+	free(rr);
+	free(rh);
+	free(ir);
+	free(ih);
+	return rc;
 }

@@ -34,6 +34,13 @@
  * ipv4_only / ipv6_only set CURLOPT_IPRESOLVE, so the caller can crawl a
  * mirror twice and record each family's reachability; both set is an error.
  *
+ * Targets whose URL starts with rsync:// are crawled with the rsync client
+ * instead (q_crawl_rsync_run, crawl_rsync.c), at the same time as the
+ * others (each side within max_parallel and per_host), with the same
+ * states: repomd.xml is fetched into a private temporary directory and
+ * hashed; http_status is 200 when it was fetched, 0 otherwise; the files
+ * are listed with `rsync --list-only`.
+ *
  * Blocking; not re-entrant on the same result array, but q_crawl_run may
  * run in several threads at once (each has its own multi handle).
  */
@@ -116,5 +123,18 @@ const char *q_crawl_state_name(enum q_crawl_state s);
  */
 int q_crawl_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
 		struct q_crawl_result *res, struct q_error *err);
+
+/*
+ * The same contract for rsync:// targets only (q_crawl_run calls it for
+ * them). Runs Debian's rsync client (found in PATH; without it every
+ * target is unreachable, saying so) with an argv and a fixed environment,
+ * never a shell; a URL that is not a plain rsync:// URL (a space, a
+ * control byte, a wildcard, a host starting with '-') is unreachable
+ * without running anything. connect_timeout_ms is rsync's --contimeout,
+ * timeout_ms both its --timeout and a wall-clock limit after which the
+ * client is killed; max_size its --max-size.
+ */
+int q_crawl_rsync_run(const struct q_crawl_target *t, size_t n, const struct q_crawl_opts *o,
+		      struct q_crawl_result *res, struct q_error *err);
 
 #endif
