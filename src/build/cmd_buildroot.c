@@ -51,7 +51,7 @@ int cmd_buildroot(int argc, char **argv)
 		fputs(usage, stderr);
 		goto out;
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) { /* OPTION VALUE pairs */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v) {
@@ -72,7 +72,6 @@ int cmd_buildroot(int argc, char **argv)
 			fputs(usage, stderr);
 			goto out;
 		}
-		i++;
 	}
 	if (!cache || !repos->len) {
 		fputs(usage, stderr);
