@@ -10,6 +10,11 @@
  * past the limit becomes one placeholder node. The validator then walks the
  * tree with the schema, reporting every error it finds with the node's
  * mark; errors are collected, sorted by position and written at the end.
+ * The validator gives a file the meaning upstream's check gives it (PyYAML
+ * safe_load, the JSON schema): what upstream accepts but Quarry must
+ * interpret or leave out is a warning, collected and written the same way;
+ * only what upstream refuses (and the few refusals mirrordef.h lists) is an
+ * error.
  * CIDR parsing and matching live here too, since subnets are a schema type.
  */
 #include "core/common.h"

@@ -173,9 +173,10 @@ void q_mirrordef_free_array(struct q_mirror_def *defs, size_t n);
 
 /*
  * The definition as a JSON object with the schema's keys (absent optional
- * strings omitted; asn, subnets and cloud_regions always arrays;
- * update_frequency as written plus update_seconds; bandwidth always, 100
- * when the file had none). New reference; NULL only when out of memory.
+ * strings omitted, and so is a sponsor_url that was left out; asn, subnets
+ * and cloud_regions always arrays; update_frequency as written plus
+ * update_seconds, 0 when it was not understood; bandwidth always, 100 when
+ * the file had none). New reference; NULL only when out of memory.
  */
 json_t *q_mirrordef_to_json(const struct q_mirror_def *d);
 
