@@ -454,7 +454,7 @@ int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
 	struct q_mlquery q;
 	const struct q_snapshot *s;
 	const struct q_snap_repo *repo;
-	struct q_sel_client c;
+	struct q_sel_client c = {0}; /* parse_addr fills only the address */
 	char ipbuf[INET6_ADDRSTRLEN] = "";
 	bool metalink;
 	const char *ctype;
