@@ -49,7 +49,8 @@ struct key {
 
 static const struct key keys[] = {
     {"hub", "listen", T_LISTEN, "127.0.0.1:8080", STR(listen), 0, 0,
-     "address and port the hub listens on (HOST:PORT; [V6]:PORT)"},
+     "addresses and ports the hub listens on: HOST:PORT or [V6]:PORT, several separated by "
+     "spaces or commas (e.g. `127.0.0.1:8080 [::1]:8080`); public_url derives from the first"},
     {"hub", "data_dir", T_STRING, "/var/lib/quarry", STR(data_dir), 0, 0,
      "data directory: database, keys, package store, /pub tree"},
     {"hub", "public_url", T_URL, "", STR(public_url), 0, 0,
@@ -260,7 +261,30 @@ static int check_cidrs(const char *value)
 	return 0;
 }
 
-static int check_listen(const char *v)
+#define LISTEN_SEP " \t,"
+
+int q_config_listen_addr(const char *listen, size_t n, char *buf, size_t size)
+{
+	const char *p = listen + strspn(listen, LISTEN_SEP);
+
+	for (;;) {
+		size_t l = strcspn(p, LISTEN_SEP);
+
+		if (l == 0)
+			return -1;
+		if (n-- == 0) {
+			if (l >= size)
+				return -1;
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			return 0;
+		}
+		p += l;
+		p += strspn(p, LISTEN_SEP);
+	}
+}
+
+static int check_one_listen(const char *v)
 {
 	const char *colon = strrchr(v, ':');
 	int64_t port;
@@ -283,6 +307,22 @@ static int check_module(const char *v)
 		if (!isalnum((unsigned char)v[i]) && !strchr("._-", v[i]))
 			return -1;
 	return 0;
+}
+
+/* One to Q_LISTEN_MAX addresses, each HOST:PORT, none twice. */
+static int check_listen(const char *v)
+{
+	char a[256], b[256];
+	size_t n;
+
+	for (n = 0; q_config_listen_addr(v, n, a, sizeof(a)) == 0; n++) {
+		if (n >= Q_LISTEN_MAX || check_one_listen(a) < 0)
+			return -1;
+		for (size_t k = 0; k < n; k++)
+			if (q_config_listen_addr(v, k, b, sizeof(b)) == 0 && !strcmp(a, b))
+				return -1;
+	}
+	return n > 0 ? 0 : -1;
 }
 
 /* Set one key; returns NULL or a static message. */
@@ -311,13 +351,15 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 		if (k->type == T_STRING && !*value)
 			return "value is empty";
 		if (k->type == T_LISTEN && check_listen(value) < 0)
-			return "expected HOST:PORT with a port from 1 to 65535";
-		if (k->type == T_OPTLISTEN && *value && check_listen(value) < 0)
+			return "expected HOST:PORT (a port from 1 to 65535), or up to 16 "
+			       "different "
+			       "ones separated by spaces or commas";
+		if (k->type == T_OPTLISTEN && *value && check_one_listen(value) < 0)
 			return "expected empty or HOST:PORT with a port from 1 to 65535";
 		if (k->type == T_MODULE && check_module(value) < 0)
-			return "expected a module name: letters, digits, '.', '_', '-', not "
-			       "starting "
-			       "with '.' (at most 63)";
+			return "expected a module name: letters, digits, '.', '_', '-', "
+			       "not "
+			       "starting with '.' (at most 63)";
 		if (k->type == T_URL && strncmp(value, "http://", 7) &&
 		    strncmp(value, "https://", 8))
 			return "expected a URL starting with http:// or https://";
@@ -341,7 +383,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 				if (q == p + l ||
 				    (*q != '/' && strncmp(q, "http://", 7) &&
 				     strncmp(q, "https://", 8) && strncmp(q, "file:///", 8)))
-					return "expected a comma-separated list of absolute paths "
+					return "expected a comma-separated list of "
+					       "absolute paths "
 					       "or "
 					       "http://, https://, file:/// URLs";
 				p += l;
@@ -352,7 +395,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 		if (k->type == T_BACKEND && strcmp(value, "host") && strcmp(value, "installroot"))
 			return "expected host or installroot";
 		if (k->type == T_CIDRS && check_cidrs(value) < 0)
-			return "expected a comma-separated list of CIDRs (10.0.0.0/8, ::1/128)";
+			return "expected a comma-separated list of CIDRs (10.0.0.0/8, "
+			       "::1/128)";
 		if (k->type == T_REPO && *value &&
 		    q_name_check(Q_NAME_REPO, "repo", value, NULL) < 0)
 			return "expected empty or a repo name ([a-z][a-z0-9_-]{0,31})";
@@ -368,7 +412,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 				for (size_t i = 0; i < Q_ARRAY_LEN(known); i++)
 					ok |= strlen(known[i]) == l && !strncmp(p, known[i], l);
 				if (!ok)
-					return "unknown arch (x86_64, aarch64, ppc64le, s390x, "
+					return "unknown arch (x86_64, aarch64, ppc64le, "
+					       "s390x, "
 					       "i686, riscv64, noarch)";
 				p += l;
 				if (*p == ',')
@@ -651,10 +696,12 @@ static void split_url(const char *url, char *host, size_t hsize, char *port, siz
 
 int q_config_finish(struct q_config *cfg, char *note, size_t size)
 {
-	char lhost[256], lport[16], uhost[512], uport[16];
+	char lhost[256], lport[16], uhost[512], uport[16], first[256];
 
 	note[0] = '\0';
-	split_listen(cfg->listen, lhost, sizeof(lhost), lport, sizeof(lport));
+	if (q_config_listen_addr(cfg->listen, 0, first, sizeof(first)) < 0)
+		first[0] = '\0';
+	split_listen(first, lhost, sizeof(lhost), lport, sizeof(lport));
 	if (!cfg->public_url[0]) {
 		if (is_wildcard(lhost)) {
 			char name[256];
@@ -663,35 +710,43 @@ int q_config_finish(struct q_config *cfg, char *note, size_t size)
 			snprintf(cfg->public_url, sizeof(cfg->public_url), "http://%s:%s", name,
 				 lport);
 			snprintf(note, size,
-				 "hub.public_url is not set and hub.listen '%s' is every address: "
+				 "hub.public_url is not set and hub.listen '%s' is every "
+				 "address: "
 				 "using '%s' (this host's name) for metalinks and release "
 				 "packages; set hub.public_url to the name clients use",
-				 cfg->listen, cfg->public_url);
+				 first, cfg->public_url);
 			return 1;
 		}
 		snprintf(cfg->public_url, sizeof(cfg->public_url), "http://%s:%s", lhost, lport);
 		return 0;
 	}
-	/* The hub speaks plain HTTP: an https:// URL is a proxy's, compared with nothing. */
+	/* The hub speaks plain HTTP: an https:// URL is a proxy's, compared with nothing.
+	 */
 	if (strncmp(cfg->public_url, "http://", 7))
 		return 0;
 	split_url(cfg->public_url, uhost, sizeof(uhost), uport, sizeof(uport));
+	/* With several addresses, agreeing with one of them is enough. */
+	for (size_t i = 0; q_config_listen_addr(cfg->listen, i, first, sizeof(first)) == 0; i++) {
+		char h[256], p[16];
+
+		split_listen(first, h, sizeof(h), p, sizeof(p));
+		if (!strcmp(uport, p) && (is_wildcard(h) || !strcasecmp(uhost, h) ||
+					  (is_loopback_name(uhost) && is_loopback_name(h))))
+			return 0;
+	}
 	if (strcmp(uport, lport)) {
 		snprintf(note, size,
-			 "hub.public_url '%s' (port %s) disagrees with hub.listen '%s' (port %s): "
+			 "hub.public_url '%s' (port %s) disagrees with hub.listen '%s' (port "
+			 "%s): "
 			 "metalinks and release packages point at public_url; right only behind "
 			 "a proxy that forwards there to the hub",
 			 cfg->public_url, uport, cfg->listen, lport);
 		return 1;
 	}
-	if (!is_wildcard(lhost) && strcasecmp(uhost, lhost) &&
-	    !(is_loopback_name(uhost) && is_loopback_name(lhost))) {
-		snprintf(note, size,
-			 "hub.public_url '%s' (host %s) disagrees with hub.listen '%s' (host %s): "
-			 "metalinks and release packages point at public_url; right only behind "
-			 "a proxy that forwards there to the hub",
-			 cfg->public_url, uhost, cfg->listen, lhost);
-		return 1;
-	}
-	return 0;
+	snprintf(note, size,
+		 "hub.public_url '%s' (host %s) disagrees with hub.listen '%s' (host %s): "
+		 "metalinks and release packages point at public_url; right only behind "
+		 "a proxy that forwards there to the hub",
+		 cfg->public_url, uhost, cfg->listen, lhost);
+	return 1;
 }

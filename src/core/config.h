@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 struct q_config {
-	char listen[256];            /* hub.listen: HOST:PORT */
+	char listen[256];            /* hub.listen: HOST:PORT, one or more (see below) */
 	char data_dir[1024];         /* hub.data_dir */
 	char public_url[512];        /* hub.public_url: how clients reach the hub */
 	int64_t threads;             /* hub.threads: event-loop threads */
@@ -88,6 +88,15 @@ int q_config_parse(const char *name, const char *text, size_t len, struct q_conf
  * else 0 (note "").
  */
 int q_config_finish(struct q_config *cfg, char *note, size_t size);
+
+/*
+ * hub.listen holds one or more HOST:PORT addresses ([V6]:PORT), separated
+ * by spaces or commas. The n-th (from 0) is copied to buf; returns 0, or
+ * -1 when there is none (or it does not fit). The first is the one
+ * public_url is derived from and compared with.
+ */
+#define Q_LISTEN_MAX 16
+int q_config_listen_addr(const char *listen, size_t n, char *buf, size_t size);
 
 /* Print the key table as Markdown (docs/CONFIG.md is generated from it). */
 void q_config_print_reference(FILE *out);

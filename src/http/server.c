@@ -1,9 +1,9 @@
 /*
  * server.c: the hub's HTTP server on libh2o's evloop.
  *
- * One listening socket, hub.threads event loops, each with its own
- * h2o context and its own database connection; every loop watches the
- * listening socket and accepts what it can. A handler runs to completion
+ * One listening socket per hub.listen address, hub.threads event loops,
+ * each with its own h2o context and its own database connection; every
+ * loop watches every listening socket and accepts what it can. A handler runs to completion
  * on its loop, so a slow one (an upload, a publish) delays only the
  * connections of that loop. Paths:
  *   /pub/…      h2o's file handler (content types, HEAD, conditional
@@ -11,6 +11,7 @@
  *   everything else → our dispatcher: /healthz, /metrics, /api/v1/…
  */
 #include "core/common.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "api/api.h"
@@ -35,7 +36,7 @@ struct loop_thread {
 	h2o_accept_ctx_t accept;
 	struct q_hub *hub;
 	struct q_store *st;
-	h2o_socket_t *listener;
+	h2o_socket_t *listeners[Q_LISTEN_MAX];
 	struct q_waitq *wq; /* held requests (http/wait.h) */
 	pthread_t tid;
 };
@@ -43,7 +44,8 @@ struct loop_thread {
 static volatile sig_atomic_t stopping;
 static h2o_globalconf_t globalconf;
 static struct q_hub *the_hub;
-static int listen_fd = -1;
+static int listen_fds[Q_LISTEN_MAX];
+static int n_listen;
 static struct loop_thread *the_threads;
 static int n_threads;
 
@@ -351,7 +353,10 @@ static void on_accept(h2o_socket_t *listener, const char *e)
 	h2o_accept(&t->accept, sock);
 }
 
-static int open_listener(const char *addr, struct q_error *err)
+/* A listening socket on addr ("HOST:PORT", "[V6]:PORT"); an IPv6 one is
+ * IPv6-only when v6only (another address of the list is IPv4: [::] and
+ * 0.0.0.0 on one port then coexist), else the system's default. */
+static int open_listener(const char *addr, bool v6only, struct q_error *err)
 {
 	char host[256];
 	const char *colon = strrchr(addr, ':');
@@ -379,6 +384,8 @@ static int open_listener(const char *addr, struct q_error *err)
 				   gai_strerror(rc));
 	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    (res->ai_family == AF_INET6 && v6only &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
 		int e = errno;
 		if (fd >= 0)
@@ -389,6 +396,37 @@ static int open_listener(const char *addr, struct q_error *err)
 	freeaddrinfo(res);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	return fd;
+}
+
+/* A listening socket per address of the list; an error names the address. */
+static int open_listeners(const char *list, struct q_error *err)
+{
+	char addr[256];
+	bool has_v4 = false;
+
+	for (size_t i = 0; q_config_listen_addr(list, i, addr, sizeof(addr)) == 0; i++)
+		has_v4 |= addr[0] != '[' && strchr(addr, ':') == strrchr(addr, ':');
+	n_listen = 0;
+	for (size_t i = 0; q_config_listen_addr(list, i, addr, sizeof(addr)) == 0; i++) {
+		int fd;
+
+		if (n_listen == Q_LISTEN_MAX) {
+			fd = q_error_set(err, Q_EINVAL, "more than %d listen addresses",
+					 Q_LISTEN_MAX);
+		} else {
+			fd = open_listener(addr, has_v4, err);
+		}
+		if (fd < 0) {
+			for (int k = 0; k < n_listen; k++)
+				close(listen_fds[k]);
+			n_listen = 0;
+			return -1;
+		}
+		listen_fds[n_listen++] = fd;
+	}
+	if (n_listen == 0)
+		return q_error_set(err, Q_EINVAL, "hub.listen '%s' holds no address", list);
+	return 0;
 }
 
 /* Connections, or timers of connections being closed (h2o's lingering
@@ -427,9 +465,11 @@ static void loop_teardown(struct loop_thread *t)
 {
 	h2o_evloop_t *loop = t->ctx.loop;
 
-	h2o_socket_read_stop(t->listener);
-	h2o_socket_close(t->listener);
-	t->listener = NULL;
+	for (int i = 0; i < n_listen; i++) {
+		h2o_socket_read_stop(t->listeners[i]);
+		h2o_socket_close(t->listeners[i]);
+		t->listeners[i] = NULL;
+	}
 	q_waitq_release_all(t->wq); /* every held request answers now */
 	h2o_context_request_shutdown(&t->ctx);
 	for (int i = 0; i < 3 && ctx_busy(&t->ctx); i++)
@@ -541,8 +581,7 @@ handlers:
 	h = h2o_create_handler(pc, sizeof(*h));
 	h->on_req = on_req;
 
-	listen_fd = open_listener(hub->cfg.listen, err);
-	if (listen_fd < 0)
+	if (open_listeners(hub->cfg.listen, err) < 0)
 		return -1;
 
 	threads = calloc((size_t)n, sizeof(*threads));
@@ -560,13 +599,17 @@ handlers:
 		t->accept.ctx = &t->ctx;
 		t->accept.hosts = globalconf.hosts;
 		/* Each loop's socket owns its own descriptor: each closes it. */
-		fd = dup(listen_fd);
-		if (fd < 0)
-			return q_error_set(err, Q_EIO, "cannot dup the listening socket: %s",
-					   strerror(errno));
-		t->listener = h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-		t->listener->data = t;
-		h2o_socket_read_start(t->listener, on_accept);
+		for (int k = 0; k < n_listen; k++) {
+			fd = dup(listen_fds[k]);
+			if (fd < 0)
+				return q_error_set(err, Q_EIO,
+						   "cannot dup the listening socket: %s",
+						   strerror(errno));
+			t->listeners[k] =
+			    h2o_evloop_socket_create(t->ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+			t->listeners[k]->data = t;
+			h2o_socket_read_start(t->listeners[k], on_accept);
+		}
 	}
 	if (hub->mirror_only)
 		q_info("mirrorlist listening on %s (%d threads)", hub->cfg.listen, n);
@@ -583,8 +626,9 @@ handlers:
 	q_info("hub stopping");
 	for (int i = 0; i < n; i++)
 		q_store_close(threads[i].st);
-	close(listen_fd);
-	listen_fd = -1;
+	for (int k = 0; k < n_listen; k++)
+		close(listen_fds[k]);
+	n_listen = 0;
 	free(threads);
 	h2o_config_dispose(&globalconf);
 	return 0;

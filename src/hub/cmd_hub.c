@@ -265,7 +265,7 @@ fail:
 int cmd_hub(int argc, char **argv)
 {
 	static const char usage[] =
-	    "usage: quarry hub [-c FILE] [--data-dir DIR] [--listen HOST:PORT]\n\n"
+	    "usage: quarry hub [-c FILE] [--data-dir DIR] [--listen 'HOST:PORT …']\n\n"
 	    "Run the hub: the JSON API under /api/v1/, the published tree under /pub/,\n"
 	    "/healthz and /metrics. Configuration keys: docs/CONFIG.md.\n";
 	struct server_opts o;
@@ -352,8 +352,15 @@ int cmd_config(int argc, char **argv)
 	if (n == 0) {
 		char note[2048];
 
+		char addr[256];
+
 		if (q_config_finish(&cfg, note, sizeof(note)))
 			printf("%s: warning: %s\n", argv[2], note);
+		printf("%s: the hub listens on", argv[2]);
+		for (size_t i = 0; q_config_listen_addr(cfg.listen, i, addr, sizeof(addr)) == 0;
+		     i++)
+			printf("%s %s", i ? "," : "", addr);
+		printf("; public URL %s\n", cfg.public_url);
 		printf("%s: ok\n", argv[2]);
 		return 0;
 	}

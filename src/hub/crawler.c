@@ -6,12 +6,13 @@
  * repo/arch, plus the master, each with the SHA-256s it may serve (newest
  * first, then the alternates). One engine run fetches them all; a second,
  * small one probes the address family the first did not use (one fetch per
- * mirror), so the snapshot knows which mirrors an IPv6 (or IPv4) client
- * can reach. Mirror targets carry the files a mirror must hold beside the
- * newest repomd.xml (repo_files: what it names, and a sample of packages),
- * which the engine checks with HEAD (partial). The results are recorded in
- * one transaction (checks, failure counts, when each mirror first served
- * each repomd.xml), then the snapshot is rebuilt.
+ * mirror and for the master), so the snapshot knows which mirrors, and
+ * whether the master, an IPv6 (or IPv4) client can reach. Mirror targets
+ * carry the files a mirror must hold beside the newest repomd.xml
+ * (repo_files: what it names, and a sample of packages), which the engine
+ * checks with HEAD (partial). The results are recorded in one transaction
+ * (checks, failure counts, the master's families, when each mirror first
+ * served each repomd.xml), then the snapshot is rebuilt.
  *
  * The thread runs queued crawls (POST /crawls) in order and queues one
  * itself every mirror.crawl_interval. After a publish of a repo/arch
@@ -33,6 +34,7 @@
 #include "hub/hub.h"
 #include "core/hash.h"
 #include "mirror/crawl.h"
+#include "mirror/snapshot.h"
 
 #include <arpa/inet.h>
 #include <createrepo_c/createrepo_c.h>
@@ -42,8 +44,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define MASTER ":master" /* not a host name: never a mirror's */
-#define FOLLOW_MAX 3600  /* the longest delay between two post-publish crawls */
+#define MASTER Q_SNAP_MASTER
+#define MASTER_FAMILY Q_SNAP_MASTER_FAMILY
+#define FOLLOW_MAX 3600 /* the longest delay between two post-publish crawls */
 
 /* A repo/arch followed after its publish. */
 struct follow {
@@ -127,27 +130,6 @@ static struct crepo *load_repos(json_t *rows, size_t *n)
 	}
 	g_free((char *)last_key);
 	return out;
-}
-
-/* Whether the URL's host is an address literal of the other family than fam. */
-static bool host_is_literal(const char *url)
-{
-	const char *h = strstr(url, "://");
-	char buf[64];
-	unsigned char a[16];
-	size_t l;
-
-	if (!h)
-		return false;
-	h += 3;
-	if (*h == '[')
-		return true;
-	l = strcspn(h, ":/");
-	if (l == 0 || l >= sizeof(buf))
-		return false;
-	memcpy(buf, h, l);
-	buf[l] = '\0';
-	return inet_pton(AF_INET, buf, a) == 1;
 }
 
 static json_t *new_summary(void)
@@ -376,20 +358,43 @@ static void attach_files(struct crawl *c)
 	}
 }
 
-/* Reachability: which families answered; probe the other one once per mirror. */
+/* The family of the URL's host when it is an address literal, else 0. */
+static int literal_family(const char *url)
+{
+	const char *h = strstr(url, "://");
+	char buf[64];
+	unsigned char a[16];
+	size_t l;
+
+	if (!h)
+		return 0;
+	h += 3;
+	if (*h == '[')
+		return AF_INET6;
+	l = strcspn(h, ":/");
+	if (l == 0 || l >= sizeof(buf))
+		return 0;
+	memcpy(buf, h, l);
+	buf[l] = '\0';
+	return inet_pton(AF_INET, buf, a) == 1 ? AF_INET : 0;
+}
+
+/*
+ * Reachability: which families answered; probe the other one once per
+ * mirror and for the master (index nm), like a mirror: a host that is an
+ * address literal has one family, a name is tried over both.
+ */
 static int probe_families(struct crawl *c, struct q_error *err)
 {
 	size_t i;
 
 	c->fam = g_new0(int, c->nm + 1);
 	c->first = g_new(int, c->nm + 1);
-	for (i = 0; i < c->nm; i++)
+	for (i = 0; i <= c->nm; i++)
 		c->first[i] = -1;
 	for (i = 0; i < c->nt; i++) {
-		int mi = c->info[i].mirror;
+		size_t mi = c->info[i].mirror < 0 ? c->nm : (size_t)c->info[i].mirror;
 
-		if (mi < 0)
-			continue;
 		if (c->first[mi] < 0)
 			c->first[mi] = (int)i;
 		if (c->res[i].http_status > 0)
@@ -397,10 +402,10 @@ static int probe_families(struct crawl *c, struct q_error *err)
 	}
 	c->probes = g_new0(struct q_crawl_target, c->nm + 1);
 	c->probe_mirror = g_new0(int, c->nm + 1);
-	for (i = 0; i < c->nm; i++) {
+	for (i = 0; i <= c->nm; i++) {
 		int f = c->fam[i];
 
-		if (c->first[i] < 0 || !f || f == 3 || host_is_literal(c->t[c->first[i]].url))
+		if (c->first[i] < 0 || !f || f == 3 || literal_family(c->t[c->first[i]].url))
 			continue;
 		c->probes[c->np] = c->t[c->first[i]];
 		c->probes[c->np].files = NULL; /* reachability only */
@@ -588,6 +593,56 @@ static void summarize_repos(struct crawl *c, json_t *summary)
 	g_free(seen);
 }
 
+/*
+ * The master's reachability per family (inside the transaction): a check
+ * row per family under the name MASTER, repo MASTER_FAMILY, arch "ipv4" or
+ * "ipv6", whose http_status says whether it answered (> 0) and whose error
+ * says why not. The snapshot offers the master to clients of the families
+ * that answered.
+ */
+static int record_master_families(struct crawl *c, json_t *summary, struct q_error *err)
+{
+	const struct q_crawl_result *over[2] = {NULL, NULL}; /* an answer per family */
+	json_t *fams = json_object();
+	size_t mi = c->nm;
+	int lit;
+
+	json_object_set_new(summary, "master_families", fams);
+	if (c->only || c->first[mi] < 0)
+		return 0; /* not checked: what was known stays */
+	lit = literal_family(c->t[c->first[mi]].url);
+	for (size_t i = 0; i < c->nt; i++)
+		if (c->info[i].mirror < 0 && c->res[i].http_status > 0 &&
+		    !over[c->res[i].family == AF_INET6])
+			over[c->res[i].family == AF_INET6] = &c->res[i];
+	for (size_t i = 0; i < c->np; i++)
+		if (c->probe_mirror[i] == (int)mi && c->pres[i].http_status > 0)
+			over[c->probes[i].ipv6_only != 0] = &c->pres[i];
+	for (int f = 0; f < 2; f++) {
+		const char *name = f ? "ipv6" : "ipv4";
+		const struct q_crawl_result *r = over[f];
+		char why[300];
+
+		if (lit && lit != (f ? AF_INET6 : AF_INET))
+			snprintf(why, sizeof(why), "the public URL's host is an %s address",
+				 f ? "IPv4" : "IPv6");
+		else
+			snprintf(why, sizeof(why), "no answer over %s", f ? "IPv6" : "IPv4");
+		for (size_t i = 0; !r && i < c->np; i++)
+			if (c->probe_mirror[i] == (int)mi && (c->probes[i].ipv6_only != 0) == f &&
+			    c->pres[i].error[0])
+				snprintf(why, sizeof(why), "no answer over %s: %s",
+					 f ? "IPv6" : "IPv4", c->pres[i].error);
+		if (q_store_mirror_check_put(c->st, MASTER, MASTER_FAMILY, name,
+					     q_crawl_state_name(r ? r->state : Q_CRAWL_UNREACHABLE),
+					     "", false, r ? r->http_status : 0, r ? r->error : why,
+					     r ? r->seconds : 0, c->now, err) < 0)
+			return -1;
+		json_object_set_new(fams, name, json_boolean(r != NULL));
+	}
+	return 0;
+}
+
 static double since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -635,7 +690,9 @@ static int crawl_run(struct q_hub *hub, struct q_store *st, const char *mirror,
 		goto out;
 	if (record_checks(&c, *summary, results_list, err) < 0 ||
 	    q_store_mirror_served_prune(st, err) < 0 ||
-	    (!keys && record_mirrors(&c, *summary, err) < 0) || q_store_commit(st, err) < 0) {
+	    (!keys && record_mirrors(&c, *summary, err) < 0) ||
+	    (!keys && record_master_families(&c, *summary, err) < 0) ||
+	    q_store_commit(st, err) < 0) {
 		q_store_rollback(st);
 		goto out;
 	}

@@ -494,7 +494,8 @@ int q_hub_store_file_unsynced(const struct q_hub *hub, const char *src, const ch
 int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_error *err)
 {
 	char hex[65], token[80], hash[Q_SHA256_HEX], url[300], slots[16];
-	const char *listen = hub->cfg.listen, *colon = strrchr(listen, ':');
+	char listen[256];
+	const char *colon;
 	json_t *users = NULL, *u;
 	int64_t admin_id = -1;
 	size_t i;
@@ -530,7 +531,12 @@ int q_hub_start_embedded_worker(struct q_hub *hub, struct q_store *st, struct q_
 		q_store_rollback(st);
 		return -1;
 	}
-	/* The worker reaches the hub on the loopback when it listens on any address. */
+	/* The worker reaches the hub at its first address, on the loopback when
+	 * that is every address. */
+	if (q_config_listen_addr(hub->cfg.listen, 0, listen, sizeof(listen)) < 0)
+		return q_error_set(err, Q_EINVAL, "hub.listen '%s' holds no address",
+				   hub->cfg.listen);
+	colon = strrchr(listen, ':');
 	if (!strncmp(listen, "0.0.0.0:", 8) || !strncmp(listen, "[::]:", 5) || listen[0] == ':')
 		snprintf(url, sizeof(url), "http://127.0.0.1:%s", colon + 1);
 	else

@@ -6,7 +6,8 @@
  * work out the client (the peer; the last X-Forwarded-For entry that is
  * not itself a trusted proxy when the peer is one; ip= overrides both),
  * look it up in GeoIP, choose mirrors (select.c), render (metalink.c). The
- * master (the hub's own /pub) comes last, except in a monopoly answer.
+ * master (the hub's own /pub) comes last, except in a monopoly answer and
+ * for a client of an address family the master did not answer over.
  */
 #include "core/common.h"
 #include "core/config.h"
@@ -224,9 +225,20 @@ static void redirect(struct q_request *r, const char *target)
 	q_http_send_text(r, 302, "text/plain", "", 0);
 }
 
+/* Whether the master is offered to c: a client of a family the master answered
+ * over at its last crawl, or any client when that is unknown (see snapshot.h). */
+static bool master_for(const struct q_snapshot *s, const struct q_sel_client *c)
+{
+	if (c->family == AF_INET6)
+		return s->master_ipv6;
+	if (c->family == AF_INET)
+		return s->master_ipv4;
+	return true;
+}
+
 /*
  * The answer for one client: the chosen mirrors' URLs, best first, the
- * master last. Rendered as a metalink or a mirrorlist into *body (malloc'd)
+ * master last (when master_for). Rendered as a metalink or a mirrorlist into *body (malloc'd)
  * unless redirect_to is given: then *redirect_to gets the first http(s)
  * URL (g_malloc'd, NULL when none) and nothing is rendered.
  */
@@ -282,7 +294,7 @@ static char *answer(const struct q_snapshot *s, const struct q_snap_repo *repo,
 			}
 		}
 	}
-	if (!monopoly) {
+	if (!monopoly && master_for(s, c)) {
 		unsigned mproto =
 		    !strncmp(s->master, "https://", 8) ? Q_MLPROTO_HTTPS : Q_MLPROTO_HTTP;
 
@@ -442,7 +454,7 @@ int q_mirror_handle(struct q_request *r, struct q_mirror_service *svc)
 	struct q_mlquery q;
 	const struct q_snapshot *s;
 	const struct q_snap_repo *repo;
-	struct q_sel_client c;
+	struct q_sel_client c = {0}; /* parse_addr fills only the address */
 	char ipbuf[INET6_ADDRSTRLEN] = "";
 	bool metalink;
 	const char *ctype;

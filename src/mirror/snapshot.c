@@ -81,7 +81,7 @@ int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t wi
 {
 	json_t *rows = NULL, *mirrors = NULL, *checks = NULL, *row;
 	json_t *repos = json_array(), *mlist = json_array(), *by_key = json_object();
-	json_t *serves_by = json_object();
+	json_t *serves_by = json_object(), *mfam = json_array();
 	int64_t now = (int64_t)time(NULL);
 	char *master;
 	size_t i;
@@ -121,6 +121,14 @@ int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t wi
 		json_t *sv;
 		char key[512];
 
+		if (!strcmp(mirror, Q_SNAP_MASTER) &&
+		    !strcmp(json_string_value(json_object_get(row, "repo")),
+			    Q_SNAP_MASTER_FAMILY)) {
+			if (json_integer_value(json_object_get(row, "http_status")) > 0)
+				json_array_append_new(mfam, json_string(json_string_value(
+								json_object_get(row, "arch"))));
+			continue;
+		}
 		/* A partial mirror has the newest repomd.xml but not all its
 		 * files: it holds nothing a client can use. */
 		if (!sha || !*sha || !strcmp(cs, "unreachable") || !strcmp(cs, "partial"))
@@ -162,6 +170,8 @@ int q_snapshot_build_json(struct q_store *st, const char *public_url, int64_t wi
 	    json_pack("{s:s,s:i,s:I,s:s,s:o,s:o}", "format", SNAPSHOT_FORMAT, "version", 1, "built",
 		      (json_int_t)now, "master", master, "repos", repos, "mirrors", mlist);
 	g_free(master);
+	if (json_array_size(mfam))
+		json_object_set(*out, "master_families", mfam);
 	repos = mlist = NULL;
 fail:
 	json_decref(rows);
@@ -171,6 +181,7 @@ fail:
 	json_decref(mlist);
 	json_decref(by_key);
 	json_decref(serves_by);
+	json_decref(mfam);
 	if (!*out && err && !err->msg[0])
 		q_error_set(err, Q_EINTERNAL, "cannot build the mirror snapshot");
 	return *out ? 0 : -1;
@@ -500,6 +511,34 @@ static int add_holders(struct q_snapshot *s, uint32_t mi, json_t *serves, struct
 	return 0;
 }
 
+/* "master_families": absent or empty, every family; else those listed. */
+static int parse_master_families(json_t *a, struct q_snapshot *s, struct q_error *err)
+{
+	json_t *v;
+	size_t i;
+
+	s->master_ipv4 = s->master_ipv6 = true;
+	if (!a || json_is_null(a) || (json_is_array(a) && json_array_size(a) == 0))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > 2)
+		return q_error_set(err, Q_EINVAL,
+				   "snapshot.master_families: not an array of \"ipv4\", \"ipv6\"");
+	s->master_ipv4 = s->master_ipv6 = false;
+	json_array_foreach (a, i, v) {
+		const char *f = json_string_value(v);
+
+		if (f && !strcmp(f, "ipv4"))
+			s->master_ipv4 = true;
+		else if (f && !strcmp(f, "ipv6"))
+			s->master_ipv6 = true;
+		else
+			return q_error_set(
+			    err, Q_EINVAL,
+			    "snapshot.master_families[%zu]: not \"ipv4\" or \"ipv6\"", i);
+	}
+	return 0;
+}
+
 int q_snapshot_from_json(json_t *doc, struct q_snapshot **out, struct q_error *err)
 {
 	struct q_snapshot *s = g_new0(struct q_snapshot, 1);
@@ -534,6 +573,8 @@ int q_snapshot_from_json(json_t *doc, struct q_snapshot **out, struct q_error *e
 	s->master = g_strdup(master);
 	while (*s->master && s->master[strlen(s->master) - 1] == '/')
 		s->master[strlen(s->master) - 1] = '\0';
+	if (parse_master_families(json_object_get(doc, "master_families"), s, err) < 0)
+		goto fail;
 	repos = json_object_get(doc, "repos");
 	mirrors = json_object_get(doc, "mirrors");
 	if (!json_is_array(repos) || !json_is_array(mirrors)) {

@@ -14,6 +14,8 @@
  * The file:
  *   {"format": "quarry-mirror-snapshot", "version": 1, "built": EPOCH,
  *    "master": "http://hub.example.org",             (no trailing '/')
+ *    "master_families": ["ipv4"],  (optional: the families the master answered
+ *                                   over at its last crawl; absent: unknown)
  *    "repos": [{"repo": "sig-mc-common-9", "arch": "x86_64",
  *               "path": "sig/9/mc/x86_64/common/",   (relative to /pub/)
  *               "versions": [{"timestamp": T, "size": N, "md5": "…",
@@ -30,8 +32,18 @@
  * "serves" holds, per repo key, the SHA-256 of the repomd.xml the mirror
  * served at its last successful check of that repo. Mirrors in the file
  * are those the registry lists (active); the service lists a mirror for a
- * repo only when that SHA-256 is one of the repo's versions.
+ * repo only when that SHA-256 is one of the repo's versions. The master is
+ * offered to a client of a family in "master_families", and to every client
+ * when the key is absent (never crawled, or it answered over no family: the
+ * hub may not reach its own public address, which says nothing of clients).
+ * Older readers ignore the key; older files lack it.
  */
+
+/* The crawler's check rows for the master are under the mirror name
+ * Q_SNAP_MASTER; its reachability per family under the repo
+ * Q_SNAP_MASTER_FAMILY, arch "ipv4" or "ipv6" (answered when http_status > 0). */
+#define Q_SNAP_MASTER ":master"
+#define Q_SNAP_MASTER_FAMILY ":family"
 #ifndef Q_SNAPSHOT_H
 #define Q_SNAPSHOT_H
 
@@ -84,9 +96,10 @@ struct q_snapshot {
 	void *by_key; /* GHashTable: key → struct q_snap_repo */
 	struct q_snap_mirror *mirrors;
 	size_t n_mirrors;
-	char *pairs;   /* "repo=…&arch=…\n" lines, for 404 answers */
-	int64_t built; /* time of building */
-	char *master;  /* the hub's public URL, no trailing '/' */
+	char *pairs;                   /* "repo=…&arch=…\n" lines, for 404 answers */
+	int64_t built;                 /* time of building */
+	char *master;                  /* the hub's public URL, no trailing '/' */
+	bool master_ipv4, master_ipv6; /* offer the master to a client of that family */
 	/* For the service's answer cache: every declared subnet with its mirror,
 	 * and every declared ASN (sorted), so a client's matches are found
 	 * without walking the mirrors. */

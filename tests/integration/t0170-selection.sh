@@ -111,10 +111,11 @@ expect_pick "country=global: netblock groups, then everyone public" \
 	"ip=$SE&country=global" '^subnet24 subnet16 asn( (se1|se2|no|us1|us2|us3)){6} master$'
 expect_pick "protocol=rsync: only rsync URLs" \
 	"ip=$SE&protocol=rsync" '^rsync:se1$'
-expect_pick "an IPv6 client (Czechia): the IPv6 mirror, no IPv4-only one" \
-	"ip=2001:db8::1" '^v6cz master$'
+# The master (http://127.0.0.1:PORT) answered the crawl over IPv4 only.
+expect_pick "an IPv6 client (Czechia): the IPv6 mirror, no IPv4-only one, not the IPv4-only master" \
+	"ip=2001:db8::1" '^v6cz$'
 expect_pick "an IPv6 client inside a declared IPv6 subnet of an IPv4-only mirror still gets IPv6 ones only" \
-	"ip=2001:db8:1::5" '^v6cz master$'
+	"ip=2001:db8:1::5" '^v6cz$'
 expect_pick "a US client: six in its country, so no global padding" \
 	"ip=100.64.0.9" '^((subnet16|subnet24|asn|us1|us2|us3) ){6}master$'
 expect_pick "an unknown client: global" \

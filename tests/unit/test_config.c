@@ -499,6 +499,46 @@ static void test_release_pkg_repo(void **state)
 	assert_int_equal(parse_str("[release_pkg]\nrepo = ../x\n", &cfg, NULL), 1);
 }
 
+/* hub.listen's addresses, one by one; values with a bad one are refused. */
+static void test_listen_list(void **state)
+{
+	static const char *const good[] = {"127.0.0.1:1", "  a:1 \t[::1]:2,b:3,  c:4  ",
+					   "[::]:80,0.0.0.0:80"};
+	static const char *const bad[] = {"",
+					  "127.0.0.1:80 [::1]",
+					  "a:1 a:1",
+					  "a:1,,b:0",
+					  "a:1 b:2 c:3 d:4 e:5 f:6 g:7 h:8 i:9 "
+					  "j:10 k:11 l:12 m:13 n:14 o:15 p:16 q:17",
+					  " , "};
+	char buf[64], *errors, text[300];
+	struct q_config cfg;
+
+	(void)state;
+	assert_int_equal(q_config_listen_addr(good[1], 0, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "a:1");
+	assert_int_equal(q_config_listen_addr(good[1], 1, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "[::1]:2");
+	assert_int_equal(q_config_listen_addr(good[1], 3, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "c:4");
+	assert_int_equal(q_config_listen_addr(good[1], 4, buf, sizeof(buf)), -1);
+	assert_int_equal(q_config_listen_addr("", 0, buf, sizeof(buf)), -1);
+	assert_int_equal(q_config_listen_addr("abcdef:1", 0, buf, 4), -1); /* does not fit */
+	for (size_t i = 0; i < Q_ARRAY_LEN(good); i++) {
+		snprintf(text, sizeof(text), "[hub]\nlisten = %s\n", good[i]);
+		if (parse_str(text, &cfg, &errors) != 0)
+			fail_msg("'%s' refused: %s", good[i], errors);
+		free(errors);
+	}
+	for (size_t i = 0; i < Q_ARRAY_LEN(bad); i++) {
+		snprintf(text, sizeof(text), "[hub]\nlisten = %s\n", bad[i]);
+		if (parse_str(text, &cfg, &errors) != 1 || !strstr(errors, "expected HOST:PORT"))
+			fail_msg("'%s' not refused: %s", bad[i], errors);
+		free(errors);
+		assert_string_equal(cfg.listen, "127.0.0.1:8080");
+	}
+}
+
 /* The public URL follows listen when unset; a set one is compared with it. */
 static void test_finish_public_url(void **state)
 {
@@ -520,6 +560,14 @@ static void test_finish_public_url(void **state)
 	    {"[::1]:8080", "http://[::2]:8080", NULL, "(host [::2])"},
 	    /* https: the hub speaks plain HTTP, so a proxy is in front */
 	    {"127.0.0.1:8080", "https://quarry.example.org", "https://quarry.example.org", NULL},
+	    /* several addresses: derived from the first, agreeing with any */
+	    {"127.0.0.1:8080 [::1]:8080", "", "http://127.0.0.1:8080", NULL},
+	    {"[::1]:8081,127.0.0.1:8080", "", "http://[::1]:8081", NULL},
+	    {"0.0.0.0:8080, [::]:8080", "", NULL, "'0.0.0.0:8080' is every address"},
+	    {"127.0.0.1:8080 192.0.2.7:9000", "http://192.0.2.7:9000", "http://192.0.2.7:9000",
+	     NULL},
+	    {"127.0.0.1:8080 192.0.2.7:9000", "http://192.0.2.7:8080", NULL, "(host 192.0.2.7)"},
+	    {"127.0.0.1:8080 192.0.2.7:9000", "http://192.0.2.8:9090", NULL, "(port 9090)"},
 	};
 
 	(void)state;
@@ -559,6 +607,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_finish_public_url),
+	    cmocka_unit_test(test_listen_list),
 	    cmocka_unit_test(test_valid_file),
 	    cmocka_unit_test(test_crlf_and_empty),
 	    cmocka_unit_test(test_every_error_with_line),

@@ -332,6 +332,11 @@ static const struct refusal refusals[] = {
     {"mirrors.0", "bandwidth", "0", "mirrors[0].bandwidth: 0 is out of range"},
     {"mirrors.0", "bandwidth", "\"100\"", "mirrors[0].bandwidth: missing or not an integer"},
     {"mirrors.2", "serves", "[]", "mirrors[2].serves: not an object"},
+    {"", "master_families", "\"ipv4\"", "snapshot.master_families: not an array"},
+    {"", "master_families", "[\"ipv4\", \"ipv6\", \"ipv4\"]",
+     "snapshot.master_families: not an array"},
+    {"", "master_families", "[\"ipv5\"]", "snapshot.master_families[0]: not \"ipv4\""},
+    {"", "master_families", "[\"ipv6\", 4]", "snapshot.master_families[1]: not \"ipv4\""},
     {"mirrors.2", "serves", "{\"sig-mc-main-9/aarch64\": 5}",
      "mirrors[2].serves['sig-mc-main-9/aarch64']: not a string"},
 };
@@ -369,6 +374,39 @@ static void test_refusals(void **state)
 		if (strncmp(err.msg, t->want, strlen(t->want)))
 			fail_msg("case %zu (%s%s%s): '%s', want '%s…'", i, t->path,
 				 *t->path ? "." : "", t->key, err.msg, t->want);
+		json_decref(doc);
+	}
+}
+
+/* The master's families: absent (an older file) or empty, every family; else
+ * only those listed. */
+static void test_master_families(void **state)
+{
+	static const struct {
+		const char *value; /* JSON, NULL: the key is absent */
+		bool v4, v6;
+	} cases[] = {
+	    {NULL, true, true},          {"null", true, true},
+	    {"[]", true, true},          {"[\"ipv4\"]", true, false},
+	    {"[\"ipv6\"]", false, true}, {"[\"ipv6\", \"ipv4\"]", true, true},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < Q_ARRAY_LEN(cases); i++) {
+		struct q_error err = {0};
+		struct q_snapshot *s = NULL;
+		json_t *doc = valid_doc();
+
+		if (cases[i].value)
+			json_object_set_new(doc, "master_families",
+					    json_loads(cases[i].value, JSON_DECODE_ANY, NULL));
+		if (q_snapshot_from_json(doc, &s, &err) < 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		if (s->master_ipv4 != cases[i].v4 || s->master_ipv6 != cases[i].v6)
+			fail_msg("case %zu (%s): ipv4 %d ipv6 %d", i,
+				 cases[i].value ? cases[i].value : "absent", s->master_ipv4,
+				 s->master_ipv6);
+		q_snapshot_free(s);
 		json_decref(doc);
 	}
 }
@@ -806,6 +844,57 @@ static void test_build_empty(void **state)
 	json_decref(doc);
 }
 
+/* The master's families come from its family check rows: those that
+ * answered; none answered (or no rows) leaves the key out. */
+static void test_build_master_families(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now = (int64_t)time(NULL);
+	static const struct {
+		int v4, v6;       /* http_status of each family's row, -1: no row */
+		const char *want; /* the key as JSON, NULL: absent */
+		bool s4, s6;      /* parsed */
+	} cases[] = {
+	    {-1, -1, NULL, true, true},
+	    {200, 0, "[\"ipv4\"]", true, false},
+	    {0, 404, "[\"ipv6\"]", false, true},
+	    {200, 200, "[\"ipv4\",\"ipv6\"]", true, true},
+	    {0, 0, NULL, true, true},
+	};
+
+	for (size_t i = 0; i < Q_ARRAY_LEN(cases); i++) {
+		struct q_snapshot *s = NULL;
+		struct q_error err = {0};
+		json_t *doc = NULL;
+		char *got;
+
+		for (int fam = 0; fam < 2; fam++) {
+			int st = fam ? cases[i].v6 : cases[i].v4;
+
+			if (st >= 0)
+				OK(q_store_mirror_check_put(
+				    f->st, Q_SNAP_MASTER, Q_SNAP_MASTER_FAMILY,
+				    fam ? "ipv6" : "ipv4", st ? "up_to_date" : "unreachable", "",
+				    false, st, st ? "" : "no answer", 0.1, now + (int64_t)i,
+				    &err_));
+		}
+		if (q_snapshot_build_json(f->st, "http://hub.example.org", 3600, &doc, &err) < 0 ||
+		    q_snapshot_from_json(doc, &s, &err) < 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		got = json_object_get(doc, "master_families")
+			  ? json_dumps(json_object_get(doc, "master_families"), JSON_COMPACT)
+			  : NULL;
+		if (cases[i].want ? !got || strcmp(got, cases[i].want) != 0 : got != NULL)
+			fail_msg("case %zu: master_families %s, want %s", i, got ? got : "absent",
+				 cases[i].want ? cases[i].want : "absent");
+		assert_int_equal(s->master_ipv4, cases[i].s4);
+		assert_int_equal(s->master_ipv6, cases[i].s6);
+		free(got);
+		q_snapshot_free(s);
+		json_decref(doc);
+	}
+}
+
 /* --- the holder --- */
 
 static struct q_snapshot *parsed(void)
@@ -874,10 +963,12 @@ int main(void)
 	    cmocka_unit_test(test_parse_empty),
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_not_an_object),
+	    cmocka_unit_test(test_master_families),
 	    cmocka_unit_test(test_refusal_late),
 	    cmocka_unit_test(test_files),
 	    cmocka_unit_test_setup_teardown(test_build, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_build_empty, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_build_master_families, setup, teardown),
 	    cmocka_unit_test(test_holder),
 	};
 
