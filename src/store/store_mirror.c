@@ -314,7 +314,8 @@ static int propagation_arch(struct q_store *st, int64_t repo_id, const char *rep
 		sq_db_error(st, err, "reading mirror checks");
 		goto fail;
 	}
-	qsort(since, n, sizeof(*since), cmp_i64);
+	if (n > 1)
+		qsort(since, n, sizeof(*since), cmp_i64);
 	row = json_pack(
 	    "{s:s,s:s,s:o,s:I,s:I,s:o,s:o,s:o}", "repo", repo, "arch", arch, "publish",
 	    pid ? json_pack("{s:o,s:s}", "time", q_json_time(ptime), "sha256", sha) : json_null(),
