@@ -158,6 +158,11 @@ int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t packag
 			     struct q_error *err);
 /* [{"nevra","sha256","size","arch"}] */
 int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err);
+/* The same with "name","epoch","version","release" and "summary_xml" (the
+ * summary as primary.xml holds it, XML-escaped), by name and arch (the web
+ * UI's repo page; store_web.c). */
+int q_store_repo_packages_summary(struct q_store *st, int64_t repo_id, json_t **out,
+				  struct q_error *err);
 /* One package of a publish set; the strings live in the set's arena. */
 struct q_store_pubpkg {
 	const char *sha256;

@@ -57,3 +57,26 @@ int q_store_sig_catalog(struct q_store *st, json_t **out, struct q_error *err)
 	}
 	return rc;
 }
+
+int q_store_repo_packages_summary(struct q_store *st, int64_t repo_id, json_t **out,
+				  struct q_error *err)
+{
+	/* The summary as primary.xml holds it (XML-escaped), between its tags. */
+	sqlite3_stmt *s = sq_prep(
+	    st,
+	    "SELECT k.name AS name, k.epoch AS epoch, k.version AS version, k.release AS release, "
+	    "k.nevra AS nevra, k.arch AS arch, k.sha256 AS sha256, k.size AS size, "
+	    "k.filename AS filename, "
+	    "CASE WHEN instr(k.primary_xml, '<summary>') > 0 THEN "
+	    "substr(k.primary_xml, instr(k.primary_xml, '<summary>') + 9, "
+	    "instr(k.primary_xml, '</summary>') - instr(k.primary_xml, '<summary>') - 9) "
+	    "ELSE '' END AS summary_xml "
+	    "FROM repo_packages rp JOIN packages k ON k.id = rp.package_id "
+	    "WHERE rp.repo_id = ? ORDER BY k.name, k.arch, k.nevra",
+	    err);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, repo_id);
+	return sq_rows_json(st, s, out, "listing packages", err);
+}

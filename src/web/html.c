@@ -31,11 +31,21 @@ void q_html_textn(GString *b, const char *s, size_t n)
 
 		if (c < 0x80) {
 			switch (c) {
-			case '&': g_string_append(b, "&amp;"); break;
-			case '<': g_string_append(b, "&lt;"); break;
-			case '>': g_string_append(b, "&gt;"); break;
-			case '"': g_string_append(b, "&quot;"); break;
-			case '\'': g_string_append(b, "&#39;"); break;
+			case '&':
+				g_string_append(b, "&amp;");
+				break;
+			case '<':
+				g_string_append(b, "&lt;");
+				break;
+			case '>':
+				g_string_append(b, "&gt;");
+				break;
+			case '"':
+				g_string_append(b, "&quot;");
+				break;
+			case '\'':
+				g_string_append(b, "&#39;");
+				break;
 			default:
 				if (is_control(c))
 					g_string_append(b, REPLACEMENT);
@@ -183,9 +193,10 @@ void q_html_jtime(GString *b, json_t *o, const char *key)
 
 void q_html_begin(GString *b, const char *title)
 {
-	g_string_append(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			   "<title>");
+	g_string_append(b,
+			"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			"<title>");
 	q_html_text(b, title);
 	g_string_append(
 	    b, " · Quarry</title>\n<link rel=\"stylesheet\" href=\"/static/quarry.css\">\n"
@@ -217,8 +228,8 @@ void q_html_headers(struct q_request *r)
 			      0, NULL, H2O_STRLIT(Q_HTML_CSP));
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
 			      0, NULL, H2O_STRLIT("nosniff"));
-	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0,
-			      NULL, H2O_STRLIT("same-origin"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("referrer-policy"), 0, NULL,
+			      H2O_STRLIT("same-origin"));
 }
 
 void q_html_send(struct q_request *r, int status, GString *b)
@@ -247,4 +258,46 @@ void q_html_error(struct q_request *r, int status, const char *msg)
 		h2o_add_header(&r->req->pool, &r->req->res.headers, H2O_TOKEN_ALLOW, NULL,
 			       H2O_STRLIT("GET, HEAD"));
 	q_html_send(r, status, b);
+}
+
+/* One XML reference at s ('&' … ';'): its bytes appended to out; the
+ * length used, or 0 when it is not one. */
+static size_t xml_ref(const char *s, GString *out)
+{
+	static const char *const named[][2] = {
+	    {"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}, {"&quot;", "\""}, {"&apos;", "'"}};
+	const char *semi = strchr(s, ';');
+	char utf8[8];
+	gunichar c;
+	char *end;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(named); i++)
+		if (g_str_has_prefix(s, named[i][0])) {
+			g_string_append(out, named[i][1]);
+			return strlen(named[i][0]);
+		}
+	if (!semi || s[1] != '#' || semi - s > 10)
+		return 0;
+	c = s[2] == 'x' ? (gunichar)strtoul(s + 3, &end, 16) : (gunichar)strtoul(s + 2, &end, 10);
+	if (end != semi || !g_unichar_validate(c) || c == 0)
+		return 0;
+	g_string_append_len(out, utf8, g_unichar_to_utf8(c, utf8));
+	return (size_t)(semi - s) + 1;
+}
+
+void q_html_xml_text(GString *b, const char *s)
+{
+	GString *plain = g_string_new(NULL);
+
+	for (const char *p = s ? s : ""; *p;) {
+		size_t n = *p == '&' ? xml_ref(p, plain) : 0;
+
+		if (n) {
+			p += n;
+			continue;
+		}
+		g_string_append_c(plain, *p++);
+	}
+	q_html_textn(b, plain->str, plain->len);
+	g_string_free(plain, TRUE);
 }

@@ -24,6 +24,9 @@ void q_html_text(GString *b, const char *s);
 void q_html_textn(GString *b, const char *s, size_t n);
 /* s percent-encoded as one URL path segment or query value. */
 void q_html_url(GString *b, const char *s);
+/* s, text of an XML document (entities and character references), decoded
+ * and then escaped as q_html_text does. */
+void q_html_xml_text(GString *b, const char *s);
 /* Markup of our own: a literal, never data. */
 #define q_html_raw(b, literal) g_string_append((b), "" literal "")
 void q_html_int(GString *b, int64_t v);

@@ -74,9 +74,10 @@ static void build_tasks(GString *b, const char *bid, json_t *tasks)
 	json_t *t;
 	size_t i;
 
-	g_string_append(b, "<h2>Tasks</h2>\n<div class=\"table\"><table>\n<thead><tr><th>Task</th>"
-			   "<th>Kind</th><th>Arch</th><th>State</th><th>Worker</th><th>Duration</th>"
-			   "<th>Message</th><th>Log</th></tr></thead>\n<tbody>\n");
+	g_string_append(b,
+			"<h2>Tasks</h2>\n<div class=\"table\"><table>\n<thead><tr><th>Task</th>"
+			"<th>Kind</th><th>Arch</th><th>State</th><th>Worker</th><th>Duration</th>"
+			"<th>Message</th><th>Log</th></tr></thead>\n<tbody>\n");
 	json_array_foreach (tasks, i, t)
 		task_row(b, bid, t);
 	g_string_append(b, "</tbody></table></div>\n<p class=\"muted\">A running task's log grows "
@@ -134,7 +135,8 @@ static void build_rpms(GString *b, const char *bid, json_t *arts)
 			   "<th>Arch</th><th>Size</th><th>SHA-256</th></tr></thead>\n<tbody>\n");
 	json_array_foreach (arts, i, a) {
 		g_string_append(b, "<tr><td><a href=\"");
-		q_html_href(b, "api", "v1", "builds", bid, "artifacts", q_html_jstr(a, "name"), NULL);
+		q_html_href(b, "api", "v1", "builds", bid, "artifacts", q_html_jstr(a, "name"),
+			    NULL);
 		g_string_append(b, "\">");
 		q_html_jtext(b, a, "name");
 		g_string_append(b, "</a></td><td>");
@@ -153,9 +155,12 @@ static void build_rpms(GString *b, const char *bid, json_t *arts)
 static void build_provenance(GString *b, const char *bid, json_t *x)
 {
 	static const char *const keys[][2] = {
-	    {"source", "Source"},           {"git_url", "Git repository"},
-	    {"git_ref", "Git ref"},         {"commit", "Commit"},
-	    {"spec_sha256", "Spec SHA-256"}, {"bundle_sha256", "Source bundle SHA-256"},
+	    {"source", "Source"},
+	    {"git_url", "Git repository"},
+	    {"git_ref", "Git ref"},
+	    {"commit", "Commit"},
+	    {"spec_sha256", "Spec SHA-256"},
+	    {"bundle_sha256", "Source bundle SHA-256"},
 	    {"srpm_sha256", "SRPM SHA-256"},
 	};
 

@@ -85,8 +85,9 @@ static void next_link(GString *b, const struct list_query *q, int64_t last)
 	const char *keys[] = {"sig", "project", "state", "owner", "package", "per_page"};
 	const char *vals[] = {q->sig, q->project, q->state, q->owner, q->package, q->per};
 
-	g_string_append(b, "<nav class=\"pager\" aria-label=\"pages\"><a href=\"/builds\">Newest</a>"
-			   "<a rel=\"next\" href=\"/builds?");
+	g_string_append(b,
+			"<nav class=\"pager\" aria-label=\"pages\"><a href=\"/builds\">Newest</a>"
+			"<a rel=\"next\" href=\"/builds?");
 	for (size_t i = 0; i < Q_ARRAY_LEN(keys); i++) {
 		if (!vals[i][0])
 			continue;
@@ -131,8 +132,9 @@ void q_page_builds(struct q_request *r)
 	size_t i, n;
 
 	if (list_query(r, &q) < 0) {
-		q_html_error(r, 400, "a filter of the build list is malformed (per_page: 1 to 200; "
-				     "before: a build id)");
+		q_html_error(r, 400,
+			     "a filter of the build list is malformed (per_page: 1 to 200; "
+			     "before: a build id)");
 		return;
 	}
 	q.f.limit++; /* one more: is there a next page? */

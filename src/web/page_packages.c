@@ -61,8 +61,8 @@ void q_page_packages(struct q_request *r)
 		q_html_error(r, 400, "that is not a package name (or a glob pattern)");
 		return;
 	}
-	if (name[0] && q_store_package_search(r->st, name, glob, SEARCH_LIMIT, &list, &truncated,
-					      &err) < 0) {
+	if (name[0] &&
+	    q_store_package_search(r->st, name, glob, SEARCH_LIMIT, &list, &truncated, &err) < 0) {
 		q_web_fail(r, &err);
 		return;
 	}

@@ -120,27 +120,40 @@ void q_page_project(struct q_request *r, const char *sig, const char *project)
 	q_html_send(r, 200, b);
 }
 
+/* One row per package name and version; its arches side by side. */
 static void repo_packages(GString *b, json_t *pkgs)
 {
 	json_t *x;
 	size_t i;
 
 	g_string_append(b, "<h2>Packages</h2>\n<div class=\"table\"><table>\n<thead><tr>"
-			   "<th>Package</th><th>Arch</th><th>Size</th><th>SHA-256</th></tr></thead>"
-			   "\n<tbody>\n");
+			   "<th>Package</th><th>Version</th><th>Arch</th><th>Summary</th>"
+			   "<th>SHA-256</th></tr></thead>\n<tbody>\n");
 	json_array_foreach (pkgs, i, x) {
-		g_string_append(b, "<tr><td>");
-		q_html_jtext(b, x, "nevra");
+		const char *epoch = q_html_jstr(x, "epoch");
+
+		g_string_append(b, "<tr><td><a href=\"/packages?name=");
+		q_html_url(b, q_html_jstr(x, "name"));
+		g_string_append(b, "\">");
+		q_html_jtext(b, x, "name");
+		g_string_append(b, "</a></td><td>");
+		if (*epoch && strcmp(epoch, "0")) {
+			q_html_text(b, epoch);
+			g_string_append(b, ":");
+		}
+		q_html_text(b, q_html_jstr(x, "version"));
+		g_string_append(b, "-");
+		q_html_text(b, q_html_jstr(x, "release"));
 		g_string_append(b, "</td><td>");
 		q_html_jtext(b, x, "arch");
 		g_string_append(b, "</td><td>");
-		q_html_jtext(b, x, "size");
+		q_html_xml_text(b, q_html_jstr(x, "summary_xml"));
 		g_string_append(b, "</td><td class=\"hash\">");
 		q_html_jtext(b, x, "sha256");
 		g_string_append(b, "</td></tr>\n");
 	}
 	if (!json_array_size(pkgs))
-		g_string_append(b, "<tr><td colspan=\"4\">No package yet.</td></tr>\n");
+		g_string_append(b, "<tr><td colspan=\"5\">No package yet.</td></tr>\n");
 	g_string_append(b, "</tbody></table></div>\n");
 }
 
@@ -196,7 +209,7 @@ void q_page_repo(struct q_request *r, const char *sig, const char *project, cons
 
 	if (q_name_check(Q_NAME_SIG, "sig name", sig, &err) < 0 ||
 	    q_store_repo_get(r->st, sig, project, repo, &x, &err) < 0 ||
-	    q_store_repo_packages(r->st, id = q_html_jint(x, "id"), &pkgs, &err) < 0 ||
+	    q_store_repo_packages_summary(r->st, id = q_html_jint(x, "id"), &pkgs, &err) < 0 ||
 	    q_store_publish_history(r->st, id, 50, &hist, &err) < 0) {
 		json_decref(x);
 		json_decref(pkgs);

@@ -9,6 +9,8 @@
 #include "web/html.h"
 #include "web/web.h"
 
+#include <sys/stat.h>
+
 /* Comma-separated links to /sigs/SIG/projects/P for each name of arr
  * (sig NULL: the names as text). */
 static void name_list(GString *b, json_t *arr, const char *sig)
@@ -42,12 +44,13 @@ void q_page_home(struct q_request *r)
 	}
 	b = g_string_new(NULL);
 	q_html_begin(b, "Special Interest Groups");
-	g_string_append(b, "<h1>Special Interest Groups</h1>\n"
-			   "<form class=\"filters\" method=\"get\" action=\"/packages\">\n"
-			   "<label>Find a package<input type=\"search\" name=\"name\"></label>\n"
-			   "<button type=\"submit\">Search</button>\n</form>\n"
-			   "<div class=\"table\"><table>\n<thead><tr><th>SIG</th><th>Purpose</th>"
-			   "<th>Status</th><th>Leads</th><th>Projects</th></tr></thead>\n<tbody>\n");
+	g_string_append(b,
+			"<h1>Special Interest Groups</h1>\n"
+			"<form class=\"filters\" method=\"get\" action=\"/packages\">\n"
+			"<label>Find a package<input type=\"search\" name=\"name\"></label>\n"
+			"<button type=\"submit\">Search</button>\n</form>\n"
+			"<div class=\"table\"><table>\n<thead><tr><th>SIG</th><th>Purpose</th>"
+			"<th>Status</th><th>Leads</th><th>Projects</th></tr></thead>\n<tbody>\n");
 	json_array_foreach (sigs, i, s) {
 		const char *name = q_html_jstr(s, "name");
 
@@ -160,6 +163,17 @@ static void sig_keys(GString *b, json_t *keys)
 	g_string_append(b, "</tbody></table></div>\n");
 }
 
+/* Whether the stable .repo file of sig on major exists (published). */
+static bool release_file(struct q_request *r, const char *major, const char *sig)
+{
+	char path[1400];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/pub/sig/%s/%s/sig-%s.repo", r->hub->cfg.data_dir, major,
+		 sig, sig);
+	return stat(path, &sb) == 0;
+}
+
 /* How to install: the stable release package URL and .repo file per major. */
 static void sig_install(struct q_request *r, GString *b, const char *sig, json_t *projects)
 {
@@ -176,6 +190,14 @@ static void sig_install(struct q_request *r, GString *b, const char *sig, json_t
 			continue;
 		g_string_append(seen, maj);
 		maj[strlen(maj) - 1] = '\0';
+		if (!release_file(r, maj, sig)) {
+			g_string_append(b, "<p>On Enterprise Linux ");
+			q_html_text(b, maj);
+			g_string_append(b,
+					": the SIG's release package is not built yet (a project "
+					"of the major needs its release repo).</p>\n");
+			continue;
+		}
 		g_string_append(b, "<p>On Enterprise Linux ");
 		q_html_text(b, maj);
 		g_string_append(b, ":</p>\n<pre>dnf install ");
@@ -186,7 +208,8 @@ static void sig_install(struct q_request *r, GString *b, const char *sig, json_t
 		q_html_url(b, sig);
 		g_string_append(b, "/sig-");
 		q_html_url(b, sig);
-		g_string_append(b, "-release.noarch.rpm</pre>\n<p>or the repository file: <a href=\"");
+		g_string_append(b,
+				"-release.noarch.rpm</pre>\n<p>or the repository file: <a href=\"");
 		q_html_href(b, "pub", "sig", maj, sig, NULL);
 		g_string_append(b, "/sig-");
 		q_html_url(b, sig);

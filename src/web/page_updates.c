@@ -43,8 +43,8 @@ static void update_row(GString *b, json_t *u)
 
 	snprintf(id, sizeof(id), "%" PRId64, q_html_jint(u, "id"));
 	g_string_append(b, "<tr><td>");
-	q_html_link(b, *q_html_jstr(u, "advisory") ? q_html_jstr(u, "advisory") : id, "updates",
-		    id, NULL);
+	q_html_link(b, *q_html_jstr(u, "advisory") ? q_html_jstr(u, "advisory") : id, "updates", id,
+		    NULL);
 	g_string_append(b, "</td><td>");
 	update_builds(b, json_object_get(u, "builds"), false);
 	g_string_append(b, "</td><td>");
@@ -210,7 +210,8 @@ static void gate_table(GString *b, json_t *u, json_t *policy, json_t *checks, in
 		q_html_jtext(b, x, "rule");
 		g_string_append(b, "</td><td>");
 		q_html_jtext(b, x, "asks");
-		g_string_append(b, met ? "</td><td class=\"met\">met" : "</td><td class=\"unmet\">");
+		g_string_append(b,
+				met ? "</td><td class=\"met\">met" : "</td><td class=\"unmet\">");
 		q_html_text(b, q_html_jstr(x, "reason"));
 		g_string_append(b, "</td></tr>\n");
 	}

@@ -10,7 +10,7 @@
 
 /* Paths that belong to others: the API, the published tree, the mirror
  * service, the lookaside, health and metrics. */
-static const char *const not_ours[] = {"api",      "pub",     "metalink", "mirrorlist",
+static const char *const not_ours[] = {"api",       "pub",     "metalink", "mirrorlist",
 				       "lookaside", "healthz", "metrics"};
 
 int q_web_query(struct q_request *r, const char *key, char *out, size_t size)
@@ -45,8 +45,9 @@ void q_web_state(GString *b, const char *state)
 void q_web_actions(GString *b, const char *cli_hint)
 {
 	/* Sign-in adds the forms of the actions this user may take here. */
-	g_string_append(b, "<section class=\"actions\" id=\"actions\">\n<h2>Actions</h2>\n"
-			   "<p class=\"muted\">Actions are taken with the command line today: <code>");
+	g_string_append(b,
+			"<section class=\"actions\" id=\"actions\">\n<h2>Actions</h2>\n"
+			"<p class=\"muted\">Actions are taken with the command line today: <code>");
 	q_html_text(b, cli_hint);
 	g_string_append(b, "</code></p>\n</section>\n");
 }
