@@ -49,7 +49,7 @@ void q_page_packages(struct q_request *r)
 	struct q_error err = {0};
 	char name[256];
 	json_t *list = NULL;
-	int truncated = 0, glob;
+	int truncated = 0, glob, valid;
 	GString *b;
 
 	if (q_web_query(r, "name", name, sizeof(name)) < 0) {
@@ -57,11 +57,8 @@ void q_page_packages(struct q_request *r)
 		return;
 	}
 	glob = strpbrk(name, "*?[") != NULL;
-	if (name[0] && !q_package_name_valid(name, glob)) {
-		q_html_error(r, 400, "that is not a package name (or a glob pattern)");
-		return;
-	}
-	if (name[0] &&
+	valid = !name[0] || q_package_name_valid(name, glob);
+	if (valid && name[0] &&
 	    q_store_package_search(r->st, name, glob, SEARCH_LIMIT, &list, &truncated, &err) < 0) {
 		q_web_fail(r, &err);
 		return;
@@ -73,7 +70,10 @@ void q_page_packages(struct q_request *r)
 			   "<input type=\"search\" name=\"name\" value=\"");
 	q_html_text(b, name);
 	g_string_append(b, "\"></label>\n<button type=\"submit\">Search</button>\n</form>\n");
-	if (name[0]) {
+	if (!valid)
+		g_string_append(b, "<p class=\"error\">That is not a package name (nor a glob "
+				   "pattern of one).</p>\n");
+	else if (name[0]) {
 		g_string_append(b, "<div class=\"table\"><table>\n<thead><tr><th>Package</th>"
 				   "<th>SIG</th><th>Project</th><th>Repo</th><th>Arch</th>"
 				   "<th>Versions</th></tr></thead>\n<tbody>\n");
@@ -87,5 +87,5 @@ void q_page_packages(struct q_request *r)
 	}
 	q_html_end(b);
 	json_decref(list);
-	q_html_send(r, 200, b);
+	q_html_send(r, valid ? 200 : 400, b);
 }
