@@ -56,12 +56,15 @@ void q_html_textn(GString *b, const char *s, size_t n)
 			continue;
 		}
 		u = g_utf8_get_char_validated(p, (gssize)(end - p));
-		if (u == (gunichar)-1 || u == (gunichar)-2 || is_control(u)) {
-			g_string_append(b, REPLACEMENT);
+		if (u == (gunichar)-1 || u == (gunichar)-2) {
+			g_string_append(b, REPLACEMENT); /* one for each bad byte */
 			p++;
 			continue;
 		}
-		g_string_append_len(b, p, g_utf8_skip[c]);
+		if (is_control(u))
+			g_string_append(b, REPLACEMENT);
+		else
+			g_string_append_len(b, p, g_utf8_skip[c]);
 		p += g_utf8_skip[c];
 	}
 }
