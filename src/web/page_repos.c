@@ -4,6 +4,7 @@
  */
 #include "core/common.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/names.h"
 #include "http/http.h"
 #include "web/html.h"
@@ -195,8 +196,47 @@ static void repo_facts(GString *b, const char *sig, const char *project, json_t 
 	arches(b, repo);
 	g_string_append(b, "</dd>\n<dt>Published at</dt><dd><code>");
 	q_html_jtext(b, repo, "path");
-	g_string_append(b, "</code></dd>\n<dt>Mirrors</dt><dd><a href=\"/mirrors\">the mirror "
-			   "list</a> (each mirror's page has its state per repo)</dd>\n</dl>\n");
+	g_string_append(b, "</code></dd>\n</dl>\n");
+}
+
+/* The mirrors' last check of this repo (key sig-S-R-MAJOR), per arch. */
+static void repo_mirrors(struct q_request *r, GString *b, const char *sig, const char *repo,
+			 int64_t major)
+{
+	struct q_error err = {0};
+	json_t *checks = NULL, *c;
+	char key[300];
+	size_t i, n = 0;
+
+	snprintf(key, sizeof(key), "sig-%s-%s-%" PRId64, sig, repo, major);
+	g_string_append(b, "<h2>Mirrors</h2>\n<div class=\"table\"><table>\n<thead><tr>"
+			   "<th>Mirror</th><th>Arch</th><th>State</th><th>Last check</th></tr>"
+			   "</thead>\n<tbody>\n");
+	if (q_store_mirror_checks(r->st, NULL, &checks, &err) < 0)
+		q_warn("repo page: %s", err.msg);
+	json_array_foreach (checks, i, c) {
+		if (strcmp(q_html_jstr(c, "repo"), key))
+			continue;
+		n++;
+		g_string_append(b, "<tr><td>");
+		if (q_html_jstr(c, "mirror")[0] == ':') /* the hub itself, checked like one */
+			g_string_append(b, "this hub (the master)");
+		else
+			q_html_link(b, q_html_jstr(c, "mirror"), "mirrors",
+				    q_html_jstr(c, "mirror"), NULL);
+		g_string_append(b, "</td><td>");
+		q_html_jtext(b, c, "arch");
+		g_string_append(b, "</td><td>");
+		q_web_state(b, q_html_jstr(c, "state"));
+		g_string_append(b, "</td><td>");
+		q_html_jtime(b, c, "last_check");
+		g_string_append(b, "</td></tr>\n");
+	}
+	if (!n)
+		g_string_append(b, "<tr><td colspan=\"4\">No mirror has been checked for this "
+				   "repo.</td></tr>\n");
+	g_string_append(b, "</tbody></table></div>\n");
+	json_decref(checks);
 }
 
 void q_page_repo(struct q_request *r, const char *sig, const char *project, const char *repo)
@@ -225,6 +265,7 @@ void q_page_repo(struct q_request *r, const char *sig, const char *project, cons
 	repo_facts(b, sig, project, x);
 	repo_packages(b, pkgs);
 	repo_history(b, hist);
+	repo_mirrors(r, b, sig, repo, q_html_jint(x, "major"));
 	q_web_actions(b, "quarry upload / quarry tag / quarry publish");
 	q_html_end(b);
 	json_decref(x);

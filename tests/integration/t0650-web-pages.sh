@@ -11,6 +11,11 @@ SRC=${QUARRY_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 web_setup
 q promote "$UPD" --to testing >/dev/null
+# The crawl the import started has checked the candidate repo on the mirrors.
+for _ in $(seq 60); do
+	q mirror show mirror.example.cz --json | grep -q '"repo":"sig-web-cand-9"' && break
+	sleep 0.5
+done
 
 # page_has DESC PATH TEXT…: GET PATH is 200 and the page holds each TEXT.
 page_has() {
@@ -67,6 +72,8 @@ api GET sigs/web/projects/el9/repos/cand/history >/dev/null
 REPOMD=$(jget 'd["publishes"][0]["sha256"]')
 page_has "repo: packages per arch, publish history" /sigs/web/projects/el9/repos/cand \
 	'<td>1.0-1.el9.web</td><td>noarch</td>' 'href="/packages?name=webhello"' "$REPOMD"
+page_has "repo: its mirrors" /sigs/web/projects/el9/repos/cand '<h2>Mirrors</h2>' \
+	'href="/mirrors/mirror.example.cz"'
 page_has "package search: where the package is" "/packages?name=webhello" \
 	'href="/sigs/web/projects/el9/repos/cand"' '1.0-1.el9.web' '<td>noarch</td>'
 page_has "package search by glob" "/packages?name=web*" '>webhello<' '>webmark<'

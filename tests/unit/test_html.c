@@ -86,7 +86,8 @@ static void test_xml_text(void **state)
 	GString *b = g_string_new(NULL);
 
 	(void)state;
-	q_html_xml_text(b, "Marked &lt;script&gt; &quot;onerror=&amp;amp; &#65;&#x42; &bogus; &#0; &");
+	q_html_xml_text(b,
+			"Marked &lt;script&gt; &quot;onerror=&amp;amp; &#65;&#x42; &bogus; &#0; &");
 	assert_string_equal(b->str, "Marked &lt;script&gt; &quot;onerror=&amp;amp; AB &amp;bogus; "
 				    "&amp;#0; &amp;");
 	g_string_free(b, TRUE);
@@ -122,7 +123,7 @@ static void test_shell(void **state)
 	q_html_begin(b, "</title><script>x</script>");
 	q_html_end(b);
 	assert_non_null(strstr(b->str, "<title>&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; · "
-					"Quarry</title>"));
+				       "Quarry</title>"));
 	assert_non_null(strstr(b->str, "<!DOCTYPE html>\n<html lang=\"en\">"));
 	assert_non_null(strstr(b->str, "href=\"/static/quarry.css\""));
 	assert_non_null(strstr(b->str, "name=\"viewport\""));
@@ -138,8 +139,8 @@ static void test_shell(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_markup),    cmocka_unit_test(test_invalid_utf8),
-	    cmocka_unit_test(test_url),       cmocka_unit_test(test_xml_text),
+	    cmocka_unit_test(test_markup),        cmocka_unit_test(test_invalid_utf8),
+	    cmocka_unit_test(test_url),           cmocka_unit_test(test_xml_text),
 	    cmocka_unit_test(test_json_and_time), cmocka_unit_test(test_shell),
 	};
 
