@@ -6,7 +6,7 @@
  * serves both: & < > " ' become entities, invalid UTF-8 and control
  * characters become U+FFFD), q_html_url for a URL path segment or a
  * query value (percent-encoded: only unreserved characters stay). Markup
- * of our own is appended with q_html_raw and must be a literal. Pages
+ * of our own is appended as string literals (g_string_append). Pages
  * carry no inline script or style at all (the CSP forbids both): looks
  * come from /static/quarry.css alone, through class names.
  */
@@ -27,8 +27,6 @@ void q_html_url(GString *b, const char *s);
 /* s, text of an XML document (entities and character references), decoded
  * and then escaped as q_html_text does. */
 void q_html_xml_text(GString *b, const char *s);
-/* Markup of our own: a literal, never data. */
-#define q_html_raw(b, literal) g_string_append((b), "" literal "")
 void q_html_int(GString *b, int64_t v);
 /* <time datetime="ISO">ISO</time>, or "—" when t is 0 (never set). */
 void q_html_time(GString *b, int64_t t);

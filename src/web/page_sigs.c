@@ -11,6 +11,16 @@
 
 #include <sys/stat.h>
 
+/* A user has no page: their name links to their builds. */
+static void user_link(GString *b, const char *user)
+{
+	g_string_append(b, "<a href=\"/builds?owner=");
+	q_html_url(b, user);
+	g_string_append(b, "\">");
+	q_html_text(b, user);
+	g_string_append(b, "</a>");
+}
+
 /* Comma-separated links to /sigs/SIG/projects/P for each name of arr
  * (sig NULL: the names as text). */
 static void name_list(GString *b, json_t *arr, const char *sig)
@@ -27,7 +37,7 @@ static void name_list(GString *b, json_t *arr, const char *sig)
 			q_html_link(b, json_string_value(v), "sigs", sig, "projects",
 				    json_string_value(v), NULL);
 		else
-			q_html_text(b, json_string_value(v));
+			user_link(b, json_string_value(v));
 	}
 }
 
@@ -129,7 +139,7 @@ static void sig_members(GString *b, json_t *members)
 			   "<thead><tr><th>User</th><th>Role</th></tr></thead>\n<tbody>\n");
 	json_array_foreach (members, i, m) {
 		g_string_append(b, "<tr><td>");
-		q_html_jtext(b, m, "user");
+		user_link(b, q_html_jstr(m, "user"));
 		g_string_append(b, "</td><td>");
 		q_html_jtext(b, m, "role");
 		g_string_append(b, "</td></tr>\n");

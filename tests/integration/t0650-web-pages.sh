@@ -62,8 +62,8 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -I "$WEB/builds/$B1")
 # --- the real data ---
 FPR=$(q sig show web --json | jget 'd["key_fingerprint"]' /dev/stdin)
 page_has "home: the catalog with leads and projects" / 'href="/sigs/web"' 'href="/sigs/plain"' \
-	'<td>alice</td>' 'href="/sigs/web/projects/el9"' 'action="/packages"'
-page_has "SIG: members, keys, install, repos" /sigs/web "$FPR" '<td>alice</td><td>lead</td>' \
+	'<td><a href="/builds?owner=alice">alice</a></td>' 'href="/sigs/web/projects/el9"' 'action="/packages"'
+page_has "SIG: members, keys, install, repos" /sigs/web "$FPR" '<td><a href="/builds?owner=alice">alice</a></td><td>lead</td>' \
 	"dnf install $WEB/pub/sig/9/web/sig-web-release.noarch.rpm" 'href="/pub/sig/9/web/sig-web.repo"' \
 	'href="/sigs/web/projects/el9/repos/cand"' 'https://wiki.example.org/web?a=1&amp;b=&quot;x&quot;'
 page_has "project: dist tag, branch, arches, policy" /sigs/web/projects/el9 '.el9.web' 'r9-sig-web-1' \
