@@ -70,6 +70,7 @@ REPO
 cat <<DONE
 
 Quarry is running: $HUB   (pid $(cat "$DEMO/hub.pid"); stop it with: kill \$(cat $DEMO/hub.pid))
+  web:        $HUB/   (the SIGs; the build: $HUB/builds, the update: $HUB/updates, mirrors: $HUB/mirrors)
   API:        $HUB/api/v1/sigs
   published:  $HUB/pub/sig/9/cloud/x86_64/common/
   admin token (also in $DEMO/admin.token):

@@ -8,7 +8,8 @@
  * connections of that loop. Paths:
  *   /pub/…      h2o's file handler (content types, HEAD, conditional
  *               requests, Range) over DATA/pub
- *   everything else → our dispatcher: /healthz, /metrics, /api/v1/…
+ *   everything else → our dispatcher: /healthz, /metrics, /api/v1/…, and
+ *               the web pages (web/web.c) for the other paths
  */
 #include "core/common.h"
 #include "core/config.h"
@@ -19,6 +20,7 @@
 #include "http/wait.h"
 #include "hub/hub.h"
 #include "mirror/service.h"
+#include "web/web.h"
 
 #include <arpa/inet.h>
 #include <glib.h>
@@ -329,7 +331,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	else if (r->path.n >= 1 && !strcmp(r->path.seg[0], "lookaside") &&
 		 q_api_lookaside_get(r) == 0)
 		;
-	else if (q_api_dispatch(r) != 0) {
+	else if (q_api_dispatch(r) == 0 || q_web_dispatch(r) == 0)
+		;
+	else {
 		q_error_set(&err, Q_ENOTFOUND,
 			    "no such resource; the API is under /api/v1/, "
 			    "published files under /pub/");

@@ -37,4 +37,13 @@ struct q_error;
 int q_gate_check(json_t *update, json_t *policy, json_t *checks, const char *to, int64_t now,
 		 struct q_error *err);
 
+/*
+ * Every rule of the move to `to` (release: all six; testing: the first
+ * three) evaluated on its own, for the web page: *out is an array of
+ * {"rule","met","asks" (what the rule asks),"reason" (why it is not met,
+ * the message q_gate_check would give; "" when met)}.
+ */
+int q_gate_status(json_t *update, json_t *policy, json_t *checks, const char *to, int64_t now,
+		  json_t **out, struct q_error *err);
+
 #endif

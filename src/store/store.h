@@ -77,6 +77,9 @@ int q_store_sig_create(struct q_store *st, json_t *fields, const char *key_fpr,
 int q_store_sig_get(struct q_store *st, const char *name, int with_members, json_t **out,
 		    struct q_error *err);
 int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err);
+/* The SIG list with each SIG's "leads" (user names) and "projects" (names),
+ * in three queries (the web UI's catalog; store_web.c). */
+int q_store_sig_catalog(struct q_store *st, json_t **out, struct q_error *err);
 /* Update the given fields (already validated). */
 int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err);
 /* role: "lead", "member"; *role_out = "" when the user is not a member. */
@@ -155,6 +158,11 @@ int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t packag
 			     struct q_error *err);
 /* [{"nevra","sha256","size","arch"}] */
 int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err);
+/* The same with "name","epoch","version","release" and "summary_xml" (the
+ * summary as primary.xml holds it, XML-escaped), by name and arch (the web
+ * UI's repo page; store_web.c). */
+int q_store_repo_packages_summary(struct q_store *st, int64_t repo_id, json_t **out,
+				  struct q_error *err);
 /* One package of a publish set; the strings live in the set's arena. */
 struct q_store_pubpkg {
 	const char *sha256;
@@ -249,6 +257,7 @@ struct q_build_filter {
 	const char *owner;
 	const char *package; /* the source package's name */
 	int64_t since;       /* created at or after (seconds) */
+	int64_t before;      /* id below this (a page of a list), 0 for any */
 	int64_t limit;
 };
 int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_t **out,

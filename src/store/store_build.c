@@ -229,6 +229,8 @@ int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_
 			g_string_append_printf(sql, " AND %s", conds[i].cond);
 	if (f->since > 0)
 		g_string_append(sql, " AND b.created >= ?");
+	if (f->before > 0)
+		g_string_append(sql, " AND b.id < ?");
 	g_string_append(sql, " ORDER BY b.id DESC LIMIT ?");
 	s = sq_prep(st, sql->str, err);
 	g_string_free(sql, TRUE);
@@ -239,6 +241,8 @@ int q_store_build_list(struct q_store *st, const struct q_build_filter *f, json_
 			sq_bind_text(s, ++n, conds[i].val);
 	if (f->since > 0)
 		sqlite3_bind_int64(s, ++n, f->since);
+	if (f->before > 0)
+		sqlite3_bind_int64(s, ++n, f->before);
 	sqlite3_bind_int64(s, ++n, f->limit);
 	if (sq_rows_json(st, s, out, "listing builds", err) < 0)
 		return -1;

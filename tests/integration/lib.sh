@@ -879,3 +879,66 @@ stop_mirrors() {
 }
 # sync_mirror NAME: the mirror now holds a copy of the hub's /pub as it is.
 sync_mirror() { mkdir -p "$T/mirrors/$1" && cp -a "$DATA/pub/." "$T/mirrors/$1/"; }
+# ---- the web UI's tests (t0650–t0659) ----
+#   web_setup      a hub (embedded worker) with demo-like content: SIGs
+#                  'web' (title and purpose holding markup) and 'plain',
+#                  project web/el9 with repos cand and common (release), two builds from
+#                  git (B1 webhello, B2 webother), B1 tagged into cand and
+#                  in update UPD (security, lead approval pending), an
+#                  uploaded RPM whose summary holds markup, the three mirrors
+#                  of tests/data/mirrors.d; WEB=$QUARRY_HUB
+#   web_get PATH   GET $WEB/PATH: prints the status; body in $T/page,
+#                  headers in $T/headers
+web_setup() {
+	local spec top rpm
+	start_hub "[build]
+worker_slots = 2"
+	WEB=$QUARRY_HUB
+	q sig create web --short-name web --title 'Web <script>alert(1)</script> SIG' \
+		--purpose 'Pages "onerror=alert(2) & more' --status active \
+		--wiki 'https://wiki.example.org/web?a=1&b="x"' >/dev/null
+	q sig create plain --short-name plain --title 'Plain SIG' --purpose 'plain things' >/dev/null
+	q project create web/el9 --major 9 --variant 1 --arch x86_64 >/dev/null
+	q repo create web/el9/cand --arch x86_64 --channel candidate >/dev/null
+	q repo create web/el9/common --arch x86_64 --channel release >/dev/null
+	q user create alice --role user >/dev/null
+	q sig member add web alice --role lead >/dev/null
+	q policy set web/el9 --checks "" --auto-testing false --testing-days 3 \
+		--lead-approval true >/dev/null
+	PKG_ARCH=noarch make_git_pkg "$T/g1" webhello 1.0 1 r9-sig-web-1
+	PKG_ARCH=noarch make_git_pkg "$T/g2" webother 2.0 1 r9-sig-web-1
+	B1=$(q build web/el9 "$T/g1#r9-sig-web-1" --json | jget 'd["id"]' /dev/stdin)
+	B2=$(q build web/el9 "$T/g2#r9-sig-web-1" --json | jget 'd["id"]' /dev/stdin)
+	top=$T/rpmbuild-web
+	mkdir -p "$top/SPECS"
+	spec=$top/SPECS/webmark.spec
+	cat >"$spec" <<'SPEC'
+Name: webmark
+Version: 1.0
+Release: 1.el9.web
+Summary: Marked <script>alert(3)</script> "onerror=alert(4)
+License: MIT
+BuildArch: noarch
+%global debug_package %{nil}
+%description
+A package whose summary holds markup.
+%install
+mkdir -p %{buildroot}/usr/share/webmark
+echo x >%{buildroot}/usr/share/webmark/x
+%files
+/usr/share/webmark
+SPEC
+	rpmbuild -bb --quiet --define "_topdir $top" "$spec" >"$T/rpmbuild.log" 2>&1
+	rpm=$top/RPMS/noarch/webmark-1.0-1.el9.web.noarch.rpm
+	q upload web/el9/cand "$rpm" >/dev/null
+	q mirror import "$QUARRY_SRC/tests/data/mirrors.d" >/dev/null
+	[ "$(wait_build "$B1")" = complete ] || return 1
+	[ "$(wait_build "$B2")" = complete ] || return 1
+	q tag "$B1" web/el9/cand >/dev/null
+	UPD=$(q update create web/el9 common "$B1" --notes 'first <b>release</b>' --json |
+		jget 'd["id"]' /dev/stdin)
+}
+
+web_get() {
+	curl -sS -o "$T/page" -D "$T/headers" -w '%{http_code}' "$WEB/${1#/}"
+}

@@ -224,13 +224,49 @@ static void test_karma_rule(void **state)
 	assert_int_equal(gate(u, p, checks("pass", ""), "release", &err), 0);
 }
 
+/* Every rule on its own: several unmet at once, each with its reason. */
+static void test_status_rule_by_rule(void **state)
+{
+	struct q_error err = {0};
+	json_t *u = update("testing", NOW - DAY, ""), *p = policy("disttag,closure", 3, 1);
+	json_t *c = checks("fail", "nothing provides libfoo"), *rules = NULL;
+	const char *want[][2] = {{"state", ""},
+				 {"builds", ""},
+				 {"checks", "check 'closure' failed: nothing provides libfoo"},
+				 {"days", "in testing 1 day;"},
+				 {"karma", ""},
+				 {"approval", "rule 'approval'"}};
+
+	(void)state;
+	assert_int_equal(q_gate_status(u, p, c, "release", NOW, &rules, &err), 0);
+	assert_int_equal(json_array_size(rules), 6);
+	for (size_t i = 0; i < 6; i++) {
+		json_t *x = json_array_get(rules, i);
+		const char *reason = json_string_value(json_object_get(x, "reason"));
+
+		assert_string_equal(json_string_value(json_object_get(x, "rule")), want[i][0]);
+		assert_int_equal(json_is_true(json_object_get(x, "met")), want[i][1][0] == '\0');
+		assert_non_null(strstr(reason, want[i][1]));
+	}
+	json_decref(rules);
+	/* To testing: the first three rules only. */
+	assert_int_equal(q_gate_status(u, p, c, "testing", NOW, &rules, &err), 0);
+	assert_int_equal(json_array_size(rules), 3);
+	json_decref(rules);
+	assert_int_equal(q_gate_status(u, p, c, "nowhere", NOW, &rules, &err), -1);
+	json_decref(u);
+	json_decref(p);
+	json_decref(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_testing_allowed), cmocka_unit_test(test_state_rule),
-	    cmocka_unit_test(test_checks_rule),     cmocka_unit_test(test_days_rule),
-	    cmocka_unit_test(test_approval_rule),   cmocka_unit_test(test_lifecycle_states),
-	    cmocka_unit_test(test_builds_rule),     cmocka_unit_test(test_karma_rule),
+	    cmocka_unit_test(test_testing_allowed),     cmocka_unit_test(test_state_rule),
+	    cmocka_unit_test(test_checks_rule),         cmocka_unit_test(test_days_rule),
+	    cmocka_unit_test(test_approval_rule),       cmocka_unit_test(test_lifecycle_states),
+	    cmocka_unit_test(test_builds_rule),         cmocka_unit_test(test_karma_rule),
+	    cmocka_unit_test(test_status_rule_by_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
