@@ -18,10 +18,11 @@ static void copy_col(sqlite3_stmt *s, int i, char *out, size_t size)
 int q_store_web_session_create(struct q_store *st, const char *hash, int64_t user_id,
 			       const char *csrf, int64_t expires, struct q_error *err)
 {
-	sqlite3_stmt *s = sq_prep(st,
-				  "INSERT INTO web_sessions (hash, user_id, csrf, created, expires, "
-				  "last_seen) VALUES (?, ?, ?, ?, ?, ?)",
-				  err);
+	sqlite3_stmt *s =
+	    sq_prep(st,
+		    "INSERT INTO web_sessions (hash, user_id, csrf, created, expires, "
+		    "last_seen) VALUES (?, ?, ?, ?, ?, ?)",
+		    err);
 	int64_t now = sq_now_s();
 
 	if (!s)

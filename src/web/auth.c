@@ -31,26 +31,37 @@ void q_web_auth_esc(GString *g, const char *s)
 {
 	for (; s && *s; s++)
 		switch (*s) {
-		case '&': g_string_append(g, "&amp;"); break;
-		case '<': g_string_append(g, "&lt;"); break;
-		case '>': g_string_append(g, "&gt;"); break;
-		case '"': g_string_append(g, "&quot;"); break;
-		case '\'': g_string_append(g, "&#39;"); break;
-		default: g_string_append_c(g, *s);
+		case '&':
+			g_string_append(g, "&amp;");
+			break;
+		case '<':
+			g_string_append(g, "&lt;");
+			break;
+		case '>':
+			g_string_append(g, "&gt;");
+			break;
+		case '"':
+			g_string_append(g, "&quot;");
+			break;
+		case '\'':
+			g_string_append(g, "&#39;");
+			break;
+		default:
+			g_string_append_c(g, *s);
 		}
 }
 
 static void add_header(struct q_request *r, const h2o_token_t *t, const char *v)
 {
-	h2o_add_header(&r->req->pool, &r->req->res.headers, t, NULL, h2o_strdup(&r->req->pool, v, SIZE_MAX).base,
-		       strlen(v));
+	h2o_add_header(&r->req->pool, &r->req->res.headers, t, NULL,
+		       h2o_strdup(&r->req->pool, v, SIZE_MAX).base, strlen(v));
 }
 
 void q_web_auth_cookie(struct q_request *r, const char *name, const char *value, int64_t max_age)
 {
-	char *c = g_strdup_printf("%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%" PRId64 "%s",
-				  name, value, max_age,
-				  !strncmp(r->hub->cfg.public_url, "https://", 8) ? "; Secure" : "");
+	char *c = g_strdup_printf(
+	    "%s=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%" PRId64 "%s", name, value, max_age,
+	    !strncmp(r->hub->cfg.public_url, "https://", 8) ? "; Secure" : "");
 
 	add_header(r, H2O_TOKEN_SET_COOKIE, c);
 	g_free(c);
@@ -81,9 +92,10 @@ static void send_status(struct q_request *r, int status, const char *ctype, cons
 
 void q_web_auth_page(struct q_request *r, int status, const char *title, const char *body)
 {
-	GString *g = g_string_new("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-				  "<meta name=\"viewport\" content=\"width=device-width\">"
-				  "<link rel=\"stylesheet\" href=\"/static/quarry.css\"><title>");
+	GString *g =
+	    g_string_new("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+			 "<meta name=\"viewport\" content=\"width=device-width\">"
+			 "<link rel=\"stylesheet\" href=\"/static/quarry.css\"><title>");
 
 	q_web_auth_esc(g, title);
 	g_string_append(g, " · Quarry</title></head><body><main><h1>");
@@ -258,18 +270,20 @@ static void login_page(struct q_request *r, int status, const char *msg)
 		g_string_append(g, "<form method=\"post\" action=\"/login\">"
 				   "<input type=\"hidden\" name=\"csrf\" value=\"");
 		q_web_auth_esc(g, l.csrf);
-		g_string_append(g, "\"><p><label for=\"username\">User name</label> "
-				   "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
-				   "required></p><p><label for=\"password\">Password</label> "
-				   "<input id=\"password\" name=\"password\" type=\"password\" "
-				   "autocomplete=\"current-password\" required></p>"
-				   "<p><button type=\"submit\">Sign in</button></p></form>");
+		g_string_append(
+		    g, "\"><p><label for=\"username\">User name</label> "
+		       "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
+		       "required></p><p><label for=\"password\">Password</label> "
+		       "<input id=\"password\" name=\"password\" type=\"password\" "
+		       "autocomplete=\"current-password\" required></p>"
+		       "<p><button type=\"submit\">Sign in</button></p></form>");
 	}
 	if (c->oidc_issuer[0]) {
 		g_string_append(g, "<p><a class=\"button\" href=\"/auth/oidc?next=");
 		for (const char *p = l.return_to; *p; p++)
-			g_string_append_printf(g, isalnum((unsigned char)*p) || strchr("/-._~", *p) ? "%c" : "%%%02X",
-					       (unsigned char)*p);
+			g_string_append_printf(
+			    g, isalnum((unsigned char)*p) || strchr("/-._~", *p) ? "%c" : "%%%02X",
+			    (unsigned char)*p);
 		g_string_append(g, "\">Sign in with ");
 		q_web_auth_esc(g, c->oidc_name);
 		g_string_append(g, "</a></p>");
@@ -284,8 +298,7 @@ static void form_get(struct q_request *r, const char *key, char *out, size_t siz
 	struct q_error err = {0};
 	h2o_iovec_t b = r->req->entity;
 
-	if (!b.base || b.len > FORM_MAX ||
-	    q_query_get(b.base, b.len, key, out, size, &err) != 1)
+	if (!b.base || b.len > FORM_MAX || q_query_get(b.base, b.len, key, out, size, &err) != 1)
 		out[0] = '\0';
 }
 
@@ -309,33 +322,48 @@ static void login_post(struct q_request *r)
 	struct q_error err = {0};
 	int64_t id = 0;
 
-	if (!r->hub->cfg.local_login)
-		{ q_web_auth_refuse(r, 403, "Sign-in refused",
-					 "this hub does not accept passwords (web.local_login)"); return; }
-	if (!same_origin(r))
-		{ q_web_auth_refuse(r, 403, "Sign-in refused",
-					 "the form was not sent from this site"); return; }
+	if (!r->hub->cfg.local_login) {
+		q_web_auth_refuse(r, 403, "Sign-in refused",
+				  "this hub does not accept passwords (web.local_login)");
+		return;
+	}
+	if (!same_origin(r)) {
+		q_web_auth_refuse(r, 403, "Sign-in refused",
+				  "the form was not sent from this site");
+		return;
+	}
 	form_get(r, "csrf", csrf, sizeof(csrf));
 	if (q_web_auth_login_take(r, &l, &err) < 0)
 		return login_page(r, 400, "The sign-in form expired; please try again.");
-	if (!q_web_token_eq(csrf, l.csrf))
-		{ q_web_auth_refuse(r, 403, "Sign-in refused",
-					 "the form's CSRF token is missing or wrong"); return; }
+	if (!q_web_token_eq(csrf, l.csrf)) {
+		q_web_auth_refuse(r, 403, "Sign-in refused",
+				  "the form's CSRF token is missing or wrong");
+		return;
+	}
 	form_get(r, "username", user, sizeof(user));
 	form_get(r, "password", pw, sizeof(pw));
-	if (q_store_user_password_get(r->st, user, &id, &enc, &err) < 0 && err.code != Q_ENOTFOUND)
-		{ q_web_auth_refuse(r, 500, "Sign-in failed", err.msg); return; }
+	if (q_store_user_password_get(r->st, user, &id, &enc, &err) < 0 &&
+	    err.code != Q_ENOTFOUND) {
+		q_web_auth_refuse(r, 500, "Sign-in failed", err.msg);
+		return;
+	}
 	if (!password_ok(enc, pw)) {
 		free(enc);
 		q_warn("web sign-in refused for '%.80s': wrong user name or password", user);
-		{ login_page(r, 401, "Wrong user name or password."); return; }
+		{
+			login_page(r, 401, "Wrong user name or password.");
+			return;
+		}
 	}
 	free(enc);
 	if (q_store_begin(r->st, &err) < 0 || q_web_auth_session_start(r, id, &err) < 0 ||
 	    q_store_audit(r->st, user, "web.login", user, "{\"method\":\"password\"}", &err) < 0 ||
 	    q_store_commit(r->st, &err) < 0) {
 		q_store_rollback(r->st);
-		{ q_web_auth_refuse(r, 500, "Sign-in failed", err.msg); return; }
+		{
+			q_web_auth_refuse(r, 500, "Sign-in failed", err.msg);
+			return;
+		}
 	}
 	q_web_auth_redirect(r, 303, q_web_safe_return(l.return_to));
 }
@@ -346,13 +374,17 @@ static void logout_post(struct q_request *r)
 	struct q_error err = {0};
 
 	form_get(r, "csrf", csrf, sizeof(csrf));
-	if (!q_web_csrf_ok(r, csrf))
-		{ q_web_auth_refuse(r, 403, "Sign-out refused",
-					 "the form's CSRF token is missing or wrong, or it was "
-					 "not sent from this site"); return; }
+	if (!q_web_csrf_ok(r, csrf)) {
+		q_web_auth_refuse(r, 403, "Sign-out refused",
+				  "the form's CSRF token is missing or wrong, or it was "
+				  "not sent from this site");
+		return;
+	}
 	if (cookie_hash(r, Q_WEB_SESSION_COOKIE, hash) < 0 ||
-	    q_store_web_session_delete(r->st, hash, &err) < 0)
-		{ q_web_auth_refuse(r, 500, "Sign-out failed", err.msg); return; }
+	    q_store_web_session_delete(r->st, hash, &err) < 0) {
+		q_web_auth_refuse(r, 500, "Sign-out failed", err.msg);
+		return;
+	}
 	q_web_auth_cookie(r, Q_WEB_SESSION_COOKIE, "", 0);
 	q_web_auth_redirect(r, 303, "/");
 }

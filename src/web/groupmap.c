@@ -30,7 +30,8 @@ static int parse_entry(const char *s, size_t len, struct q_groupmap_entry *e, ch
 			break;
 		}
 	if (!colon || parse_role(colon + 1, len - (size_t)(colon + 1 - s), &e->lead) < 0) {
-		snprintf(msg, msgsize, "entry '%.*s' does not end in :member or :lead", (int)len, s);
+		snprintf(msg, msgsize, "entry '%.*s' does not end in :member or :lead", (int)len,
+			 s);
 		return -1;
 	}
 	glen = (size_t)(colon - s);
@@ -40,7 +41,8 @@ static int parse_entry(const char *s, size_t len, struct q_groupmap_entry *e, ch
 
 		if (eq == s || sl == 0 || sl >= sizeof(e->sig) ||
 		    (size_t)(eq - s) >= sizeof(e->prefix)) {
-			snprintf(msg, msgsize, "entry '%.*s': expected GROUP=SIG:ROLE", (int)len, s);
+			snprintf(msg, msgsize, "entry '%.*s': expected GROUP=SIG:ROLE", (int)len,
+				 s);
 			return -1;
 		}
 		memcpy(e->prefix, s, (size_t)(eq - s));

@@ -104,9 +104,9 @@ out:
 static json_t *discover(struct q_config *c, struct q_error *err)
 {
 	size_t n = strlen(c->oidc_issuer);
-	char *url = g_strdup_printf("%.*s/.well-known/openid-configuration",
-				    (int)(n && c->oidc_issuer[n - 1] == '/' ? n - 1 : n),
-				    c->oidc_issuer);
+	char *url =
+	    g_strdup_printf("%.*s/.well-known/openid-configuration",
+			    (int)(n && c->oidc_issuer[n - 1] == '/' ? n - 1 : n), c->oidc_issuer);
 	json_t *d = fetch_json(url, NULL, NULL, NULL, err);
 
 	g_free(url);
@@ -159,14 +159,13 @@ int q_web_oidc_start(struct q_request *r)
 	e_ru = g_uri_escape_string(ru, NULL, FALSE);
 	e_scope = g_uri_escape_string(c->oidc_scopes, NULL, FALSE);
 	e_id = g_uri_escape_string(c->oidc_client_id, NULL, FALSE);
-	loc = g_strdup_printf("%s%sresponse_type=code&client_id=%s&redirect_uri=%s&scope=%s"
-			      "&state=%s&nonce=%s&code_challenge=%s&code_challenge_method=S256",
-			      json_string_value(json_object_get(d, "authorization_endpoint")),
-			      strchr(json_string_value(json_object_get(d, "authorization_endpoint")),
-				     '?')
-				  ? "&"
-				  : "?",
-			      e_id, e_ru, e_scope, l.state, l.nonce, challenge);
+	loc = g_strdup_printf(
+	    "%s%sresponse_type=code&client_id=%s&redirect_uri=%s&scope=%s"
+	    "&state=%s&nonce=%s&code_challenge=%s&code_challenge_method=S256",
+	    json_string_value(json_object_get(d, "authorization_endpoint")),
+	    strchr(json_string_value(json_object_get(d, "authorization_endpoint")), '?') ? "&"
+											 : "?",
+	    e_id, e_ru, e_scope, l.state, l.nonce, challenge);
 	q_web_auth_redirect(r, 302, loc);
 	g_free(loc);
 	g_free(e_id);
@@ -205,8 +204,7 @@ static int verify_sig(cjose_jws_t *jws, json_t *jwks, struct q_error *err)
 	if (!alg_allowed(alg, &kty))
 		return q_error_set(err, Q_EAUTH, "the id_token's algorithm '%s' is not accepted",
 				   alg ? alg : "(none)");
-	json_array_foreach(keys, i, k)
-	{
+	json_array_foreach (keys, i, k) {
 		const char *use = json_string_value(json_object_get(k, "use"));
 		char *s;
 		cjose_jwk_t *jwk;
@@ -243,7 +241,8 @@ static int check_claims(json_t *cl, const char *issuer, const char *client_id, c
 		return q_error_set(err, Q_EAUTH, "the id_token was issued by another issuer");
 	if (json_is_string(aud))
 		aud_ok = !strcmp(json_string_value(aud), client_id);
-	json_array_foreach(aud, i, a) aud_ok |= !g_strcmp0(json_string_value(a), client_id);
+	json_array_foreach (aud, i, a)
+		aud_ok |= !g_strcmp0(json_string_value(a), client_id);
 	if (!aud_ok || (json_array_size(aud) > 1 && g_strcmp0(azp, client_id)))
 		return q_error_set(err, Q_EAUTH, "the id_token is meant for another client");
 	if (!json_is_integer(json_object_get(cl, "exp")) ||
@@ -306,9 +305,8 @@ static json_t *exchange(struct q_request *r, json_t *d, const char *code,
 			 c->oidc_client_id, c->oidc_client_secret, err);
 	if (tok && !json_is_string(json_object_get(tok, "id_token")))
 		q_error_set(err, Q_EAUTH, "the provider's token answer has no id_token");
-	else if (tok &&
-		 (jwks = fetch_json(json_string_value(json_object_get(d, "jwks_uri")), NULL, NULL,
-				    NULL, err)))
+	else if (tok && (jwks = fetch_json(json_string_value(json_object_get(d, "jwks_uri")), NULL,
+					   NULL, NULL, err)))
 		q_web_idtoken_verify(json_string_value(json_object_get(tok, "id_token")), jwks,
 				     c->oidc_issuer, c->oidc_client_id, l->nonce, time(NULL),
 				     &claims, err);
@@ -339,8 +337,7 @@ static const char *wanted_role(const struct q_groupmap *m, json_t *groups, const
 	json_t *g;
 	size_t i;
 
-	json_array_foreach(groups, i, g)
-	{
+	json_array_foreach (groups, i, g) {
 		const char *name = json_string_value(g);
 		char s[40];
 		bool lead;
@@ -375,8 +372,7 @@ static int sync_groups(struct q_request *r, const char *user, int64_t uid, json_
 	}
 	if (q_store_sig_list(r->st, &sigs, err) < 0)
 		goto out;
-	json_array_foreach(sigs, i, sg)
-	{
+	json_array_foreach (sigs, i, sg) {
 		const char *sig = json_string_value(json_object_get(sg, "name"));
 		const char *want;
 		char have[16];
@@ -412,8 +408,8 @@ static int claims_user(struct q_request *r, json_t *cl, int64_t *uid, char name[
 {
 	struct q_config *c = &r->hub->cfg;
 	const char *uname = json_string_value(json_object_get(cl, c->oidc_user_claim));
-	char *subject = g_strdup_printf("%s %s", c->oidc_issuer,
-					json_string_value(json_object_get(cl, "sub")));
+	char *subject =
+	    g_strdup_printf("%s %s", c->oidc_issuer, json_string_value(json_object_get(cl, "sub")));
 	char role[16];
 	int rc = -1;
 	struct q_error e2 = {0};
@@ -441,8 +437,8 @@ static int claims_user(struct q_request *r, json_t *cl, int64_t *uid, char name[
 	}
 	if (q_store_user_create(r->st, uname, "user", uid, err) < 0 ||
 	    q_store_user_set_subject(r->st, *uid, subject, err) < 0 ||
-	    audit(r, uname, "user.create", uname, json_pack("{s:s,s:s}", "role", "user", "from", "oidc"),
-		  err) < 0)
+	    audit(r, uname, "user.create", uname,
+		  json_pack("{s:s,s:s}", "role", "user", "from", "oidc"), err) < 0)
 		goto out;
 	snprintf(name, 80, "%s", uname);
 	rc = 0;
