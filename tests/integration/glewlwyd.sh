@@ -105,6 +105,7 @@ glw_provision() {
 	params=$(python3 -c 'import json,sys
 m = json.load(open(sys.argv[1]))
 m["parameters"]["data-format"]["groups"] = {"multiple": True, "read": True, "write": True, "profile-read": True, "profile-write": False}
+m["parameters"]["data-format"]["login"] = {"multiple": False, "read": True, "write": True, "profile-read": True, "profile-write": False}
 print(json.dumps(m))' "$T/glw.body")
 	glw_ok PUT mod/user/database "$params" || return 1
 	glw_ok PUT mod/user/database/reset || return 1
@@ -122,6 +123,8 @@ p = {"iss": iss, "jwt-type": "rsa", "jwt-key-size": "256", "key": key, "cert": c
      "auth-type-password-enabled": False, "auth-type-client-enabled": True, "auth-type-device-enabled": False,
      "auth-type-refresh-enabled": True, "scope": [], "additional-parameters": [],
      "claims": [{"name": "groups", "user-property": "groups", "type": "string", "boolean-value-true": "",
+                 "boolean-value-false": "", "mandatory": True, "on-demand": False, "scope": []},
+                {"name": "preferred_username", "user-property": "login", "type": "string", "boolean-value-true": "",
                  "boolean-value-false": "", "mandatory": True, "on-demand": False, "scope": []}],
      "name-claim": "mandatory", "name-claim-scope": [], "email-claim": "no", "email-claim-scope": [],
      "scope-claim": "no", "scope-claim-scope": [], "address-claim": {"type": "no", "mandatory": False},
@@ -138,7 +141,7 @@ PY
 
 # glw_client ID SECRET REDIRECT_URI
 glw_client() {
-	glw_ok POST client/ "$(printf '{"client_id":"%s","name":"%s","enabled":true,"confidential":true,"password":"%s","client_secret":"%s","redirect_uri":["%s"],"authorization_type":["code","authorization_code","refresh_token"],"scope":[]}' "$1" "$1" "$2" "$2" "$3")"
+	glw_ok POST client/ "$(printf '{"client_id":"%s","name":"%s","enabled":true,"confidential":true,"password":"%s","client_secret":"%s","redirect_uri":["%s"],"authorization_type":["code","refresh_token"],"token_endpoint_auth_method":["client_secret_basic","client_secret_post"],"scope":["openid"]}' "$1" "$1" "$2" "$2" "$3")"
 }
 
 # glw_user NAME PASSWORD GROUP…
@@ -147,7 +150,7 @@ glw_user() {
 	shift 2
 	glw_ok POST user/ "$(python3 -c 'import json,sys
 print(json.dumps({"username": sys.argv[1], "name": sys.argv[1], "enabled": True, "password": sys.argv[2],
-                  "scope": ["openid"], "groups": sys.argv[3:]}))' "$name" "$pw" "$@")"
+                  "scope": ["openid"], "login": sys.argv[1], "groups": sys.argv[3:]}))' "$name" "$pw" "$@")"
 }
 
 # glw_groups NAME GROUP…: replace the user's groups
