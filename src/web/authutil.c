@@ -34,6 +34,8 @@ int q_web_cookie_get(const char *header, const char *name, char *out, size_t siz
 			vl = (size_t)(end - v);
 			while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 				vl--;
+			if (vl == 0)
+				return 0;
 			if (vl >= size)
 				return -1;
 			for (size_t i = 0; i < vl; i++)

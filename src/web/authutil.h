@@ -15,7 +15,7 @@
 
 /*
  * The value of cookie name in a Cookie header ("a=1; b=2"), into out.
- * 1 found, 0 absent, -1 when its value does not fit or holds a character
+ * 1 found, 0 absent (or empty), -1 when its value does not fit or holds a character
  * other than base64url's (our cookies hold only those).
  */
 int q_web_cookie_get(const char *header, const char *name, char *out, size_t size);
