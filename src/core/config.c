@@ -153,10 +153,10 @@ static const struct key keys[] = {
      "how long a browser session lasts after signing in (the cookie and its database row)"},
     {"web", "local_login", T_BOOL, "true", NUM(local_login), 0, 1,
      "offer the username and password form on /login (users with a password set by "
-     "`quarry user passwd`); 0: OpenID Connect only"},
+     "`quarry user passwd`); false: OpenID Connect only"},
     {"oidc", "issuer", T_OPTSTR, "", STR(oidc_issuer), 0, 0,
      "the OpenID Connect provider's issuer URL (its ISSUER/.well-known/openid-configuration "
-     "is read at the first sign-in); empty: no \"Sign in with\" button"},
+     "is read at each sign-in); empty: no \"Sign in with\" button"},
     {"oidc", "client_id", T_TEXT, "", STR(oidc_client_id), 0, 0,
      "the client id the provider gave the hub"},
     {"oidc", "client_secret", T_TEXT, "", STR(oidc_client_secret), 0, 0,

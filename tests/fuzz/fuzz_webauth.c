@@ -54,7 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					memcpy(g, p, l);
 					g[l] = '\0';
 					if (q_groupmap_match(&m->e[i], g, sig, &lead))
-						CHECK(q_name_check(Q_NAME_SIG, "sig", sig, NULL) == 0);
+						CHECK(q_name_check(Q_NAME_SIG, "sig", sig, NULL) ==
+						      0);
 				}
 				p += l;
 				if (*p)

@@ -27,8 +27,8 @@ static void groupmap_parses_and_matches(void **state)
 	bool lead;
 
 	(void)state;
-	assert_int_equal(q_groupmap_parse("sig-{sig}:member sig-{sig}-lead:lead admins=core:lead", &m,
-					  msg, sizeof(msg)),
+	assert_int_equal(q_groupmap_parse("sig-{sig}:member sig-{sig}-lead:lead admins=core:lead",
+					  &m, msg, sizeof(msg)),
 			 0);
 	assert_int_equal(m.n, 3);
 	assert_true(q_groupmap_match(&m.e[0], "sig-cloud", sig, &lead));
@@ -68,9 +68,8 @@ static void cookie_header(void **state)
 	char v[64];
 
 	(void)state;
-	assert_int_equal(q_web_cookie_get("a=1; quarry_session=abc_-9; b=2", "quarry_session", v,
-					  sizeof(v)),
-			 1);
+	assert_int_equal(
+	    q_web_cookie_get("a=1; quarry_session=abc_-9; b=2", "quarry_session", v, sizeof(v)), 1);
 	assert_string_equal(v, "abc_-9");
 	assert_int_equal(q_web_cookie_get("xquarry_session=1", "quarry_session", v, sizeof(v)), 0);
 	assert_int_equal(q_web_cookie_get("quarry_session=a\"b", "quarry_session", v, sizeof(v)),
@@ -78,7 +77,8 @@ static void cookie_header(void **state)
 	assert_int_equal(q_web_cookie_get("quarry_session=abcdef", "quarry_session", v, 4), -1);
 	assert_int_equal(q_web_cookie_get(NULL, "quarry_session", v, sizeof(v)), 0);
 	assert_int_equal(q_web_cookie_get("quarry_session=", "quarry_session", v, sizeof(v)), 0);
-	assert_int_equal(q_web_cookie_get(";;quarry_session=x ;", "quarry_session", v, sizeof(v)), 1);
+	assert_int_equal(q_web_cookie_get(";;quarry_session=x ;", "quarry_session", v, sizeof(v)),
+			 1);
 	assert_string_equal(v, "x");
 }
 
@@ -105,8 +105,8 @@ static void origin_and_return(void **state)
 	assert_true(q_web_same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8080", NULL));
 	assert_true(q_web_same_origin("https://hub.example/quarry/", "https://HUB.example", NULL));
 	assert_false(q_web_same_origin("http://127.0.0.1:8080", "http://127.0.0.1:8081", NULL));
-	assert_false(q_web_same_origin("http://127.0.0.1:8080", "http://evil.example",
-				       "same-origin"));
+	assert_false(
+	    q_web_same_origin("http://127.0.0.1:8080", "http://evil.example", "same-origin"));
 	assert_false(q_web_same_origin("http://127.0.0.1:8080", "null", NULL));
 	assert_true(q_web_same_origin("http://127.0.0.1:8080", NULL, "same-origin"));
 	assert_false(q_web_same_origin("http://127.0.0.1:8080", NULL, "cross-site"));
@@ -226,7 +226,8 @@ static void idtoken_verification(void **state)
 	{
 		/* HS256 keyed with the public key's bytes, and alg none */
 		char *pub = cjose_jwk_to_json(key, false, &ce);
-		cjose_jwk_t *oct = cjose_jwk_create_oct_spec((const uint8_t *)pub, strlen(pub), &ce);
+		cjose_jwk_t *oct =
+		    cjose_jwk_create_oct_spec((const uint8_t *)pub, strlen(pub), &ce);
 
 		t = sign(oct, "HS256", "k1", good_claims(now));
 		assert_int_equal(verify(t, jwks, now, &err), -1);
