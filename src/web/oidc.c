@@ -463,7 +463,10 @@ int q_web_oidc_callback(struct q_request *r)
 	int64_t uid = 0;
 
 	if (q_query_get(r->query, r->query_len, "error", perr, sizeof(perr), &err) == 1) {
-		q_web_auth_refuse(r, 403, "Sign-in refused", "the provider refused: ");
+		char why[200];
+
+		snprintf(why, sizeof(why), "the provider refused the sign-in: %s", perr);
+		q_web_auth_refuse(r, 403, "Sign-in refused", why);
 		return 0;
 	}
 	if (q_web_auth_login_take(r, &l, &err) < 0) {
