@@ -9,7 +9,8 @@ libgit2-dev libcurl4-openssl-dev libjansson-dev libyaml-dev libsqlite3-dev
 libmaxminddb-dev libgpgme-dev libglib2.0-dev libssl-dev libcmocka-dev
 bubblewrap dnf createrepo-c rpm rpmlint gawk elfutils cpio gnupg curl ca-certificates sqlite3 python3 jq
 clang-format bc git busybox-static tor-geoipdb wrk nginx-light procps util-linux passwd
-python3-jsonschema python3-rfc3987 rsync"
+python3-jsonschema python3-rfc3987 rsync
+libargon2-dev libcjose-dev glewlwyd dbconfig-no-thanks"
 
 missing=""
 for p in $PKGS; do
@@ -28,5 +29,19 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
+# glewlwyd (the OpenID Connect provider the sign-in tests run) asks how to
+# configure its database, and its post-install fails without an answer; it
+# also starts its service unless a policy-rc.d forbids it (the tests start
+# their own).
+echo 'glewlwyd glewlwyd/config_type select No configuration' | $SUDO debconf-set-selections
+policy_made=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	policy_made=1
+fi
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+if [ -n "$policy_made" ]; then
+	$SUDO rm -f /usr/sbin/policy-rc.d
+fi

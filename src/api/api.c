@@ -59,6 +59,7 @@ static const struct route routes[] = {
     {"GET", "api/v1/whoami", Q_RULE_USER, q_api_whoami},
     {"GET", "api/v1/users", Q_RULE_ADMIN, q_api_users},
     {"POST", "api/v1/users", Q_RULE_ADMIN, q_api_user_create},
+    {"PUT", "api/v1/users/*/password", Q_RULE_SELF, q_api_user_password},
     {"GET", "api/v1/tokens", Q_RULE_USER, q_api_tokens},
     {"POST", "api/v1/tokens", Q_RULE_SELF, q_api_token_create},
     {"DELETE", "api/v1/tokens/*", Q_RULE_SELF, q_api_token_delete},
@@ -153,6 +154,7 @@ static const struct route routes[] = {
  */
 static const char *const release_routes[] = {
     "POST api/v1/users",
+    "PUT api/v1/users/*/password",
     "POST api/v1/tokens",
     "DELETE api/v1/tokens/*",
     "POST api/v1/sigs",

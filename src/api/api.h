@@ -56,6 +56,9 @@ const char *q_api_release_route(size_t i);
 
 void q_api_users(struct q_request *r, const char **caps);
 void q_api_user_create(struct q_request *r, const char **caps);
+/* PUT /users/NAME/password {"password": "…" or null}: the web UI's local
+ * password (Argon2id), by the user themself or an admin. */
+void q_api_user_password(struct q_request *r, const char **caps);
 void q_api_whoami(struct q_request *r, const char **caps);
 void q_api_tokens(struct q_request *r, const char **caps);
 void q_api_token_create(struct q_request *r, const char **caps);

@@ -10,6 +10,7 @@
 #include "core/names.h"
 #include "api/api.h"
 #include "hub/hub.h"
+#include "web/auth.h"
 
 #include <glib.h>
 
@@ -309,5 +310,47 @@ void q_api_audit_list(struct q_request *r, const char **caps)
 	q_http_send_json(r, 200, json_pack("{s:o}", "entries", list));
 	return;
 fail:
+	q_http_send_error(r, &err);
+}
+
+void q_api_user_password(struct q_request *r, const char **caps)
+{
+	struct q_error err = {0};
+	json_t *body = q_http_json_body(r, &err), *pw;
+	char *enc = NULL;
+
+	if (!body)
+		goto fail;
+	if (strcmp(r->who.name, caps[0]) &&
+	    q_api_need_admin(r, "set another user's password", &err) < 0)
+		goto fail;
+	pw = json_object_get(body, "password");
+	if (!json_is_null(pw) &&
+	    (!json_is_string(pw) || json_string_length(pw) < 8 || json_string_length(pw) > 1000 ||
+	     strlen(json_string_value(pw)) != json_string_length(pw))) {
+		q_error_set(
+		    &err, Q_EINVAL,
+		    "field 'password' must be a string of 8 to 1000 bytes, or null to remove "
+		    "the password");
+		goto fail;
+	}
+	if (json_is_string(pw) && !(enc = q_web_password_hash(json_string_value(pw), &err)))
+		goto fail;
+	if (q_store_begin(r->st, &err) < 0)
+		goto fail;
+	if (q_store_user_password_set(r->st, caps[0], enc, &err) < 0 ||
+	    q_api_audit(r, enc ? "user.password.set" : "user.password.remove", caps[0], NULL,
+			&err) < 0 ||
+	    q_store_commit(r->st, &err) < 0) {
+		q_store_rollback(r->st);
+		goto fail;
+	}
+	json_decref(body);
+	q_http_send_json(r, 200, json_pack("{s:s,s:b}", "user", caps[0], "password", enc != NULL));
+	free(enc);
+	return;
+fail:
+	free(enc);
+	json_decref(body);
 	q_http_send_error(r, &err);
 }

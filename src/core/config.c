@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/names.h"
+#include "web/groupmap.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -30,7 +31,9 @@ enum key_type {
 	T_REPO,
 	T_BACKEND,
 	T_OPTLISTEN,
-	T_MODULE
+	T_MODULE,
+	T_TEXT,    /* any text, may be empty */
+	T_GROUPMAP /* oidc.group_map (web/groupmap.h) */
 };
 
 struct key {
@@ -167,6 +170,36 @@ static const struct key keys[] = {
      "the repo of each project that gets the SIG's sig-SIG-release package (rebuilt when "
      "repos or keys change); nothing is built in a project without it; empty: no release "
      "packages"},
+    /* Signing in to the web UI: sessions, local passwords, OpenID Connect. */
+    {"web", "session_lifetime", T_DURATION, "7d", NUM(session_lifetime), 300, 365 * 86400,
+     "how long a browser session lasts after signing in (the cookie and its database row)"},
+    {"web", "local_login", T_BOOL, "true", NUM(local_login), 0, 1,
+     "offer the username and password form on /login (users with a password set by "
+     "`quarry user passwd`); false: OpenID Connect only"},
+    {"oidc", "issuer", T_OPTSTR, "", STR(oidc_issuer), 0, 0,
+     "the OpenID Connect provider's issuer URL (its ISSUER/.well-known/openid-configuration "
+     "is read at each sign-in); empty: no \"Sign in with\" button"},
+    {"oidc", "client_id", T_TEXT, "", STR(oidc_client_id), 0, 0,
+     "the client id the provider gave the hub"},
+    {"oidc", "client_secret", T_TEXT, "", STR(oidc_client_secret), 0, 0,
+     "the client secret (sent with HTTP Basic authentication to the token endpoint); keep "
+     "this file readable by the hub's user only"},
+    {"oidc", "provider_name", T_TEXT, "OpenID Connect", STR(oidc_name), 0, 0,
+     "the provider's name on the sign-in page (\"Sign in with NAME\")"},
+    {"oidc", "redirect_path", T_TEXT, "/auth/callback", STR(oidc_redirect_path), 0, 0,
+     "the path on hub.public_url the provider sends the browser back to (register "
+     "PUBLIC_URL + this path with the provider)"},
+    {"oidc", "scopes", T_TEXT, "openid profile", STR(oidc_scopes), 0, 0,
+     "scopes asked for, space-separated (openid is required; add the scope that makes the "
+     "provider include the groups claim, if it needs one)"},
+    {"oidc", "username_claim", T_TEXT, "preferred_username", STR(oidc_user_claim), 0, 0,
+     "the id_token claim that names the Quarry user created at the first sign-in"},
+    {"oidc", "groups_claim", T_TEXT, "groups", STR(oidc_groups_claim), 0, 0,
+     "the id_token claim (a list of strings) read for SIG membership"},
+    {"oidc", "group_map", T_GROUPMAP, "", STR(oidc_group_map), 0, 0,
+     "groups to SIG roles, space-separated entries: PATTERN:ROLE where PATTERN holds {sig} "
+     "once (sig-{sig}:member sig-{sig}-lead:lead), or GROUP=SIG:ROLE for one SIG; ROLE is "
+     "member or lead; empty: sign-in changes no membership"},
 };
 
 int q_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
@@ -346,6 +379,8 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 	case T_BACKEND:
 	case T_OPTLISTEN:
 	case T_MODULE:
+	case T_TEXT:
+	case T_GROUPMAP:
 		if (strlen(value) >= k->size)
 			return "value is too long";
 		if (k->type == T_STRING && !*value)
@@ -392,6 +427,9 @@ static const char *apply(const struct key *k, const char *value, struct q_config
 					p++;
 			}
 		}
+		if (k->type == T_GROUPMAP && q_web_groupmap_check(value) < 0)
+			return "expected space-separated PATTERN:ROLE (PATTERN with {sig} once) or "
+			       "GROUP=SIG:ROLE entries, ROLE member or lead";
 		if (k->type == T_BACKEND && strcmp(value, "host") && strcmp(value, "installroot"))
 			return "expected host or installroot";
 		if (k->type == T_CIDRS && check_cidrs(value) < 0)

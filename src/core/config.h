@@ -64,6 +64,18 @@ struct q_config {
 	int64_t rsync_timeout;       /* rsync.timeout: seconds, 0 = none */
 	char rsync_hosts_allow[1024]; /* rsync.hosts_allow: CIDR list, "" = everyone */
 	char rsync_program[256];      /* rsync.program: name in PATH or absolute path */
+	/* Signing in to the web UI (web/auth.c, web/oidc.c). */
+	int64_t session_lifetime;     /* web.session_lifetime: seconds a browser session lasts */
+	int64_t local_login;          /* web.local_login: 0 or 1, password sign-in offered */
+	char oidc_issuer[512];        /* oidc.issuer: "" = no OpenID Connect sign-in */
+	char oidc_client_id[256];     /* oidc.client_id */
+	char oidc_client_secret[256]; /* oidc.client_secret */
+	char oidc_name[64];           /* oidc.provider_name: shown on the button */
+	char oidc_redirect_path[128]; /* oidc.redirect_path, on hub.public_url */
+	char oidc_scopes[256];        /* oidc.scopes, space-separated */
+	char oidc_user_claim[64];     /* oidc.username_claim */
+	char oidc_groups_claim[64];   /* oidc.groups_claim */
+	char oidc_group_map[1024];    /* oidc.group_map (web/groupmap.h) */
 };
 
 /* Fill every field with its default. */

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "api/api.h"
 #include "http/http.h"
+#include "web/auth.h"
 #include "http/wait.h"
 #include "hub/hub.h"
 #include "mirror/service.h"
@@ -331,7 +332,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
 	else if (r->path.n >= 1 && !strcmp(r->path.seg[0], "lookaside") &&
 		 q_api_lookaside_get(r) == 0)
 		;
-	else if (q_api_dispatch(r) == 0 || q_web_dispatch(r) == 0)
+	else if (q_web_auth_dispatch(r) == 0 || q_api_dispatch(r) == 0 || q_web_dispatch(r) == 0)
 		;
 	else {
 		q_error_set(&err, Q_ENOTFOUND,

@@ -78,7 +78,7 @@ int q_store_sig_get(struct q_store *st, const char *name, int with_members, json
 		    struct q_error *err);
 int q_store_sig_list(struct q_store *st, json_t **out, struct q_error *err);
 /* The SIG list with each SIG's "leads" (user names) and "projects" (names),
- * in three queries (the web UI's catalog; store_web.c). */
+ * in three queries (the web UI's catalog; store_pages.c). */
 int q_store_sig_catalog(struct q_store *st, json_t **out, struct q_error *err);
 /* Update the given fields (already validated). */
 int q_store_sig_update(struct q_store *st, const char *name, json_t *fields, struct q_error *err);
@@ -91,6 +91,55 @@ int q_store_sig_member_delete(struct q_store *st, const char *sig, const char *u
 			      struct q_error *err);
 /* {"mc":"lead",…} for a user. */
 int q_store_user_sigs(struct q_store *st, int64_t user_id, json_t **out, struct q_error *err);
+
+/* --- web sign-in (store_web.c): sessions, pending sign-ins, passwords --- */
+
+/* A browser session, found by the SHA-256 (hex) of its cookie. */
+struct q_web_session {
+	int64_t user_id;
+	char name[80];
+	char role[16];   /* admin, releng, user */
+	char csrf[64];   /* the token its forms carry */
+	int64_t expires; /* epoch seconds */
+};
+/* A sign-in in progress (web_logins), used once. */
+struct q_web_login {
+	char csrf[64];
+	char state[64];
+	char nonce[64];
+	char verifier[64];
+	char return_to[520];
+};
+
+int q_store_web_session_create(struct q_store *st, const char *hash, int64_t user_id,
+			       const char *csrf, int64_t expires, struct q_error *err);
+/* 0 found (not expired at now; last_seen updated at most once a minute),
+ * Q_ENOTFOUND otherwise. */
+int q_store_web_session_get(struct q_store *st, const char *hash, int64_t now,
+			    struct q_web_session *out, struct q_error *err);
+int q_store_web_session_delete(struct q_store *st, const char *hash, struct q_error *err);
+/* Remove expired sessions and sign-ins. */
+int q_store_web_purge(struct q_store *st, int64_t now, struct q_error *err);
+int q_store_web_login_create(struct q_store *st, const char *hash, const struct q_web_login *l,
+			     int64_t expires, struct q_error *err);
+/* Read and delete (one use): Q_ENOTFOUND when absent or expired at now. */
+int q_store_web_login_take(struct q_store *st, const char *hash, int64_t now,
+			   struct q_web_login *out, struct q_error *err);
+/* *hash_out: the user's encoded Argon2id hash, malloc'd, NULL when none;
+ * Q_ENOTFOUND for no such user. */
+int q_store_user_password_get(struct q_store *st, const char *name, int64_t *id, char **hash_out,
+			      struct q_error *err);
+/* encoded NULL: no local password. Ends the user's browser sessions.
+ * Q_ENOTFOUND for no such user. */
+int q_store_user_password_set(struct q_store *st, const char *name, const char *encoded,
+			      struct q_error *err);
+/* The user whose oidc_subject is subject: 0 with its id, name and role,
+ * Q_ENOTFOUND when none. */
+int q_store_user_by_subject(struct q_store *st, const char *subject, int64_t *id, char name[80],
+			    char role[16], struct q_error *err);
+/* Link user id to subject (a user not yet linked). */
+int q_store_user_set_subject(struct q_store *st, int64_t id, const char *subject,
+			     struct q_error *err);
 
 /* --- SIG keys (store_keys.c; rotation) --- */
 
@@ -160,7 +209,7 @@ int q_store_repo_add_package(struct q_store *st, int64_t repo_id, int64_t packag
 int q_store_repo_packages(struct q_store *st, int64_t repo_id, json_t **out, struct q_error *err);
 /* The same with "name","epoch","version","release" and "summary_xml" (the
  * summary as primary.xml holds it, XML-escaped), by name and arch (the web
- * UI's repo page; store_web.c). */
+ * UI's repo page; store_pages.c). */
 int q_store_repo_packages_summary(struct q_store *st, int64_t repo_id, json_t **out,
 				  struct q_error *err);
 /* One package of a publish set; the strings live in the set's arena. */

@@ -392,6 +392,34 @@ static const char *migrations[] = {
     "  sha256 TEXT NOT NULL,"
     "  first_seen INTEGER NOT NULL,"
     "  PRIMARY KEY (mirror, repo, arch, sha256));",
+    /* 14: signing in to the web UI. A browser session is a row keyed by the
+     * SHA-256 of its random cookie (the cookie itself is never stored), with
+     * the CSRF token its forms carry. A sign-in in progress (the login form,
+     * or an OpenID Connect round trip: state, nonce, PKCE verifier, the page
+     * to go back to) is a web_logins row keyed the same way, used once.
+     * users.password: an Argon2id encoded hash, NULL for no local password;
+     * users.oidc_subject: ISSUER + " " + sub of the provider's account. */
+    "CREATE TABLE web_sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL);"
+    "CREATE INDEX web_sessions_expires ON web_sessions(expires);"
+    "CREATE TABLE web_logins ("
+    "  id INTEGER PRIMARY KEY,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  csrf TEXT NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT '',"
+    "  nonce TEXT NOT NULL DEFAULT '',"
+    "  verifier TEXT NOT NULL DEFAULT '',"
+    "  return_to TEXT NOT NULL DEFAULT '/',"
+    "  expires INTEGER NOT NULL);"
+    "ALTER TABLE users ADD COLUMN password TEXT;"
+    "ALTER TABLE users ADD COLUMN oidc_subject TEXT;"
+    "CREATE UNIQUE INDEX users_oidc_subject ON users(oidc_subject);",
 };
 
 int sq_db_error(struct q_store *st, struct q_error *err, const char *what)

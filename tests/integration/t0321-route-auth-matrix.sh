@@ -106,9 +106,11 @@ allowed = {
 fill = {"sigs": "mc", "projects": "el9", "repos": "cand", "members": "victim",
         "tokens": "$TOKID", "builds": "$BID", "artifacts": "$ART",
         "mirrors": "new.example.com", "updates": "$UID_", "crawls": "1",
-        "upload-sessions": "0123456789abcdef0123456789abcdef", "chains": "1"}
+        "upload-sessions": "0123456789abcdef0123456789abcdef", "chains": "1",
+        "users": "victim"}
 bodies = {
     "POST api/v1/tokens": {"user": "victim"},
+    "PUT api/v1/users/*/password": {"password": "victim's password"},
     "POST api/v1/updates/*/promote": {"to": "testing"},
     "POST api/v1/worker/claim": {"name": "wtest", "arches": ["riscv64"]},
     "PUT api/v1/sigs/*/projects/*/buildroot": {"tags": [{"arch": "*", "packages": ["bash"]}]},
