@@ -18,38 +18,12 @@
 #include "web/auth.h"
 #include "web/auth_internal.h"
 #include "web/authutil.h"
+#include "web/html.h"
 
 #include <argon2.h>
 #include <ctype.h>
 
 #define FORM_MAX 8192
-
-static const char csp[] = "default-src 'none'; style-src 'self'; img-src 'self'; "
-			  "form-action 'self'; frame-ancestors 'none'";
-
-void q_web_auth_esc(GString *g, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '&':
-			g_string_append(g, "&amp;");
-			break;
-		case '<':
-			g_string_append(g, "&lt;");
-			break;
-		case '>':
-			g_string_append(g, "&gt;");
-			break;
-		case '"':
-			g_string_append(g, "&quot;");
-			break;
-		case '\'':
-			g_string_append(g, "&#39;");
-			break;
-		default:
-			g_string_append_c(g, *s);
-		}
-}
 
 static void add_header(struct q_request *r, const h2o_token_t *t, const char *v)
 {
@@ -80,7 +54,7 @@ static void send_status(struct q_request *r, int status, const char *ctype, cons
 	add_header(r, H2O_TOKEN_CONTENT_TYPE, ctype);
 	add_header(r, H2O_TOKEN_CACHE_CONTROL, "no-store");
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-security-policy"),
-			      0, NULL, csp, strlen(csp));
+			      0, NULL, H2O_STRLIT(Q_HTML_CSP));
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-content-type-options"),
 			      0, NULL, H2O_STRLIT("nosniff"));
 	/* never the callback's code in a Referer */
@@ -92,15 +66,13 @@ static void send_status(struct q_request *r, int status, const char *ctype, cons
 
 void q_web_auth_page(struct q_request *r, int status, const char *title, const char *body)
 {
-	GString *g =
-	    g_string_new("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			 "<meta name=\"viewport\" content=\"width=device-width\">"
-			 "<link rel=\"stylesheet\" href=\"/static/quarry.css\"><title>");
+	GString *g = g_string_new(NULL);
 
-	q_web_auth_esc(g, title);
-	g_string_append(g, " · Quarry</title></head><body><main><h1>");
-	q_web_auth_esc(g, title);
-	g_string_append_printf(g, "</h1>\n%s</main></body></html>\n", body);
+	q_html_begin(g, title);
+	g_string_append(g, "<h1>");
+	q_html_text(g, title);
+	g_string_append_printf(g, "</h1>\n%s", body);
+	q_html_end(g);
 	send_status(r, status, "text/html; charset=utf-8", g->str, g->len);
 	g_string_free(g, TRUE);
 }
@@ -115,7 +87,7 @@ void q_web_auth_refuse(struct q_request *r, int status, const char *what, const 
 {
 	GString *g = g_string_new("<p class=\"error\">");
 
-	q_web_auth_esc(g, why);
+	q_html_text(g, why);
 	g_string_append(g, "</p><p><a href=\"/login\">Sign in again</a></p>");
 	q_web_auth_page(r, status, what, g->str);
 	g_string_free(g, TRUE);
@@ -244,10 +216,10 @@ static void login_page(struct q_request *r, int status, const char *msg)
 
 	if (q_web_session_user(r, &u) == 0) {
 		g_string_append(g, "<p>Signed in as <strong>");
-		q_web_auth_esc(g, u.name);
+		q_html_text(g, u.name);
 		g_string_append(g, "</strong>.</p><form method=\"post\" action=\"/logout\">"
 				   "<input type=\"hidden\" name=\"csrf\" value=\"");
-		q_web_auth_esc(g, u.csrf);
+		q_html_text(g, u.csrf);
 		g_string_append(g, "\"><button type=\"submit\">Sign out</button></form>");
 		q_web_auth_page(r, status, "Signed in", g->str);
 		g_string_free(g, TRUE);
@@ -263,13 +235,13 @@ static void login_page(struct q_request *r, int status, const char *msg)
 	}
 	if (msg) {
 		g_string_append(g, "<p class=\"error\" role=\"alert\">");
-		q_web_auth_esc(g, msg);
+		q_html_text(g, msg);
 		g_string_append(g, "</p>");
 	}
 	if (c->local_login) {
 		g_string_append(g, "<form method=\"post\" action=\"/login\">"
 				   "<input type=\"hidden\" name=\"csrf\" value=\"");
-		q_web_auth_esc(g, l.csrf);
+		q_html_text(g, l.csrf);
 		g_string_append(
 		    g, "\"><p><label for=\"username\">User name</label> "
 		       "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
@@ -285,7 +257,7 @@ static void login_page(struct q_request *r, int status, const char *msg)
 			    g, isalnum((unsigned char)*p) || strchr("/-._~", *p) ? "%c" : "%%%02X",
 			    (unsigned char)*p);
 		g_string_append(g, "\">Sign in with ");
-		q_web_auth_esc(g, c->oidc_name);
+		q_html_text(g, c->oidc_name);
 		g_string_append(g, "</a></p>");
 	}
 	q_web_auth_page(r, status, "Sign in", g->str);

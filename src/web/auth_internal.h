@@ -17,8 +17,6 @@ struct q_request;
 #define Q_WEB_LOGIN_COOKIE "quarry_login"
 #define Q_WEB_LOGIN_TTL 600 /* seconds a sign-in may take */
 
-/* Append s to g, HTML-escaped. */
-void q_web_auth_esc(GString *g, const char *s);
 /* Set-Cookie name=value with our attributes; max_age 0 removes it. */
 void q_web_auth_cookie(struct q_request *r, const char *name, const char *value, int64_t max_age);
 /* A page: title and the body's HTML (already escaped), with our headers. */

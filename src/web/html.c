@@ -11,11 +11,6 @@
 
 #define REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
 
-/* The policy of every page: nothing inline, nothing from elsewhere. */
-#define Q_HTML_CSP                                                                                 \
-	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
-	"frame-ancestors 'none'; base-uri 'none'"
-
 static bool is_control(gunichar c)
 {
 	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c < 0xa0);

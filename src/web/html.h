@@ -55,6 +55,11 @@ void q_html_jtime(GString *b, json_t *o, const char *key);
 void q_html_begin(GString *b, const char *title);
 void q_html_end(GString *b);
 
+/* The policy of every page: nothing inline, nothing from elsewhere. */
+#define Q_HTML_CSP                                                                                 \
+	"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "               \
+	"frame-ancestors 'none'; base-uri 'none'"
+
 /* The headers of every page (content type, CSP, nosniff, referrer policy). */
 void q_html_headers(struct q_request *r);
 /* Send page b with status (HEAD: headers only); frees b. */
