@@ -29,7 +29,12 @@
 #  /dev/null, every status checked to be 200, and at the same time
 #  `xargs -P 64` running `rsync --no-motd URL FILE` over the same rsync
 #  URLs (every exit status checked), timed with the same wall clock around
-#  both.
+#  both. The crawler also checks the files beside every up-to-date
+#  repomd.xml (every file it names, repomd.xml.asc and up to 5 packages:
+#  HEADs over http, one `rsync --list-only --files-from` per rsync repo), so
+#  the reference does the same: curl HEADs those files (a second curl
+#  --parallel, after the GETs, 64 at once) and each rsync job lists them
+#  after its fetch.
 #  Each figure is the median of RUNS runs (default 5), taken alternately.
 #  Target: quarry within 1.5× curl's time.
 set -euo pipefail
@@ -177,11 +182,41 @@ for i in $(seq -f '%04g' 1 "$MIRRORS"); do
 	done
 done >urls.cfg
 NURLS=$((MIRRORS * ${#PATHS[@]}))
+# The files the crawler checks beside each up-to-date repomd.xml (the
+# partial check): every file repomd.xml names, repomd.xml.asc and the
+# packages (at most 5 are sampled; each repo here holds fewer). One list
+# per repo path, relative to it; the reference HEADs (http) or lists
+# (rsync) the same files.
+mkdir -p files
+for k in "${!PATHS[@]}"; do
+	python3 - "$W/data/pub/${PATHS[$k]}" >"files/$k.txt" <<'PY'
+import os, sys, xml.etree.ElementTree as ET
+d = sys.argv[1]
+ns = {"r": "http://linux.duke.edu/metadata/repo"}
+for loc in ET.parse(os.path.join(d, "repodata/repomd.xml")).getroot().iterfind("r:data/r:location", ns):
+    print(loc.get("href"))
+if os.path.exists(os.path.join(d, "repodata/repomd.xml.asc")):
+    print("repodata/repomd.xml.asc")
+for root, _, names in os.walk(os.path.join(d, "Packages")):
+    for n in sorted(names)[:5]:
+        print(os.path.relpath(os.path.join(root, n), d))
+PY
+	[ -s "files/$k.txt" ] || { echo "bench: no files listed for ${PATHS[$k]}"; exit 1; }
+	tr '\n' '\0' <"files/$k.txt" >"files/$k.0"
+done
+for i in $(seq -f '%04g' 1 "$MIRRORS"); do
+	for k in "${!PATHS[@]}"; do
+		while read -r f; do
+			printf 'url = "http://127.0.0.1:%s/m%s/%s%s"\noutput = "/dev/null"\n' "$NPORT" "$i" "${PATHS[$k]}" "$f"
+		done <"files/$k.txt"
+	done
+done >heads.cfg
+NHEADS=$(grep -c '^url' heads.cfg)
 # The rsync side's URLs: "URL FILE" pairs for xargs.
 mkdir -p rsync-out
 for i in $(seq -f '%04g' 1 "$RSYNC_MIRRORS"); do
 	for k in "${!PATHS[@]}"; do
-		printf 'rsync://127.0.0.1:%s/r%s/%srepodata/repomd.xml %s/rsync-out/r%s-%s\n' "$RPORT" "$i" "${PATHS[$k]}" "$W" "$i" "$k"
+		printf 'rsync://127.0.0.1:%s/r%s/%s %s/rsync-out/r%s-%s %s/files/%s.0\n' "$RPORT" "$i" "${PATHS[$k]}" "$W" "$i" "$k" "$W" "$k"
 	done
 done >rsync-urls.txt
 NRSYNC=$((RSYNC_MIRRORS * ${#PATHS[@]}))
@@ -192,17 +227,22 @@ reference_run() {
 	local rpid rrc=0
 	rm -f rsync-out/*
 	t0=$(now)
-	xargs -P 64 -n 2 rsync --no-motd -q <rsync-urls.txt 2>rsync.err &
+	xargs -P 64 -n 3 sh -c 'rsync --no-motd -q -- "$0repodata/repomd.xml" "$1" &&
+		rsync --no-motd --list-only --no-human-readable --copy-links --from0 --files-from="$2" -- "$0" "${1%/*}/" >/dev/null' \
+		<rsync-urls.txt 2>rsync.err &
 	rpid=$!
 	curl --parallel --parallel-max 64 --parallel-immediate -sS --no-progress-meter -K urls.cfg \
 		-w '%{http_code}\n' >codes.txt 2>curl.err || { cat curl.err >&2; return 1; }
+	curl --parallel --parallel-max 64 --parallel-immediate -sS --no-progress-meter --head -K heads.cfg \
+		-w '%{http_code}\n' >>codes.txt 2>curl.err || { cat curl.err >&2; return 1; }
 	wait "$rpid" || rrc=$?
 	t1=$(now)
 	[ "$rrc" -eq 0 ] || { echo "bench: an rsync fetch failed (xargs $rrc)" >&2; head rsync.err >&2; return 1; }
 	[ "$(find rsync-out -type f | wc -l)" -eq "$NRSYNC" ] ||
 		{ echo "bench: rsync fetched $(find rsync-out -type f | wc -l) of $NRSYNC files" >&2; return 1; }
 	ok=$(grep -cx 200 codes.txt || true)
-	[ "$ok" -eq "$NURLS" ] || { echo "bench: curl got $ok of $NURLS answers 200" >&2; return 1; }
+	[ "$ok" -eq $((NURLS + NHEADS)) ] ||
+		{ echo "bench: curl got $ok of $((NURLS + NHEADS)) answers 200" >&2; return 1; }
 	echo "$t1 - $t0" | bc -l
 }
 
@@ -235,7 +275,7 @@ print("%.3f %.3f %d %d %d %d %d" % (s["seconds"], wall, s["mirrors"], s["checks"
 PY
 }
 
-echo "== $NURLS http fetches and $NRSYNC rsync fetches, $RUNS runs each, alternately"
+echo "== $NURLS http fetches + $NHEADS HEADs, $NRSYNC rsync fetches + lists, $RUNS runs each, alternately"
 : >ref.txt
 : >quarry.txt
 # Warm-up (nginx's workers, the page cache, the hub's first snapshot build).
@@ -253,12 +293,13 @@ q_t=$(awk '{print $2}' quarry.txt | median)
 kill -0 "$HUB_PID" || { echo "bench: the hub died"; tail hub.log; exit 1; }
 
 printf '\n%-52s %10s %10s\n' "figure (seconds, wall clock, median of $RUNS)" quarry curl
-printf '%-52s %10.3f %10.3f\n' "$NURLS + $NRSYNC (rsync) repomd.xml fetches, checked" "$q_t" "$ref_t"
+printf '%-52s %10.3f %10.3f\n' "$NURLS + $NRSYNC (rsync) repomd.xml, files checked" "$q_t" "$ref_t"
 printf '%-52s %10.3f %10s\n' "(info) the crawl's own seconds (no snapshot, no CLI)" "$q_crawl" "-"
 echo "(quarry: \`quarry crawl\`: $MIRRORS http mirrors + $RSYNC_MIRRORS rsync-only mirrors + the master's 4 URLs,"
 echo " 64 at once on each side, 4 per mirror, results stored, snapshot rebuilt, the CLI polling until done;"
-echo " reference: curl over the same $NURLS http URLs, 64 at once, while xargs -P 64 runs rsync over the"
-echo " same $NRSYNC rsync URLs; against one local nginx, $WORKERS workers, and one rsync daemon, on a"
+echo " reference: curl over the same $NURLS http URLs, then HEADs of the same $NHEADS files, 64 at once,"
+echo " while xargs -P 64 runs rsync over the same $NRSYNC rsync URLs, each a fetch and a list of its files;"
+echo " against one local nginx, $WORKERS workers, and one rsync daemon, on a"
 echo " machine shared with other work)"
 echo
 printf 'bench: crawl_time quarry=%.3f reference=%.3f ratio=%s target=1.5 unit=s\n' "$q_t" "$ref_t" "$(ratio "$q_t" "$ref_t")"
