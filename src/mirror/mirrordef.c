@@ -4,7 +4,7 @@
  *
  * DESIGN: libyaml's event API builds a small tree of our own (struct node)
  * rather than its document API, because the events show anchors, aliases
- * and tags (which we refuse) and let the builder bound everything as it
+ * and tags (aliases are copied, counted) and let the builder bound everything as it
  * goes: strings are kept up to the limit plus one byte, lists and mappings
  * stop growing at the limit (and remember that they overflowed), nesting
  * past the limit becomes one placeholder node. The validator then walks the
@@ -286,6 +286,7 @@ struct node {
 	struct node **kids; /* N_SEQ: items; N_MAP: key, value, key, value, ... */
 	size_t n, cap;      /* kids used and allocated */
 	bool overflow;      /* more than MAX_LIST items or pairs; the rest were dropped */
+	bool open;          /* N_SEQ/N_MAP: still being built (an alias to it would recurse) */
 };
 
 static struct node *node_new(enum ntype type, yaml_mark_t mark)
@@ -308,31 +309,35 @@ static void node_free(struct node *n)
 	g_free(n);
 }
 
-static void node_add(struct node *parent, struct node *kid)
+/* Add kid to parent; false (kid freed) when parent is full. */
+static bool node_add(struct node *parent, struct node *kid)
 {
 	size_t lim = parent->type == N_MAP ? 2 * Q_MIRRORDEF_MAX_LIST : Q_MIRRORDEF_MAX_LIST;
 
 	if (parent->n >= lim) {
 		parent->overflow = true;
 		node_free(kid);
-		return;
+		return false;
 	}
 	if (parent->n == parent->cap) {
 		parent->cap = parent->cap ? parent->cap * 2 : 8;
 		parent->kids = g_renew(struct node *, parent->kids, parent->cap);
 	}
 	parent->kids[parent->n++] = kid;
+	return true;
 }
 
 struct builder {
 	struct ctx *c;
 	struct node *root;
 	struct node *stack[Q_MIRRORDEF_MAX_DEPTH];
-	int depth;    /* collections open on stack */
-	int skip;     /* collections open past the depth limit */
-	int docs;     /* documents seen */
-	size_t nodes; /* nodes built so far */
-	bool full;    /* MIRRORDEF_MAX_NODES reached: nothing more is built */
+	int depth;           /* collections open on stack */
+	int skip;            /* collections open past the depth limit */
+	int docs;            /* documents seen */
+	size_t nodes;        /* nodes built so far (an alias counts every node it copies) */
+	bool full;           /* MIRRORDEF_MAX_NODES reached: nothing more is built */
+	GHashTable *anchors; /* anchor name -> node of the tree (borrowed) */
+	GPtrArray *dropped;  /* nodes taken out of the tree (merges), freed at the end */
 };
 
 /* Most nodes one file may build (bounds memory whatever the shape). */
@@ -353,41 +358,72 @@ static bool take_node(struct builder *b, yaml_mark_t m)
 	return false;
 }
 
-static void insert(struct builder *b, struct node *n)
+/* Put n in the tree; false (n freed) when it is not kept. */
+static bool insert(struct builder *b, struct node *n)
 {
 	if (b->skip > 0 || b->docs > 1) {
 		node_free(n);
-		return;
+		return false;
 	}
 	if (b->depth == 0) {
 		if (b->root)
 			node_free(b->root);
 		b->root = n;
-	} else {
-		node_add(b->stack[b->depth - 1], n);
+		return true;
 	}
+	return node_add(b->stack[b->depth - 1], n);
 }
 
-static void check_anchor_tag(struct builder *b, yaml_mark_t m, const yaml_char_t *anchor,
-			     const yaml_char_t *tag)
+/* Remember n (kept in the tree) under anchor, as PyYAML does: a later
+ * anchor of the same name replaces an earlier one. */
+static void set_anchor(struct builder *b, const yaml_char_t *anchor, struct node *n)
 {
+	if (anchor && n)
+		g_hash_table_replace(b->anchors, g_strdup((const char *)anchor), n);
+}
+
+/*
+ * The tags PyYAML's safe_load resolves, on a node of the right kind: a
+ * scalar tagged !!str (or the non-specific '!') is a string, !!int, !!bool,
+ * !!float and !!null leave the value to the schema's reading; !!map and
+ * !!seq on their own kind change nothing. Others are refused. Returns
+ * false after reporting.
+ */
+static bool apply_tag(struct builder *b, yaml_mark_t m, const yaml_char_t *tag, enum ntype type,
+		      struct node *n)
+{
+	static const char *const plain_tags[] = {"int", "bool", "float", "null"};
+	const char *t = (const char *)tag, *std = "tag:yaml.org,2002:";
 	char buf[SHOW_SIZE];
 
-	if (anchor)
-		add_err(b->c, m, NULL, "anchor '&%s' not allowed (no anchors or aliases)",
-			show(buf, (const char *)anchor, strlen((const char *)anchor)));
-	if (tag)
-		add_err(b->c, m, NULL, "explicit tag '%s' not allowed",
-			show(buf, (const char *)tag, strlen((const char *)tag)));
+	if (!t)
+		return true;
+	if (type == N_SCALAR && (!strcmp(t, "!") || !strcmp(t, "tag:yaml.org,2002:str"))) {
+		if (n)
+			n->plain = false;
+		return true;
+	}
+	if (!strncmp(t, std, strlen(std))) {
+		const char *k = t + strlen(std);
+
+		for (size_t i = 0; type == N_SCALAR && i < Q_ARRAY_LEN(plain_tags); i++)
+			if (!strcmp(k, plain_tags[i]))
+				return true;
+		if ((type == N_MAP && !strcmp(k, "map")) || (type == N_SEQ && !strcmp(k, "seq")))
+			return true;
+	}
+	add_err(b->c, m, NULL, "explicit tag '%s' not allowed here", show(buf, t, strlen(t)));
+	return false;
 }
 
-static void start_collection(struct builder *b, enum ntype type, yaml_mark_t m)
+/* Start a list or mapping; returns its node when it is kept in the tree. */
+static struct node *start_collection(struct builder *b, enum ntype type, yaml_mark_t m)
 {
 	struct node *n;
 
 	if (!take_node(b, m)) {
 		b->skip++;
-		return;
+		return NULL;
 	}
 	if (b->skip > 0 || b->depth == Q_MIRRORDEF_MAX_DEPTH) {
 		if (b->skip++ == 0 && b->docs <= 1) {
@@ -395,22 +431,211 @@ static void start_collection(struct builder *b, enum ntype type, yaml_mark_t m)
 				Q_MIRRORDEF_MAX_DEPTH);
 			insert(b, node_new(N_BAD, m));
 		}
-		return;
+		return NULL;
 	}
 	n = node_new(type, m);
-	insert(b, n);
-	if (b->docs > 1)
+	if (!insert(b, n)) {
+		b->skip++; /* its contents have nowhere to go */
+		return NULL;
+	}
+	if (b->docs > 1) {
 		b->skip++; /* contents of later documents are ignored */
-	else
-		b->stack[b->depth++] = n;
+		return NULL;
+	}
+	n->open = true;
+	b->stack[b->depth++] = n;
+	return n;
+}
+
+static bool is_merge_key(const struct node *k)
+{
+	return k->type == N_SCALAR && k->plain && k->len == 2 && !strcmp(k->value, "<<");
+}
+
+/* Whether map (pairs [0, upto)) has a key with k's scalar value. */
+static bool has_key(const struct node *map, size_t upto, const struct node *k)
+{
+	for (size_t i = 0; i + 1 < upto; i += 2)
+		if (map->kids[i]->type == N_SCALAR && k->type == N_SCALAR &&
+		    map->kids[i]->len == k->len && !strcmp(map->kids[i]->value, k->value) &&
+		    !is_merge_key(map->kids[i]))
+			return true;
+	return false;
+}
+
+static struct node *copy_counted(struct builder *b, const struct node *n, yaml_mark_t m);
+
+/* Copy the pairs of src that map (and what was merged before) lacks into out. */
+static void merge_from(struct builder *b, struct node *map, const struct node *src, GPtrArray *out)
+{
+	for (size_t i = 0; i + 1 < src->n; i += 2) {
+		const struct node *k = src->kids[i];
+		bool dup = has_key(map, map->n, k);
+		struct node *ck, *cv;
+
+		for (size_t j = 0; !dup && j + 1 < out->len; j += 2) {
+			const struct node *o = out->pdata[j];
+
+			dup = o->type == N_SCALAR && k->type == N_SCALAR && o->len == k->len &&
+			      !strcmp(o->value, k->value);
+		}
+		if (dup)
+			continue;
+		ck = copy_counted(b, k, k->mark);
+		cv = ck ? copy_counted(b, src->kids[i + 1], src->kids[i + 1]->mark) : NULL;
+		if (!cv) {
+			node_free(ck);
+			return;
+		}
+		g_ptr_array_add(out, ck);
+		g_ptr_array_add(out, cv);
+	}
+}
+
+/*
+ * YAML 1.1 merge keys, as PyYAML reads them: `<<: *a` (a mapping) or
+ * `<<: [*a, *b]` (mappings, the first one's keys winning) adds the pairs
+ * whose keys the mapping does not have itself. The merged pairs come
+ * first, so the mapping's own keys keep their places.
+ */
+static void apply_merges(struct builder *b, struct node *map)
+{
+	GPtrArray *merged = g_ptr_array_new();
+	size_t w = 0;
+	bool any = false;
+
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		struct node *v = map->kids[i + 1];
+
+		if (!is_merge_key(map->kids[i]))
+			continue;
+		any = true;
+		if (v->type == N_MAP) {
+			merge_from(b, map, v, merged);
+		} else if (v->type == N_SEQ) {
+			for (size_t j = 0; j < v->n; j++)
+				if (v->kids[j]->type == N_MAP)
+					merge_from(b, map, v->kids[j], merged);
+				else
+					add_err(b->c, v->kids[j]->mark, NULL,
+						"a merge ('<<') takes mappings only");
+		} else if (v->type != N_BAD) {
+			add_err(b->c, v->mark, NULL,
+				"a merge ('<<') takes a mapping or a list of mappings");
+		}
+	}
+	if (!any) {
+		g_ptr_array_free(merged, TRUE);
+		return;
+	}
+	/* Drop the << pairs, then put the merged pairs in front. */
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		if (is_merge_key(map->kids[i])) {
+			/* Kept until the end: an anchor may point into them. */
+			g_ptr_array_add(b->dropped, map->kids[i]);
+			g_ptr_array_add(b->dropped, map->kids[i + 1]);
+			continue;
+		}
+		map->kids[w++] = map->kids[i];
+		map->kids[w++] = map->kids[i + 1];
+	}
+	map->n = w;
+	if (map->n + merged->len > map->cap) {
+		map->cap = map->n + merged->len;
+		map->kids = g_renew(struct node *, map->kids, map->cap);
+	}
+	if (merged->len) {
+		memmove(map->kids + merged->len, map->kids, map->n * sizeof(*map->kids));
+		memcpy(map->kids, merged->pdata, merged->len * sizeof(*map->kids));
+		map->n += merged->len;
+	}
+	g_ptr_array_free(merged, TRUE);
 }
 
 static void end_collection(struct builder *b)
 {
-	if (b->skip > 0)
+	if (b->skip > 0) {
 		b->skip--;
-	else if (b->depth > 0)
-		b->depth--;
+	} else if (b->depth > 0) {
+		struct node *n = b->stack[--b->depth];
+
+		n->open = false;
+		if (n->type == N_MAP)
+			apply_merges(b, n);
+	}
+}
+
+static int height(const struct node *n)
+{
+	int h = 0;
+
+	for (size_t i = 0; i < n->n; i++)
+		h = MAX(h, height(n->kids[i]));
+	return (n->type == N_SEQ || n->type == N_MAP) ? h + 1 : h;
+}
+
+/* A copy of n, every node of it counted; NULL when the file has too many. */
+static struct node *copy_counted(struct builder *b, const struct node *n, yaml_mark_t m)
+{
+	struct node *c;
+
+	if (!take_node(b, m))
+		return NULL;
+	c = node_new(n->type, n->mark);
+	c->len = n->len;
+	c->plain = n->plain;
+	c->overflow = n->overflow;
+	if (n->value) {
+		c->value = g_malloc(MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING + 1) + 1);
+		memcpy(c->value, n->value, MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING + 1) + 1);
+	}
+	if (n->n) {
+		c->kids = g_new0(struct node *, n->n);
+		c->cap = n->n;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		struct node *k = n->kids[i] ? copy_counted(b, n->kids[i], m) : NULL;
+
+		if (!k) {
+			node_free(c);
+			return NULL;
+		}
+		c->kids[c->n++] = k;
+	}
+	return c;
+}
+
+/* *NAME: a copy of the anchored node, bounded like everything else. */
+static void alias(struct builder *b, const yaml_char_t *name, yaml_mark_t m)
+{
+	const struct node *target;
+	struct node *c;
+	char buf[SHOW_SIZE];
+
+	if (b->skip > 0 || b->docs > 1)
+		return;
+	target = g_hash_table_lookup(b->anchors, name);
+	if (!target || target->open) {
+		add_err(b->c, m, NULL,
+			target ? "alias '*%s' refers to a node that contains it"
+			       : "alias '*%s' has no anchor before it",
+			show(buf, (const char *)name, strlen((const char *)name)));
+		if (take_node(b, m))
+			insert(b, node_new(N_BAD, m));
+		return;
+	}
+	if (b->depth + height(target) > Q_MIRRORDEF_MAX_DEPTH) {
+		add_err(b->c, m, NULL, "nesting deeper than %d levels", Q_MIRRORDEF_MAX_DEPTH);
+		insert(b, node_new(N_BAD, m));
+		return;
+	}
+	c = copy_counted(b, target, m);
+	if (c) {
+		c->mark = m; /* messages about the copy point at the alias */
+		insert(b, c);
+	} else {
+		insert(b, node_new(N_BAD, m));
+	}
 }
 
 /* A libyaml error: one line with its problem text and position. */
@@ -461,6 +686,8 @@ static struct node *build(struct ctx *c, const char *text, size_t len)
 		add_err(c, mark_at(0, 0), NULL, "out of memory");
 		return NULL;
 	}
+	b.anchors = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	b.dropped = g_ptr_array_new_with_free_func((GDestroyNotify)node_free);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	while (!done) {
 		struct node *n;
@@ -480,17 +707,16 @@ static struct node *build(struct ctx *c, const char *text, size_t len)
 					"more than one YAML document (one mirror per file)");
 			break;
 		case YAML_ALIAS_EVENT:
-			if (b.skip == 0 && b.docs <= 1)
-				add_err(c, ev.start_mark, NULL,
-					"alias not allowed (no anchors or aliases)");
-			if (take_node(&b, ev.start_mark))
-				insert(&b, node_new(N_BAD, ev.start_mark));
+			alias(&b, ev.data.alias.anchor, ev.start_mark);
 			break;
 		case YAML_SCALAR_EVENT:
-			check_anchor_tag(&b, ev.start_mark, ev.data.scalar.anchor,
-					 ev.data.scalar.tag);
-			if (b.skip > 0 || b.docs > 1 || !take_node(&b, ev.start_mark))
+			if (b.skip > 0 || b.docs > 1)
 				break;
+			if (!apply_tag(&b, ev.start_mark, ev.data.scalar.tag, N_SCALAR, NULL) ||
+			    !take_node(&b, ev.start_mark)) {
+				insert(&b, node_new(N_BAD, ev.start_mark));
+				break;
+			}
 			n = node_new(N_SCALAR, ev.start_mark);
 			n->len = ev.data.scalar.length;
 			n->value = g_strndup((const char *)ev.data.scalar.value,
@@ -499,17 +725,22 @@ static struct node *build(struct ctx *c, const char *text, size_t len)
 			memcpy(n->value, ev.data.scalar.value,
 			       MIN(n->len, (size_t)Q_MIRRORDEF_MAX_STRING + 1));
 			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-			insert(&b, n);
+			apply_tag(&b, ev.start_mark, ev.data.scalar.tag, N_SCALAR, n);
+			if (insert(&b, n))
+				set_anchor(&b, ev.data.scalar.anchor, n);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
-			check_anchor_tag(&b, ev.start_mark, ev.data.sequence_start.anchor,
-					 ev.data.sequence_start.tag);
-			start_collection(&b, N_SEQ, ev.start_mark);
+			n = start_collection(&b, N_SEQ, ev.start_mark);
+			if (n &&
+			    !apply_tag(&b, ev.start_mark, ev.data.sequence_start.tag, N_SEQ, n))
+				n->type = N_BAD; /* its items are kept, then freed with it */
+			set_anchor(&b, ev.data.sequence_start.anchor, n);
 			break;
 		case YAML_MAPPING_START_EVENT:
-			check_anchor_tag(&b, ev.start_mark, ev.data.mapping_start.anchor,
-					 ev.data.mapping_start.tag);
-			start_collection(&b, N_MAP, ev.start_mark);
+			n = start_collection(&b, N_MAP, ev.start_mark);
+			if (n && !apply_tag(&b, ev.start_mark, ev.data.mapping_start.tag, N_MAP, n))
+				n->type = N_BAD;
+			set_anchor(&b, ev.data.mapping_start.anchor, n);
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
@@ -521,6 +752,8 @@ static struct node *build(struct ctx *c, const char *text, size_t len)
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
+	g_hash_table_destroy(b.anchors);
+	g_ptr_array_free(b.dropped, TRUE);
 	if (broken) {
 		node_free(b.root);
 		return NULL;

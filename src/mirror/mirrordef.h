@@ -35,8 +35,13 @@
  * 1 MiB, a string at most 1024 bytes, a list or mapping at most 1000
  * entries, nesting at most 8 levels, 100000 values (scalars, lists and
  * mappings) in all, one YAML document per file. Anchors, aliases and
- * explicit tags are refused (no billion laughs, no surprises; PyYAML would
- * accept them, mirror definitions do not use them).
+ * merge keys (`<<: *a`, `<<: [*a, *b]`) are read as PyYAML reads them:
+ * an alias is a copy of its anchor's node, every copied value counted
+ * against the 100000 (an alias bomb stops there), an alias without an
+ * anchor before it or inside its own anchor's node is an error. The
+ * standard tags safe_load knows are read on their own kind of node
+ * (!!str and '!' make a scalar a string; !!int, !!bool, !!float, !!null,
+ * !!map, !!seq change nothing); other tags are refused.
  *
  * Errors: q_mirrordef_parse reports every error of a file, not just the
  * first, one line each, sorted by position (warnings have the same form):

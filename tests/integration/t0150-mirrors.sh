@@ -5,7 +5,8 @@
 # nothing; a user applies a
 # mirror (pending), cannot approve it, an admin approves, disables with a
 # reason, enables and removes it; every change is in the audit log; YAML
-# anchors and aliases are refused.
+# anchors, aliases and merge keys are read as PyYAML reads them, an alias
+# without its anchor is refused.
 . "$(dirname "$0")/lib.sh"
 
 start_hub
@@ -119,17 +120,17 @@ import json, sys
 sys.exit(0 if any(e["action"] == "mirror.disable" and "serves stale content" in e["detail"] for e in json.load(open(sys.argv[1]))["entries"]) else 1)
 PY
 
-# --- YAML anchors and aliases are refused; so is broken YAML ---
+# --- an alias without its anchor is refused; so is broken YAML ---
 cat >alias.yml <<'YML'
 name: alias.example.com
 address:
   http: &u http://alias.example.com/
-  https: *u
+  https: *nope
 update_frequency: 1h
 sponsor: Alias
 sponsor_url: https://alias.example.com/
 YML
-expect_fail 1 "^request:3:9: .*(anchor|alias)" q mirror apply alias.yml
+expect_fail 1 "^request:4:10: alias '\*nope' has no anchor before it" q mirror apply alias.yml
 expect_status 400 POST mirrors --data-binary @alias.yml
 [ "$(jget 'len(d["error"]["errors"]) >= 1' )" = True ] && ok "400 lists errors" || fail "400 lists errors"
 printf 'name: [unclosed\n' >broken.yml
@@ -137,5 +138,22 @@ expect_fail 1 "^request:[0-9]+:[0-9]+: " q mirror apply broken.yml
 expect_status 400 POST mirrors/import -H 'Content-Type: application/json' -d '{"files":"x"}'
 expect_status 400 POST mirrors
 [ "$(names)" = "$want" ] && ok "refusals changed nothing" || fail "refusals changed nothing"
+
+# --- anchors, aliases and a merge key, as PyYAML reads them ---
+cat >merge.yml <<'YML'
+shared: &s
+  update_frequency: 1h
+  sponsor: Shared
+  sponsor_url: https://merge.example.com/
+name: merge.example.com
+<<: *s
+sponsor: Merge Own
+address:
+  https: &u https://merge.example.com/pub/
+geolocation: {country: CZ, city: *u}
+YML
+check "an anchor, an alias and a merge key are read" q mirror apply merge.yml
+expect_status 200 GET mirrors/merge.example.com
+check "the merged and own keys" test "$(jget 'd["definition"]["sponsor"] + "|" + d["definition"]["update_frequency"] + "|" + d["definition"]["geolocation"]["city"]')" = "Merge Own|1h|https://merge.example.com/pub/"
 
 finish

@@ -841,20 +841,72 @@ static void test_broken_yaml(void **state)
 	expect_error("- a\n- b\n", "t.yml:1:1: the top level must be a mapping, not a list");
 }
 
-static void test_yaml_features_refused(void **state)
+static void test_yaml_features(void **state)
 {
+	struct q_mirror_def d;
+
 	(void)state;
 	expect_error(BASE "---\nname: second.example\n",
 		     "t.yml:8:1: more than one YAML document (one mirror per file)");
-	expect_error(BASE "email: &e a@b.example\n",
-		     "t.yml:8:8: anchor '&e' not allowed (no anchors or aliases)");
-	expect_error("name: a.example\naddress: {https: 'https://a/'}\nupdate_frequency: 2h\n"
-		     "sponsor: S\nsponsor_url: https://s/\ncity: &c x\n",
-		     "t.yml:6:7: anchor '&c' not allowed (no anchors or aliases)");
-	expect_error(BASE "email: *e\n", "t.yml:8:8: alias not allowed (no anchors or aliases)");
-	expect_error(BASE "email: !!str a@b.example\n",
-		     "t.yml:8:8: explicit tag 'tag:yaml.org,2002:str' not allowed");
-	expect_error(BASE "city: !foo x\n", "t.yml:8:7: explicit tag '!foo' not allowed");
+	/* Anchors, aliases and merge keys, as PyYAML's safe_load reads them. */
+	expect_warn("common: &c\n"
+		    "  update_frequency: 2h\n"
+		    "  sponsor: Shared\n"
+		    "  sponsor_url: https://s.example/\n"
+		    "name: a.example\n"
+		    "<<: *c\n"
+		    "sponsor: Own\n"
+		    "address: {https: &u 'https://a.example/pub/'}\n"
+		    "email: &e a@b.example\n"
+		    "geolocation: {country: CZ, city: *e}\n",
+		    "t.yml:1:1: 'common': unknown key, ignored", &d);
+	assert_string_equal(d.sponsor, "Own");        /* the mapping's own key wins */
+	assert_int_equal(d.update_seconds, 2 * 3600); /* merged */
+	assert_string_equal(d.sponsor_url, "https://s.example/");
+	assert_string_equal(d.city, "a@b.example");
+	q_mirrordef_release(&d);
+	/* A list of merges: the first one's keys win. */
+	expect_ok("a: &a {sponsor: A, update_frequency: 1h}\n"
+		  "b: &b {sponsor: B, sponsor_url: 'https://b/'}\n"
+		  "name: a.example\naddress: {https: 'https://a/'}\n<<: [*a, *b]\n",
+		  &d);
+	assert_string_equal(d.sponsor, "A");
+	assert_string_equal(d.sponsor_url, "https://b/");
+	q_mirrordef_release(&d);
+	/* Standard tags. */
+	expect_ok(
+	    BASE "email: !!str a@b.example\nprivate: !!bool no\ngeolocation: {country: !!str CZ}\n",
+	    &d);
+	assert_string_equal(d.email, "a@b.example");
+	assert_false(d.is_private);
+	q_mirrordef_release(&d);
+	expect_error(BASE "private: !!str no\n",
+		     "t.yml:8:10: 'private': expected true or false, got 'no'");
+	expect_error(BASE "city: !foo x\n", "t.yml:8:7: explicit tag '!foo' not allowed here");
+	/* Aliases that cannot be: unknown, recursive, a merge of a scalar. */
+	expect_error(BASE "email: *e\n", "t.yml:8:8: alias '*e' has no anchor before it");
+	expect_error(BASE "cloud_regions: &r [a, *r]\n",
+		     "t.yml:8:23: alias '*r' refers to a node that contains it");
+	expect_error(BASE "s: &s x\n<<: *s\n",
+		     "t.yml:9:5: a merge ('<<') takes a mapping or a list of mappings");
+}
+
+/* An alias bomb is bounded by the value count, whatever it expands to. */
+static void test_alias_bomb(void **state)
+{
+	GString *y = g_string_new(BASE "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	struct q_mirror_def d;
+	GString *errors = g_string_new(NULL);
+
+	(void)state;
+	for (int i = 1; i < 8; i++)
+		g_string_append_printf(y, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+				       i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+	assert_true(parse(y->str, &d, errors) > 0);
+	assert_non_null(strstr(errors->str, "more than 100000 values in the file"));
+	q_mirrordef_release(&d);
+	g_string_free(errors, TRUE);
+	g_string_free(y, TRUE);
 }
 
 static void test_nul_and_bad_utf8(void **state)
@@ -1202,7 +1254,8 @@ int main(void)
 	    cmocka_unit_test(test_unknown_and_duplicate_keys),
 	    cmocka_unit_test(test_broken_yaml),
 	    cmocka_unit_test(test_nul_and_bad_utf8),
-	    cmocka_unit_test(test_yaml_features_refused),
+	    cmocka_unit_test(test_yaml_features),
+	    cmocka_unit_test(test_alias_bomb),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_three_errors),
 	    cmocka_unit_test(test_load_dir),
