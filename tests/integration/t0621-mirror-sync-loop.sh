@@ -3,7 +3,7 @@
 # mirror consistent while the master publishes. The hub's rsync daemon
 # serves /pub; a mirror directory, served by nginx, is synced in a loop
 # with contrib/quarry-mirror-sync (the documented commands) while packages
-# are uploaded and published every second or so; dnf (repo_gpgcheck=1)
+# are uploaded and published every two seconds or so; dnf (repo_gpgcheck=1)
 # downloads every package the mirror lists (checksums verified), in a
 # loop, and must never fail.
 # After each repodata stage (the script's --after-repodata hook) every
@@ -136,6 +136,22 @@ fi
 check "a first sync" sync_once
 check "nginx serves the mirror" bash -c "for _ in \$(seq 50); do curl -fsS -o /dev/null 'http://127.0.0.1:$NP/$REL/repodata/repomd.xml' && exit 0; sleep 0.1; done; exit 1"
 
+cat >mirror.repo <<REPO
+[mirror]
+name=the mirror
+baseurl=http://127.0.0.1:$NP/$REL/
+gpgcheck=0
+repo_gpgcheck=1
+gpgkey=file://$T/key.asc
+metadata_expire=0
+REPO
+# dnf imports the repo's key once, before the loops, into a cache every run
+# shares: on its first use of a key dnf verifies repomd.xml, imports the key
+# and fetches repomd.xml.asc again, a second later; a sync landing in that
+# second gives it a pair that does not match, which no mirror can prevent.
+# Every run still fetches the repodata anew (metadata_expire=0).
+check "dnf imports the repo key" dnf -y --installroot "$T/dnfroot0" --releasever 9 \
+	--setopt=reposdir=/dev/null --config /dev/null --setopt=cachedir="$T/dnfcache" -c mirror.repo makecache
 # The sync loop (its own failures counted), the publisher, the watcher, dnf.
 : >sync-failures.txt
 (
@@ -154,15 +170,6 @@ BG+=($!)
 	done
 ) &
 BG+=($!)
-cat >mirror.repo <<REPO
-[mirror]
-name=the mirror
-baseurl=http://127.0.0.1:$NP/$REL/
-gpgcheck=0
-repo_gpgcheck=1
-gpgkey=file://$T/key.asc
-metadata_expire=0
-REPO
 : >dnf-failures.txt
 (
 	n=0
@@ -170,12 +177,12 @@ REPO
 		n=$((n + 1))
 		root=$(mktemp -d "$T/dnfroot.XXXXXX")
 		if dnf -y --installroot "$root" --releasever 9 --setopt=reposdir=/dev/null --config /dev/null \
-			--setopt=cachedir="$root.cache" -c mirror.repo install --downloadonly 'sbig*' >"dnf-$n.log" 2>&1; then
+			--setopt=cachedir="$T/dnfcache" -c mirror.repo install --downloadonly 'sbig*' >"dnf-$n.log" 2>&1; then
 			grep -c '^ sbig' "dnf-$n.log" >>dnf-installed.txt || true
 		else
-			echo "dnf run $n failed" >>dnf-failures.txt
+			{ echo "dnf run $n failed:"; tail -n 4 "dnf-$n.log"; } >>dnf-failures.txt
 		fi
-		rm -rf "$root" "$root.cache"
+		rm -rf "$root"
 		echo "$n" >dnfs.txt
 	done
 ) &
@@ -184,7 +191,7 @@ BG+=($!)
 # Publish the packages one by one.
 for i in $(seq -f '%02g' 1 "$NPKG"); do
 	q upload mc/el9/common "$T/rpmbuild/RPMS/noarch/sbig$i-1.0-1.el9.mc.noarch.rpm" >/dev/null 2>&1
-	sleep 0.5
+	sleep 2
 done
 sleep 3
 touch stop
